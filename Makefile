@@ -1,0 +1,55 @@
+# The targets are the commands people type. `make run` and `make test` work on a fresh machine
+# with Python 3.11+; everything else is installed into .venv by these rules.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export CCC_SIMULATOR ?= on
+
+.PHONY: venv run test lint typecheck check migrate worker demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ccc demo
+	$(BIN)/ccc serve --host 127.0.0.1 --port 8000
+
+# The suite runs on SQLite first; when CCC_TEST_DATABASE_URL / CCC_TEST_REDIS_URL are set it
+# runs again on PostgreSQL with jobs through a real Redis.
+test: $(STAMP)
+	env -u CCC_TEST_DATABASE_URL -u CCC_TEST_REDIS_URL $(BIN)/pytest -q
+	@if [ -n "$$CCC_TEST_DATABASE_URL$$CCC_TEST_REDIS_URL" ]; then \
+		echo "== again on $$CCC_TEST_DATABASE_URL with Redis $$CCC_TEST_REDIS_URL"; \
+		$(BIN)/pytest -q; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check ccc bots workflows tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+migrate: $(STAMP)
+	$(BIN)/ccc migrate
+
+worker: $(STAMP)
+	$(BIN)/ccc worker
+
+demo: $(STAMP)
+	$(BIN)/ccc demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/webhooks.py
+
+clean:
+	rm -rf $(VENV) ccc.db .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Channel adapters: each parses and verifies its webhook, normalises, and sends."""

@@ -1,0 +1,87 @@
+"""The one interface every channel implements, and the normalised message types it speaks.
+
+An adapter knows its channel and nothing of tickets: it turns a verified webhook into
+`InboundMessage`s, and sends an `OutboundMessage`, reporting failures as `SendError` with
+enough detail (permanent or not, how long to wait) for the core to decide on a retry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    content_type: str
+    kind: str = "file"  # image, audio, voice, video, document, file
+
+    def as_dict(self) -> dict[str, str]:
+        return {"url": self.url, "content_type": self.content_type, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a person, as every channel looks once normalised.
+
+    `address` is already canonical: E.164 for phone channels, the chat id for Telegram.
+    `linked_phone` carries a phone number the person shared (Telegram contact), which the core
+    only joins to a phone contact after the person confirms.
+    """
+
+    channel: str
+    address: str
+    external_id: str | None
+    text: str = ""
+    media: tuple[Media, ...] = ()
+    display_name: str | None = None
+    linked_phone: str | None = None
+    location: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    channel: str
+    address: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    status_callback_url: str | None = None
+    # When the person last wrote in: WhatsApp refuses free text 24 hours after it.
+    last_inbound_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str | None
+    status: str = "sent"
+    parts: int = 1
+
+
+@dataclass
+class SendError(Exception):
+    """A send that did not go through. `permanent` errors are never retried; `unreachable`
+    means the person cannot be written to on this identity any more (blocked, unsubscribed)."""
+
+    message: str
+    code: str | None = None
+    permanent: bool = False
+    unreachable: bool = False
+    retry_after: float | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.code or 'error'}: {self.message}"
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send(self, message: OutboundMessage) -> SendResult: ...

@@ -1,0 +1,71 @@
+"""The simulator channel: a person typing into CCC over plain HTTP, with no outside account.
+
+It is how demos and tests drive the whole flow, and how outbound messages recorded on any
+channel are read back. It shows conversations without a login, so it exists only when
+`CCC_SIMULATOR=on`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Query
+
+from bots.base import InboundMessage
+from ccc.api.deps import SessionDep, SettingsDep
+from ccc.api.schemas import Accepted, MessageOut, SimulatorIn
+from ccc.contacts import identities_for_address
+from ccc.errors import Invalid
+from ccc.messages import accept_inbound, transcript
+from ccc.models import Channel
+from ccc.phone import to_e164
+
+router = APIRouter(prefix="/api/simulator", tags=["simulator"])
+_ADDRESS = re.compile(r"^[\w:+.@-]{1,64}$")
+
+
+def normalise_address(raw: str, region: str) -> str:
+    """A phone number in E.164 (`+` may arrive as a space from an unencoded query string);
+    anything else (a Telegram chat id, a test name) as written."""
+    text = raw.strip()
+    if raw.startswith(" ") and text[:1].isdigit():
+        text = "+" + text
+    if text.lower().startswith("whatsapp:"):
+        text = text.split(":", 1)[1]
+    if text.startswith(("+", "0")) or (text.isdigit() and len(text) > 10):
+        phone = to_e164(text, region)
+        if phone is not None:
+            return phone
+    if not _ADDRESS.match(text):
+        raise Invalid("address must be a phone number or an id of at most 64 letters and digits")
+    return text
+
+
+def parse(body: SimulatorIn, region: str) -> InboundMessage:
+    return InboundMessage(
+        channel=Channel.simulator,
+        address=normalise_address(body.from_, region),
+        external_id=None,
+        text=body.text,
+    )
+
+
+@router.post("/messages", status_code=202, response_model=Accepted)
+def post_message(body: SimulatorIn, session: SessionDep, settings: SettingsDep) -> Accepted:
+    accepted = accept_inbound(session, parse(body, settings.default_region))
+    return Accepted(message_id=accepted.message_id)
+
+
+@router.get("/messages", response_model=list[MessageOut])
+def get_messages(
+    session: SessionDep,
+    settings: SettingsDep,
+    address: str = Query(min_length=1, max_length=80),
+) -> list[MessageOut]:
+    identities = identities_for_address(
+        session, normalise_address(address, settings.default_region)
+    )
+    return [
+        MessageOut.model_validate(message, from_attributes=True)
+        for message in transcript(session, identities)
+    ]

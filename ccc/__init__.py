@@ -1,0 +1,1 @@
+"""CCC: chatbot and ticketing backend for humanitarian Community Contact Centres."""

@@ -1,0 +1,114 @@
+"""The FastAPI application: the composition root that wires the API, simulator and webhooks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ccc.api import tickets
+from ccc.api.limits import BodyLimit
+from ccc.errors import CCCError
+from ccc.jobs.dispatch import InlineDispatcher
+from ccc.logging import configure_logging
+from ccc.runtime import Runtime, build_runtime, set_runtime
+from ccc.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    background: bool = True,
+) -> FastAPI:
+    """`background=False` leaves out the in-process sweep thread (tests run sweeps by hand)."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+    runtime = runtime or build_runtime(settings)
+    set_runtime(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if background and isinstance(runtime.dispatcher, InlineDispatcher):
+            thread = threading.Thread(
+                target=_sweep_forever, args=(runtime, stop), name="ccc-sweep", daemon=True
+            )
+            thread.start()
+        yield
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    app = FastAPI(
+        title="CCC",
+        summary="Chatbot and ticketing backend for humanitarian Community Contact Centres",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.add_middleware(BodyLimit)
+    _error_handlers(app)
+    app.include_router(tickets.router)
+    if settings.simulator:
+        from bots import simulator
+
+        app.include_router(simulator.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        with Session(runtime.engine) as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
+    """Without Redis, this thread is the outbox's safety net: retries and anything missed."""
+    from ccc.jobs.periodic import close_quiet_tickets
+
+    interval = max(runtime.settings.sweep_interval_seconds, 0.5)
+    last_close = 0.0
+    while not stop.wait(interval):
+        try:
+            runtime.sweep()
+            if time.monotonic() - last_close > 3600:
+                close_quiet_tickets()
+                last_close = time.monotonic()
+        except Exception:
+            log.exception("periodic work failed")
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CCCError)
+    async def ccc_error(_request: Request, exc: CCCError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": list(error.get("loc", ())), "msg": error.get("msg", "")}
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": problems}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def app_from_env() -> FastAPI:
+    configure_logging()
+    return create_app()

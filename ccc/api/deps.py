@@ -1,0 +1,71 @@
+"""Request dependencies. The session dependency owns the transaction: it commits before the
+response is sent (scope="function") and only then hands the transaction's jobs to the
+dispatcher, so a 200 always means the work is durable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlmodel import Session
+
+from ccc.access import Caller
+from ccc.auth import caller_for_token
+from ccc.errors import CCCError
+from ccc.jobs.outbox import forget_scheduled
+from ccc.runtime import Runtime
+from ccc.settings import Settings
+
+
+class Unauthorized(CCCError):
+    status_code = 401
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    session = Session(runtime.engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        forget_scheduled(session)
+        raise
+    finally:
+        session.close()
+    runtime.dispatch_after_commit(session)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_caller(
+    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> Caller:
+    if not authorization:
+        raise Unauthorized("missing Authorization: Bearer token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    caller = caller_for_token(session, token.strip())
+    if caller is None:
+        raise Unauthorized("invalid or revoked token")
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,84 @@
+"""Request and response bodies of the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TicketOut(BaseModel):
+    reference: str
+    status: str
+    category: str
+    team: str | None
+    priority: str
+    sensitivity: str
+    channel: str
+    language: str | None
+    contact_id: int
+    assignee: str | None
+    answers: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    first_response_due: datetime | None
+    first_response_at: datetime | None
+    resolution_due: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    next: str | None
+
+
+class TicketPatch(BaseModel):
+    """Any subset of the fields; `assignee: null` unassigns. `notify: false` with a `reason`
+    resolves without the automatic message to the person."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    assignee: str | None = None
+    category: str | None = None
+    sensitivity: str | None = None
+    notify: bool = True
+    reason: str | None = Field(None, max_length=1000)
+
+
+class TextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: str
+    channel: str
+    text: str
+    media: list[dict[str, Any]] = []
+    buttons: list[dict[str, Any]] = []
+    status: str
+    error_code: str | None = None
+    created_at: datetime
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    actor: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class SimulatorIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    from_: str = Field(alias="from", min_length=1, max_length=64)
+    text: str = Field(default="", max_length=20000)
+
+
+class Accepted(BaseModel):
+    message_id: int

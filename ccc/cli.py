@@ -1,0 +1,153 @@
+"""The `ccc` command: serve, migrate, worker, users, teams, workflow checks, demo data."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from ccc.db import session_scope
+from ccc.errors import CCCError
+from ccc.logging import configure_logging
+from ccc.settings import get_settings
+
+log = logging.getLogger("ccc")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    configure_logging()
+    try:
+        result: int = args.run(args)
+    except CCCError as exc:
+        print(f"ccc: {exc.detail}", file=sys.stderr)
+        return 1
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ccc", description=__doc__)
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, then serve the API and webhooks")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
+        run=_migrate
+    )
+    commands.add_parser("worker", help="run an RQ worker with the periodic jobs").set_defaults(
+        run=_worker
+    )
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(metavar="ACTION")
+    add_user = user.add_parser("add", help="create a user and print their API token")
+    add_user.add_argument("name")
+    add_user.add_argument(
+        "--role", required=True, choices=["agent", "team_member", "supervisor", "admin"]
+    )
+    add_user.add_argument("--team", action="append", default=[], metavar="SLUG")
+    add_user.set_defaults(run=_user_add)
+
+    team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
+    add_team = team.add_parser("add", help="create a team")
+    add_team.add_argument("slug")
+    add_team.add_argument("--name", required=True)
+    add_team.set_defaults(run=_team_add)
+
+    workflows = commands.add_parser("workflows", help="flow and rule files").add_subparsers(
+        metavar="ACTION"
+    )
+    check = workflows.add_parser("check", help="validate flow, prompt and rule files")
+    check.add_argument("paths", nargs="*", type=Path)
+    check.set_defaults(run=_workflows_check)
+
+    commands.add_parser("demo", help="load demo teams and users (idempotent)").set_defaults(
+        run=_demo
+    )
+    return parser
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from ccc.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database is at the latest schema")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ccc.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    uvicorn.run("ccc.api.app:app_from_env", factory=True, host=args.host, port=args.port)
+    return 0
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    from ccc.worker import run_worker
+
+    return run_worker(get_settings())
+
+
+def _engine() -> Engine:
+    from ccc.db import make_engine
+    from ccc.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    return make_engine(settings.database_url)
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from ccc.auth import create_user
+
+    with session_scope(_engine()) as session:
+        user, token = create_user(session, name=args.name, role=args.role, team_slugs=args.team)
+        print(f"created {user.role} {user.name}")
+    print(token)
+    return 0
+
+
+def _team_add(args: argparse.Namespace) -> int:
+    from ccc.teams import create_team
+
+    with session_scope(_engine()) as session:
+        team = create_team(session, slug=args.slug, name=args.name)
+        print(f"created team {team.slug}: {team.name}")
+    return 0
+
+
+def _workflows_check(args: argparse.Namespace) -> int:
+    from workflows.library import check_paths
+
+    problems = check_paths(list(args.paths))
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    print("ok")
+    return 0
+
+
+def _demo(_args: argparse.Namespace) -> int:
+    from ccc.demo import load_demo
+
+    with session_scope(_engine()) as session:
+        for line in load_demo(session):
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Engines and sessions. Services never commit: a request dependency or a job wrapper does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+
+def _json(value: Any) -> str:
+    # Unescaped, so that Arabic and Kurdish answers can be searched as they were written.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    kwargs.setdefault("json_serializer", _json)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers, and BEGIN IMMEDIATE so that two writers queue up.
+
+    pysqlite's default deferred transactions let two jobs read the same snapshot and then fail
+    when both try to write; taking the write lock up front makes SQLite serialise them instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres(session: Session) -> bool:
+    bind = session.get_bind()
+    return bind.dialect.name == "postgresql"
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on any error."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

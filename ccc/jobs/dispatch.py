@@ -1,0 +1,96 @@
+"""Handing committed outbox jobs to whoever runs them: RQ workers, or this process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+
+from ccc.models import OutboxJob
+from ccc.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq import Queue
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "ccc"
+RUN_JOB = "ccc.jobs.runner.run_job"
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, job_ids: Sequence[int]) -> None: ...
+
+
+class InlineDispatcher:
+    """Runs jobs in this process right after the commit that scheduled them.
+
+    Jobs scheduled by a job are queued behind it rather than run recursively, so a chatbot turn
+    and the replies it sends run one after another in a flat loop.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def dispatch(self, job_ids: Sequence[int]) -> None:
+        from ccc.jobs.runner import run_job
+
+        queue: list[int] | None = getattr(self._local, "queue", None)
+        if queue is not None:
+            queue.extend(job_ids)
+            return
+        self._local.queue = queue = list(job_ids)
+        try:
+            while queue:
+                job_id = queue.pop(0)
+                try:
+                    run_job(job_id)
+                except Exception:
+                    # The row is still pending or marked failed; the sweep will see to it.
+                    log.exception("in-process job %s failed", job_id)
+        finally:
+            self._local.queue = None
+
+
+class RQDispatcher:
+    """Enqueues on Redis; when Redis is down the jobs stay pending for the sweep."""
+
+    def __init__(self, redis_url: str, engine: Engine) -> None:
+        from redis import Redis
+        from rq import Queue
+
+        self.connection: Redis = Redis.from_url(
+            redis_url, socket_connect_timeout=2, socket_timeout=5
+        )
+        self.queue: Queue = Queue(QUEUE_NAME, connection=self.connection)
+        self.engine = engine
+
+    def dispatch(self, job_ids: Sequence[int]) -> None:
+        enqueued: list[int] = []
+        for job_id in job_ids:
+            try:
+                self.queue.enqueue(
+                    RUN_JOB, job_id, job_timeout=120, result_ttl=0, failure_ttl=86400
+                )
+            except Exception as exc:
+                log.warning("could not enqueue job %s, the sweep will retry: %s", job_id, exc)
+                continue
+            enqueued.append(job_id)
+        if enqueued:
+            self._mark_enqueued(enqueued)
+
+    def _mark_enqueued(self, job_ids: list[int]) -> None:
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(OutboxJob)
+                    .where(OutboxJob.id.in_(job_ids))  # type: ignore[union-attr]
+                    .values(enqueued_at=utcnow())
+                )
+        except Exception as exc:  # the jobs are in Redis; the mark only saves a re-enqueue
+            log.warning("could not mark jobs as enqueued: %s", exc)

@@ -1,0 +1,41 @@
+"""Scheduling work in the same transaction as the change that needs it.
+
+`schedule` writes an `OutboxJob` row and remembers its id on the session; once the transaction
+commits, the owner of the session hands those ids to the dispatcher. A job that was rolled back
+never runs, and a committed one is never lost: if Redis is down, the periodic sweep finds it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from ccc.models import OutboxJob
+from ccc.timeutil import utcnow
+
+_PENDING_KEY = "ccc.outbox.pending"
+
+
+def schedule(
+    session: Session, kind: str, *, available_at: datetime | None = None, **payload: Any
+) -> OutboxJob:
+    job = OutboxJob(kind=kind, payload=payload, available_at=available_at or utcnow())
+    session.add(job)
+    session.flush()
+    if available_at is None or available_at <= utcnow():
+        pending: list[int] = session.info.setdefault(_PENDING_KEY, [])
+        assert job.id is not None
+        pending.append(job.id)
+    return job
+
+
+def take_scheduled(session: Session) -> list[int]:
+    """The ids of jobs scheduled in this session's transaction, cleared for the next one."""
+    ids: list[int] = session.info.pop(_PENDING_KEY, [])
+    return ids
+
+
+def forget_scheduled(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

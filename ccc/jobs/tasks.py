@@ -1,0 +1,115 @@
+"""The job kinds: a chatbot turn for inbound messages, and sending an outbound message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import Session
+
+from bots.base import Button, OutboundMessage, SendError
+from ccc import events
+from ccc.channels import get_sender
+from ccc.jobs.registry import RetryLater, job_kind
+from ccc.messages import PROCESS_INBOUND, SEND_MESSAGE
+from ccc.models import Identity, Message, MessageStatus, OutboxJob, Ticket
+from ccc.phone import mask
+from ccc.tickets import ROUTING, record
+from ccc.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 6
+
+
+@job_kind(PROCESS_INBOUND, max_attempts=5)
+def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
+    from ccc.runtime import get_runtime
+    from workflows.engine import process_identity
+
+    hours = get_runtime().settings.conversation_timeout_hours
+    process_identity(session, identity_id, timeout_hours=hours)
+
+
+def _give_up_sending(session: Session, job: OutboxJob, reason: str) -> None:
+    message = session.get(Message, job.payload["message_id"])
+    if message is None:
+        return
+    _fail(session, message, message.error_code or "retries_exhausted", reason)
+
+
+@job_kind(SEND_MESSAGE, max_attempts=SEND_ATTEMPTS, on_give_up=_give_up_sending)
+def send_message(session: Session, message_id: int) -> None:
+    from ccc.runtime import get_runtime
+
+    message = session.get(Message, message_id, with_for_update=True)
+    if message is None:
+        raise LookupError(f"message {message_id} does not exist")
+    if message.status != MessageStatus.pending:
+        return
+    identity = session.get(Identity, message.identity_id)
+    assert identity is not None
+    if identity.unreachable_reason:
+        _fail(session, message, "unreachable", identity.unreachable_reason, status="not_sent")
+        return
+    settings = get_runtime().settings
+    if settings.outbound_mode(message.channel) == "record":
+        _mark(session, message, MessageStatus.sent)
+        return
+    outbound = OutboundMessage(
+        channel=message.channel,
+        address=identity.address,
+        text=message.text,
+        buttons=tuple(Button(b["key"], b["label"]) for b in message.buttons),
+        status_callback_url=f"{settings.public_url}/webhooks/twilio/status",
+        last_inbound_at=identity.last_inbound_at,
+    )
+    try:
+        result = get_sender(message.channel, settings).send(outbound)
+    except SendError as exc:
+        message.error_code = exc.code
+        message.error_message = exc.message[:500]
+        session.add(message)
+        if exc.unreachable:
+            identity.unreachable_reason = f"{exc.code}: {exc.message}"[:200]
+            session.add(identity)
+        if exc.permanent:
+            status = "not_sent" if exc.code == "outside_window" else MessageStatus.failed
+            _fail(session, message, exc.code or "error", exc.message, status=status)
+            return
+        raise RetryLater(str(exc), delay=exc.retry_after) from exc
+    message.external_id = result.external_id
+    message.error_code = None
+    message.error_message = None
+    _mark(session, message, result.status)
+    log.info("sent %s message %s to %s", message.channel, message.id, mask(identity.address))
+
+
+def _mark(session: Session, message: Message, status: str) -> None:
+    message.status = status
+    message.updated_at = utcnow()
+    session.add(message)
+    session.flush()
+    events.publish(session, events.DomainEvent(events.MESSAGE_SENT, message_id=message.id))
+
+
+def _fail(
+    session: Session, message: Message, code: str, reason: str, *, status: str = "failed"
+) -> None:
+    message.status = status
+    message.error_code = code[:40]
+    message.error_message = reason[:500]
+    message.updated_at = utcnow()
+    session.add(message)
+    if message.ticket_id is not None:
+        ticket = session.get(Ticket, message.ticket_id)
+        if ticket is not None:
+            record(
+                session,
+                ticket,
+                "note",
+                ROUTING,
+                text=f"A message to the person could not be sent ({code}): {reason}"[:1000],
+                message_id=message.id,
+            )
+    log.warning("message %s %s: %s", message.id, status, code)

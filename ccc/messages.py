@@ -1,0 +1,132 @@
+"""Storing messages: inbound ones exactly once, outbound ones as jobs that send them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bots.base import Button, InboundMessage
+from ccc import events
+from ccc.contacts import get_or_create_identity
+from ccc.jobs.outbox import schedule
+from ccc.models import Direction, Identity, Message, MessageStatus
+from ccc.phone import mask
+from ccc.text import MAX_TEXT
+
+log = logging.getLogger(__name__)
+
+PROCESS_INBOUND = "process_inbound"
+SEND_MESSAGE = "send_message"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    message_id: int
+    duplicate: bool
+
+
+def accept_inbound(session: Session, inbound: InboundMessage) -> Accepted:
+    """Make an inbound message durable and schedule the chatbot turn for it.
+
+    A repeated delivery (same channel and external id) is stored once: the unique constraint
+    decides, so two webhooks racing each other cannot both insert.
+    """
+    if inbound.external_id:
+        existing = _by_external_id(session, inbound.channel, inbound.external_id)
+        if existing is not None:
+            return Accepted(existing, duplicate=True)
+    identity = get_or_create_identity(
+        session,
+        channel=inbound.channel,
+        address=inbound.address,
+        display_name=inbound.display_name,
+    )
+    assert identity.id is not None
+    media = [item.as_dict() for item in inbound.media]
+    if inbound.linked_phone:
+        media.append({"kind": "contact", "url": f"tel:{inbound.linked_phone}", "content_type": ""})
+    if inbound.location:
+        latitude, longitude = inbound.location
+        media.append({"kind": "location", "url": f"geo:{latitude},{longitude}", "content_type": ""})
+    message = Message(
+        contact_id=identity.contact_id,
+        identity_id=identity.id,
+        direction=Direction.inbound,
+        channel=inbound.channel,
+        external_id=inbound.external_id,
+        text=_bounded(inbound.text),
+        media=media,
+        status=MessageStatus.received,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        assert inbound.external_id is not None
+        existing = _by_external_id(session, inbound.channel, inbound.external_id)
+        assert existing is not None
+        return Accepted(existing, duplicate=True)
+    assert message.id is not None
+    events.publish(
+        session,
+        events.DomainEvent(
+            events.MESSAGE_RECEIVED, message_id=message.id, data={"channel": inbound.channel}
+        ),
+    )
+    schedule(session, PROCESS_INBOUND, identity_id=identity.id)
+    log.info("inbound %s message %s from %s", inbound.channel, message.id, mask(inbound.address))
+    return Accepted(message.id, duplicate=False)
+
+
+def _by_external_id(session: Session, channel: str, external_id: str) -> int | None:
+    return session.exec(
+        select(Message.id).where(Message.channel == channel, Message.external_id == external_id)
+    ).first()
+
+
+def _bounded(text: str) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def queue_outbound(
+    session: Session,
+    *,
+    identity: Identity,
+    text: str,
+    buttons: tuple[Button, ...] = (),
+    ticket_id: int | None = None,
+    author_user_id: int | None = None,
+) -> Message:
+    """Record an outbound message and schedule the job that sends it on the identity's channel."""
+    assert identity.id is not None
+    message = Message(
+        contact_id=identity.contact_id,
+        identity_id=identity.id,
+        ticket_id=ticket_id,
+        direction=Direction.outbound,
+        channel=identity.channel,
+        text=text,
+        buttons=[{"key": b.key, "label": b.label} for b in buttons],
+        status=MessageStatus.pending,
+        author_user_id=author_user_id,
+    )
+    session.add(message)
+    session.flush()
+    schedule(session, SEND_MESSAGE, message_id=message.id)
+    return message
+
+
+def transcript(session: Session, identities: list[Identity]) -> list[Message]:
+    """Everything exchanged with these identities, oldest first."""
+    ids = [identity.id for identity in identities if identity.id is not None]
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(Message).where(col(Message.identity_id).in_(ids)).order_by(col(Message.id))
+        ).all()
+    )

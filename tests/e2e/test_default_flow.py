@@ -1,0 +1,75 @@
+"""The whole path: a person writes in, the chatbot talks, a routed ticket, an agent works it."""
+
+from __future__ import annotations
+
+import re
+
+from ccc import references
+from tests.conftest import Harness
+
+PHONE = "+9647701234567"
+
+
+def reference_in(text: str) -> str:
+    match = re.search(r"(\d{4}) (\d{4})", text)
+    assert match, f"no reference in {text!r}"
+    return match.group(1) + match.group(2)
+
+
+def test_tracing_intake_in_english_ends_with_a_routed_ticket_an_agent_works(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    ccc.say(PHONE, "hello")
+    assert "4 English" in ccc.last_reply(PHONE)
+    ccc.say(PHONE, "4")
+    assert "How can we help you?" in ccc.last_reply(PHONE)
+    ccc.say(PHONE, "1")
+    assert ccc.last_reply(PHONE) == "What is your full name?"
+    ccc.say(PHONE, "Layla Hassan")
+    ccc.say(PHONE, "Omar Hassan")
+    assert "How are you related" in ccc.last_reply(PHONE)
+    ccc.say(PHONE, "4")
+    ccc.say(PHONE, "Mosul, old city, June 2017")
+    ccc.say(PHONE, "He left for work and did not come back.")
+    assert "May we share your answers" in ccc.last_reply(PHONE)
+    ccc.say(PHONE, "1")
+
+    reply = ccc.last_reply(PHONE)
+    assert "Your reference number is" in reply
+    reference = reference_in(reply)
+    assert references.is_valid(reference)
+
+    queue = ccc.client.get("/api/tickets", params={"team": "tracing"}, headers=agent).json()
+    assert [t["reference"] for t in queue["items"]] == [reference]
+    ticket = queue["items"][0]
+    assert ticket["category"] == "tracing"
+    assert ticket["status"] == "new"
+    assert ticket["channel"] == "simulator"
+    assert ticket["language"] == "en"
+    assert ticket["answers"] == {
+        "enquirer_name": "Layla Hassan",
+        "missing_person_name": "Omar Hassan",
+        "relationship": "sibling",
+        "last_seen": "Mosul, old city, June 2017",
+        "circumstances": "He left for work and did not come back.",
+        "consent_to_share": "yes",
+    }
+    assert ticket["first_response_due"] and ticket["resolution_due"]
+
+    for status in ("open", "resolved", "closed"):
+        response = ccc.client.patch(
+            f"/api/tickets/{reference}", json={"status": status}, headers=agent
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == status
+    ccc.drain()
+
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
+    kinds = [item.get("kind") for item in timeline if item["type"] == "event"]
+    assert kinds[:2] == ["created", "routed"]
+    assert kinds.count("status_changed") == 3
+    assert "person_notified" in kinds
+    messages = [item for item in timeline if item["type"] == "message"]
+    assert messages[0]["text"] == "hello"
+    assert "has been answered" in messages[-1]["text"]
+    assert "has been answered" in ccc.last_reply(PHONE)

@@ -1,0 +1,411 @@
+"""The chatbot: one turn of the flow for each inbound message, in the person's language.
+
+The engine sees normalised messages and reaches tickets only through the core's services.
+It never sends anything itself: replies are queued as outbound messages, sent by jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select, update
+
+from bots.base import Button
+from ccc import references
+from ccc.contacts import link_phone
+from ccc.messages import queue_outbound
+from ccc.models import Contact, Conversation, Identity, Message, Ticket, TicketStatus
+from ccc.text import as_choice, clean, has_words, normalise_digits
+from ccc.tickets import CONTACT, Changes, apply_changes, create_ticket
+from ccc.timeutil import utcnow
+from workflows.flow import LANGUAGES, Step
+from workflows.library import Library, current
+
+log = logging.getLogger(__name__)
+
+FALLBACK_LANGUAGE = "ar"
+MAX_ANSWER = 1500
+LOOKUP_WINDOW = timedelta(hours=1)
+LOOKUP_LIMIT = 5
+LOOKUP_BLOCK = timedelta(hours=1)
+_SINCE = "_since_message_id"
+_LINK_PHONE = "_link_phone"
+_LINK_RETURN = "_link_return"
+LINK_STEP = "_confirm_phone_link"
+
+
+@dataclass(frozen=True)
+class Reply:
+    key: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass
+class Turn:
+    session: Session
+    library: Library
+    identity: Identity
+    conversation: Conversation
+    message: Message
+    now: datetime
+    timeout: timedelta
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return self.conversation.language or FALLBACK_LANGUAGE
+
+    def say(self, key: str, **values: str) -> None:
+        self.replies.append(Reply(key, self.library.prompts.text(self.language, key, **values)))
+
+    def ask(self, step: Step) -> None:
+        assert step.ask is not None
+        self.replies.append(render_question(self.library, step, self.language))
+
+
+def render_question(library: Library, step: Step, language: str) -> Reply:
+    """The question's text with its numbered choices, and the same choices as buttons."""
+    assert step.ask is not None
+    prompts = library.prompts
+    if any(choice.set_language for choice in step.choices.values()):
+        intro = "\n".join(prompts.text(lang, step.ask) for lang in LANGUAGES)
+        labels = {key: prompts.name(c.set_language or "") for key, c in step.choices.items()}
+        language_lines = [f"{key} {label}" for key, label in labels.items()]
+        buttons = tuple(Button(key, label) for key, label in labels.items())
+        return Reply(step.ask, "\n".join([intro, *language_lines]), buttons)
+    prompt = prompts.get(language, step.ask)
+    if not step.choices:
+        return Reply(step.ask, prompt.text)
+    labels = {key: prompt.choices[key] for key in step.choices}
+    lines = [prompt.text, *(f"{key} {label}" for key, label in labels.items())]
+    return Reply(step.ask, "\n".join(lines), tuple(Button(k, v) for k, v in labels.items()))
+
+
+def process_identity(session: Session, identity_id: int, *, timeout_hours: float = 24.0) -> int:
+    """Handle every unprocessed inbound message of one identity, oldest first.
+
+    The identity row is locked, so two workers given messages of the same person take turns
+    instead of interleaving their answers.
+    """
+    identity = session.get(Identity, identity_id, with_for_update=True)
+    if identity is None:
+        raise LookupError(f"identity {identity_id} does not exist")
+    pending = session.exec(
+        select(Message)
+        .where(
+            Message.identity_id == identity_id,
+            Message.direction == "in",
+            col(Message.processed_at).is_(None),
+        )
+        .order_by(col(Message.id))
+    ).all()
+    library = current()
+    for message in pending:
+        turn = Turn(
+            session=session,
+            library=library,
+            identity=identity,
+            conversation=_conversation(session, identity, library),
+            message=message,
+            now=utcnow(),
+            timeout=timedelta(hours=timeout_hours),
+        )
+        handle(turn)
+        _send(turn)
+        message.processed_at = turn.now
+        session.add(message)
+    return len(pending)
+
+
+def _conversation(session: Session, identity: Identity, library: Library) -> Conversation:
+    conversation = session.exec(
+        select(Conversation).where(Conversation.identity_id == identity.id)
+    ).first()
+    if conversation is None:
+        assert identity.id is not None
+        contact = session.get(Contact, identity.contact_id)
+        conversation = Conversation(
+            identity_id=identity.id,
+            flow=library.flow.name,
+            language=contact.language if contact else None,
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def _send(turn: Turn) -> None:
+    for reply in turn.replies:
+        queue_outbound(
+            turn.session,
+            identity=turn.identity,
+            text=reply.text,
+            buttons=reply.buttons,
+            ticket_id=turn.message.ticket_id,
+        )
+
+
+def handle(turn: Turn) -> None:
+    conversation = turn.conversation
+    flow = turn.library.flow
+    if conversation.expires_at is not None and turn.now > conversation.expires_at:
+        _reset(conversation)
+    conversation.updated_at = turn.now
+    conversation.expires_at = turn.now + turn.timeout
+    turn.session.add(conversation)
+
+    text = clean(turn.message.text)
+    choice = as_choice(text)
+    shared = _shared_phone(turn.message)
+    if shared is not None:
+        _offer_link(turn, shared)
+        return
+    if conversation.step == LINK_STEP:
+        _confirm_link(turn, choice)
+        return
+    step = flow.steps.get(conversation.step) if conversation.step else None
+
+    if choice in flow.menu_words or text.casefold() in flow.menu_words:
+        _start(turn, flow.menu_step if conversation.language else flow.start)
+        return
+    if step is None or not step.lookup_reference:
+        own = _own_ticket(turn, references.find_valid(text))
+        if own is not None:
+            _say_status(turn, own)
+            if step is not None:
+                turn.ask(step)
+            return
+    if step is None:
+        if not _follow_up(turn):
+            _start(turn, flow.menu_step if conversation.language else flow.start)
+        return
+    if step.lookup_reference:
+        _lookup(turn, text)
+        return
+    _answer(turn, step, text, choice)
+
+
+def _shared_phone(message: Message) -> str | None:
+    for item in message.media:
+        if item.get("kind") == "contact" and str(item.get("url", "")).startswith("tel:+"):
+            return str(item["url"])[4:]
+    return None
+
+
+def _offer_link(turn: Turn, phone: str) -> None:
+    """A shared phone number joins this chat to that number's contact only once confirmed."""
+    conversation = turn.conversation
+    answers = dict(conversation.answers)
+    if conversation.step != LINK_STEP:
+        answers[_LINK_RETURN] = conversation.step
+    answers[_LINK_PHONE] = phone
+    conversation.answers = answers
+    conversation.step = LINK_STEP
+    prompt = turn.library.prompts.get(turn.language, "link_confirm")
+    lines = [prompt.text.format(phone=phone), *(f"{k} {v}" for k, v in prompt.choices.items())]
+    buttons = tuple(Button(k, v) for k, v in prompt.choices.items())
+    turn.replies.append(Reply("link_confirm", "\n".join(lines), buttons))
+
+
+def _confirm_link(turn: Turn, choice: str) -> None:
+    conversation = turn.conversation
+    answers = dict(conversation.answers)
+    if choice not in ("1", "2"):
+        _offer_link(turn, str(answers.get(_LINK_PHONE, "")))
+        return
+    phone = answers.pop(_LINK_PHONE, None)
+    back = answers.pop(_LINK_RETURN, None)
+    conversation.answers = answers
+    conversation.step = back
+    if choice == "1" and phone:
+        link_phone(turn.session, turn.identity, str(phone))
+        turn.say("link_done")
+    else:
+        turn.say("link_declined")
+    step = turn.library.flow.steps.get(back) if back else None
+    if step is not None and step.ask is not None:
+        turn.ask(step)
+
+
+def _reset(conversation: Conversation) -> None:
+    conversation.step = None
+    conversation.answers = {}
+    conversation.ticket_id = None
+    conversation.invalid_inputs = 0
+
+
+def _start(turn: Turn, step_name: str) -> None:
+    _reset(turn.conversation)
+    turn.conversation.answers = {_SINCE: turn.message.id}
+    _enter(turn, step_name)
+
+
+def _enter(turn: Turn, step_name: str) -> None:
+    step = turn.library.flow.steps[step_name]
+    conversation = turn.conversation
+    conversation.step = step_name
+    conversation.invalid_inputs = 0
+    if step.create_ticket is not None:
+        _create(turn, step)
+        return
+    turn.ask(step)
+
+
+def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
+    conversation = turn.conversation
+    answers = dict(conversation.answers)
+    if turn.message.media and not text:
+        turn.say("media_kept")
+        turn.ask(step)
+        return
+    if step.choices:
+        picked = step.choices.get(choice)
+        if picked is None:
+            _invalid(turn, step, "invalid_choice")
+            return
+        if picked.set_language:
+            conversation.language = picked.set_language
+            contact = turn.session.get(Contact, turn.identity.contact_id)
+            if contact is not None:
+                contact.language = picked.set_language
+                turn.session.add(contact)
+        if step.save:
+            answers[step.save] = picked.value if picked.value is not None else picked.key
+        next_step = picked.next or step.next
+    elif step.number is not None:
+        digits = normalise_digits(text).strip()
+        low, high = step.number
+        if not digits.isdigit() or not low <= int(digits) <= high:
+            _invalid(turn, step, "invalid_number")
+            return
+        assert step.save is not None
+        answers[step.save] = int(digits)
+        next_step = step.next
+    else:
+        if not has_words(text):
+            _invalid(turn, step, "need_text")
+            return
+        if len(text) > MAX_ANSWER:
+            _invalid(turn, step, "text_too_long")
+            return
+        assert step.save is not None
+        answers[step.save] = text
+        next_step = step.next
+    conversation.answers = answers
+    assert next_step is not None
+    _enter(turn, next_step)
+
+
+def _invalid(turn: Turn, step: Step, key: str) -> None:
+    turn.conversation.invalid_inputs += 1
+    if any(choice.set_language for choice in step.choices.values()):
+        turn.ask(step)
+        return
+    turn.say(key)
+    turn.ask(step)
+
+
+def _create(turn: Turn, step: Step) -> None:
+    assert step.create_ticket is not None and step.say is not None
+    conversation = turn.conversation
+    answers = {k: v for k, v in conversation.answers.items() if not k.startswith("_")}
+    answers.update(step.create_ticket.get("answers", {}))
+    ticket = create_ticket(
+        turn.session,
+        identity=turn.identity,
+        category=step.create_ticket["category"],
+        language=conversation.language,
+        answers=answers,
+    )
+    since = conversation.answers.get(_SINCE, turn.message.id)
+    turn.session.execute(
+        update(Message)
+        .where(
+            col(Message.identity_id) == turn.identity.id,
+            col(Message.ticket_id).is_(None),
+            col(Message.id) >= since,
+        )
+        .values(ticket_id=ticket.id)
+    )
+    turn.message.ticket_id = ticket.id
+    _reset(conversation)
+    conversation.ticket_id = ticket.id
+    turn.say(step.say, reference=references.spaced(ticket.reference))
+
+
+def _own_ticket(turn: Turn, candidates: list[str]) -> Ticket | None:
+    if not candidates:
+        return None
+    return turn.session.exec(
+        select(Ticket).where(
+            col(Ticket.reference).in_(candidates),
+            Ticket.contact_id == turn.identity.contact_id,
+        )
+    ).first()
+
+
+def _say_status(turn: Turn, ticket: Ticket) -> None:
+    status = turn.library.prompts.text(turn.language, f"status_{ticket.status}")
+    turn.say("status", reference=references.spaced(ticket.reference), status=status)
+
+
+def _lookup(turn: Turn, text: str) -> None:
+    """Status by reference: only the owner hears it; anyone else hears 'unknown', and
+    repeated failures from one identity are slowed down."""
+    conversation = turn.conversation
+    if conversation.lookup_blocked_until and turn.now < conversation.lookup_blocked_until:
+        turn.say("too_many_attempts")
+        conversation.step = None
+        return
+    candidate = references.compact(text)
+    ticket = None
+    if references.is_valid(candidate):
+        ticket = _own_ticket(turn, [candidate])
+    if ticket is not None:
+        _say_status(turn, ticket)
+        conversation.step = None
+        return
+    if (
+        conversation.lookup_window_start is None
+        or turn.now - conversation.lookup_window_start > LOOKUP_WINDOW
+    ):
+        conversation.lookup_window_start = turn.now
+        conversation.lookup_failures = 0
+    conversation.lookup_failures += 1
+    if conversation.lookup_failures >= LOOKUP_LIMIT:
+        conversation.lookup_blocked_until = turn.now + LOOKUP_BLOCK
+        log.warning("reference look-ups blocked for identity %s", turn.identity.id)
+        turn.say("too_many_attempts")
+        conversation.step = None
+        return
+    if not references.is_valid(candidate):
+        turn.say("reference_invalid")
+    else:
+        turn.say("reference_unknown")
+
+
+def _follow_up(turn: Turn) -> bool:
+    """A message after an intake belongs to the ticket it created, and reopens it if resolved."""
+    ticket_id = turn.conversation.ticket_id
+    ticket = turn.session.get(Ticket, ticket_id) if ticket_id else None
+    if ticket is None or ticket.status == TicketStatus.closed:
+        return False
+    turn.message.ticket_id = ticket.id
+    turn.session.add(turn.message)
+    spaced = references.spaced(ticket.reference)
+    if ticket.status in (TicketStatus.resolved, TicketStatus.pending):
+        was = ticket.status
+        apply_changes(turn.session, ticket, Changes(status=TicketStatus.open), CONTACT)
+        if was == TicketStatus.resolved:
+            turn.say("reopened", reference=spaced)
+            return True
+    turn.say("added_to_case", reference=spaced)
+    return True
+
+
+def describe(turn: Turn) -> dict[str, Any]:
+    return {"step": turn.conversation.step, "replies": [r.key for r in turn.replies]}

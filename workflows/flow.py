@@ -1,0 +1,246 @@
+"""Flows as data: the model of a flow file, and its validation with `file:line` problems.
+
+A bad file never half-loads: `load_flow` returns a complete, checked `Flow` or raises
+`LoadError` listing every problem at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ccc.models import Category
+from workflows.yamlfile import LineDict, LoadError, Problem, load
+
+_CHOICE_KEY = re.compile(r"^\d{1,2}$")
+_STEP_KEYS = {
+    "ask",
+    "save",
+    "choices",
+    "next",
+    "number",
+    "create_ticket",
+    "say",
+    "lookup_reference",
+}
+_CHOICE_KEYS = {"value", "next", "set_language"}
+LANGUAGES = ("ar", "ckb", "kmr", "en")
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    value: str | None = None
+    next: str | None = None
+    set_language: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    line: int
+    ask: str | None = None
+    save: str | None = None
+    choices: dict[str, Choice] = field(default_factory=dict)
+    next: str | None = None
+    number: tuple[int, int] | None = None
+    create_ticket: dict[str, Any] | None = None
+    say: str | None = None
+    lookup_reference: bool = False
+
+    @property
+    def is_question(self) -> bool:
+        return self.ask is not None and not self.lookup_reference
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    path: str
+    start: str
+    menu_step: str
+    menu_words: frozenset[str]
+    steps: dict[str, Step]
+
+    def prompt_keys(self) -> dict[str, tuple[int, set[str]]]:
+        """Each prompt key the flow uses, with a line that uses it and the choices it needs."""
+        keys: dict[str, tuple[int, set[str]]] = {}
+        for step in self.steps.values():
+            for key in (step.ask, step.say):
+                if key is None:
+                    continue
+                line, needed = keys.get(key, (step.line, set()))
+                if key == step.ask and not any(c.set_language for c in step.choices.values()):
+                    needed |= set(step.choices)
+                keys[key] = (line, needed)
+        return keys
+
+
+def load_flow(path: Path) -> Flow:
+    data, problems = load(path)
+    if problems:
+        raise LoadError(problems)
+    flow, problems = parse_flow(data, str(path))
+    if problems or flow is None:
+        raise LoadError(problems)
+    return flow
+
+
+def parse_flow(data: Any, name: str) -> tuple[Flow | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(name, line, message))
+
+    if not isinstance(data, LineDict):
+        return None, [Problem(name, 1, "a flow file is a mapping with 'name', 'start', 'steps'")]
+    for key in ("name", "start", "steps"):
+        if key not in data:
+            problem(data.line, f"missing '{key}'")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, LineDict) or not raw_steps:
+        problem(data.line_of("steps"), "'steps' must be a mapping of step names to steps")
+        return None, problems
+
+    steps: dict[str, Step] = {}
+    for step_name, raw in raw_steps.items():
+        step = _parse_step(step_name, raw, raw_steps.line_of(step_name), problem)
+        if step is not None:
+            steps[step_name] = step
+
+    start = str(data.get("start", ""))
+    menu_step = str(data.get("menu_step", start))
+    for key, target in (("start", start), ("menu_step", menu_step)):
+        if target and target not in raw_steps:
+            problem(data.line_of(key), f"{key} names an unknown step {target!r}")
+    for step in steps.values():
+        targets = [step.next] + [choice.next for choice in step.choices.values()]
+        for goal in targets:
+            if goal is not None and goal not in raw_steps:
+                problem(step.line, f"step {step.name!r} goes to an unknown step {goal!r}")
+    _check_reachable(steps, start, menu_step, problem)
+
+    words = data.get("menu_words", ["menu"])
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        problem(data.line_of("menu_words"), "'menu_words' must be a list of words")
+        words = ["menu"]
+    if problems:
+        return None, problems
+    flow = Flow(
+        name=str(data["name"]),
+        path=name,
+        start=start,
+        menu_step=menu_step,
+        menu_words=frozenset(w.casefold() for w in words),
+        steps=steps,
+    )
+    return flow, problems
+
+
+def _parse_step(name: str, raw: Any, line: int, problem: Any) -> Step | None:
+    if not isinstance(raw, LineDict):
+        problem(line, f"step {name!r} must be a mapping")
+        return None
+    for key in raw:
+        if key not in _STEP_KEYS:
+            problem(raw.line_of(key), f"step {name!r} has an unknown key {key!r}")
+    choices: dict[str, Choice] = {}
+    raw_choices = raw.get("choices")
+    if raw_choices is not None:
+        if not isinstance(raw_choices, LineDict) or not raw_choices:
+            problem(raw.line_of("choices"), f"step {name!r}: 'choices' must be a mapping")
+        else:
+            for key, value in raw_choices.items():
+                choice = _parse_choice(name, key, value, raw_choices.line_of(key), problem)
+                if choice is not None:
+                    choices[key] = choice
+    number = None
+    if "number" in raw:
+        bounds = raw["number"]
+        if (
+            not isinstance(bounds, dict)
+            or not isinstance(bounds.get("min"), int)
+            or not isinstance(bounds.get("max"), int)
+            or bounds["min"] > bounds["max"]
+        ):
+            problem(raw.line_of("number"), f"step {name!r}: 'number' needs integer min <= max")
+        else:
+            number = (bounds["min"], bounds["max"])
+    create = raw.get("create_ticket")
+    if create is not None:
+        if not isinstance(create, dict) or "category" not in create:
+            problem(raw.line_of("create_ticket"), f"step {name!r}: create_ticket needs a category")
+            create = None
+        elif create["category"] not in {c.value for c in Category}:
+            problem(
+                raw.line_of("create_ticket"),
+                f"step {name!r}: unknown category {create['category']!r}",
+            )
+        elif not isinstance(create.get("answers", {}), dict):
+            problem(raw.line_of("create_ticket"), f"step {name!r}: answers must be a mapping")
+    kinds = sum(1 for k in ("create_ticket", "lookup_reference") if raw.get(k))
+    if kinds == 0 and "ask" not in raw:
+        problem(line, f"step {name!r} neither asks nor acts (needs 'ask' or 'create_ticket')")
+    if raw.get("create_ticket") and "say" not in raw:
+        problem(line, f"step {name!r} creates a ticket but says nothing ('say' is missing)")
+    if "ask" in raw and not raw.get("lookup_reference"):
+        if "save" not in raw and not choices:
+            problem(line, f"step {name!r} asks a question but neither saves nor offers choices")
+        if "next" not in raw and any(c.next is None for c in choices.values()):
+            problem(line, f"step {name!r}: where does it go next? ('next' is missing)")
+        if not choices and "next" not in raw:
+            problem(line, f"step {name!r}: where does it go next? ('next' is missing)")
+    return Step(
+        name=name,
+        line=line,
+        ask=_str_or_none(raw.get("ask")),
+        save=_str_or_none(raw.get("save")),
+        choices=choices,
+        next=_str_or_none(raw.get("next")),
+        number=number,
+        create_ticket=dict(create) if isinstance(create, dict) else None,
+        say=_str_or_none(raw.get("say")),
+        lookup_reference=bool(raw.get("lookup_reference", False)),
+    )
+
+
+def _parse_choice(step: str, key: str, raw: Any, line: int, problem: Any) -> Choice | None:
+    if not _CHOICE_KEY.match(key):
+        problem(line, f"step {step!r}: choice {key!r} must be a number a person can key in")
+        return None
+    if not isinstance(raw, dict):
+        problem(line, f"step {step!r}: choice {key!r} must be a mapping")
+        return None
+    for field_name in raw:
+        if field_name not in _CHOICE_KEYS:
+            problem(line, f"step {step!r}: choice {key!r} has an unknown key {field_name!r}")
+    language = raw.get("set_language")
+    if language is not None and language not in LANGUAGES:
+        problem(line, f"step {step!r}: unknown language {language!r}; one of {LANGUAGES}")
+    return Choice(
+        key=key,
+        value=_str_or_none(raw.get("value")),
+        next=_str_or_none(raw.get("next")),
+        set_language=_str_or_none(language),
+    )
+
+
+def _check_reachable(steps: dict[str, Step], start: str, menu: str, problem: Any) -> None:
+    seen: set[str] = set()
+    todo = [s for s in (start, menu) if s in steps]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        step = steps[name]
+        todo += [t for t in [step.next, *(c.next for c in step.choices.values())] if t in steps]
+    for name, step in steps.items():
+        if name not in seen:
+            problem(step.line, f"step {name!r} cannot be reached from {start!r}")
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

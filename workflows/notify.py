@@ -1,0 +1,29 @@
+"""Closing the loop: when a ticket is resolved, the person is told, in their language."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from ccc import events, references
+from ccc.messages import queue_outbound
+from ccc.models import Contact, Identity, Ticket, TicketStatus
+from ccc.tickets import ROUTING, record
+from workflows.engine import FALLBACK_LANGUAGE
+from workflows.library import current
+
+
+@events.subscribe(events.TICKET_UPDATED)
+def tell_person_when_resolved(session: Session, event: events.DomainEvent) -> None:
+    if event.data.get("status") != TicketStatus.resolved or not event.data.get("notify", True):
+        return
+    ticket = session.get(Ticket, event.ticket_id)
+    assert ticket is not None
+    identity = session.get(Identity, ticket.identity_id)
+    contact = session.get(Contact, ticket.contact_id)
+    assert identity is not None
+    language = ticket.language or (contact.language if contact else None) or FALLBACK_LANGUAGE
+    text = current().prompts.text(
+        language, "ticket_resolved", reference=references.spaced(ticket.reference)
+    )
+    message = queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
+    record(session, ticket, "person_notified", ROUTING, message_id=message.id)
