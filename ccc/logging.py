@@ -9,20 +9,27 @@ from __future__ import annotations
 import logging
 import re
 
-_PHONE = re.compile(r"(?<![\w])(?:\+|%2B|00)?(\d[\d\s\-]{7,16}\d)(?![\w])")
-_CHAT = re.compile(r"(address=)[^&\s\"]+")
+# Runs of digits (with the spaces, dashes, dots and brackets people write numbers with) long
+# enough to be a phone number or a chat id.
+_NUMBER = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().\-]{7,20}\d(?![\w])")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ENCODED = re.compile(r"%(2[bB]|3[aA])")
+_ADDRESS_PARAM = re.compile(r"(address=)[^&\s\"]+")
 
 
 def redact(text: str) -> str:
-    text = _CHAT.sub(r"\1***", text)
+    """Hide every phone number, chat id and address parameter in a log line."""
+    text = _ENCODED.sub(lambda m: "+" if m.group(1).lower() == "2b" else ":", text)
+    text = _ADDRESS_PARAM.sub(r"\1***", text)
 
     def hide(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(digits) < 9:
-            return match.group(0)
+        found = match.group(0)
+        digits = re.sub(r"\D", "", found)
+        if len(digits) < 9 or _ISO_DATE.match(found):
+            return found
         return f"***{digits[-2:]}"
 
-    return _PHONE.sub(hide, text)
+    return _NUMBER.sub(hide, text)
 
 
 class RedactingFilter(logging.Filter):
@@ -33,13 +40,23 @@ class RedactingFilter(logging.Filter):
             return True
         record.msg = redact(message)
         record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     redaction = RedactingFilter()
     for logger_name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "rq.worker"):
         logger = logging.getLogger(logger_name)

@@ -25,6 +25,7 @@ def to_e164(raw: str, default_region: str = "IQ") -> str | None:
 
 def mask(address: str) -> str:
     """For logs: enough to tell two numbers apart during an incident, not enough to call one."""
-    if len(address) <= 4:
+    if len(address) <= 6:
         return "***"
-    return f"{address[:4]}***{address[-2:]}"
+    prefix = address[:4] if address.startswith("+") and len(address) > 9 else ""
+    return f"{prefix}***{address[-2:]}"

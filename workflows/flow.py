@@ -26,6 +26,7 @@ _STEP_KEYS = {
     "lookup_reference",
 }
 _CHOICE_KEYS = {"value", "next", "set_language"}
+_FLOW_KEYS = {"name", "start", "menu_step", "menu_words", "steps"}
 LANGUAGES = ("ar", "ckb", "kmr", "en")
 
 
@@ -99,6 +100,9 @@ def parse_flow(data: Any, name: str) -> tuple[Flow | None, list[Problem]]:
     for key in ("name", "start", "steps"):
         if key not in data:
             problem(data.line, f"missing '{key}'")
+    for key in data:
+        if key not in _FLOW_KEYS:
+            problem(data.line_of(key), f"unknown key {key!r}; a flow has {sorted(_FLOW_KEYS)}")
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, LineDict) or not raw_steps:
         problem(data.line_of("steps"), "'steps' must be a mapping of step names to steps")

@@ -50,7 +50,8 @@ def check_paths(paths: list[Path]) -> list[Problem]:
             problems.append(Problem(str(path), 1, "no such file or folder"))
     for file in files:
         problems += _check_file(file)
-    return problems
+    # A prompt file is read alone and again for the flow that uses it: report each problem once.
+    return list(dict.fromkeys(problems))
 
 
 def _check_file(path: Path) -> list[Problem]:
@@ -68,7 +69,16 @@ def _check_file(path: Path) -> list[Problem]:
     if isinstance(data, dict) and "rules" in data:
         return parse_rules(data, str(path))[1]
     if isinstance(data, dict) and "prompts" in data:
-        return parse_prompts(data, str(path))[3]
+        problems = parse_prompts(data, str(path))[3]
+        flow_file = path.parent.parent / "flows" / "default.yaml"
+        if problems or not flow_file.exists():
+            return problems
+        flow, flow_problems = parse_flow(load(flow_file)[0], str(flow_file))
+        if flow is None:
+            return flow_problems
+        # A prompt file alone is still checked against the flow that uses it.
+        found = check_catalogue(path.parent, flow)[1]
+        return [problem for problem in found if problem.path == str(path)]
     return [Problem(str(path), 1, "not a flow (steps), rules (rules) or prompts (prompts) file")]
 
 

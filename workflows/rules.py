@@ -72,17 +72,21 @@ def parse_rules(data: Any, name: str) -> tuple[RuleBook | None, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(data, LineDict) or not isinstance(data.get("rules"), list):
         return None, [Problem(name, 1, "a rules file needs a list under 'rules'")]
+    for key in data:
+        if key not in ("rules", "sla"):
+            problems.append(Problem(name, data.line_of(key), f"unknown key {key!r}"))
     rules: list[Rule] = []
     for index, raw in enumerate(data["rules"]):
         line = raw.line if isinstance(raw, LineDict) else data.line_of("rules")
         rule = _parse_rule(raw, index, line, name, problems)
         if rule is not None:
             rules.append(rule)
-    if rules and rules[-1].when:
+    last = data["rules"][-1] if data["rules"] else None
+    if rules and rules[-1].when and isinstance(last, LineDict):
         problems.append(
             Problem(
                 name,
-                data.line_of("rules"),
+                last.line_of("when"),
                 "the last rule must have no 'when', so every ticket gets a team",
             )
         )
@@ -135,6 +139,10 @@ def _parse_rule(raw: Any, index: int, line: int, name: str, problems: list[Probl
         problems.append(Problem(name, line, f"rule {index + 1} must be a mapping"))
         return None
     label = str(raw.get("name", f"rule {index + 1}"))
+    for key in raw:
+        if key not in ("name", "when", "then"):
+            problems.append(Problem(name, raw.line_of(key), f"{label}: unknown key {key!r}"))
+            return None
     when = raw.get("when", {})
     then = raw.get("then")
     ok = True
