@@ -180,8 +180,15 @@ def handle(turn: Turn) -> None:
                 turn.ask(step)
             return
     if step is None:
-        if not _follow_up(turn):
-            _start(turn, flow.menu_step if conversation.language else flow.start)
+        if _follow_up(turn):
+            return
+        menu = flow.steps[flow.menu_step]
+        if conversation.language and choice in menu.choices:
+            # Someone who already knows the menu may answer it without being shown it again.
+            _start_silently(turn, flow.menu_step)
+            _answer(turn, menu, text, choice)
+            return
+        _start(turn, flow.menu_step if conversation.language else flow.start)
         return
     if step.lookup_reference:
         _lookup(turn, text)
@@ -239,9 +246,14 @@ def _reset(conversation: Conversation) -> None:
 
 
 def _start(turn: Turn, step_name: str) -> None:
+    _start_silently(turn, step_name)
+    _enter(turn, step_name)
+
+
+def _start_silently(turn: Turn, step_name: str) -> None:
     _reset(turn.conversation)
     turn.conversation.answers = {_SINCE: turn.message.id}
-    _enter(turn, step_name)
+    turn.conversation.step = step_name
 
 
 def _enter(turn: Turn, step_name: str) -> None:

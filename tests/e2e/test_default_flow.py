@@ -73,3 +73,52 @@ def test_tracing_intake_in_english_ends_with_a_routed_ticket_an_agent_works(
     assert messages[0]["text"] == "hello"
     assert "has been answered" in messages[-1]["text"]
     assert "has been answered" in ccc.last_reply(PHONE)
+
+
+def test_tracing_intake_in_arabic_with_arabic_indic_digits(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    ccc.say(PHONE, "السلام عليكم")
+    ccc.say(PHONE, "١")
+    assert ccc.last_reply(PHONE).startswith("كيف يمكننا مساعدتك")
+    for answer in (
+        "١",
+        "ليلى حسن",
+        "عمر حسن",
+        "٤",
+        "الموصل، حزيران ٢٠١٧",
+        "خرج إلى العمل ولم يعد",
+        "١",
+    ):
+        ccc.say(PHONE, answer)
+    reply = ccc.last_reply(PHONE)
+    assert reply.startswith("شكراً لك. رقمك المرجعي هو")
+    reference = reference_in(reply)
+
+    [ticket] = ccc.client.get("/api/tickets", params={"team": "tracing"}, headers=agent).json()[
+        "items"
+    ]
+    assert ticket["reference"] == reference
+    assert ticket["language"] == "ar"
+    assert ticket["answers"]["missing_person_name"] == "عمر حسن"
+    assert ticket["answers"]["relationship"] == "sibling"
+    assert ticket["answers"]["consent_to_share"] == "yes"
+    search = ccc.client.get("/api/tickets", params={"q": "عمر"}, headers=agent).json()
+    assert [t["reference"] for t in search["items"]] == [reference]
+
+    arabic_reference = reference.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    ccc.say(PHONE, f"ما حالة الطلب {arabic_reference[:4]} {arabic_reference[4:]}؟")
+    assert ccc.last_reply(PHONE).startswith(f"الطلب {reference[:4]} {reference[4:]}")
+
+
+def test_every_language_reaches_a_ticket(ccc: Harness, agent: dict[str, str]) -> None:
+    for index, language in enumerate(("1", "2", "3", "4")):
+        phone = f"+96475012345{index}0"
+        ccc.say(phone, "hi")
+        ccc.say(phone, language)
+        for answer in ("3", "Name", "1", "۵", "1", "1"):
+            ccc.say(phone, answer)
+        reference_in(ccc.last_reply(phone))
+    tickets = ccc.client.get("/api/tickets", headers=agent).json()["items"]
+    assert sorted(t["language"] for t in tickets) == ["ar", "ckb", "en", "kmr"]
+    assert {t["answers"]["household_size"] for t in tickets} == {5}

@@ -1,0 +1,188 @@
+"""People type whatever they type: the chatbot answers politely and never half-stores."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from ccc.models import Conversation, Message, Ticket
+from ccc.timeutil import utcnow
+from tests.conftest import Harness
+from tests.flows import open_ticket, reference_in
+
+PHONE = "+9647701234567"
+STRANGER = "+9647509998877"
+MENU = "How can we help you?"
+
+
+def start_in_english(ccc: Harness, phone: str = PHONE) -> None:
+    ccc.say(phone, "hello")
+    ccc.say(phone, "4")
+
+
+def replies_to(ccc: Harness, phone: str, text: str) -> list[str]:
+    before = len(ccc.transcript(phone))
+    ccc.say(phone, text)
+    return [m["text"] for m in ccc.transcript(phone)[before:] if m["direction"] == "out"]
+
+
+def test_unknown_choices_get_a_polite_word_and_the_menu_again(ccc: Harness) -> None:
+    start_in_english(ccc)
+    for text in ("7", "yes please", "你好", "", "🙏🙏", "x" * 10_000):
+        replies = replies_to(ccc, PHONE, text)
+        assert replies[0] == "Sorry, we did not understand. Please reply with one of the numbers."
+        assert replies[1].startswith(MENU)
+
+
+def test_a_new_contact_who_writes_nonsense_sees_the_language_menu_again(ccc: Harness) -> None:
+    ccc.say(PHONE, "hello")
+    replies = replies_to(ccc, PHONE, "9")
+    assert len(replies) == 1 and "4 English" in replies[0]
+
+
+def test_free_text_questions_need_words_and_a_sensible_length(ccc: Harness) -> None:
+    start_in_english(ccc)
+    ccc.say(PHONE, "1")
+    assert replies_to(ccc, PHONE, "😢😢") == [
+        "Sorry, we did not understand. Please answer in a few words.",
+        "What is your full name?",
+    ]
+    assert replies_to(ccc, PHONE, "a" * 10_000)[0] == (
+        "Your message is too long. Please send a shorter answer."
+    )
+    with ccc.session() as session:
+        conversation = session.exec(select(Conversation)).one()
+        assert conversation.step == "tracing_enquirer"
+        assert "enquirer_name" not in conversation.answers
+        longest = max(len(m.text) for m in session.exec(select(Message)).all())
+        assert longest <= 4000
+    assert replies_to(ccc, PHONE, "Layla") == ["What is the full name of the missing person?"]
+
+
+def test_numbers_accept_every_digit_script(ccc: Harness) -> None:
+    start_in_english(ccc)
+    for answer in ("3", "Layla", "1"):
+        ccc.say(PHONE, answer)
+    assert replies_to(ccc, PHONE, "many")[0] == "Please reply with a number, for example 5."
+    assert replies_to(ccc, PHONE, "0")[0] == "Please reply with a number, for example 5."
+    assert replies_to(ccc, PHONE, "۱۲")[0].startswith("In which governorate")
+
+
+def test_menu_word_in_any_language_goes_back_and_forgets_the_answers(ccc: Harness) -> None:
+    start_in_english(ccc)
+    ccc.say(PHONE, "1")
+    ccc.say(PHONE, "Layla")
+    for word in ("menu", "MENU", "قائمة", "مێنیو"):
+        assert replies_to(ccc, PHONE, word)[0].startswith(MENU)
+    with ccc.session() as session:
+        conversation = session.exec(select(Conversation)).one()
+        assert conversation.step == "main_menu"
+        assert "enquirer_name" not in conversation.answers
+
+
+def test_status_by_reference_only_for_the_owner(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE)
+    start_in_english(ccc, STRANGER)
+
+    ccc.say(PHONE, "menu")
+    ccc.say(PHONE, "5")
+    assert ccc.last_reply(PHONE) == "Please send your reference number (8 digits)."
+    ccc.say(PHONE, f"{reference[:4]}-{reference[4:]}")
+    assert ccc.last_reply(PHONE) == (
+        f"Request {reference[:4]} {reference[4:]}: received, waiting to be reviewed."
+    )
+
+    ccc.say(STRANGER, "5")
+    owner_ref_reply = replies_to(ccc, STRANGER, reference)
+    assert owner_ref_reply == [
+        "We found no request with that reference for this number. Please check it, or send menu."
+    ]
+    unknown = _valid_unused_reference(reference)
+    assert replies_to(ccc, STRANGER, unknown) == owner_ref_reply
+    broken = reference[:7] + str((int(reference[7]) + 1) % 10)
+    assert replies_to(ccc, STRANGER, broken)[0].startswith("That reference is not valid.")
+
+
+def test_repeated_wrong_guesses_are_slowed_down(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE)
+    start_in_english(ccc, STRANGER)
+    ccc.say(STRANGER, "5")
+    for guess in range(4):
+        ccc.say(STRANGER, f"1234567{guess}")
+    assert replies_to(ccc, STRANGER, "11111111") == [
+        "Too many attempts. Please try again later, or send menu."
+    ]
+    ccc.say(STRANGER, "5")
+    assert replies_to(ccc, STRANGER, reference) == [
+        "Too many attempts. Please try again later, or send menu."
+    ]
+
+
+def test_a_reference_in_any_message_answers_with_its_status_for_the_owner(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE)
+    ccc.say(PHONE, "menu")
+    ccc.say(PHONE, "1")
+    replies = replies_to(ccc, PHONE, f"what about {reference}?")
+    assert replies[0].startswith(f"Request {reference[:4]} {reference[4:]}")
+    assert replies[1] == "What is your full name?"
+
+
+def test_a_conversation_left_for_a_day_starts_over(ccc: Harness) -> None:
+    start_in_english(ccc)
+    ccc.say(PHONE, "1")
+    ccc.say(PHONE, "Layla")
+    with ccc.session() as session:
+        conversation = session.exec(select(Conversation)).one()
+        conversation.expires_at = utcnow() - timedelta(minutes=1)
+        session.add(conversation)
+        session.commit()
+    assert replies_to(ccc, PHONE, "Omar")[0].startswith(MENU)
+
+
+def test_after_an_intake_messages_join_the_ticket_and_reopen_it(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(ccc, PHONE)
+    assert replies_to(ccc, PHONE, "I found a photo of him") == [
+        f"Thank you. We added your message to request {reference[:4]} {reference[4:]}. "
+        "Send menu for the main menu."
+    ]
+    ccc.client.patch(f"/api/tickets/{reference}", json={"status": "resolved"}, headers=agent)
+    ccc.drain()
+    assert replies_to(ccc, PHONE, "He is still missing") == [
+        f"Thank you. We have reopened request {reference[:4]} {reference[4:]} "
+        "and will get back to you."
+    ]
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["status"] == "open"
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
+    texts = [m["text"] for m in timeline if m["type"] == "message" and m["direction"] == "in"]
+    assert texts[-2:] == ["I found a photo of him", "He is still missing"]
+
+
+def test_one_number_written_two_ways_is_one_contact(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE)
+    ccc.say("07701234567", "menu")
+    ccc.say("07701234567", "5")
+    ccc.say("07701234567", reference)
+    assert ccc.last_reply(PHONE).startswith(f"Request {reference[:4]}")
+    with ccc.session() as session:
+        assert len({t.contact_id for t in session.exec(select(Ticket)).all()}) == 1
+
+
+def test_a_second_intake_makes_a_second_ticket(ccc: Harness, agent: dict[str, str]) -> None:
+    first = open_ticket(ccc, PHONE, "tracing")
+    second = open_ticket(ccc, PHONE, "assistance")
+    assert first != second
+    queue = ccc.client.get("/api/tickets", headers=agent).json()["items"]
+    assert {t["reference"] for t in queue} == {first, second}
+    assert len({t["contact_id"] for t in queue}) == 1
+    assert reference_in(ccc.last_reply(PHONE)) == second
+
+
+def _valid_unused_reference(taken: str) -> str:
+    from ccc.references import damm_digit
+
+    body = "1234567" if taken[:7] != "1234567" else "7654321"
+    return body + str(damm_digit(body))

@@ -1,0 +1,46 @@
+"""Scripts of whole conversations, so tests can get a ticket in one line."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import Harness
+
+ENGLISH = "4"
+TRACING = [
+    "1",
+    "Layla Hassan",
+    "Omar Hassan",
+    "4",
+    "Mosul, June 2017",
+    "He did not come back.",
+    "1",
+]
+DETENTION = ["2", "Layla Hassan", "Ali Hassan", "1", "Baghdad, March 2023", "Unknown", "1"]
+ASSISTANCE = ["3", "Layla Hassan", "1", "6", "3", "1"]
+COMPLAINT = ["4", "1", "I was not selected although my family qualifies.", "1"]
+STAFF_CONDUCT = ["4", "2", "A distributor asked me for money.", "2"]
+SCRIPTS = {
+    "tracing": TRACING,
+    "detention": DETENTION,
+    "assistance": ASSISTANCE,
+    "complaint": COMPLAINT,
+    "staff_conduct": STAFF_CONDUCT,
+}
+
+
+def reference_in(text: str) -> str:
+    match = re.search(r"(\d{4}) (\d{4})", text)
+    assert match, f"no reference in {text!r}"
+    return match.group(1) + match.group(2)
+
+
+def open_ticket(ccc: Harness, sender: str, script: str = "tracing", language: str = ENGLISH) -> str:
+    """Runs a whole intake from `sender` and returns the new ticket's reference."""
+    first_time = not ccc.transcript(sender)
+    ccc.say(sender, "hello" if first_time else "menu")
+    if first_time:
+        ccc.say(sender, language)
+    for answer in SCRIPTS[script]:
+        ccc.say(sender, answer)
+    return reference_in(ccc.last_reply(sender))
