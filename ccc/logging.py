@@ -34,12 +34,14 @@ def redact(text: str) -> str:
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not lose the record
-            return True
-        record.msg = redact(message)
-        record.args = None
+        # Arguments are redacted one by one and kept as arguments: some formatters (uvicorn's
+        # access log) read them as a tuple.
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_value(value) for value in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _redact_value(value) for key, value in record.args.items()}
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
         elif record.exc_text:
@@ -50,6 +52,14 @@ class RedactingFilter(logging.Filter):
 
 
 _FORMATTER = logging.Formatter()
+
+
+def _redact_value(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**8:
+        return redact(str(value))
+    return value
 
 
 def configure_logging(level: int = logging.INFO) -> None:

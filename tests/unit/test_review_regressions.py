@@ -100,3 +100,27 @@ def test_single_prompt_file_checked_against_flow(copy: Path) -> None:
     p = copy / "prompts" / "ar.yaml"
     p.write_text(p.read_text().replace("  tracing_last_seen:\n", "  tracing_last_sen:\n"))
     assert check_paths([p]) != []
+
+
+def test_uvicorn_access_lines_keep_their_arguments_and_lose_the_number() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s'))
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("test.uvicorn.access")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.info(
+        '%s - "%s %s HTTP/%s" %d',
+        "127.0.0.1:5000",
+        "GET",
+        "/api/simulator/messages?address=+9647701234567",
+        "1.1",
+        200,
+    )
+    line = out.getvalue()
+    assert "GET /api/simulator/messages?address=***" in line
+    assert "9647701234567" not in line
