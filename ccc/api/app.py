@@ -60,6 +60,7 @@ def create_app(
     app.add_middleware(BodyLimit)
     _error_handlers(app)
     app.include_router(tickets.router)
+    _channel_routers(app)
     if settings.simulator:
         from bots import simulator
 
@@ -72,6 +73,14 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def _channel_routers(app: FastAPI) -> None:
+    """The channels' webhooks. Always mounted: without credentials they answer 403."""
+    from bots import telegram, twilio_messaging
+
+    app.include_router(twilio_messaging.router)
+    app.include_router(telegram.router)
 
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
