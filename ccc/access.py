@@ -1,7 +1,8 @@
 """Who may see which ticket, decided in one place.
 
-Every read of tickets (the queue, one ticket, its timeline) starts from `visible_tickets`, so
-need-to-know rules change here and nowhere else. Restricted tickets (misconduct, sexual
+Every read of tickets (the queue, one ticket, its timeline, its referrals) starts from
+`visible_tickets`, so need-to-know rules change here and nowhere else. A team member sees their
+teams' tickets and the tickets referred to their teams. Restricted tickets (misconduct, sexual
 exploitation and abuse, fraud) fail closed: only the focal team sees that they exist.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from ccc.errors import NotFound
-from ccc.models import Role, Sensitivity, Ticket
+from ccc.models import Referral, Role, Sensitivity, Ticket
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,11 @@ def visible_tickets(caller: Caller, *, focal_team: str) -> Any:
     if caller.role == Role.team_member:
         if not caller.team_ids:
             return query.where(col(Ticket.id).is_(None))
-        query = query.where(col(Ticket.team_id).in_(sorted(caller.team_ids)))
+        teams = sorted(caller.team_ids)
+        referred_to_them = select(Referral.ticket_id).where(col(Referral.team_id).in_(teams))
+        query = query.where(
+            or_(col(Ticket.team_id).in_(teams), col(Ticket.id).in_(referred_to_them))
+        )
     return query
 
 

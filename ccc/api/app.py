@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import Session
 
-from ccc.api import tickets
+from ccc.api import referrals, reports, tickets
 from ccc.api.limits import BodyLimit
 from ccc.errors import CCCError
 from ccc.jobs.dispatch import InlineDispatcher
@@ -60,6 +60,8 @@ def create_app(
     app.add_middleware(BodyLimit)
     _error_handlers(app)
     app.include_router(tickets.router)
+    app.include_router(referrals.router)
+    app.include_router(reports.router)
     _channel_routers(app)
     if settings.simulator:
         from bots import simulator
