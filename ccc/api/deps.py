@@ -13,7 +13,6 @@ from sqlmodel import Session
 from ccc.access import Caller
 from ccc.auth import caller_for_token
 from ccc.errors import CCCError
-from ccc.jobs.outbox import forget_scheduled
 from ccc.runtime import Runtime
 from ccc.settings import Settings
 
@@ -38,17 +37,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    session = Session(runtime.engine, expire_on_commit=False)
-    try:
+    with runtime.unit_of_work() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        forget_scheduled(session)
-        raise
-    finally:
-        session.close()
-    runtime.dispatch_after_commit(session)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
