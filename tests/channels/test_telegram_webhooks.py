@@ -191,6 +191,17 @@ def test_blocking_the_bot_marks_the_chat_unreachable_and_unblocking_clears_it(
     assert identity(ccc, "telegram", ADDRESS).unreachable_reason is None
 
 
+def test_a_message_carrying_something_ccc_does_not_read_is_ignored_not_refused(
+    ccc: Harness, telegram: TelegramPerson
+) -> None:
+    """A forwarded poll: newer Bot API objects must not make the webhook fail."""
+    update = telegram.update("telegram_text")
+    del update["message"]["text"]
+    update["message"]["poll"] = fixture("telegram_poll")["poll"]
+    assert telegram.post(update).json() == {"status": "ignored"}
+    assert stored(ccc)["messages"] == 0
+
+
 @pytest.mark.parametrize("secret", [None, "", "wrong-secret", "c4f1e0d9"])
 def test_a_missing_or_wrong_secret_is_refused_and_nothing_is_stored(
     ccc: Harness, telegram: TelegramPerson, secret: str | None
@@ -224,6 +235,7 @@ def test_without_a_configured_secret_every_update_is_refused(without_secret: Har
         (b'{"update_id": "12"}', "update_id"),
         (b'{"update_id": 5, "message": "hello"}', "not a Telegram Update"),
         (b'{"update_id": 5, "message": {"chat": {}}}', "not a Telegram Update"),
+        (b"[" * 30_000 + b"]" * 30_000, "nested too deeply"),
     ],
 )
 def test_a_malformed_body_is_a_bad_request_never_a_server_error(

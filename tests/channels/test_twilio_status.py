@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.channels.people import (
     TwilioPerson,
     fixture,
@@ -22,7 +24,9 @@ def last_sent(ccc: Harness) -> tuple[int, str]:
     return sent[-1].id, sent[-1].external_id
 
 
-def report(ccc: Harness, sid: str, status: str, base: str = "twilio_status_sms", **extra: str):  # type: ignore[no-untyped-def]
+def report(
+    ccc: Harness, sid: str, status: str, base: str = "twilio_status_sms", **extra: str
+) -> httpx.Response:
     form = fixture(base) | {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status}
     form["SmsStatus"] = status
     form.update(extra)
