@@ -1,0 +1,246 @@
+"""How many signed Twilio webhooks per second CCC accepts, next to a bare FastAPI insert.
+
+Starts two servers on 127.0.0.1, each a single uvicorn process on a fresh database:
+`ccc serve` (it migrates, then serves, exactly as in production) and `bench/bare_app.py` (one
+INSERT per request). Then posts the same signed SMS webhooks, from distinct numbers, to each,
+with a fixed concurrency, and prints accepted messages per second and p50/p99 latency for both.
+
+    .venv/bin/python bench/webhooks.py [--requests 1000] [--concurrency 16]
+
+Without Redis (the default, as `make run`), CCC runs each chatbot turn and its reply in the
+web process before answering, so the figures include that work. Set `--redis URL` to measure
+acceptance alone, as in production, where workers do the rest. `--database URL` runs both
+servers on that database instead of SQLite files (it must be a scratch database: CCC migrates
+it and the bench writes to it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+from uuid import uuid4
+
+import httpx
+from sqlalchemy import create_engine, text
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH_TOKEN = "b3nchmark0auth0token0not0a0secret"  # noqa: S105 (a throwaway for loopback)
+PATH = "/webhooks/twilio/messaging"
+DEADLINE_SECONDS = 300.0
+
+
+@dataclass
+class Result:
+    name: str
+    accepted: int
+    refused: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+        return ordered[index] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+    """A server process for the length of the block; its output goes to a log file."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            command, env={**os.environ, **env}, cwd=ROOT, stdout=output, stderr=output
+        )
+        try:
+            wait_until_up(port, process)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def forms(count: int) -> list[dict[str, str]]:
+    """Real-shaped SMS webhooks, each from its own number, as many people writing at once."""
+    return [
+        {
+            "ToCountry": "US",
+            "SmsMessageSid": (sid := f"SM{uuid4().hex}"),
+            "NumMedia": "0",
+            "SmsSid": sid,
+            "SmsStatus": "received",
+            "Body": "مرحبا",
+            "FromCountry": "IQ",
+            "To": "+12025550143",
+            "NumSegments": "1",
+            "MessageSid": sid,
+            "AccountSid": "AC0123456789abcdef0123456789abcdef",
+            "From": f"+96477{index:08d}",
+            "ApiVersion": "2010-04-01",
+        }
+        for index in range(count)
+    ]
+
+
+async def hammer(
+    name: str, url: str, signed_url: str, batch: list[dict[str, str]], concurrency: int
+) -> Result:
+    validator = RequestValidator(AUTH_TOKEN)
+    requests = [
+        (
+            urlencode(form),
+            {
+                "content-type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": validator.compute_signature(signed_url, form),
+            },
+        )
+        for form in batch
+    ]
+    latencies: list[float] = []
+    refused = 0
+    queue: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal refused
+        while not queue.empty():
+            body, headers = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.post(url, content=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                refused += 1
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.wait_for(
+            asyncio.gather(*(worker(client) for _ in range(concurrency))), DEADLINE_SECONDS
+        )
+        seconds = time.perf_counter() - started
+    return Result(name, len(latencies) - refused, refused, seconds, latencies)
+
+
+def run(name: str, url: str, signed: str, count: int, warmup: int, concurrency: int) -> Result:
+    asyncio.run(hammer(name, url, signed, forms(warmup), concurrency))
+    return asyncio.run(hammer(name, url, signed, forms(count), concurrency))
+
+
+def stored_messages(database_url: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count: int = connection.execute(
+            text("SELECT count(*) FROM message WHERE direction = 'in'")
+        ).scalar_one()
+    engine.dispose()
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=1000, help="webhooks per server")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--database", help="a scratch SQLAlchemy URL instead of SQLite files")
+    parser.add_argument("--redis", help="a Redis URL: CCC enqueues jobs instead of running them")
+    args = parser.parse_args()
+    if not 1 <= args.requests <= 20_000 or not 1 <= args.concurrency <= 256:
+        parser.error("--requests must be 1..20000 and --concurrency 1..256")
+
+    with tempfile.TemporaryDirectory(prefix="ccc-bench-") as scratch:
+        folder = Path(scratch)
+        ccc_db = args.database or f"sqlite:///{folder / 'ccc.db'}"
+        bare_db = args.database or f"sqlite:///{folder / 'bare.db'}"
+        ccc_port, bare_port = free_port(), free_port()
+        ccc_env = {
+            "CCC_DATABASE_URL": ccc_db,
+            "CCC_PUBLIC_URL": f"http://127.0.0.1:{ccc_port}",
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "CCC_REDIS_URL": args.redis or "",
+            "CCC_OUTBOUND": "record",
+            "CCC_SIMULATOR": "off",
+        }
+        ccc_cmd = [sys.executable, "-m", "ccc.cli", "serve", "--port", str(ccc_port)]
+        bare_cmd = [
+            sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", "bench",
+            "--host", "127.0.0.1", "--port", str(bare_port),
+        ]  # fmt: skip
+        ccc_url = f"http://127.0.0.1:{ccc_port}{PATH}"
+        bare_url = f"http://127.0.0.1:{bare_port}/webhook"
+
+        with server(ccc_cmd, ccc_env, ccc_port, folder / "ccc.log"):
+            ccc = run(f"CCC {PATH}", ccc_url, ccc_url, args.requests, args.warmup, args.concurrency)
+        with server(bare_cmd, {"BENCH_DATABASE_URL": bare_db}, bare_port, folder / "bare.log"):
+            bare = run(
+                "bare FastAPI, one INSERT",
+                bare_url,
+                bare_url,
+                args.requests,
+                args.warmup,
+                args.concurrency,
+            )
+        kept = stored_messages(ccc_db)
+
+    database = "PostgreSQL" if ccc_db.startswith("postgresql") else "SQLite"
+    jobs = "jobs enqueued on Redis" if args.redis else "jobs in-process (chatbot turn included)"
+    print(
+        f"{args.requests} signed Twilio SMS webhooks per server, {args.concurrency} at a time, "
+        f"{database}, {jobs}, one uvicorn process each, loopback"
+    )
+    print(f"{'target':<40}{'accepted':>9}{'refused':>9}{'msgs/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    for result in (ccc, bare):
+        print(
+            f"{result.name:<40}{result.accepted:>9}{result.refused:>9}{result.rate:>10.1f}"
+            f"{result.percentile(0.50):>9.1f}{result.percentile(0.99):>9.1f}"
+        )
+    print(
+        f"CCC/bare: {ccc.rate / bare.rate:.2f}x the throughput, "
+        f"{ccc.percentile(0.5) / bare.percentile(0.5):.1f}x the median latency; "
+        f"CCC stored {kept} inbound messages (warm-up included)"
+    )
+    return 0 if ccc.refused == 0 and bare.refused == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
