@@ -8,8 +8,10 @@ channel are read back. It shows conversations without a login, so it exists only
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
 
 from bots.base import InboundMessage
 from ccc.api.deps import SessionDep, SettingsDep
@@ -48,6 +50,16 @@ def parse(body: SimulatorIn, region: str) -> InboundMessage:
         external_id=None,
         text=body.text,
     )
+
+
+PAGE = Path(__file__).with_name("static") / "simulator.html"
+page_router = APIRouter(tags=["simulator"])
+
+
+@page_router.get("/simulator", response_class=HTMLResponse, include_in_schema=False)
+def simulator_page() -> HTMLResponse:
+    """A phone-like page over the two endpoints below, for demos and translators."""
+    return HTMLResponse(PAGE.read_text(encoding="utf-8"))
 
 
 @router.post("/messages", status_code=202, response_model=Accepted)

@@ -67,6 +67,7 @@ def create_app(
         from bots import simulator
 
         app.include_router(simulator.router)
+        app.include_router(simulator.page_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -302,3 +302,9 @@ def test_openapi_describes_the_api(ccc: Harness) -> None:
     spec = ccc.client.get("/openapi.json").json()
     assert "/api/tickets" in spec["paths"]
     assert "/api/tickets/{reference}/timeline" in spec["paths"]
+
+
+def test_the_simulator_page_is_served_only_with_the_simulator(ccc: Harness) -> None:
+    page = ccc.client.get("/simulator")
+    assert page.status_code == 200
+    assert "/api/simulator/messages" in page.text
