@@ -12,7 +12,7 @@ from ccc.settings import Settings
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5
-CLOSE_QUIET_SECONDS = 3600
+HOURLY = 3600
 
 
 def run_worker(settings: Settings) -> int:
@@ -39,11 +39,12 @@ def _start_cron(connection: object) -> threading.Thread:
     """
     from rq.cron import CronScheduler
 
-    from ccc.jobs.periodic import close_quiet_tickets, sweep_outbox
+    from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes, sweep_outbox
 
     cron = CronScheduler(connection=connection)  # type: ignore[arg-type]
     cron.register(sweep_outbox, QUEUE_NAME, interval=SWEEP_SECONDS, result_ttl=0)
-    cron.register(close_quiet_tickets, QUEUE_NAME, interval=CLOSE_QUIET_SECONDS, result_ttl=0)
+    cron.register(close_quiet_tickets, QUEUE_NAME, interval=HOURLY, result_ttl=0)
+    cron.register(forget_abandoned_intakes, QUEUE_NAME, interval=HOURLY, result_ttl=0)
 
     def loop() -> None:
         import time

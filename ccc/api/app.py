@@ -88,7 +88,7 @@ def _channel_routers(app: FastAPI) -> None:
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
     """Without Redis, this thread is the outbox's safety net: retries and anything missed."""
-    from ccc.jobs.periodic import close_quiet_tickets
+    from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes
 
     interval = max(runtime.settings.sweep_interval_seconds, 0.5)
     last_close = 0.0
@@ -97,6 +97,7 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
             runtime.sweep()
             if time.monotonic() - last_close > 3600:
                 close_quiet_tickets()
+                forget_abandoned_intakes()
                 last_close = time.monotonic()
         except Exception:
             log.exception("periodic work failed")

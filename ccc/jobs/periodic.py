@@ -6,9 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from ccc.lifecycle import check_transition
-from ccc.models import Ticket, TicketStatus
-from ccc.tickets import ROUTING, record
+from ccc.models import Conversation, Ticket, TicketStatus
+from ccc.tickets import ROUTING, Changes, apply_changes
 from ccc.timeutil import utcnow
 
 QUIET_DAYS = 7
@@ -34,11 +33,28 @@ def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
             .with_for_update(skip_locked=True)
         ).all()
         for ticket in rows:
-            check_transition(ticket.status, TicketStatus.closed)
-            ticket.status = TicketStatus.closed
-            ticket.closed_at = utcnow()
-            ticket.updated_at = ticket.closed_at
-            session.add(ticket)
-            record(session, ticket, "status_changed", ROUTING, to="closed", reason="quiet period")
+            changes = Changes(status=TicketStatus.closed, reason="quiet period")
+            apply_changes(session, ticket, changes, ROUTING)
             closed += 1
     return closed
+
+
+def forget_abandoned_intakes() -> int:
+    """Answers of an intake nobody finished are personal data with no purpose: once the
+    conversation has expired they are dropped, not kept until the person writes again."""
+    from ccc.runtime import get_runtime
+
+    forgotten = 0
+    with get_runtime().unit_of_work() as session:
+        rows = session.exec(
+            select(Conversation)
+            .where(col(Conversation.expires_at) < utcnow(), col(Conversation.step).is_not(None))
+            .limit(1000)
+        ).all()
+        for conversation in rows:
+            conversation.step = None
+            conversation.answers = {}
+            conversation.ticket_id = None
+            session.add(conversation)
+            forgotten += 1
+    return forgotten
