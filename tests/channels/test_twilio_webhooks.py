@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
@@ -263,3 +264,17 @@ def test_stop_marks_the_number_unreachable_and_start_reachable_again(
     assert len(sms.received()) == replies
     sms.post(sms.message("START", OptOutType="START"))
     assert identity(ccc, "sms", PHONE).unreachable_reason is None
+
+
+def test_the_same_message_delivered_concurrently_is_stored_once(
+    ccc: Harness, sms: TwilioPerson
+) -> None:
+    """Twilio retries a webhook it thinks timed out while the first delivery is still running."""
+    form = sms.message("hello")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(lambda _: post_twilio(ccc.client, MESSAGING, form), range(6)))
+    assert [r.status_code for r in responses] == [200] * 6
+    ccc.drain()
+    assert len(messages(ccc, direction="in")) == 1
+    assert "4 English" in "\n".join(sms.received())
+    assert len(messages(ccc, direction="out")) == 1
