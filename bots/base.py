@@ -28,7 +28,8 @@ class InboundMessage:
 
     `address` is already canonical: E.164 for phone channels, the chat id for Telegram.
     `linked_phone` carries a phone number the person shared (Telegram contact), which the core
-    only joins to a phone contact after the person confirms.
+    only joins to a phone contact after the person confirms. `proves_reachable` is set where a
+    message shows the person can be written to again (a Telegram chat that had blocked the bot).
     """
 
     channel: str
@@ -39,6 +40,7 @@ class InboundMessage:
     display_name: str | None = None
     linked_phone: str | None = None
     location: tuple[float, float] | None = None
+    proves_reachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class OutboundMessage:
     status_callback_url: str | None = None
     # When the person last wrote in: WhatsApp refuses free text 24 hours after it.
     last_inbound_at: datetime | None = None
+    # A retry of a split message: these parts already went out; the first one had this id.
+    parts_already_sent: int = 0
+    first_external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,8 @@ class SendResult:
 @dataclass
 class SendError(Exception):
     """A send that did not go through. `permanent` errors are never retried; `unreachable`
-    means the person cannot be written to on this identity any more (blocked, unsubscribed)."""
+    means the person cannot be written to on this identity any more (blocked, unsubscribed).
+    `parts_sent` and `first_external_id` tell how far a split message got before it failed."""
 
     message: str
     code: str | None = None
@@ -76,6 +82,8 @@ class SendError(Exception):
     unreachable: bool = False
     retry_after: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    parts_sent: int = 0
+    first_external_id: str | None = None
 
     def __str__(self) -> str:
         return f"{self.code or 'error'}: {self.message}"

@@ -28,13 +28,13 @@ _ADDRESS = re.compile(r"^[\w:+.@-]{1,64}$")
 
 def normalise_address(raw: str, region: str) -> str:
     """A phone number in E.164 (`+` may arrive as a space from an unencoded query string);
-    anything else (a Telegram chat id, a test name) as written."""
+    anything else (a Telegram chat id of any length, a test name) as written."""
     text = raw.strip()
     if raw.startswith(" ") and text[:1].isdigit():
         text = "+" + text
     if text.lower().startswith("whatsapp:"):
         text = text.split(":", 1)[1]
-    if text.startswith(("+", "0")) or (text.isdigit() and len(text) > 10):
+    if text.startswith(("+", "0")) or (text.startswith("964") and len(text) in (12, 13)):
         phone = to_e164(text, region)
         if phone is not None:
             return phone

@@ -114,6 +114,7 @@ def _message(update_id: int, message: TelegramMessage, region: str) -> ParsedUpd
             display_name=sender.full_name if sender is not None else None,
             linked_phone=linked_phone,
             location=where,
+            proves_reachable=True,
         ),
     )
 
@@ -183,6 +184,7 @@ def _callback(update_id: int, query: CallbackQuery) -> ParsedUpdate:
             external_id=str(update_id),
             text=query.data,
             display_name=query.from_user.full_name,
+            proves_reachable=True,
         ),
         callback_query_id=query.id,
     )

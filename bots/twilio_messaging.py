@@ -240,7 +240,9 @@ class TwilioMessagingSender:
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base
         )
         created: list[Any] = []
-        for part in parts:
+        skip = min(message.parts_already_sent, len(parts) - 1)
+        first_sid = message.first_external_id if skip else None
+        for part in parts[skip:]:
             try:
                 created.append(
                     client.messages.create(
@@ -256,14 +258,16 @@ class TwilioMessagingSender:
                     "%s to %s failed on part %d of %d: %s",
                     self.channel,
                     mask(message.address),
-                    len(created) + 1,
+                    skip + len(created) + 1,
                     len(parts),
                     error,
                 )
+                error.parts_sent = skip + len(created)
+                error.first_external_id = first_sid or (str(created[0].sid) if created else None)
                 raise error from exc
         first = created[0]
         return SendResult(
-            external_id=str(first.sid),
+            external_id=first_sid or str(first.sid),
             status=STATUSES.get(str(first.status or "").lower(), "sent"),
             parts=len(parts),
         )

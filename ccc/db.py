@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+_WRITE_WAIT = 15.0
 
 
 def _json(value: Any) -> str:
@@ -31,7 +34,13 @@ def _tune_sqlite(engine: Engine) -> None:
 
     pysqlite's default deferred transactions let two jobs read the same snapshot and then fail
     when both try to write; taking the write lock up front makes SQLite serialise them instead.
+    Threads of this process also queue on a Python lock first: SQLite's own busy handler makes
+    a waiting writer sleep in growing steps, which under a burst of webhooks turned a few
+    milliseconds of work into seconds of waiting. The lock is only a fairness aid: after
+    `_WRITE_WAIT` seconds a thread goes ahead and lets SQLite's busy timeout decide.
     """
+    write_lock = threading.Lock()
+    holders: dict[int, bool] = {}
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -45,7 +54,24 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        holders[id(connection)] = write_lock.acquire(timeout=_WRITE_WAIT)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection: Any) -> None:
+        if holders.pop(id(connection), False):
+            write_lock.release()
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        _release(connection)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection: Any) -> None:
+        _release(connection)
 
 
 def is_postgres(session: Session) -> bool:

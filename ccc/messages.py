@@ -44,6 +44,9 @@ def accept_inbound(session: Session, inbound: InboundMessage) -> Accepted:
         address=inbound.address,
         display_name=inbound.display_name,
     )
+    if inbound.proves_reachable and identity.unreachable_reason:
+        identity.unreachable_reason = None
+        session.add(identity)
     assert identity.id is not None
     media = [item.as_dict() for item in inbound.media]
     if inbound.linked_phone:

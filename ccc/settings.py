@@ -42,6 +42,7 @@ class Settings(BaseSettings):
         "accountability", validation_alias=_env("CCC_RESTRICTED_FOCAL_TEAM")
     )
     sweep_interval_seconds: float = Field(5.0, validation_alias=_env("CCC_SWEEP_INTERVAL"))
+    send_attempts: int = Field(6, ge=1, le=20, validation_alias=_env("CCC_SEND_ATTEMPTS"))
     conversation_timeout_hours: float = Field(
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )

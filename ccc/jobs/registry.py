@@ -18,12 +18,24 @@ BACKOFF = (5.0, 30.0, 120.0, 600.0, 1800.0)
 
 
 class RetryLater(Exception):
-    """Raised by a handler for a failure that may pass (timeout, 5xx, rate limit)."""
+    """Raised by a handler for a failure that may pass (timeout, 5xx, rate limit).
 
-    def __init__(self, reason: str, *, delay: float | None = None) -> None:
+    The handler's own changes are rolled back with its savepoint; `keep` runs afterwards, in
+    the same transaction as the rescheduled job, to save what must survive the failed attempt
+    (the error an agent should see, the SMS parts that did go out).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        delay: float | None = None,
+        keep: Callable[[Session], None] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.delay = delay
+        self.keep = keep
 
 
 class JobNotFound(Exception):
@@ -34,15 +46,18 @@ class JobNotFound(Exception):
 class JobKind:
     name: str
     handler: Handler
-    max_attempts: int
+    max_attempts: int | Callable[[], int]
     on_give_up: GiveUp | None
+
+    def attempts(self) -> int:
+        return self.max_attempts() if callable(self.max_attempts) else self.max_attempts
 
 
 KINDS: dict[str, JobKind] = {}
 
 
 def job_kind(
-    name: str, *, max_attempts: int = 5, on_give_up: GiveUp | None = None
+    name: str, *, max_attempts: int | Callable[[], int] = 5, on_give_up: GiveUp | None = None
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         KINDS[name] = JobKind(name, handler, max_attempts, on_give_up)

@@ -45,6 +45,9 @@ def execute(session: Session, job_id: int) -> None:
         with session.begin_nested():
             kind.handler(session, **job.payload)
     except RetryLater as exc:
+        if exc.keep is not None:
+            with session.begin_nested():
+                exc.keep(session)
         _retry_or_give_up(session, job, exc.reason, exc.delay)
     except Exception as exc:
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
@@ -56,7 +59,7 @@ def execute(session: Session, job_id: int) -> None:
 
 def _retry_or_give_up(session: Session, job: OutboxJob, reason: str, hint: float | None) -> None:
     kind = KINDS[job.kind]
-    if job.attempts >= kind.max_attempts:
+    if job.attempts >= kind.attempts():
         _finish(job, "failed", reason)
         if kind.on_give_up is not None:
             with session.begin_nested():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
@@ -19,7 +20,11 @@ from ccc.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-SEND_ATTEMPTS = 6
+
+def _send_attempts() -> int:
+    from ccc.runtime import get_runtime
+
+    return get_runtime().settings.send_attempts
 
 
 @job_kind(PROCESS_INBOUND, max_attempts=5)
@@ -38,7 +43,7 @@ def _give_up_sending(session: Session, job: OutboxJob, reason: str) -> None:
     _fail(session, message, message.error_code or "retries_exhausted", reason)
 
 
-@job_kind(SEND_MESSAGE, max_attempts=SEND_ATTEMPTS, on_give_up=_give_up_sending)
+@job_kind(SEND_MESSAGE, max_attempts=_send_attempts, on_give_up=_give_up_sending)
 def send_message(session: Session, message_id: int) -> None:
     from ccc.runtime import get_runtime
 
@@ -63,6 +68,8 @@ def send_message(session: Session, message_id: int) -> None:
         buttons=tuple(Button(b["key"], b["label"]) for b in message.buttons),
         status_callback_url=f"{settings.public_url}/webhooks/twilio/status",
         last_inbound_at=identity.last_inbound_at,
+        parts_already_sent=message.parts_sent,
+        first_external_id=message.external_id,
     )
     try:
         result = get_sender(message.channel, settings).send(outbound)
@@ -77,12 +84,31 @@ def send_message(session: Session, message_id: int) -> None:
             status = "not_sent" if exc.code == "outside_window" else MessageStatus.failed
             _fail(session, message, exc.code or "error", exc.message, status=status)
             return
-        raise RetryLater(str(exc), delay=exc.retry_after) from exc
+        raise RetryLater(
+            str(exc), delay=exc.retry_after, keep=_remember_attempt(message.id, exc)
+        ) from exc
     message.external_id = result.external_id
     message.error_code = None
     message.error_message = None
     _mark(session, message, result.status)
     log.info("sent %s message %s to %s", message.channel, message.id, mask(identity.address))
+
+
+def _remember_attempt(message_id: int | None, error: SendError) -> Callable[[Session], None]:
+    """What a failed attempt leaves on the message: its error, and the parts that went out."""
+
+    def keep(session: Session) -> None:
+        message = session.get(Message, message_id)
+        if message is None:
+            return
+        message.error_code = (error.code or "error")[:40]
+        message.error_message = error.message[:500]
+        if error.parts_sent > message.parts_sent:
+            message.parts_sent = error.parts_sent
+            message.external_id = error.first_external_id or message.external_id
+        session.add(message)
+
+    return keep
 
 
 def _mark(session: Session, message: Message, status: str) -> None:

@@ -72,8 +72,9 @@ class FakeApi:
         self._server.shutdown()
         self._server.server_close()
 
-    def then(self, *replies: Reply) -> None:
-        """The next requests get these replies, in order; afterwards, the default again."""
+    def then(self, *replies: Reply | None) -> None:
+        """The next requests get these replies, in order (None: the default answer);
+        afterwards, the default again."""
         with self._lock:
             self.script.extend(replies)
 
@@ -83,9 +84,8 @@ class FakeApi:
     def _answer(self, recorded: Recorded) -> Reply:
         with self._lock:
             self.requests.append(recorded)
-            if self.script:
-                return self.script.pop(0)
-        return self.default(recorded)
+            scripted = self.script.pop(0) if self.script else None
+        return scripted if scripted is not None else self.default(recorded)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         api = self

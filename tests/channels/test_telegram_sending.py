@@ -153,6 +153,12 @@ def test_a_blocked_bot_stops_at_once_and_marks_the_chat_unreachable(
     assert message(ccc, later).status == "not_sent"
     assert len(fake_telegram.calls("sendMessage")) == 1
 
+    # Writing to the bot again proves the chat is open: replies go out once more.
+    telegram.say("I unblocked you")
+    assert identity(ccc, "telegram", ADDRESS).unreachable_reason is None
+    again = reply(ccc, agent, reference, "Thank you for writing again.")
+    assert message(ccc, again).status == "sent"
+
 
 def test_the_bot_token_never_reaches_a_log_line_or_an_error(
     ccc: Harness,

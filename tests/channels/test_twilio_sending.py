@@ -210,3 +210,57 @@ def test_twilios_own_window_refusal_is_reported_the_same_way(
     message_id = reply(ccc, agent, reference, "Are you still there?")
     assert message(ccc, message_id).status == "not_sent"
     assert message(ccc, message_id).error_code == "outside_window"
+
+
+def test_the_agent_sees_the_last_error_while_a_send_is_being_retried(
+    ccc: Harness, sms: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(sms)
+    fake_twilio.then(*[TWILIO_UNAVAILABLE] * 10)
+    message_id = reply(ccc, agent, reference, "Your case is with the tracing team.")
+    waiting = message(ccc, message_id)
+    assert (waiting.status, waiting.error_code) == ("pending", "503")
+    for _ in range(10):
+        retry_due(ccc)
+    failed = message(ccc, message_id)
+    assert (failed.status, failed.error_code) == ("failed", "503")
+
+
+def test_a_split_sms_that_failed_halfway_resumes_without_repeating_the_first_part(
+    ccc: Harness, sms: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(sms)
+    fake_twilio.requests.clear()
+    text = "تم استلام طلبك وسيتصل بك أحد موظفي المركز خلال ثلاثة أيام عمل. " * 2
+    fake_twilio.then(None, TWILIO_UNAVAILABLE)
+    message_id = reply(ccc, agent, reference, text)
+    first_try = message(ccc, message_id)
+    assert (first_try.status, first_try.parts_sent) == ("pending", 1)
+    retry_due(ccc)
+    parts = [call.form["Body"] for call in fake_twilio.calls("Messages.json")]
+    assert len(parts) == 3 and parts[1] == parts[2], "part 2 retried, part 1 sent once"
+    sent = message(ccc, message_id)
+    assert sent.status == "queued"
+    assert " ".join([parts[0], parts[2]]).split() == text.split()
+
+
+def test_five_hundreds_three_times_fail_the_message_when_three_attempts_are_allowed(
+    database_url: str, fake_twilio: FakeApi, fake_telegram: FakeApi
+) -> None:
+    from tests.channels.conftest import channel_settings
+    from tests.conftest import build_harness
+
+    settings = channel_settings(database_url, fake_twilio, fake_telegram, send_attempts=3)
+    for ccc in build_harness(settings):
+        agent = ccc.user("alice", "agent", ["ccc"])
+        sms = TwilioPerson(ccc, fake_twilio)
+        reference = open_ticket(sms)
+        fake_twilio.requests.clear()
+        fake_twilio.then(TWILIO_UNAVAILABLE, TWILIO_UNAVAILABLE, TWILIO_UNAVAILABLE)
+        message_id = reply(ccc, agent, reference, "Your case is with the tracing team.")
+        retry_due(ccc)
+        retry_due(ccc)
+        failed = message(ccc, message_id)
+        assert (failed.status, failed.error_code) == ("failed", "503")
+        assert len(fake_twilio.calls("Messages.json")) == 3
+        assert any("could not be sent" in note for note in notes(ccc, agent, reference))
