@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -63,6 +64,32 @@ def summary(
         ).all()
     )
 
+    return {
+        "from": start,
+        "to": end,
+        "tickets_created": len(created),
+        **_breakdowns(created, teams),
+        "messages_received": {str(k): int(v) for k, v in inbound.items()},
+        "calls_received": int(inbound.get(Channel.voice, 0)),
+        "inquiries_resolved": len(resolved),
+        **_timings(created, resolved),
+    }
+
+
+def _breakdowns(created: Sequence[Ticket], teams: dict[int | None, str]) -> dict[str, Any]:
+    return {
+        "by_channel": dict(Counter(t.channel for t in created)),
+        "by_category": dict(Counter(t.category for t in created)),
+        "by_team": dict(Counter(teams.get(t.team_id, "none") for t in created)),
+        "by_status": dict(Counter(t.status for t in created)),
+        "by_governorate": dict(
+            Counter(str(t.answers["governorate"]) for t in created if "governorate" in t.answers)
+        ),
+    }
+
+
+def _timings(created: Sequence[Ticket], resolved: Sequence[Ticket]) -> dict[str, Any]:
+    """Medians in seconds, and the share of tickets that met each SLA clock."""
     first_waits = [
         (t.first_response_at - t.created_at).total_seconds()
         for t in created
@@ -71,38 +98,18 @@ def summary(
     resolution_times = [
         (t.resolved_at - t.created_at).total_seconds() for t in resolved if t.resolved_at
     ]
+    first_met = [
+        t.first_response_at <= t.first_response_due
+        for t in created
+        if t.first_response_at and t.first_response_due
+    ]
+    resolution_met = [
+        t.resolved_at <= t.resolution_due for t in resolved if t.resolved_at and t.resolution_due
+    ]
     return {
-        "from": start,
-        "to": end,
-        "tickets_created": len(created),
-        "by_channel": dict(Counter(t.channel for t in created)),
-        "by_category": dict(Counter(t.category for t in created)),
-        "by_team": dict(Counter(teams.get(t.team_id, "none") for t in created)),
-        "by_status": dict(Counter(t.status for t in created)),
-        "by_governorate": dict(
-            Counter(str(t.answers["governorate"]) for t in created if "governorate" in t.answers)
-        ),
-        "messages_received": {str(k): int(v) for k, v in inbound.items()},
-        "calls_received": int(inbound.get(Channel.voice, 0)),
-        "inquiries_resolved": len(resolved),
         "median_first_response_seconds": _median(first_waits),
         "median_resolution_seconds": _median(resolution_times),
-        "sla": {
-            "first_response_met": _share(
-                [
-                    t.first_response_at <= t.first_response_due
-                    for t in created
-                    if t.first_response_at and t.first_response_due
-                ]
-            ),
-            "resolution_met": _share(
-                [
-                    t.resolved_at <= t.resolution_due
-                    for t in resolved
-                    if t.resolved_at and t.resolution_due
-                ]
-            ),
-        },
+        "sla": {"first_response_met": _share(first_met), "resolution_met": _share(resolution_met)},
     }
 
 

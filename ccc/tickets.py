@@ -111,45 +111,14 @@ class Changes:
 
 def apply_changes(session: Session, ticket: Ticket, changes: Changes, actor: Caller) -> Ticket:
     """Validate every change first, then apply all of them, so a bad field changes nothing."""
-    updates: dict[str, tuple[Any, Any]] = {}
-    new_status = None
-    if changes.status is not None:
-        new_status = check_transition(ticket.status, changes.status)
-        if new_status != ticket.status:
-            if new_status == TicketStatus.resolved and not changes.notify and not changes.reason:
-                raise Invalid("resolving without telling the person needs a 'reason'")
-            updates["status"] = (ticket.status, new_status.value)
-    for field, enum in (("priority", Priority), ("category", Category)):
-        value = getattr(changes, field)
-        if value is not None and parse_enum(enum, value, field) != getattr(ticket, field):
-            updates[field] = (getattr(ticket, field), value)
-    if changes.sensitivity is not None:
-        value = parse_enum(Sensitivity, changes.sensitivity, "sensitivity")
-        if value != ticket.sensitivity:
-            updates["sensitivity"] = (ticket.sensitivity, value)
-    if changes.team is not None:
-        team = session.exec(select(Team).where(Team.slug == changes.team)).first()
-        if team is None:
-            raise Invalid(f"unknown team {changes.team!r}")
-        if team.id != ticket.team_id:
-            updates["team_id"] = (ticket.team_id, team.id)
-    if changes.unassign and ticket.assignee_id is not None:
-        updates["assignee_id"] = (ticket.assignee_id, None)
-    elif changes.assignee is not None:
-        user = session.exec(select(User).where(User.name == changes.assignee)).first()
-        if user is None or not user.active:
-            raise Invalid(f"unknown user {changes.assignee!r}")
-        if user.id != ticket.assignee_id:
-            updates["assignee_id"] = (ticket.assignee_id, user.id)
+    updates = _planned_updates(session, ticket, changes)
     if not updates:
         return ticket
-
-    now = utcnow()
     for field, (_old, new) in updates.items():
         setattr(ticket, field, new)
-    if new_status is not None and "status" in updates:
-        _stamp_status(ticket, new_status)
-    ticket.updated_at = now
+    if "status" in updates:
+        _stamp_status(ticket, TicketStatus(updates["status"][1]))
+    ticket.updated_at = utcnow()
     session.add(ticket)
     session.flush()
     for field, (old, new) in updates.items():
@@ -176,6 +145,43 @@ def apply_changes(session: Session, ticket: Ticket, changes: Changes, actor: Cal
         ),
     )
     return ticket
+
+
+def _planned_updates(
+    session: Session, ticket: Ticket, changes: Changes
+) -> dict[str, tuple[Any, Any]]:
+    """Column -> (old, new) for every requested change that really changes something;
+    raises 409/422 for the first change that is not allowed."""
+    updates: dict[str, tuple[Any, Any]] = {}
+    if changes.status is not None:
+        status = check_transition(ticket.status, changes.status)
+        if status != ticket.status:
+            if status == TicketStatus.resolved and not changes.notify and not changes.reason:
+                raise Invalid("resolving without telling the person needs a 'reason'")
+            updates["status"] = (ticket.status, status.value)
+    for field, enum in (
+        ("priority", Priority),
+        ("category", Category),
+        ("sensitivity", Sensitivity),
+    ):
+        value = getattr(changes, field)
+        if value is not None and parse_enum(enum, value, field) != getattr(ticket, field):
+            updates[field] = (getattr(ticket, field), value)
+    if changes.team is not None:
+        team = session.exec(select(Team).where(Team.slug == changes.team)).first()
+        if team is None:
+            raise Invalid(f"unknown team {changes.team!r}")
+        if team.id != ticket.team_id:
+            updates["team_id"] = (ticket.team_id, team.id)
+    if changes.unassign and ticket.assignee_id is not None:
+        updates["assignee_id"] = (ticket.assignee_id, None)
+    elif changes.assignee is not None:
+        user = session.exec(select(User).where(User.name == changes.assignee)).first()
+        if user is None or not user.active:
+            raise Invalid(f"unknown user {changes.assignee!r}")
+        if user.id != ticket.assignee_id:
+            updates["assignee_id"] = (ticket.assignee_id, user.id)
+    return updates
 
 
 def _stamp_status(ticket: Ticket, status: TicketStatus) -> None:
