@@ -76,3 +76,15 @@ def find_valid(text: str) -> list[str]:
 def spaced(reference: str) -> str:
     """`48219930` as `4821 9930`, easier to read out and copy down."""
     return f"{reference[:4]} {reference[4:]}"
+
+
+def for_reading(reference: str, right_to_left: bool) -> str:
+    """The reference as a person should see it in a reply.
+
+    In Arabic-script text the bidirectional algorithm shows two digit groups separated by a
+    space in right-to-left order ("9930 4821"), and a person copying that back would fail the
+    check digit. A hyphen between digits joins them into one left-to-right number
+    ("4821-9930") on every phone, with no invisible control characters that old phones draw
+    as boxes.
+    """
+    return f"{reference[:4]}-{reference[4:]}" if right_to_left else spaced(reference)

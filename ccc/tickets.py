@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from ccc import events, references
 from ccc.access import Caller
+from ccc.conversations import focus_on_ticket
 from ccc.errors import Invalid
 from ccc.lifecycle import check_transition
 from ccc.messages import queue_outbound
@@ -223,6 +224,8 @@ def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message
     message = queue_outbound(
         session, identity=identity, text=text, ticket_id=ticket.id, author_user_id=actor.user_id
     )
+    assert identity.id is not None and ticket.id is not None
+    focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
     if ticket.first_response_at is None:
         ticket.first_response_at = utcnow()
     ticket.updated_at = utcnow()

@@ -27,6 +27,7 @@ from workflows.library import Library, current
 log = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "ar"
+RIGHT_TO_LEFT = frozenset({"ar", "ckb", "kmr"})
 MAX_ANSWER = 1500
 LOOKUP_WINDOW = timedelta(hours=1)
 LOOKUP_LIMIT = 5
@@ -65,6 +66,13 @@ class Turn:
     def ask(self, step: Step) -> None:
         assert step.ask is not None
         self.replies.append(render_question(self.library, step, self.language))
+
+    def reference(self, ticket: Ticket) -> str:
+        return readable_reference(ticket.reference, self.language)
+
+
+def readable_reference(reference: str, language: str) -> str:
+    return references.for_reading(reference, right_to_left=language in RIGHT_TO_LEFT)
 
 
 def render_question(library: Library, step: Step, language: str) -> Reply:
@@ -153,7 +161,9 @@ def handle(turn: Turn) -> None:
     conversation = turn.conversation
     flow = turn.library.flow
     if conversation.expires_at is not None and turn.now > conversation.expires_at:
-        _reset(conversation)
+        # The intake starts over, but the ticket the person was last told about stays in
+        # focus: a reply days later to "your request has been answered" must reopen it.
+        _reset(conversation, keep_ticket=True)
     conversation.updated_at = turn.now
     conversation.expires_at = turn.now + turn.timeout
     turn.session.add(conversation)
@@ -172,7 +182,8 @@ def handle(turn: Turn) -> None:
     if choice in flow.menu_words or text.casefold() in flow.menu_words:
         _start(turn, flow.menu_step if conversation.language else flow.start)
         return
-    if step is None or not step.lookup_reference:
+    if step is None or (step.choices and not step.lookup_reference):
+        # Outside free-text questions, where a number may be part of the answer.
         own = _own_ticket(turn, references.find_valid(text))
         if own is not None:
             _say_status(turn, own)
@@ -238,10 +249,11 @@ def _confirm_link(turn: Turn, choice: str) -> None:
         turn.ask(step)
 
 
-def _reset(conversation: Conversation) -> None:
+def _reset(conversation: Conversation, *, keep_ticket: bool = False) -> None:
     conversation.step = None
     conversation.answers = {}
-    conversation.ticket_id = None
+    if not keep_ticket:
+        conversation.ticket_id = None
     conversation.invalid_inputs = 0
 
 
@@ -346,7 +358,7 @@ def _create(turn: Turn, step: Step) -> None:
     turn.message.ticket_id = ticket.id
     _reset(conversation)
     conversation.ticket_id = ticket.id
-    turn.say(step.say, reference=references.spaced(ticket.reference))
+    turn.say(step.say, reference=turn.reference(ticket))
 
 
 def _own_ticket(turn: Turn, candidates: list[str]) -> Ticket | None:
@@ -362,7 +374,7 @@ def _own_ticket(turn: Turn, candidates: list[str]) -> Ticket | None:
 
 def _say_status(turn: Turn, ticket: Ticket) -> None:
     status = turn.library.prompts.text(turn.language, f"status_{ticket.status}")
-    turn.say("status", reference=references.spaced(ticket.reference), status=status)
+    turn.say("status", reference=turn.reference(ticket), status=status)
 
 
 def _lookup(turn: Turn, text: str) -> None:
@@ -373,7 +385,8 @@ def _lookup(turn: Turn, text: str) -> None:
         turn.say("too_many_attempts")
         conversation.step = None
         return
-    candidate = references.compact(text)
+    written = references.find_valid(text)  # "my reference is 4821 9930" counts too
+    candidate = written[0] if written else references.compact(text)
     ticket = None
     if references.is_valid(candidate):
         ticket = _own_ticket(turn, [candidate])
@@ -408,7 +421,7 @@ def _follow_up(turn: Turn) -> bool:
         return False
     turn.message.ticket_id = ticket.id
     turn.session.add(turn.message)
-    spaced = references.spaced(ticket.reference)
+    spaced = turn.reference(ticket)
     if ticket.status in (TicketStatus.resolved, TicketStatus.pending):
         was = ticket.status
         apply_changes(turn.session, ticket, Changes(status=TicketStatus.open), CONTACT)

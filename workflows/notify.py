@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from ccc import events, references
+from ccc import events
+from ccc.conversations import focus_on_ticket
 from ccc.messages import queue_outbound
 from ccc.models import Contact, Identity, Ticket, TicketStatus
 from ccc.tickets import ROUTING, record
-from workflows.engine import FALLBACK_LANGUAGE
+from workflows.engine import FALLBACK_LANGUAGE, readable_reference
 from workflows.library import current
 
 
@@ -23,7 +24,9 @@ def tell_person_when_resolved(session: Session, event: events.DomainEvent) -> No
     assert identity is not None
     language = ticket.language or (contact.language if contact else None) or FALLBACK_LANGUAGE
     text = current().prompts.text(
-        language, "ticket_resolved", reference=references.spaced(ticket.reference)
+        language, "ticket_resolved", reference=readable_reference(ticket.reference, language)
     )
     message = queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
+    assert identity.id is not None and ticket.id is not None
+    focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
     record(session, ticket, "person_notified", ROUTING, message_id=message.id)

@@ -224,7 +224,7 @@ def open_ticket(person: Person) -> str:
         person.say(text)
     outbound = [m for m in messages(person.ccc, direction="out") if m.ticket_id]
     assert outbound, "no ticket was created"
-    match = re.search(r"(\d{4}) (\d{4})", outbound[-1].text)
+    match = re.search(r"(\d{4})[ -](\d{4})", outbound[-1].text)
     assert match, outbound[-1].text
     return match.group(1) + match.group(2)
 

@@ -122,10 +122,27 @@ def test_repeated_wrong_guesses_are_slowed_down(ccc: Harness) -> None:
 def test_a_reference_in_any_message_answers_with_its_status_for_the_owner(ccc: Harness) -> None:
     reference = open_ticket(ccc, PHONE)
     ccc.say(PHONE, "menu")
-    ccc.say(PHONE, "1")
     replies = replies_to(ccc, PHONE, f"what about {reference}?")
     assert replies[0].startswith(f"Request {reference[:4]} {reference[4:]}")
-    assert replies[1] == "What is your full name?"
+    assert replies[1].startswith(MENU)
+
+
+def test_a_reference_inside_a_free_text_answer_is_kept_as_the_answer(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE, "assistance")
+    ccc.say(PHONE, "menu")
+    ccc.say(PHONE, "1")
+    while "full name" not in ccc.last_reply(PHONE):
+        ccc.say(PHONE, "1")
+    replies = replies_to(ccc, PHONE, f"Layla, my other request is {reference}")
+    assert replies == ["What is the full name of the missing person?"]
+
+
+def test_the_status_step_finds_a_reference_inside_a_sentence(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE)
+    ccc.say(PHONE, "menu")
+    ccc.say(PHONE, "5")
+    replies = replies_to(ccc, PHONE, f"my reference is {reference[:4]} {reference[4:]}")
+    assert replies[0].startswith(f"Request {reference[:4]} {reference[4:]}")
 
 
 def test_a_conversation_left_for_a_day_starts_over(ccc: Harness) -> None:
@@ -138,6 +155,40 @@ def test_a_conversation_left_for_a_day_starts_over(ccc: Harness) -> None:
         session.add(conversation)
         session.commit()
     assert replies_to(ccc, PHONE, "Omar")[0].startswith(MENU)
+
+
+def test_a_reply_days_after_the_resolution_still_reopens_the_ticket(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(ccc, PHONE)
+    ccc.client.patch(f"/api/tickets/{reference}", json={"status": "resolved"}, headers=agent)
+    ccc.drain()
+    with ccc.session() as session:
+        conversation = session.exec(select(Conversation)).one()
+        conversation.expires_at = utcnow() - timedelta(days=3)
+        session.add(conversation)
+        session.commit()
+    replies = replies_to(ccc, PHONE, "Nobody called me")
+    assert replies[0].startswith("Thank you. We have reopened request")
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["status"] == "open"
+
+
+def test_an_answer_to_an_agent_joins_the_ticket_the_agent_wrote_about(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    first = open_ticket(ccc, PHONE, "tracing")
+    open_ticket(ccc, PHONE, "assistance")
+    ccc.client.post(
+        f"/api/tickets/{first}/replies",
+        json={"text": "What was his date of birth?"},
+        headers=agent,
+    )
+    ccc.drain()
+    ccc.say(PHONE, "12 May 1990")
+    timeline = ccc.client.get(f"/api/tickets/{first}/timeline", headers=agent).json()
+    inbound = [m["text"] for m in timeline if m["type"] == "message" and m["direction"] == "in"]
+    assert inbound[-1] == "12 May 1990"
 
 
 def test_after_an_intake_messages_join_the_ticket_and_reopen_it(
