@@ -23,7 +23,7 @@ TRACING_ANSWERS = {
 
 
 def reference_in(text: str) -> str:
-    match = re.search(r"(\d{4}) (\d{4})", text)
+    match = re.search(r"(\d{4})[ -](\d{4})", text)
     assert match, f"no reference in {text!r}"
     return match.group(1) + match.group(2)
 
