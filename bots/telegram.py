@@ -35,7 +35,7 @@ from telegram.request import HTTPXRequest
 from bots.base import Button, OutboundMessage, SendError, SendResult
 from bots.sms import split_utf16
 from bots.telegram_updates import CHANNEL, parse_update
-from bots.webhooks import JSON, refuse, require_content_type, secret_token_valid
+from bots.webhooks import JSON, refuse, require_content_type, secret_token_valid, without_nul
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.delivery import set_reachable
 from ccc.errors import BadRequest
@@ -82,7 +82,7 @@ async def verified_update(request: Request, settings: SettingsDep) -> dict[str, 
     require_content_type(request, JSON)
     body = await request.body()
     try:
-        data = json.loads(body)
+        data = without_nul(json.loads(body))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise BadRequest(f"the body is not valid JSON: {reason}") from exc

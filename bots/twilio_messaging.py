@@ -22,7 +22,7 @@ from bots.base import InboundMessage, Media, OutboundMessage, SendError, SendRes
 from bots.sms import split_sms, split_text
 from bots.twilio_rest import make_client, send_error
 from bots.twilio_signature import signed_url, twilio_signature_valid
-from bots.webhooks import FORM, parse_form, refuse, require_content_type
+from bots.webhooks import FORM, parse_form, refuse, require_content_type, without_nul
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.delivery import record_status, set_reachable
 from ccc.errors import Invalid
@@ -94,7 +94,7 @@ async def verified_form(request: Request, settings: SettingsDep) -> TwilioForm:
         auth_token=settings.twilio_auth_token, url=url, params=pairs, signature=signature
     ):
         raise refuse(request, f"{SIGNATURE_HEADER} does not match {url}")
-    return TwilioForm(tuple(pairs))
+    return TwilioForm(tuple((name, without_nul(value)) for name, value in pairs))
 
 
 FormDep = Annotated[TwilioForm, Depends(verified_form)]

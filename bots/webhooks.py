@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -48,6 +49,18 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
         return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"the form body could not be read: {type(exc).__name__}") from exc
+
+
+def without_nul(value: Any) -> Any:
+    """The same data with NUL characters removed from every string: PostgreSQL cannot store
+    them, and a webhook that fails is redelivered again and again."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
 
 
 def secret_token_valid(*, expected: str | None, received: str | None) -> bool:

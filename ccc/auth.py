@@ -38,7 +38,7 @@ def create_user(
     if session.exec(select(User).where(User.name == name)).first() is not None:
         raise Invalid(f"user {name!r} already exists")
     teams = []
-    for slug in team_slugs:
+    for slug in dict.fromkeys(team_slugs):
         team = session.exec(select(Team).where(Team.slug == slug)).first()
         if team is None:
             raise Invalid(f"unknown team {slug!r}")

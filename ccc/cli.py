@@ -113,8 +113,10 @@ def _user_add(args: argparse.Namespace) -> int:
     from ccc.auth import create_user
 
     with session_scope(_engine()) as session:
-        user, token = create_user(session, name=args.name, role=args.role, team_slugs=args.team)
-        print(f"created {user.role} {user.name}")
+        user, token = create_user(
+            session, name=args.name, role=args.role, team_slugs=list(dict.fromkeys(args.team))
+        )
+    print(f"created {user.role} {user.name}")
     print(token)
     return 0
 
@@ -124,7 +126,7 @@ def _team_add(args: argparse.Namespace) -> int:
 
     with session_scope(_engine()) as session:
         team = create_team(session, slug=args.slug, name=args.name)
-        print(f"created team {team.slug}: {team.name}")
+    print(f"created team {team.slug}: {team.name}")
     return 0
 
 

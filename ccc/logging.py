@@ -14,7 +14,8 @@ import re
 _NUMBER = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().\-]{7,20}\d(?![\w])")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _ENCODED = re.compile(r"%(2[bB]|3[aA])")
-_ADDRESS_PARAM = re.compile(r"(address=)[^&\s\"]+")
+# Query parameters that carry a person's number or words: an address, or a search term.
+_ADDRESS_PARAM = re.compile(r"((?:address|q)=)[^&\s\"]+")
 
 
 def redact(text: str) -> str:

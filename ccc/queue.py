@@ -7,17 +7,19 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, col, select
 
 from ccc import references
-from ccc.access import Caller, visible_tickets
+from ccc.access import Caller, searchable_answers, visible_tickets
 from ccc.errors import Invalid
 from ccc.lifecycle import ACTIVE, parse_status
 from ccc.models import Category, Channel, Identity, Priority, Team, Ticket, User
 from ccc.phone import to_e164
 from ccc.tickets import parse_enum
 from ccc.timeutil import utcnow
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,12 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not raw.startswith("t"):
             raise ValueError
-        return int(raw[1:])
+        ticket_id = int(raw[1:])
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise Invalid("invalid cursor") from None
+    if not 0 < ticket_id <= MAX_ID:
+        raise Invalid("invalid cursor")
+    return ticket_id
 
 
 def list_tickets(
@@ -60,7 +65,7 @@ def list_tickets(
     limit: int,
 ) -> tuple[list[Ticket], str | None]:
     query = visible_tickets(caller, focal_team=focal_team)
-    query = _apply(session, query, filters)
+    query = _apply(session, query, filters, caller)
     if cursor:
         query = query.where(col(Ticket.id) < decode_cursor(cursor))
     rows = list(session.exec(query.order_by(col(Ticket.id).desc()).limit(limit + 1)).all())
@@ -72,7 +77,7 @@ def list_tickets(
     return rows, next_cursor
 
 
-def _apply(session: Session, query: Any, f: QueueFilter) -> Any:
+def _apply(session: Session, query: Any, f: QueueFilter, caller: Caller) -> Any:
     if f.status:
         query = query.where(col(Ticket.status).in_([parse_status(s) for s in _values(f.status)]))
     if f.category:
@@ -118,11 +123,11 @@ def _apply(session: Session, query: Any, f: QueueFilter) -> Any:
             ),
         )
     if f.q:
-        query = query.where(_search(session, f.q))
+        query = query.where(_search(session, f.q, caller))
     return query
 
 
-def _search(session: Session, q: str) -> Any:
+def _search(session: Session, q: str, caller: Caller) -> Any:
     """A reference (however written), a phone number, or words in the intake answers."""
     q = q.strip()
     if not q or len(q) > 200:
@@ -131,7 +136,8 @@ def _search(session: Session, q: str) -> Any:
     if compact.isascii() and compact.isdigit() and len(compact) == references.LENGTH:
         return Ticket.reference == compact
     phone = to_e164(q) if any(ch.isdigit() for ch in q) else None
-    conditions = [func.lower(cast(Ticket.answers, String)).contains(q.lower())]
+    in_answers = func.lower(cast(Ticket.answers, String)).contains(q.lower(), autoescape=True)
+    conditions = [and_(in_answers, searchable_answers(caller))]
     if phone:
         identity_contacts = select(Identity.contact_id).where(Identity.address == phone)
         conditions.append(col(Ticket.contact_id).in_(identity_contacts))

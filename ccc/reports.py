@@ -28,7 +28,7 @@ def parse_bound(value: str | None, *, end: bool) -> datetime | None:
             moment = datetime.combine(day, time.min, tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise Invalid(
             f"{'to' if end else 'from'} must be a date (YYYY-MM-DD) or ISO datetime"
         ) from None

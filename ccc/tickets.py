@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ccc import events, references
-from ccc.access import Caller
+from ccc.access import Caller, authorize_changes
 from ccc.conversations import focus_on_ticket
 from ccc.errors import Invalid
 from ccc.lifecycle import check_transition
@@ -110,11 +110,19 @@ class Changes:
     reason: str | None = None
 
 
-def apply_changes(session: Session, ticket: Ticket, changes: Changes, actor: Caller) -> Ticket:
+def apply_changes(
+    session: Session,
+    ticket: Ticket,
+    changes: Changes,
+    actor: Caller,
+    *,
+    focal_team: str = "accountability",
+) -> Ticket:
     """Validate every change first, then apply all of them, so a bad field changes nothing."""
     updates = _planned_updates(session, ticket, changes)
     if not updates:
         return ticket
+    authorize_changes(session, actor, ticket, updates, focal_team=focal_team)
     for field, (_old, new) in updates.items():
         setattr(ticket, field, new)
     if "status" in updates:

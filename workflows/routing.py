@@ -8,12 +8,13 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from ccc import events
+from ccc.access import CENTRE_TEAM
 from ccc.models import Team, Ticket
 from ccc.tickets import ROUTING, record
 from workflows.library import current
 
 log = logging.getLogger(__name__)
-FALLBACK_TEAM = "ccc"
+FALLBACK_TEAM = CENTRE_TEAM
 
 
 @events.subscribe(events.TICKET_CREATED)

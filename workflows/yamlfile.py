@@ -56,7 +56,10 @@ def load(path: Path) -> tuple[Any, list[Problem]]:
     if node is None:
         return None, [Problem(name, 1, "the file is empty")]
     problems: list[Problem] = []
-    return _convert(node, name, problems), problems
+    try:
+        return _convert(node, name, problems), problems
+    except RecursionError:
+        return None, [Problem(name, 1, "an alias refers to itself (a recursive YAML anchor)")]
 
 
 def _convert(node: Node, name: str, problems: list[Problem]) -> Any:

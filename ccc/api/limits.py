@@ -14,7 +14,31 @@ class _TooLarge(Exception):
     pass
 
 
+class _HasNul(Exception):
+    pass
+
+
+def _refusing_nul(receive: Receive) -> Receive:
+    """JSON writes NUL as the escape `\\u0000`; a raw NUL byte is refused too."""
+    tail = b""
+
+    async def checked() -> Message:
+        nonlocal tail
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = tail + message.get("body", b"")
+            if b"\\u0000" in chunk or b"\x00" in chunk:
+                raise _HasNul
+            tail = chunk[-5:]
+        return message
+
+    return checked
+
+
 class BodyLimit:
+    """413 for bodies over 64 KiB, and 400 for NUL characters in a URL or in an API body:
+    PostgreSQL cannot store NUL, and no person types one."""
+
     def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
         self.app = app
         self.max_body = max_body
@@ -23,10 +47,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            await _send_json(send, 400, "NUL characters are not allowed in a URL")
+            return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
             await _refuse(send, self.max_body)
             return
+        if scope.get("path", "").startswith("/api/"):
+            receive = _refusing_nul(receive)
         seen = 0
         started = False
 
@@ -50,6 +79,9 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _refuse(send, self.max_body)
+        except _HasNul:
+            if not started:
+                await _send_json(send, 400, "NUL characters are not allowed in the body")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -63,11 +95,15 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body: Any = json.dumps({"detail": f"request body larger than {limit // 1024} KiB"}).encode()
+    await _send_json(send, 413, f"request body larger than {limit // 1024} KiB")
+
+
+async def _send_json(send: Send, status: int, detail: str) -> None:
+    body: Any = json.dumps({"detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

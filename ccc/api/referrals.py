@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
@@ -14,9 +14,11 @@ from ccc.access import Caller, get_visible_ticket, visible_tickets
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.errors import Invalid, NotFound
 from ccc.models import Referral, ReferralStatus, Role, Team, Ticket, User
+from ccc.queue import MAX_ID
 from ccc.tickets import parse_enum
 
 router = APIRouter(tags=["referrals"])
+ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class ReferralIn(BaseModel):
@@ -120,9 +122,11 @@ def ticket_referrals(
     ticket = get_visible_ticket(
         session, caller, reference, focal_team=settings.restricted_focal_team
     )
-    rows = session.exec(
-        select(Referral).where(Referral.ticket_id == ticket.id).order_by(col(Referral.id))
-    ).all()
+    query = select(Referral).where(Referral.ticket_id == ticket.id)
+    if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
+        # A receiving team sees its own referrals of the ticket, not the notes sent to others.
+        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
+    rows = session.exec(query.order_by(col(Referral.id))).all()
     return [_out(session, r) for r in rows]
 
 
@@ -133,7 +137,7 @@ def list_referrals(
     settings: SettingsDep,
     status: str | None = None,
     team: str | None = None,
-    cursor: int | None = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
@@ -162,7 +166,7 @@ def list_referrals(
 
 @router.post("/api/referrals/{referral_id}/accept", response_model=ReferralOut)
 def accept_referral(
-    referral_id: int, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    referral_id: ReferralId, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> ReferralOut:
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
@@ -172,7 +176,7 @@ def accept_referral(
 
 @router.post("/api/referrals/{referral_id}/reject", response_model=ReferralOut)
 def reject_referral(
-    referral_id: int,
+    referral_id: ReferralId,
     body: ReasonIn,
     session: SessionDep,
     caller: CallerDep,
@@ -186,7 +190,7 @@ def reject_referral(
 
 @router.post("/api/referrals/{referral_id}/complete", response_model=ReferralOut)
 def complete_referral(
-    referral_id: int,
+    referral_id: ReferralId,
     body: OutcomeIn,
     session: SessionDep,
     caller: CallerDep,

@@ -20,6 +20,8 @@ class TicketOut(BaseModel):
     contact_id: int
     assignee: str | None
     answers: dict[str, Any]
+    # True when the ticket is sensitive and the caller is not of its team: answers are empty.
+    details_hidden: bool = False
     created_at: datetime
     updated_at: datetime
     first_response_due: datetime | None

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session, col, select
 
 from ccc import tickets as service
-from ccc.access import Caller, get_visible_ticket
+from ccc.access import Caller, check_details, get_visible_ticket, may_see_details
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.api.schemas import EventOut, MessageOut, TextIn, TicketOut, TicketPage, TicketPatch
 from ccc.models import Sensitivity, Team, Ticket, User
@@ -17,7 +17,9 @@ from ccc.queue import QueueFilter, list_tickets
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
 
-def ticket_out(ticket: Ticket, teams: dict[int, str], users: dict[int, str]) -> TicketOut:
+def ticket_out(
+    ticket: Ticket, teams: dict[int, str], users: dict[int, str], *, details: bool = True
+) -> TicketOut:
     return TicketOut(
         reference=ticket.reference,
         status=ticket.status,
@@ -29,7 +31,8 @@ def ticket_out(ticket: Ticket, teams: dict[int, str], users: dict[int, str]) -> 
         language=ticket.language,
         contact_id=ticket.contact_id,
         assignee=users.get(ticket.assignee_id) if ticket.assignee_id else None,
-        answers=ticket.answers,
+        answers=ticket.answers if details else {},
+        details_hidden=not details,
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         first_response_due=ticket.first_response_due,
@@ -53,9 +56,9 @@ def _names(session: Session, rows: list[Ticket]) -> tuple[dict[int, str], dict[i
     return teams, users
 
 
-def _one(session: Session, ticket: Ticket) -> TicketOut:
+def _one(session: Session, ticket: Ticket, caller: Caller) -> TicketOut:
     teams, users = _names(session, [ticket])
-    return ticket_out(ticket, teams, users)
+    return ticket_out(ticket, teams, users, details=may_see_details(session, caller, ticket))
 
 
 def _open(session: Session, caller: Caller, reference: str, focal: str) -> Ticket:
@@ -91,14 +94,16 @@ def queue(
         limit=limit,
     )
     teams, users = _names(session, rows)
-    return TicketPage(items=[ticket_out(t, teams, users) for t in rows], next=next_cursor)
+    items = [ticket_out(t, teams, users, details=may_see_details(session, caller, t)) for t in rows]
+    return TicketPage(items=items, next=next_cursor)
 
 
 @router.get("/{reference}", response_model=TicketOut)
 def get_ticket(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> TicketOut:
-    return _one(session, _open(session, caller, reference, settings.restricted_focal_team))
+    ticket = _open(session, caller, reference, settings.restricted_focal_team)
+    return _one(session, ticket, caller)
 
 
 @router.patch("/{reference}", response_model=TicketOut)
@@ -124,8 +129,10 @@ def patch_ticket(
         notify=body.notify,
         reason=body.reason,
     )
-    service.apply_changes(session, ticket, changes, caller)
-    return _one(session, ticket)
+    service.apply_changes(
+        session, ticket, changes, caller, focal_team=settings.restricted_focal_team
+    )
+    return _one(session, ticket, caller)
 
 
 @router.get("/{reference}/timeline")
@@ -133,6 +140,7 @@ def get_timeline(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     ticket = _open(session, caller, reference, settings.restricted_focal_team)
+    check_details(session, caller, ticket)
     return service.timeline(session, ticket)
 
 

@@ -76,7 +76,11 @@ def test_a_rejected_referral_needs_a_reason_and_returns_the_ticket(
     assert rejected.json()["reason"] == "Not in our area"
     ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
     assert ticket["status"] == "open"
-    again = ccc.client.post(f"/api/referrals/{rid}/accept", headers=helper)
+    # Having turned it down, the team no longer sees the ticket at all.
+    assert ccc.client.get(f"/api/tickets/{reference}", headers=helper).status_code == 404
+    assert ccc.client.post(f"/api/referrals/{rid}/accept", headers=helper).status_code == 404
+    supervisor = ccc.user("sam", "supervisor")
+    again = ccc.client.post(f"/api/referrals/{rid}/accept", headers=supervisor)
     assert again.status_code == 409
 
 
@@ -85,7 +89,7 @@ def test_without_consent_only_a_supervisor_may_refer_with_a_reason(
 ) -> None:
     ccc.say(PHONE, "hi")
     ccc.say(PHONE, "4")
-    for answer in ("1", "Layla", "Omar", "4", "Mosul", "Unknown", "2"):
+    for answer in ("1", "1", "Layla", "Omar", "4", "Mosul", "Unknown", "2"):
         ccc.say(PHONE, answer)
     reference = ccc.last_reply(PHONE).split("is ")[1][:9].replace(" ", "")
     refused = ccc.client.post(
