@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sqlmodel import Session, select
 
 from ccc.auth import digest, new_token
 from ccc.models import TeamMembership, User
 from ccc.teams import ensure_team
+
+TOKENS_FILE = Path(".ccc-demo-tokens.json")
 
 TEAMS = {
     "ccc": "Community Contact Centre agents",
@@ -24,21 +29,24 @@ USERS: tuple[tuple[str, str, list[str]], ...] = (
 )
 
 
-def load_demo(session: Session) -> list[str]:
-    """Creates what is missing and prints a fresh token for every demo user.
+def load_demo(session: Session, tokens_file: Path = TOKENS_FILE) -> list[str]:
+    """Creates what is missing and prints each demo user's token.
 
-    Tokens are stored hashed, so the only way to show one again is to issue a new one: each
-    run replaces the demo users' tokens (and only theirs).
+    Running it twice changes nothing: tokens are stored hashed, so the demo keeps the clear
+    tokens it issued in a local file (mode 600, never committed) and prints the same ones
+    again. Demo users are for trying CCC; a real deployment creates users with `ccc user add`.
     """
     teams = {slug: ensure_team(session, slug=slug, name=name) for slug, name in TEAMS.items()}
+    known = _read_tokens(tokens_file)
     lines = [f"teams: {', '.join(TEAMS)}"]
     for name, role, team_slugs in USERS:
-        token = new_token()
         user = session.exec(select(User).where(User.name == name)).first()
+        token = known.get(name)
+        if token is None or (user is not None and user.token_hash != digest(token)):
+            token = new_token()
         if user is None:
             user = User(name=name, role=role, token_hash=digest(token))
-        else:
-            user.token_hash = digest(token)
+        user.token_hash = digest(token)
         session.add(user)
         session.flush()
         assert user.id is not None
@@ -47,5 +55,21 @@ def load_demo(session: Session) -> list[str]:
             assert team_id is not None
             if session.get(TeamMembership, (user.id, team_id)) is None:
                 session.add(TeamMembership(user_id=user.id, team_id=team_id))
+        known[name] = token
         lines.append(f"{role:12} {name:16} {token}")
+    _write_tokens(tokens_file, known)
     return lines
+
+
+def _read_tokens(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_tokens(path: Path, tokens: dict[str, str]) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(json.dumps(tokens, indent=1), encoding="utf-8")
