@@ -124,3 +124,11 @@ def test_uvicorn_access_lines_keep_their_arguments_and_lose_the_number() -> None
     line = out.getvalue()
     assert "GET /api/simulator/messages?address=***" in line
     assert "9647701234567" not in line
+
+
+def test_a_recursive_yaml_anchor_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    broken = tmp_path / "loop.yaml"
+    broken.write_text("a: &x [*x]\n")
+    [problem] = check_paths([broken])
+    assert (problem.path, problem.line) == (str(broken), 1)
+    assert "refers to itself" in problem.message
