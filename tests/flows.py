@@ -7,8 +7,10 @@ import re
 from tests.conftest import Harness
 
 ENGLISH = "4"
+CONTINUE = "1"  # the privacy notice at the start of every intake: 1 continue, 2 main menu
 TRACING = [
     "1",
+    CONTINUE,
     "Layla Hassan",
     "Omar Hassan",
     "4",
@@ -16,10 +18,19 @@ TRACING = [
     "He did not come back.",
     "1",
 ]
-DETENTION = ["2", "Layla Hassan", "Ali Hassan", "1", "Baghdad, March 2023", "Unknown", "1"]
-ASSISTANCE = ["3", "Layla Hassan", "1", "6", "3", "1"]
-COMPLAINT = ["4", "1", "I was not selected although my family qualifies.", "1"]
-STAFF_CONDUCT = ["4", "2", "A distributor asked me for money.", "2"]
+DETENTION = [
+    "2",
+    CONTINUE,
+    "Layla Hassan",
+    "Ali Hassan",
+    "1",
+    "Baghdad, March 2023",
+    "Unknown",
+    "1",
+]
+ASSISTANCE = ["3", CONTINUE, "Layla Hassan", "1", "6", "3", "1"]
+COMPLAINT = ["4", CONTINUE, "1", "I was not selected although my family qualifies.", "1", "1"]
+STAFF_CONDUCT = ["4", CONTINUE, "2", "A distributor asked me for money.", "2", "1"]
 SCRIPTS = {
     "tracing": TRACING,
     "detention": DETENTION,

@@ -33,6 +33,7 @@ def tracing_intake(person: TwilioPerson | TelegramPerson, choose: str = "say") -
     person.say("hello")
     pick("4")
     pick("1")
+    pick("1")  # the privacy notice: continue
     person.say("Layla Hassan")
     person.say("Omar Hassan")
     pick("4")
@@ -103,6 +104,7 @@ def test_a_voice_note_during_a_whatsapp_intake_is_kept_on_the_ticket_and_text_is
     whatsapp.say("مرحبا")
     whatsapp.say("1")  # العربية
     whatsapp.say("1")  # شخص مفقود
+    whatsapp.say("1")  # متابعة (the privacy notice)
     whatsapp.post(whatsapp.message(base="twilio_whatsapp_media"))
     prompts = current().prompts
     assert whatsapp.received()[-2] == prompts.text("ar", "media_kept")
@@ -124,6 +126,7 @@ def test_a_photo_during_a_telegram_intake_is_kept_and_text_is_asked_for_in_their
     telegram.say("سڵاو")
     telegram.press("2")  # کوردی (سۆرانی)
     telegram.press("2")  # a detained relative
+    telegram.press("1")  # the privacy notice: continue
     telegram.post(telegram.update("telegram_photo"))
     prompts = current().prompts
     assert telegram.sent()[-2]["text"] == prompts.text("ckb", "media_kept")

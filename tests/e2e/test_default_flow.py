@@ -24,6 +24,8 @@ def test_tracing_intake_in_english_ends_with_a_routed_ticket_an_agent_works(
     ccc.say(PHONE, "4")
     assert "How can we help you?" in ccc.last_reply(PHONE)
     ccc.say(PHONE, "1")
+    assert "Your answers are confidential" in ccc.last_reply(PHONE)
+    ccc.say(PHONE, "1")
     assert ccc.last_reply(PHONE) == "What is your full name?"
     ccc.say(PHONE, "Layla Hassan")
     ccc.say(PHONE, "Omar Hassan")
@@ -83,6 +85,7 @@ def test_tracing_intake_in_arabic_with_arabic_indic_digits(
     assert ccc.last_reply(PHONE).startswith("كيف يمكننا مساعدتك")
     for answer in (
         "١",
+        "١",
         "ليلى حسن",
         "عمر حسن",
         "٤",
@@ -117,7 +120,7 @@ def test_every_language_reaches_a_ticket(ccc: Harness, agent: dict[str, str]) ->
         phone = f"+96475012345{index}0"
         ccc.say(phone, "hi")
         ccc.say(phone, language)
-        for answer in ("3", "Name", "1", "۵", "1", "1"):
+        for answer in ("3", "1", "Name", "1", "۵", "1", "1"):
             ccc.say(phone, answer)
         reference_in(ccc.last_reply(phone))
     tickets = ccc.client.get("/api/tickets", headers=agent).json()["items"]

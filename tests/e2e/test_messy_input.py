@@ -44,6 +44,7 @@ def test_a_new_contact_who_writes_nonsense_sees_the_language_menu_again(ccc: Har
 def test_free_text_questions_need_words_and_a_sensible_length(ccc: Harness) -> None:
     start_in_english(ccc)
     ccc.say(PHONE, "1")
+    ccc.say(PHONE, "1")  # the privacy notice: continue
     assert replies_to(ccc, PHONE, "😢😢") == [
         "Sorry, we did not understand. Please answer in a few words.",
         "What is your full name?",
@@ -62,7 +63,7 @@ def test_free_text_questions_need_words_and_a_sensible_length(ccc: Harness) -> N
 
 def test_numbers_accept_every_digit_script(ccc: Harness) -> None:
     start_in_english(ccc)
-    for answer in ("3", "Layla", "1"):
+    for answer in ("3", "1", "Layla", "1"):
         ccc.say(PHONE, answer)
     assert replies_to(ccc, PHONE, "many")[0] == "Please reply with a number, for example 5."
     assert replies_to(ccc, PHONE, "0")[0] == "Please reply with a number, for example 5."
@@ -72,6 +73,7 @@ def test_numbers_accept_every_digit_script(ccc: Harness) -> None:
 def test_menu_word_in_any_language_goes_back_and_forgets_the_answers(ccc: Harness) -> None:
     start_in_english(ccc)
     ccc.say(PHONE, "1")
+    ccc.say(PHONE, "1")  # the privacy notice: continue
     ccc.say(PHONE, "Layla")
     for word in ("menu", "MENU", "قائمة", "مێنیو"):
         assert replies_to(ccc, PHONE, word)[0].startswith(MENU)
@@ -148,6 +150,7 @@ def test_the_status_step_finds_a_reference_inside_a_sentence(ccc: Harness) -> No
 def test_a_conversation_left_for_a_day_starts_over(ccc: Harness) -> None:
     start_in_english(ccc)
     ccc.say(PHONE, "1")
+    ccc.say(PHONE, "1")  # the privacy notice: continue
     ccc.say(PHONE, "Layla")
     with ccc.session() as session:
         conversation = session.exec(select(Conversation)).one()

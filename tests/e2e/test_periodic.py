@@ -42,6 +42,7 @@ def test_an_abandoned_intake_is_forgotten_once_it_expires(ccc: Harness) -> None:
     ccc.say(PHONE, "hello")
     ccc.say(PHONE, "4")
     ccc.say(PHONE, "1")
+    ccc.say(PHONE, "1")  # the privacy notice: continue
     ccc.say(PHONE, "Layla Hassan")
     assert forget_abandoned_intakes() == 0
     with ccc.session() as session:
