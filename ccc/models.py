@@ -234,6 +234,9 @@ class OutboxJob(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A two-phase job is `running` while its network call is in flight, outside any transaction;
+    # past this moment its worker is presumed dead and the sweep hands the job out again.
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ReferralStatus(StrEnum):

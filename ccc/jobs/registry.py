@@ -1,10 +1,16 @@
-"""Job kinds: plain functions taking the session first and ids as keywords."""
+"""Job kinds: plain functions taking the session first and ids as keywords.
+
+Most kinds are one `handler`, run inside the job's transaction. A kind whose work is a network
+call (sending a message) is `External`: its call is made between two short transactions, since
+a transaction held across a slow API would hold SQLite's write lock, or PostgreSQL's row locks,
+for as long as the API takes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from sqlmodel import Session
 
@@ -12,6 +18,8 @@ from ccc.models import OutboxJob
 
 Handler = Callable[..., None]
 GiveUp = Callable[[Session, OutboxJob, str], None]
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
 
 # Seconds to wait before attempt 2, 3, ...; the last value repeats.
 BACKOFF = (5.0, 30.0, 120.0, 600.0, 1800.0)
@@ -43,11 +51,49 @@ class JobNotFound(Exception):
 
 
 @dataclass(frozen=True)
+class Outcome(Generic[ResultT]):
+    """What `perform` did, handed to `finish`: its result, or the exception it raised."""
+
+    result: ResultT | None = None
+    error: Exception | None = None
+
+    def unwrap(self) -> ResultT:
+        """The result, or the call's exception raised again, so `finish` can catch what it
+        knows (a `SendError`) and let anything else fail the attempt as a handler's would."""
+        if self.error is not None:
+            raise self.error
+        return cast(ResultT, self.result)
+
+
+@dataclass(frozen=True)
+class External(Generic[ItemT, ResultT]):
+    """A job kind in two phases around a network call, with no transaction open during it.
+
+    `prepare(session, **payload)` reads what the call needs and returns it as a plain, immutable
+    item (no ORM rows: the session is gone by the time it is used), or None when there is
+    nothing to call. `perform(item)` makes the call, with no session at all. `finish(session,
+    item, outcome)` stores the result or the error, in a second transaction; like a handler it
+    may raise `RetryLater`.
+    """
+
+    prepare: Callable[..., ItemT | None]
+    perform: Callable[[ItemT], ResultT]
+    finish: Callable[[Session, ItemT, Outcome[ResultT]], None]
+
+
+@dataclass(frozen=True)
 class JobKind:
+    """How to run one kind of job: a `handler`, or the three steps of an `external` kind."""
+
     name: str
-    handler: Handler
     max_attempts: int | Callable[[], int]
     on_give_up: GiveUp | None
+    handler: Handler | None = None
+    external: External[Any, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.handler is None) == (self.external is None):
+            raise ValueError(f"job kind {self.name!r} needs a handler or external steps")
 
     def attempts(self) -> int:
         return self.max_attempts() if callable(self.max_attempts) else self.max_attempts
@@ -60,10 +106,20 @@ def job_kind(
     name: str, *, max_attempts: int | Callable[[], int] = 5, on_give_up: GiveUp | None = None
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        KINDS[name] = JobKind(name, handler, max_attempts, on_give_up)
+        KINDS[name] = JobKind(name, max_attempts, on_give_up, handler=handler)
         return handler
 
     return register
+
+
+def external_job_kind(
+    name: str,
+    steps: External[Any, Any],
+    *,
+    max_attempts: int | Callable[[], int] = 5,
+    on_give_up: GiveUp | None = None,
+) -> None:
+    KINDS[name] = JobKind(name, max_attempts, on_give_up, external=steps)
 
 
 def backoff(attempt: int, hint: float | None = None) -> float:

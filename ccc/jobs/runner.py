@@ -2,24 +2,51 @@
 
 `run_job` is what RQ calls (by import path) and what the in-process dispatcher calls. It locks
 the row, so two deliveries of the same job (a sweep racing the first enqueue) run it once.
+
+A job's handler runs inside the job's transaction. An external kind (see `registry.External`)
+makes a network call, and no transaction may stay open across one: on SQLite it would hold the
+process-wide write lock, on PostgreSQL row locks, for as long as the API takes. So it runs in
+two transactions: the first claims the row (`running`, with a lease) and prepares the call; the
+call is made with nothing open; the second stores what it did. A worker that dies in between
+leaves the row `running`; once the lease runs out, the sweep hands it out again.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, and_, col, or_, select
 
-from ccc.jobs.registry import KINDS, JobNotFound, RetryLater, backoff
+from ccc.jobs.registry import KINDS, External, JobKind, JobNotFound, Outcome, RetryLater, backoff
 from ccc.models import OutboxJob
 from ccc.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # A job enqueued this recently is assumed to be in Redis already, waiting for a worker.
 ENQUEUE_GRACE = timedelta(seconds=60)
 FRESH_GRACE = timedelta(seconds=10)
+# How long a claimed external job is left alone. Delivery is at least once: a job whose lease
+# runs out is run again, and a send run again may reach the person twice. So the lease is far
+# longer than any call can last (the HTTP clients time out after 15 s a request, RQ kills a job
+# after 120 s) and runs out only when its worker is really gone.
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An external job taken by this worker: the attempt that took it, and the call owed."""
+
+    job_id: int
+    attempt: int
+    steps: External[Any, Any]
+    item: Any
 
 
 def run_job(job_id: int) -> None:
@@ -27,64 +54,165 @@ def run_job(job_id: int) -> None:
 
     runtime = get_runtime()
     with runtime.unit_of_work() as session:
-        execute(session, job_id)
-
-
-def execute(session: Session, job_id: int) -> None:
-    job = session.get(OutboxJob, job_id, with_for_update=True)
-    if job is None:
-        raise JobNotFound(f"outbox job {job_id} does not exist")
-    if job.status != "pending":
+        claim = execute(session, job_id)
+    if claim is None:
         return
+    outcome = perform(claim)
+    with runtime.unit_of_work() as session:
+        complete(session, claim, outcome)
+
+
+def execute(session: Session, job_id: int) -> Claim | None:
+    """The job's first (for most kinds its only) transaction: lock the row and run the job,
+    unless it is over or another worker holds it. Returns a claim when a call is still owed."""
+    job = _lock(session, job_id)
+    if not _claimable(job, utcnow()):
+        return None
     kind = KINDS.get(job.kind)
     if kind is None:
         _finish(job, "failed", f"unknown job kind {job.kind!r}")
-        return
+        return None
+    if job.status == "running" and _abandoned(session, job, kind):
+        return None
     job.attempts += 1
+    if kind.external is not None:
+        return _claim(session, job, kind.external)
+    assert kind.handler is not None
+    handler = kind.handler
+    _attempt(session, job, lambda: handler(session, **job.payload))
+    return None
+
+
+def perform(claim: Claim) -> Outcome[Any]:
+    """The call, with no session and no transaction open. Its exception is handed to `finish`,
+    which knows a permanent failure from one that may pass."""
+    try:
+        return Outcome(result=claim.steps.perform(claim.item))
+    except Exception as exc:
+        return Outcome(error=exc)
+
+
+def complete(session: Session, claim: Claim, outcome: Outcome[Any]) -> None:
+    """The second transaction: `finish`, then done, retry or give up, as after a handler.
+
+    Unless the row is no longer this attempt's: its lease ran out and another worker took the
+    job again. That worker's call counts, and this outcome is dropped.
+    """
+    job = _lock(session, claim.job_id)
+    if (job.status, job.attempts) != ("running", claim.attempt):
+        log.warning(
+            "job %s (%s): attempt %s ended after another took over; its outcome is dropped",
+            job.id,
+            job.kind,
+            claim.attempt,
+        )
+        return
+    _attempt(session, job, lambda: claim.steps.finish(session, claim.item, outcome))
+
+
+def _lock(session: Session, job_id: int) -> OutboxJob:
+    job = session.get(OutboxJob, job_id, with_for_update=True)
+    if job is None:
+        raise JobNotFound(f"outbox job {job_id} does not exist")
+    return job
+
+
+def _claimable(job: OutboxJob, now: datetime) -> bool:
+    """Pending, or `running` under a lease that has run out: its worker is presumed dead."""
+    if job.status == "pending":
+        return True
+    return job.status == "running" and job.lease_until is not None and job.lease_until <= now
+
+
+def _abandoned(session: Session, job: OutboxJob, kind: JobKind) -> bool:
+    """A job whose worker died counts that attempt as failed: a job that kills its worker
+    every time (out of memory, say) must not be handed out for ever. True if it gave up."""
+    reason = f"attempt {job.attempts} never finished: its worker stopped"
+    log.warning("job %s (%s): %s", job.id, job.kind, reason)
+    if job.attempts >= kind.attempts():
+        _give_up(session, job, kind, reason)
+        return True
+    job.last_error = reason
+    return False
+
+
+def _claim(session: Session, job: OutboxJob, steps: External[Any, Any]) -> Claim | None:
+    """Mark the job `running` under a lease and prepare its call. The caller commits this
+    before the call is made, so nothing stays locked while it is in flight."""
+    job.status = "running"
+    job.lease_until = utcnow() + LEASE
+    item = _attempt(session, job, lambda: steps.prepare(session, **job.payload))
+    if item is None:
+        return None
+    assert job.id is not None
+    return Claim(job.id, job.attempts, steps, item)
+
+
+def _attempt(session: Session, job: OutboxJob, step: Callable[[], T | None]) -> T | None:
+    """Run one step of an attempt in a savepoint, and settle the job by how it ended.
+
+    None: the job is done. An item: the job stays `running`, for the call that item describes.
+    An exception: the step's own changes are rolled back, and the job is retried or given up.
+    """
     try:
         with session.begin_nested():
-            kind.handler(session, **job.payload)
+            item = step()
     except RetryLater as exc:
         if exc.keep is not None:
             with session.begin_nested():
                 exc.keep(session)
         _retry_or_give_up(session, job, exc.reason, exc.delay)
+        return None
     except Exception as exc:
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
         _retry_or_give_up(session, job, f"{type(exc).__name__}: {exc}", None)
-    else:
+        return None
+    if item is None:
         _finish(job, "done", None)
-    session.add(job)
+    return item
 
 
 def _retry_or_give_up(session: Session, job: OutboxJob, reason: str, hint: float | None) -> None:
     kind = KINDS[job.kind]
     if job.attempts >= kind.attempts():
-        _finish(job, "failed", reason)
-        if kind.on_give_up is not None:
-            with session.begin_nested():
-                kind.on_give_up(session, job, reason)
+        _give_up(session, job, kind, reason)
         return
+    job.status = "pending"
+    job.lease_until = None
     job.last_error = reason[:500]
     job.available_at = utcnow() + timedelta(seconds=backoff(job.attempts, hint))
     job.enqueued_at = None
 
 
+def _give_up(session: Session, job: OutboxJob, kind: JobKind, reason: str) -> None:
+    _finish(job, "failed", reason)
+    if kind.on_give_up is not None:
+        with session.begin_nested():
+            kind.on_give_up(session, job, reason)
+
+
 def _finish(job: OutboxJob, status: str, error: str | None) -> None:
     job.status = status
+    job.lease_until = None
     job.last_error = error[:500] if error else None
     job.finished_at = utcnow()
 
 
 def due_jobs(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Pending jobs that are due and that no dispatcher has handed out recently."""
+    """Jobs nobody is running that should run: pending ones that are due, and running ones
+    whose lease has run out (their worker died mid-call). Either kind is skipped while a
+    dispatcher handed it out recently."""
     now = now or utcnow()
+    due = and_(
+        OutboxJob.status == "pending",
+        col(OutboxJob.available_at) <= now,
+        col(OutboxJob.created_at) <= now - FRESH_GRACE,
+    )
+    abandoned = and_(OutboxJob.status == "running", col(OutboxJob.lease_until) <= now)
     rows = session.exec(
         select(OutboxJob.id)
         .where(
-            OutboxJob.status == "pending",
-            col(OutboxJob.available_at) <= now,
-            col(OutboxJob.created_at) <= now - FRESH_GRACE,
+            or_(due, abandoned),
             or_(
                 col(OutboxJob.enqueued_at).is_(None),
                 col(OutboxJob.enqueued_at) <= now - ENQUEUE_GRACE,

@@ -1,17 +1,22 @@
-"""The job kinds: a chatbot turn for inbound messages, and sending an outbound message."""
+"""The job kinds: a chatbot turn for inbound messages, and sending an outbound message.
+
+A turn runs in its job's transaction. A send is an external kind (`registry.External`): the call
+to the channel's API is made between two short transactions, never inside one.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
-from bots.base import Button, OutboundMessage, SendError
+from bots.base import Button, OutboundMessage, SendError, SendResult
 from ccc import events
 from ccc.channels import get_sender
-from ccc.jobs.registry import RetryLater, job_kind
+from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind, job_kind
 from ccc.messages import PROCESS_INBOUND, SEND_MESSAGE
 from ccc.models import Identity, Message, MessageStatus, OutboxJob, Ticket
 from ccc.phone import mask
@@ -43,24 +48,36 @@ def _give_up_sending(session: Session, job: OutboxJob, reason: str) -> None:
     _fail(session, message, message.error_code or "retries_exhausted", reason)
 
 
-@job_kind(SEND_MESSAGE, max_attempts=_send_attempts, on_give_up=_give_up_sending)
-def send_message(session: Session, message_id: int) -> None:
+@dataclass(frozen=True)
+class Delivery:
+    """What a send needs once its transaction has closed: plain values, no database rows."""
+
+    message_id: int
+    outbound: OutboundMessage
+
+
+def prepare_send(session: Session, message_id: int) -> Delivery | None:
+    """First phase: decide whether the message must really leave, and with what.
+
+    Nothing to send for a message no longer pending (a repeated job), for a person who cannot
+    be reached, or in record mode, where the message is simply marked sent here.
+    """
     from ccc.runtime import get_runtime
 
     message = session.get(Message, message_id, with_for_update=True)
     if message is None:
         raise LookupError(f"message {message_id} does not exist")
     if message.status != MessageStatus.pending:
-        return
+        return None
     identity = session.get(Identity, message.identity_id)
     assert identity is not None
     if identity.unreachable_reason:
         _fail(session, message, "unreachable", identity.unreachable_reason, status="not_sent")
-        return
+        return None
     settings = get_runtime().settings
     if settings.outbound_mode(message.channel) == "record":
         _mark(session, message, MessageStatus.sent)
-        return
+        return None
     outbound = OutboundMessage(
         channel=message.channel,
         address=identity.address,
@@ -71,27 +88,65 @@ def send_message(session: Session, message_id: int) -> None:
         parts_already_sent=message.parts_sent,
         first_external_id=message.external_id,
     )
+    return Delivery(message_id=message_id, outbound=outbound)
+
+
+def perform_send(delivery: Delivery) -> SendResult:
+    """Second phase, outside any transaction: the call to Twilio or Telegram."""
+    from ccc.runtime import get_runtime
+
+    outbound = delivery.outbound
+    return get_sender(outbound.channel, get_runtime().settings).send(outbound)
+
+
+def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResult]) -> None:
+    """Last phase: store the channel's id and status, or what went wrong."""
+    message = session.get(Message, delivery.message_id, with_for_update=True)
+    if message is None:
+        raise LookupError(f"message {delivery.message_id} does not exist")
     try:
-        result = get_sender(message.channel, settings).send(outbound)
+        result = outcome.unwrap()
     except SendError as exc:
-        message.error_code = exc.code
-        message.error_message = exc.message[:500]
-        session.add(message)
-        if exc.unreachable:
-            identity.unreachable_reason = f"{exc.code}: {exc.message}"[:200]
-            session.add(identity)
-        if exc.permanent:
-            status = "not_sent" if exc.code == "outside_window" else MessageStatus.failed
-            _fail(session, message, exc.code or "error", exc.message, status=status)
-            return
-        raise RetryLater(
-            str(exc), delay=exc.retry_after, keep=_remember_attempt(message.id, exc)
-        ) from exc
+        _send_failed(session, message, exc)
+        return
     message.external_id = result.external_id
     message.error_code = None
     message.error_message = None
-    _mark(session, message, result.status)
-    log.info("sent %s message %s to %s", message.channel, message.id, mask(identity.address))
+    if message.status == MessageStatus.pending:
+        _mark(session, message, result.status)
+    else:
+        # A status report for the parts an earlier attempt sent came in during the call, and
+        # it already moved the message further: that status stands.
+        session.add(message)
+    address = mask(delivery.outbound.address)
+    log.info("sent %s message %s to %s", message.channel, message.id, address)
+
+
+def _send_failed(session: Session, message: Message, exc: SendError) -> None:
+    """A permanent error fails the message for good; any other is retried later."""
+    message.error_code = exc.code
+    message.error_message = exc.message[:500]
+    session.add(message)
+    if exc.unreachable:
+        identity = session.get(Identity, message.identity_id)
+        assert identity is not None
+        identity.unreachable_reason = f"{exc.code}: {exc.message}"[:200]
+        session.add(identity)
+    if exc.permanent:
+        status = "not_sent" if exc.code == "outside_window" else MessageStatus.failed
+        _fail(session, message, exc.code or "error", exc.message, status=status)
+        return
+    raise RetryLater(
+        str(exc), delay=exc.retry_after, keep=_remember_attempt(message.id, exc)
+    ) from exc
+
+
+external_job_kind(
+    SEND_MESSAGE,
+    External(prepare=prepare_send, perform=perform_send, finish=finish_send),
+    max_attempts=_send_attempts,
+    on_give_up=_give_up_sending,
+)
 
 
 def _remember_attempt(message_id: int | None, error: SendError) -> Callable[[Session], None]:
