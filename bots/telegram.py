@@ -39,6 +39,7 @@ from bots.webhooks import JSON, refuse, require_content_type, secret_token_valid
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.delivery import set_reachable
 from ccc.errors import BadRequest
+from ccc.jobs.outbox import run_in_background
 from ccc.messages import accept_inbound
 from ccc.settings import Settings
 
@@ -109,6 +110,7 @@ def telegram_webhook(
     if parsed.inbound is None:
         log.info("telegram update %s ignored: %s", parsed.update_id, parsed.ignored)
         return {"status": "ignored"}
+    run_in_background(session)
     accepted = accept_inbound(session, parsed.inbound)
     if accepted.duplicate:
         return {"status": "duplicate"}

@@ -26,6 +26,7 @@ from bots.webhooks import FORM, parse_form, refuse, require_content_type, withou
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.delivery import record_status, set_reachable
 from ccc.errors import Invalid
+from ccc.jobs.outbox import run_in_background
 from ccc.messages import accept_inbound
 from ccc.phone import mask, to_e164
 from ccc.settings import Settings
@@ -107,6 +108,7 @@ def twiml() -> Response:
 @router.post("/messaging", summary="Twilio Messaging webhook (SMS and WhatsApp)")
 def messaging(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
     inbound = parse_message(form, settings.default_region)
+    run_in_background(session)
     accepted = accept_inbound(session, inbound)
     opt_out = form.get("OptOutType").upper()
     if not accepted.duplicate and opt_out in {"STOP", "START"}:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from ccc.db import make_engine
 from ccc.jobs.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
-from ccc.jobs.outbox import forget_scheduled, take_scheduled
+from ccc.jobs.outbox import forget_scheduled, take_scheduled, wants_background
 from ccc.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,10 @@ class Runtime:
         self.dispatch_after_commit(session)
 
     def dispatch_after_commit(self, session: Session) -> None:
+        background = wants_background(session)
         job_ids = take_scheduled(session)
         if job_ids:
-            self.dispatcher.dispatch(job_ids)
+            self.dispatcher.dispatch(job_ids, background=background)
 
     def sweep(self, *, now: datetime | None = None) -> int:
         """Dispatch due jobs that nobody ran (Redis was down, a worker died, a retry is due)."""

@@ -107,6 +107,8 @@ class Harness:
     def drain(self) -> None:
         """Run every queued job to the end, as a worker would."""
         dispatcher = self.runtime.dispatcher
+        if isinstance(dispatcher, InlineDispatcher):
+            dispatcher.wait_idle()
         if isinstance(dispatcher, RQDispatcher):
             from rq import SimpleWorker
 

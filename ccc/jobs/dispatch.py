@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -24,20 +25,53 @@ RUN_JOB = "ccc.jobs.runner.run_job"
 
 
 class Dispatcher(Protocol):
-    def dispatch(self, job_ids: Sequence[int]) -> None: ...
+    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None: ...
 
 
 class InlineDispatcher:
     """Runs jobs in this process right after the commit that scheduled them.
 
     Jobs scheduled by a job are queued behind it rather than run recursively, so a chatbot turn
-    and the replies it sends run one after another in a flat loop.
+    and the replies it sends run one after another in a flat loop. A webhook asks for
+    `background`: its jobs go to one worker thread of this process, so Twilio and Telegram get
+    their answer before any reply is sent (the outbox row keeps the work if the process dies).
+    The simulator and the API run theirs before answering, so what they return is complete.
     """
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._backlog: queue.Queue[list[int]] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._start_lock = threading.Lock()
 
-    def dispatch(self, job_ids: Sequence[int]) -> None:
+    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None:
+        if background:
+            self._ensure_worker()
+            self._backlog.put(list(job_ids))
+            return
+        self._run(job_ids)
+
+    def wait_idle(self) -> None:
+        """Block until every background job handed over so far has run (tests, shutdown)."""
+        self._backlog.join()
+
+    def _ensure_worker(self) -> None:
+        with self._start_lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._work, name="ccc-inline-jobs", daemon=True
+                )
+                self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            job_ids = self._backlog.get()
+            try:
+                self._run(job_ids)
+            finally:
+                self._backlog.task_done()
+
+    def _run(self, job_ids: Sequence[int]) -> None:
         from ccc.jobs.runner import run_job
 
         queue: list[int] | None = getattr(self._local, "queue", None)
@@ -70,7 +104,7 @@ class RQDispatcher:
         self.queue: Queue = Queue(QUEUE_NAME, connection=self.connection)
         self.engine = engine
 
-    def dispatch(self, job_ids: Sequence[int]) -> None:
+    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None:
         enqueued: list[int] = []
         for job_id in job_ids:
             try:

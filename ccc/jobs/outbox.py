@@ -31,6 +31,18 @@ def schedule(
     return job
 
 
+_BACKGROUND_KEY = "ccc.outbox.background"
+
+
+def run_in_background(session: Session) -> None:
+    """Ask that this transaction's jobs do not hold up the response (webhooks)."""
+    session.info[_BACKGROUND_KEY] = True
+
+
+def wants_background(session: Session) -> bool:
+    return bool(session.info.pop(_BACKGROUND_KEY, False))
+
+
 def take_scheduled(session: Session) -> list[int]:
     """The ids of jobs scheduled in this session's transaction, cleared for the next one."""
     ids: list[int] = session.info.pop(_PENDING_KEY, [])

@@ -14,14 +14,22 @@ from datetime import timedelta
 
 import pytest
 
-from ccc.jobs.dispatch import Dispatcher
+from ccc.jobs.dispatch import Dispatcher, InlineDispatcher
 from ccc.jobs.runner import LEASE, execute, run_job
 from ccc.models import Message, OutboxJob
 from ccc.settings import Settings
 from ccc.timeutil import utcnow
 from tests.channels.conftest import channel_settings
 from tests.channels.fakes import FakeApi, Recorded, Reply, twilio_message
-from tests.channels.people import TwilioPerson, message, notes, open_ticket, reply, send_job
+from tests.channels.people import (
+    TwilioPerson,
+    message,
+    notes,
+    open_ticket,
+    post_twilio,
+    reply,
+    send_job,
+)
 from tests.conftest import Harness
 
 OTHER_PERSON = "+9647709876543"
@@ -52,7 +60,7 @@ class Held:
     def __init__(self) -> None:
         self.job_ids: list[int] = []
 
-    def dispatch(self, job_ids: Sequence[int]) -> None:
+    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None:
         self.job_ids.extend(job_ids)
 
 
@@ -250,3 +258,22 @@ def _reference(ccc: Harness, sent: Message) -> str:
         ticket = session.get(Ticket, sent.ticket_id)
         assert ticket is not None
         return ticket.reference
+
+
+def test_without_redis_a_webhook_is_answered_before_its_reply_is_sent(
+    ccc: Harness, fake_twilio: FakeApi
+) -> None:
+    """Twilio waits 15 s for a webhook's answer; a slow reply must not make it redeliver."""
+    if not isinstance(ccc.runtime.dispatcher, InlineDispatcher):
+        pytest.skip("with Redis, replies are a worker's job anyway")
+    gate = Gate()
+    fake_twilio.default = gate
+    person = TwilioPerson(ccc, fake_twilio)
+    response = post_twilio(ccc.client, "/webhooks/twilio/messaging", person.message("hello"))
+    assert response.status_code == 200
+    assert gate.arrived.wait(WAIT), "the reply was never sent"
+    assert not gate.release.is_set(), "the webhook answered while the reply was still held"
+    gate.release.set()
+    ccc.drain()
+    assert not gate.waited_out
+    assert [m["direction"] for m in ccc.transcript(person.number)] == ["in", "out"]
