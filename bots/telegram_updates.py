@@ -67,6 +67,13 @@ def parse_update(data: dict[str, Any], region: str) -> ParsedUpdate:
     return ParsedUpdate(update_id, ignored=f"update type {','.join(kinds) or 'empty'}")
 
 
+def chat_address(chat_id: object) -> str:
+    """A Telegram chat id as CCC stores it: an integer, written in digits."""
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+        raise ValueError("chat.id must be an integer")
+    return str(chat_id)
+
+
 def _trim_message(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data["message"].items() if k in _MESSAGE_FIELDS}
 
@@ -107,7 +114,7 @@ def _message(update_id: int, message: TelegramMessage, region: str) -> ParsedUpd
         update_id,
         inbound=InboundMessage(
             channel=CHANNEL,
-            address=str(message.chat.id),
+            address=chat_address(message.chat.id),
             external_id=str(update_id),
             text=text,
             media=tuple(media),
@@ -171,11 +178,13 @@ def _phone(raw: str, region: str) -> str | None:
 def _callback(update_id: int, query: CallbackQuery) -> ParsedUpdate:
     if query.data is None:
         return ParsedUpdate(update_id, ignored="a callback query without data")
+    if not isinstance(query.data, str):
+        raise ValueError("callback data must be a string")
     chat = query.message.chat if query.message is not None else None
     if chat is not None and chat.type != PRIVATE:
         return ParsedUpdate(update_id, ignored=f"a button in a {chat.type} chat")
     # In a private chat the chat id is the user's id, so either names the same conversation.
-    address = str(chat.id) if chat is not None else str(query.from_user.id)
+    address = chat_address(chat.id if chat is not None else query.from_user.id)
     return ParsedUpdate(
         update_id,
         inbound=InboundMessage(

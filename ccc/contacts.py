@@ -22,7 +22,7 @@ def get_or_create_identity(
     identity = find_identity(session, channel=channel, address=address)
     if identity is None:
         identity = _create_identity(session, channel=channel, address=address)
-    if display_name and not identity.display_name:
+    if isinstance(display_name, str) and display_name and not identity.display_name:
         identity.display_name = display_name[:200]
     identity.last_inbound_at = utcnow()
     session.add(identity)

@@ -11,7 +11,7 @@ import re
 
 # Runs of digits (with the spaces, dashes, dots and brackets people write numbers with) long
 # enough to be a phone number or a chat id.
-_NUMBER = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().\-]{7,20}\d(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().\-]{7,200}\d(?![\w])")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _ENCODED = re.compile(r"%(2[bB]|3[aA])")
 # Query parameters that carry a person's number or words: an address, or a search term.

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from bots.base import Button, InboundMessage
 from ccc import events
 from ccc.contacts import get_or_create_identity
+from ccc.errors import Invalid
 from ccc.jobs.outbox import schedule
 from ccc.models import Direction, Identity, Message, MessageStatus
 from ccc.phone import mask
@@ -34,6 +35,7 @@ def accept_inbound(session: Session, inbound: InboundMessage) -> Accepted:
     A repeated delivery (same channel and external id) is stored once: the unique constraint
     decides, so two webhooks racing each other cannot both insert.
     """
+    _check_shape(inbound)
     if inbound.external_id:
         existing = _by_external_id(session, inbound.channel, inbound.external_id)
         if existing is not None:
@@ -82,6 +84,17 @@ def accept_inbound(session: Session, inbound: InboundMessage) -> Accepted:
     schedule(session, PROCESS_INBOUND, identity_id=identity.id)
     log.info("inbound %s message %s from %s", inbound.channel, message.id, mask(inbound.address))
     return Accepted(message.id, duplicate=False)
+
+
+def _check_shape(inbound: InboundMessage) -> None:
+    """Refuse (4xx) what the columns cannot hold, the same on SQLite and PostgreSQL, rather
+    than fail on insert with a 500 that the provider would redeliver again and again."""
+    if not isinstance(inbound.text, str):
+        raise Invalid("the message text must be a string")
+    if not inbound.address or len(inbound.address) > 64:
+        raise Invalid("the sender address must be 1 to 64 characters")
+    if inbound.external_id is not None and len(inbound.external_id) > 128:
+        raise Invalid("the message id is longer than 128 characters")
 
 
 def _by_external_id(session: Session, channel: str, external_id: str) -> int | None:

@@ -190,6 +190,13 @@ def handle(turn: Turn) -> None:
             if step is not None:
                 turn.ask(step)
             return
+        keys = step.choices if step is not None else flow.steps[flow.menu_step].choices
+        if conversation.language and references.looks_like_reference(text) and choice not in keys:
+            # A reference typed at a menu: answered as the status step would, never as "?".
+            _lookup(turn, text, stay=True)
+            if step is not None and conversation.step == step.name:
+                turn.ask(step)
+            return
     if step is None:
         if _follow_up(turn):
             return
@@ -283,7 +290,10 @@ def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
     conversation = turn.conversation
     answers = dict(conversation.answers)
     if turn.message.media and not text:
-        turn.say("media_kept")
+        kinds = {str(item.get("kind")) for item in turn.message.media}
+        # A photo or a voice note is kept on the ticket; a location or a contact card is not a
+        # file the person would expect us to keep, so they are simply asked for words.
+        turn.say("need_text" if kinds <= {"location", "contact"} else "media_kept")
         turn.ask(step)
         return
     if step.choices:
@@ -377,13 +387,15 @@ def _say_status(turn: Turn, ticket: Ticket) -> None:
     turn.say("status", reference=turn.reference(ticket), status=status)
 
 
-def _lookup(turn: Turn, text: str) -> None:
+def _lookup(turn: Turn, text: str, *, stay: bool = False) -> None:
     """Status by reference: only the owner hears it; anyone else hears 'unknown', and
-    repeated failures from one identity are slowed down."""
+    repeated failures from one identity are slowed down. `stay` keeps the person where they
+    are (a reference typed at a menu) instead of ending the status step."""
     conversation = turn.conversation
     if conversation.lookup_blocked_until and turn.now < conversation.lookup_blocked_until:
         turn.say("too_many_attempts")
-        conversation.step = None
+        if not stay:
+            conversation.step = None
         return
     written = references.find_valid(text)  # "my reference is 4821 9930" counts too
     candidate = written[0] if written else references.compact(text)
@@ -392,7 +404,8 @@ def _lookup(turn: Turn, text: str) -> None:
         ticket = _own_ticket(turn, [candidate])
     if ticket is not None:
         _say_status(turn, ticket)
-        conversation.step = None
+        if not stay:
+            conversation.step = None
         return
     if (
         conversation.lookup_window_start is None
@@ -405,7 +418,8 @@ def _lookup(turn: Turn, text: str) -> None:
         conversation.lookup_blocked_until = turn.now + LOOKUP_BLOCK
         log.warning("reference look-ups blocked for identity %s", turn.identity.id)
         turn.say("too_many_attempts")
-        conversation.step = None
+        if not stay:
+            conversation.step = None
         return
     if not references.is_valid(candidate):
         turn.say("reference_invalid")

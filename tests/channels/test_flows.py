@@ -134,6 +134,19 @@ def test_a_photo_during_a_telegram_intake_is_kept_and_text_is_asked_for_in_their
     assert photo.media[0]["kind"] == "image"
 
 
+def test_a_location_during_an_intake_asks_for_words_without_claiming_a_kept_file(
+    ccc: Harness, telegram: TelegramPerson
+) -> None:
+    telegram.say("silav")
+    telegram.press("3")  # کوردی (بادینی)
+    telegram.press("3")  # assistance
+    telegram.press("1")  # the privacy notice: continue
+    telegram.post(telegram.update("telegram_location"))
+    prompts = current().prompts
+    assert telegram.sent()[-2]["text"] == prompts.text("kmr", "need_text")
+    assert prompts.text("kmr", "enquirer_name") in telegram.sent()[-1]["text"]
+
+
 def test_the_same_person_on_sms_and_whatsapp_reads_back_as_one_conversation(
     ccc: Harness, sms: TwilioPerson, whatsapp: TwilioPerson
 ) -> None:

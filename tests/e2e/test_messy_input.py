@@ -98,7 +98,7 @@ def test_status_by_reference_only_for_the_owner(ccc: Harness) -> None:
     ccc.say(STRANGER, "5")
     owner_ref_reply = replies_to(ccc, STRANGER, reference)
     assert owner_ref_reply == [
-        "We found no request with that reference for this number. Please check it, or send menu."
+        "We found no request of yours with that reference. Please check it, or send 'menu'."
     ]
     unknown = _valid_unused_reference(reference)
     assert replies_to(ccc, STRANGER, unknown) == owner_ref_reply
@@ -113,11 +113,11 @@ def test_repeated_wrong_guesses_are_slowed_down(ccc: Harness) -> None:
     for guess in range(4):
         ccc.say(STRANGER, f"1234567{guess}")
     assert replies_to(ccc, STRANGER, "11111111") == [
-        "Too many attempts. Please try again later, or send menu."
+        "Too many attempts. Please try again later, or send 'menu'."
     ]
     ccc.say(STRANGER, "5")
     assert replies_to(ccc, STRANGER, reference) == [
-        "Too many attempts. Please try again later, or send menu."
+        "Too many attempts. Please try again later, or send 'menu'."
     ]
 
 
@@ -200,7 +200,7 @@ def test_after_an_intake_messages_join_the_ticket_and_reopen_it(
     reference = open_ticket(ccc, PHONE)
     assert replies_to(ccc, PHONE, "I found a photo of him") == [
         f"Thank you. We added your message to request {reference[:4]} {reference[4:]}. "
-        "Send menu for the main menu."
+        "Send 'menu' for the main menu."
     ]
     ccc.client.patch(f"/api/tickets/{reference}", json={"status": "resolved"}, headers=agent)
     ccc.drain()
@@ -240,3 +240,14 @@ def _valid_unused_reference(taken: str) -> str:
 
     body = "1234567" if taken[:7] != "1234567" else "7654321"
     return body + str(damm_digit(body))
+
+
+def test_a_mistyped_reference_at_the_menu_is_called_not_valid(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE)
+    ccc.say(PHONE, "menu")
+    broken = reference[:7] + str((int(reference[7]) + 1) % 10)
+    replies = replies_to(ccc, PHONE, broken)
+    assert replies[0].startswith("That reference is not valid.")
+    assert replies[1].startswith(MENU)
+    replies = replies_to(ccc, PHONE, reference)
+    assert replies[0].startswith(f"Request {reference[:4]} {reference[4:]}")
