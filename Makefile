@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 export CCC_SIMULATOR ?= on
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: venv run test lint typecheck check migrate worker demo bench clean
 
@@ -19,7 +21,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/ccc demo
-	$(BIN)/ccc serve --host 127.0.0.1 --port 8000
+	$(BIN)/ccc serve --host $(HOST) --port $(PORT)
 
 # The suite runs on SQLite first; when CCC_TEST_DATABASE_URL / CCC_TEST_REDIS_URL are set it
 # runs again on PostgreSQL with jobs through a real Redis.
