@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 export CCC_SIMULATOR ?= on
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# Set on the command line only (`make run PORT=8080`): a PORT in the environment is ignored.
+HOST = 127.0.0.1
+PORT = 8000
 
 .PHONY: venv run test lint typecheck check migrate worker demo bench clean
 
