@@ -29,6 +29,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.request import HTTPXRequest
 
@@ -226,9 +227,21 @@ def send_error(exc: TelegramError, settings: Settings) -> SendError:
         return SendError(text, code="bad_request", permanent=True)
     if isinstance(exc, InvalidToken):
         return SendError("the bot token was refused", code="invalid_token", permanent=True)
-    if isinstance(exc, NetworkError):  # includes TimedOut and Telegram's 5xx
+    if isinstance(exc, TimedOut):
+        return SendError(f"Telegram did not answer in time: {text}", code="timeout")
+    if isinstance(exc, NetworkError):
+        # PTB reports Telegram's own 5xx as a NetworkError naming the HTTP status; an agent
+        # should tell "Telegram is down" from "our network is down".
+        if _SERVER_FAILURE.search(text):
+            return SendError(f"Telegram's servers failed: {text}", code="telegram_5xx")
         return SendError(f"could not reach Telegram: {text}", code="network")
     return SendError(text, code="telegram_error")
+
+
+_SERVER_FAILURE = re.compile(
+    r"\(5\d\d\)|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out",
+    re.IGNORECASE,
+)
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -121,7 +121,8 @@ def test_server_errors_on_every_attempt_fail_the_message_with_a_note(
         retry_due(ccc)
     failed = message(ccc, message_id)
     assert failed.status == "failed"
-    assert "could not reach Telegram" in (failed.error_message or "")
+    assert failed.error_code == "telegram_5xx", "Telegram's outage, not our network"
+    assert "Telegram's servers failed" in (failed.error_message or "")
     assert len(fake_telegram.calls("sendMessage")) == send_job(ccc, message_id).attempts > 1
     assert any("could not be sent" in note for note in notes(ccc, agent, reference))
 
