@@ -17,7 +17,7 @@ from sqlmodel import Session
 from ccc.api import referrals, reports, tickets
 from ccc.api.limits import BodyLimit
 from ccc.errors import CCCError
-from ccc.jobs.dispatch import InlineDispatcher
+from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.logging import configure_logging
 from ccc.runtime import Runtime, build_runtime, set_runtime
 from ccc.settings import Settings, get_settings
@@ -70,10 +70,13 @@ def create_app(
         app.include_router(simulator.page_router)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        with Session(runtime.engine) as session:
-            session.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        """For a load balancer or a monitor: 503 names what is down. Redis being down loses
+        nothing (the outbox keeps the work), but replies wait until it is back."""
+        checks = {"database": _database_ok(runtime), "redis": _redis_ok(runtime)}
+        healthy = all(state != "down" for state in checks.values())
+        body = {"status": "ok" if healthy else "degraded", **checks}
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app
 
@@ -84,6 +87,27 @@ def _channel_routers(app: FastAPI) -> None:
 
     app.include_router(twilio_messaging.router)
     app.include_router(telegram.router)
+
+
+def _database_ok(runtime: Runtime) -> str:
+    try:
+        with Session(runtime.engine) as session:
+            session.execute(text("SELECT 1"))
+    except Exception:
+        log.exception("health check: the database is unreachable")
+        return "down"
+    return "ok"
+
+
+def _redis_ok(runtime: Runtime) -> str:
+    if not isinstance(runtime.dispatcher, RQDispatcher):
+        return "not used"
+    try:
+        runtime.dispatcher.connection.ping()
+    except Exception as exc:
+        log.warning("health check: Redis is unreachable: %s", exc)
+        return "down"
+    return "ok"
 
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:

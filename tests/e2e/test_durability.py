@@ -139,3 +139,12 @@ def test_a_job_that_keeps_failing_stops_after_its_attempts(
         assert (job.status, job.attempts) == ("failed", 5)
         [message] = session.exec(select(Message)).all()
         assert message.text == "hello"
+
+
+def test_health_says_what_is_down(ccc: Harness, redis_down: Harness) -> None:
+    healthy = ccc.client.get("/healthz")
+    assert healthy.status_code == 200
+    assert healthy.json()["database"] == "ok"
+    degraded = redis_down.client.get("/healthz")
+    assert degraded.status_code == 503
+    assert degraded.json() == {"status": "degraded", "database": "ok", "redis": "down"}
