@@ -26,13 +26,6 @@ class Caller:
     team_ids: frozenset[int] = frozenset()
     team_slugs: frozenset[str] = frozenset()
 
-    @property
-    def label(self) -> str:
-        return self.name
-
-
-SYSTEM = Caller(user_id=None, name="system", role=Role.admin)
-
 
 def visible_tickets(caller: Caller, *, focal_team: str) -> Any:
     """A `select(Ticket)` limited to what the caller may see."""

@@ -76,11 +76,6 @@ def _tune_sqlite(engine: Engine) -> None:
         _release(connection)
 
 
-def is_postgres(session: Session) -> bool:
-    bind = session.get_bind()
-    return bind.dialect.name == "postgresql"
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on any error."""

@@ -43,7 +43,3 @@ def subscribe(name: str) -> Callable[[Subscriber], Subscriber]:
 def publish(session: Session, event: DomainEvent) -> None:
     for handler in list(_subscribers[event.name]):
         handler(session, event)
-
-
-def subscribers(name: str) -> list[Subscriber]:
-    return list(_subscribers[name])

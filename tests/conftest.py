@@ -24,7 +24,7 @@ from sqlmodel import Session, SQLModel
 from ccc.auth import create_user
 from ccc.db import make_engine
 from ccc.demo import TEAMS
-from ccc.jobs.dispatch import QUEUE_NAME, InlineDispatcher, RQDispatcher
+from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.migrate import upgrade
 from ccc.runtime import Runtime, bootstrap, set_runtime
 from ccc.settings import Settings
@@ -185,6 +185,3 @@ def agent(ccc: Harness) -> dict[str, str]:
 @pytest.fixture
 def supervisor(ccc: Harness) -> dict[str, str]:
     return ccc.user("sam", "supervisor")
-
-
-QUEUE = QUEUE_NAME

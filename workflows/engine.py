@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select, update
 
@@ -444,7 +443,3 @@ def _follow_up(turn: Turn) -> bool:
             return True
     turn.say("added_to_case", reference=spaced)
     return True
-
-
-def describe(turn: Turn) -> dict[str, Any]:
-    return {"step": turn.conversation.step, "replies": [r.key for r in turn.replies]}

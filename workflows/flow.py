@@ -51,10 +51,6 @@ class Step:
     say: str | None = None
     lookup_reference: bool = False
 
-    @property
-    def is_question(self) -> bool:
-        return self.ask is not None and not self.lookup_reference
-
 
 @dataclass(frozen=True)
 class Flow:

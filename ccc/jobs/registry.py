@@ -126,7 +126,3 @@ def backoff(attempt: int, hint: float | None = None) -> float:
     """Delay before the next try after `attempt` failed tries; never shorter than a hint."""
     base = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
     return max(base, hint or 0.0)
-
-
-def describe(payload: dict[str, Any]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in sorted(payload.items()))
