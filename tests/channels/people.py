@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +25,7 @@ from ccc.models import Contact, Identity, Message, OutboxJob
 from ccc.timeutil import utcnow
 from tests.channels.fakes import FakeApi
 from tests.conftest import PUBLIC_URL, Harness
+from tests.flows import reference_in
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
@@ -224,9 +224,7 @@ def open_ticket(person: Person) -> str:
         person.say(text)
     outbound = [m for m in messages(person.ccc, direction="out") if m.ticket_id]
     assert outbound, "no ticket was created"
-    match = re.search(r"(\d{4})[ -](\d{4})", outbound[-1].text)
-    assert match, outbound[-1].text
-    return match.group(1) + match.group(2)
+    return reference_in(outbound[-1].text)
 
 
 def reply(ccc: Harness, agent: dict[str, str], reference: str, text: str) -> int:

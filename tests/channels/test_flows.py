@@ -3,13 +3,12 @@ the intake, gets a reference; an agent replies; the reply reaches the person's c
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from ccc import references
 from tests.channels.people import PHONE, TelegramPerson, TwilioPerson, messages
 from tests.conftest import Harness
+from tests.flows import reference_in
 from workflows.library import current
 
 TRACING_ANSWERS = {
@@ -20,12 +19,6 @@ TRACING_ANSWERS = {
     "circumstances": "He left for work and did not come back.",
     "consent_to_share": "yes",
 }
-
-
-def reference_in(text: str) -> str:
-    match = re.search(r"(\d{4})[ -](\d{4})", text)
-    assert match, f"no reference in {text!r}"
-    return match.group(1) + match.group(2)
 
 
 def tracing_intake(person: TwilioPerson | TelegramPerson, choose: str = "say") -> None:

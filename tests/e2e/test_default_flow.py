@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from ccc import references
 from tests.conftest import Harness
+from tests.flows import reference_in
 
 PHONE = "+9647701234567"
-
-
-def reference_in(text: str) -> str:
-    match = re.search(r"(\d{4})[ -](\d{4})", text)
-    assert match, f"no reference in {text!r}"
-    return match.group(1) + match.group(2)
 
 
 def test_tracing_intake_in_english_ends_with_a_routed_ticket_an_agent_works(
