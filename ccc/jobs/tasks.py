@@ -123,10 +123,8 @@ def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResul
 
 
 def _send_failed(session: Session, message: Message, exc: SendError) -> None:
-    """A permanent error fails the message for good; any other is retried later."""
-    message.error_code = exc.code
-    message.error_message = exc.message[:500]
-    session.add(message)
+    """A permanent error fails the message for good (`_fail` records the error); any other is
+    retried later, and `_remember_attempt` keeps the error past the attempt's rollback."""
     if exc.unreachable:
         identity = session.get(Identity, message.identity_id)
         assert identity is not None
