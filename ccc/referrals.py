@@ -118,8 +118,7 @@ def reject(
     session.add(referral)
     session.flush()
     record(session, ticket, "referral_rejected", caller, referral_id=referral.id, reason=reason)
-    if not _active(session, ticket) and ticket.status == TicketStatus.referred:
-        apply_changes(session, ticket, Changes(status=TicketStatus.open), caller)
+    _after_last_referral(session, ticket, TicketStatus.open, caller)
     return referral
 
 
@@ -138,10 +137,17 @@ def complete(
     session.add(referral)
     session.flush()
     record(session, ticket, "referral_completed", caller, referral_id=referral.id, outcome=outcome)
-    if not _active(session, ticket) and ticket.status == TicketStatus.referred:
-        # The loop closes by itself: resolving tells the person in their language.
-        apply_changes(session, ticket, Changes(status=TicketStatus.resolved), caller)
+    # The loop closes by itself: resolving tells the person in their language.
+    _after_last_referral(session, ticket, TicketStatus.resolved, caller)
     return referral
+
+
+def _after_last_referral(
+    session: Session, ticket: Ticket, status: TicketStatus, caller: Caller
+) -> None:
+    """Once no referral is open any more, the ticket leaves `referred` for `status`."""
+    if not _active(session, ticket) and ticket.status == TicketStatus.referred:
+        apply_changes(session, ticket, Changes(status=status), caller)
 
 
 def _answer(referral: Referral, status: ReferralStatus, caller: Caller) -> None:
