@@ -69,7 +69,7 @@ def authorize_changes(
     ticket: Ticket,
     updates: dict[str, tuple[Any, Any]],
     *,
-    focal_team: str,
+    focal_team: str | None,
 ) -> None:
     """Who may change what, beyond seeing the ticket (403 otherwise).
 
@@ -83,7 +83,8 @@ def authorize_changes(
     if "sensitivity" in updates:
         old, new = updates["sensitivity"]
         lowering = _LEVEL[Sensitivity(new)] < _LEVEL[Sensitivity(old)]
-        if lowering and caller.role not in OVERSIGHT and focal_team not in caller.team_slugs:
+        in_focal_team = focal_team is not None and focal_team in caller.team_slugs
+        if lowering and caller.role not in OVERSIGHT and not in_focal_team:
             raise Forbidden("only a supervisor, an admin or the focal team may lower sensitivity")
     if caller.role in STAFF:
         return

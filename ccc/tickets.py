@@ -116,9 +116,12 @@ def apply_changes(
     changes: Changes,
     actor: Caller,
     *,
-    focal_team: str = "accountability",
+    focal_team: str | None = None,
 ) -> Ticket:
-    """Validate every change first, then apply all of them, so a bad field changes nothing."""
+    """Validate every change first, then apply all of them, so a bad field changes nothing.
+
+    `focal_team` is the restricted cases' team, whose members may lower sensitivity; callers
+    that do not name it (internal status changes) leave that to supervisors and admins."""
     updates = _planned_updates(session, ticket, changes)
     if not updates:
         return ticket
