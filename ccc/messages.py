@@ -15,7 +15,7 @@ from ccc.errors import Invalid
 from ccc.jobs.outbox import schedule
 from ccc.models import Direction, Identity, Message, MessageStatus
 from ccc.phone import mask
-from ccc.text import MAX_TEXT
+from ccc.text import truncate
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def accept_inbound(session: Session, inbound: InboundMessage) -> Accepted:
         direction=Direction.inbound,
         channel=inbound.channel,
         external_id=inbound.external_id,
-        text=_bounded(inbound.text),
+        text=truncate(inbound.text.replace("\x00", "")),
         media=media,
         status=MessageStatus.received,
     )
@@ -101,11 +101,6 @@ def _by_external_id(session: Session, channel: str, external_id: str) -> int | N
     return session.exec(
         select(Message.id).where(Message.channel == channel, Message.external_id == external_id)
     ).first()
-
-
-def _bounded(text: str) -> str:
-    text = text.replace("\x00", "")
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def queue_outbound(
