@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
 from starlette.concurrency import run_in_threadpool
 
-from ccc.db import make_engine
+from ccc.kernel.db import make_engine
 
 # The same engine set-up as CCC (WAL and BEGIN IMMEDIATE on SQLite), so only the work differs.
 engine = make_engine(os.environ["BENCH_DATABASE_URL"])

@@ -13,14 +13,14 @@ from pathlib import Path
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from bots.base import InboundMessage
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.api.schemas import Accepted, MessageOut, SimulatorIn
-from ccc.contacts import identities_for_address
-from ccc.errors import Invalid
-from ccc.messages import accept_inbound, transcript
-from ccc.models import Channel
-from ccc.phone import to_e164
+from ccc.channels.models import Channel
+from ccc.channels.port import InboundMessage
+from ccc.contacts.service import identities_for_address
+from ccc.kernel.errors import Invalid
+from ccc.kernel.phone import to_e164
+from ccc.messages.service import accept_inbound, transcript
 
 router = APIRouter(prefix="/api/simulator", tags=["simulator"])
 _ADDRESS = re.compile(r"^[\w:+.@-]{1,64}$")

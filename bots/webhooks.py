@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from ccc.errors import BadRequest, CCCError, Forbidden
+from ccc.kernel.errors import BadRequest, CCCError, Forbidden
 
 log = logging.getLogger(__name__)
 

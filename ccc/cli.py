@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from ccc.db import session_scope
-from ccc.errors import CCCError
-from ccc.logging import configure_logging
-from ccc.settings import get_settings
+from ccc.kernel.db import session_scope
+from ccc.kernel.errors import CCCError
+from ccc.kernel.logging import configure_logging
+from ccc.kernel.settings import get_settings
 
 log = logging.getLogger("ccc")
 
@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    from ccc.migrate import upgrade
+    from ccc.kernel.migrate import upgrade
 
     upgrade(get_settings().database_url)
     print("database is at the latest schema")
@@ -87,7 +87,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ccc.migrate import upgrade
+    from ccc.kernel.migrate import upgrade
 
     upgrade(get_settings().database_url)
     uvicorn.run("ccc.api.app:app_from_env", factory=True, host=args.host, port=args.port)
@@ -95,14 +95,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(_args: argparse.Namespace) -> int:
-    from ccc.worker import run_worker
+    from ccc.jobs.worker import run_worker
 
     return run_worker(get_settings())
 
 
 def _engine() -> Engine:
-    from ccc.db import make_engine
-    from ccc.migrate import upgrade
+    from ccc.kernel.db import make_engine
+    from ccc.kernel.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -110,7 +110,7 @@ def _engine() -> Engine:
 
 
 def _user_add(args: argparse.Namespace) -> int:
-    from ccc.auth import create_user
+    from ccc.access.auth import create_user
 
     with session_scope(_engine()) as session:
         user, token = create_user(
@@ -122,7 +122,7 @@ def _user_add(args: argparse.Namespace) -> int:
 
 
 def _team_add(args: argparse.Namespace) -> int:
-    from ccc.teams import create_team
+    from ccc.access.teams import create_team
 
     with session_scope(_engine()) as session:
         team = create_team(session, slug=args.slug, name=args.name)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ccc.auth import digest, new_token
-from ccc.models import TeamMembership, User
-from ccc.teams import ensure_team
+from ccc.access.auth import digest, new_token
+from ccc.access.models import TeamMembership, User
+from ccc.access.teams import ensure_team
 
 TOKENS_FILE = Path(".ccc-demo-tokens.json")
 

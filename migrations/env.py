@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import ccc.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from ccc.db import make_engine
+from ccc.kernel.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -21,14 +21,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from ccc.auth import create_user
-from ccc.db import make_engine
+from ccc.access.auth import create_user
+from ccc.access.teams import ensure_team
 from ccc.demo import TEAMS
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
-from ccc.migrate import upgrade
-from ccc.runtime import Runtime, bootstrap, set_runtime
-from ccc.settings import Settings
-from ccc.teams import ensure_team
+from ccc.kernel.db import make_engine
+from ccc.kernel.migrate import upgrade
+from ccc.kernel.runtime import Runtime, bootstrap, set_runtime
+from ccc.kernel.settings import Settings
 
 TEST_DATABASE_URL = os.environ.get("CCC_TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("CCC_TEST_REDIS_URL") or None
@@ -58,7 +58,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
         yield migrated_database
         _truncate(migrated_database)
         return
-    copy = tmp_path / "ccc.db"
+    copy = tmp_path / "ccc.kernel.db"
     shutil.copy(migrated_database, copy)
     yield f"sqlite:///{copy}"
 

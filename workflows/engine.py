@@ -12,14 +12,17 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from bots.base import Button
-from ccc import references
-from ccc.contacts import link_phone
-from ccc.messages import queue_outbound
-from ccc.models import Contact, Conversation, Identity, Message, Ticket, TicketStatus
-from ccc.text import as_choice, clean, has_words, normalise_digits
-from ccc.tickets import CONTACT, Changes, apply_changes, create_ticket
-from ccc.timeutil import utcnow
+from ccc.channels.port import Button
+from ccc.contacts.models import Contact, Identity
+from ccc.contacts.service import link_phone
+from ccc.conversations.models import Conversation
+from ccc.kernel.text import as_choice, clean, has_words, normalise_digits
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
+from ccc.messages.service import queue_outbound
+from ccc.tickets import references
+from ccc.tickets.models import Ticket, TicketStatus
+from ccc.tickets.service import CONTACT, Changes, apply_changes, create_ticket
 from workflows.flow import LANGUAGES, Step
 from workflows.library import Library, current
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ccc.models import Category
+from ccc.tickets.models import Category
 from workflows.yamlfile import LineDict, LoadError, Problem, load
 
 _CHOICE_KEY = re.compile(r"^\d{1,2}$")

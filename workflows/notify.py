@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from ccc import events
-from ccc.conversations import focus_on_ticket
-from ccc.messages import queue_outbound
-from ccc.models import Contact, Identity, Ticket, TicketStatus
-from ccc.tickets import ROUTING, record
+from ccc.contacts.models import Contact, Identity
+from ccc.conversations.service import focus_on_ticket
+from ccc.kernel import events
+from ccc.messages.service import queue_outbound
+from ccc.tickets.models import Ticket, TicketStatus
+from ccc.tickets.service import ROUTING, record
 from workflows.engine import FALLBACK_LANGUAGE, readable_reference
 from workflows.library import current
 

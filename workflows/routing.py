@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from ccc import events
-from ccc.access import CENTRE_TEAM
-from ccc.models import Team, Ticket
-from ccc.tickets import ROUTING, record
+from ccc.access.models import Team
+from ccc.access.policy import CENTRE_TEAM
+from ccc.kernel import events
+from ccc.tickets.models import Ticket
+from ccc.tickets.service import ROUTING, record
 from workflows.library import current
 
 log = logging.getLogger(__name__)

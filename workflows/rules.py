@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ccc.models import Category, Priority, Sensitivity, Ticket
+from ccc.tickets.models import Category, Priority, Sensitivity, Ticket
 from workflows.yamlfile import LineDict, LoadError, Problem, load
 
 _WHEN_KEYS = {"category", "channel", "language", "answers"}

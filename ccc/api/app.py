@@ -14,13 +14,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import Session
 
-from ccc.api import referrals, reports, tickets
 from ccc.api.limits import BodyLimit
-from ccc.errors import CCCError
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
-from ccc.logging import configure_logging
-from ccc.runtime import Runtime, build_runtime, set_runtime
-from ccc.settings import Settings, get_settings
+from ccc.kernel.errors import CCCError
+from ccc.kernel.logging import configure_logging
+from ccc.kernel.runtime import Runtime, build_runtime, set_runtime
+from ccc.kernel.settings import Settings, get_settings
+from ccc.referrals import api as referrals
+from ccc.reports import api as reports
+from ccc.tickets import api as tickets
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,8 @@ def create_app(
 
 def _channel_routers(app: FastAPI) -> None:
     """The channels' webhooks. Always mounted: without credentials they answer 403."""
-    from bots import telegram, twilio_messaging
+    from bots.telegram import webhook as telegram
+    from bots.twilio import messaging as twilio_messaging
 
     app.include_router(twilio_messaging.router)
     app.include_router(telegram.router)

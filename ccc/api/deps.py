@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 
-from ccc.access import Caller
-from ccc.auth import caller_for_token
-from ccc.errors import CCCError
-from ccc.runtime import Runtime
-from ccc.settings import Settings
+from ccc.access.auth import caller_for_token
+from ccc.access.policy import Caller
+from ccc.kernel.errors import CCCError
+from ccc.kernel.runtime import Runtime
+from ccc.kernel.settings import Settings
 
 
 class Unauthorized(CCCError):

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-from ccc.models import OutboxJob
-from ccc.timeutil import utcnow
+from ccc.jobs.models import OutboxJob
+from ccc.kernel.timeutil import utcnow
 
 if TYPE_CHECKING:
     from redis import Redis

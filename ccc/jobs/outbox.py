@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ccc.models import OutboxJob
-from ccc.timeutil import utcnow
+from ccc.jobs.models import OutboxJob
+from ccc.kernel.timeutil import utcnow
 
 _PENDING_KEY = "ccc.outbox.pending"
 

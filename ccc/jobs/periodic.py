@@ -6,22 +6,23 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from ccc.models import Conversation, Ticket, TicketStatus
-from ccc.tickets import ROUTING, Changes, apply_changes
-from ccc.timeutil import utcnow
+from ccc.conversations.models import Conversation
+from ccc.kernel.timeutil import utcnow
+from ccc.tickets.models import Ticket, TicketStatus
+from ccc.tickets.service import ROUTING, Changes, apply_changes
 
 QUIET_DAYS = 7
 
 
 def sweep_outbox() -> int:
-    from ccc.runtime import get_runtime
+    from ccc.kernel.runtime import get_runtime
 
     return get_runtime().sweep()
 
 
 def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
     """Resolved tickets nobody has written about for `days` are closed."""
-    from ccc.runtime import get_runtime
+    from ccc.kernel.runtime import get_runtime
 
     cutoff = utcnow() - timedelta(days=days)
     closed = 0
@@ -42,7 +43,7 @@ def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
 def forget_abandoned_intakes() -> int:
     """Answers of an intake nobody finished are personal data with no purpose: once the
     conversation has expired they are dropped, not kept until the person writes again."""
-    from ccc.runtime import get_runtime
+    from ccc.kernel.runtime import get_runtime
 
     forgotten = 0
     with get_runtime().unit_of_work() as session:

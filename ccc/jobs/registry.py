@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from sqlmodel import Session
 
-from ccc.models import OutboxJob
+from ccc.jobs.models import OutboxJob
 
 Handler = Callable[..., None]
 GiveUp = Callable[[Session, OutboxJob, str], None]

@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, and_, col, or_, select
 
+from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import KINDS, External, JobKind, JobNotFound, Outcome, RetryLater, backoff
-from ccc.models import OutboxJob
-from ccc.timeutil import utcnow
+from ccc.kernel.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Claim:
 
 
 def run_job(job_id: int) -> None:
-    from ccc.runtime import get_runtime
+    from ccc.kernel.runtime import get_runtime
 
     runtime = get_runtime()
     with runtime.unit_of_work() as session:

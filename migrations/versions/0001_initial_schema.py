@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import ccc.timeutil
+import ccc.kernel.timeutil
 
 
 revision: str = '0001'
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
     sa.Column('verified_phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('contact', schema=None) as batch_op:
@@ -38,11 +38,11 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('available_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('enqueued_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('available_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('outbox_job', schema=None) as batch_op:
@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('team', schema=None) as batch_op:
@@ -64,7 +64,7 @@ def upgrade() -> None:
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('user', schema=None) as batch_op:
@@ -78,8 +78,8 @@ def upgrade() -> None:
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('unreachable_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('last_inbound_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_inbound_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'address', name='uq_identity_channel_address')
@@ -109,13 +109,13 @@ def upgrade() -> None:
     sa.Column('sensitivity', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('answers', sa.JSON(), nullable=False),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('first_response_due', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_response_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolution_due', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_response_due', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_response_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolution_due', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
     sa.ForeignKeyConstraint(['identity_id'], ['identity.id'], ),
@@ -143,10 +143,10 @@ def upgrade() -> None:
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('invalid_inputs', sa.Integer(), nullable=False),
     sa.Column('lookup_failures', sa.Integer(), nullable=False),
-    sa.Column('lookup_window_start', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('lookup_blocked_until', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lookup_window_start', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lookup_blocked_until', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['identity_id'], ['identity.id'], ),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -167,9 +167,9 @@ def upgrade() -> None:
     sa.Column('error_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('error_message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('author_user_id', sa.Integer(), nullable=True),
-    sa.Column('processed_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_user_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
     sa.ForeignKeyConstraint(['identity_id'], ['identity.id'], ),
@@ -189,7 +189,7 @@ def upgrade() -> None:
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_user_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import ccc.timeutil
+import ccc.kernel.timeutil
 
 
 revision: str = '0002'
@@ -33,10 +33,10 @@ def upgrade() -> None:
     sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('answered_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('answered_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', ccc.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['answered_by_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),

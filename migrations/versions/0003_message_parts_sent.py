@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import ccc.timeutil
+import ccc.kernel.timeutil
 
 
 revision: str = '0003'

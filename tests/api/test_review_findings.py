@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ccc.logging import RedactingFilter
+from ccc.kernel.logging import RedactingFilter
 from tests.conftest import Harness
 from tests.flows import open_ticket
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccc.models import Ticket
+from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket
 
@@ -135,7 +135,7 @@ def test_sla_breached_lists_overdue_active_tickets(ccc: Harness, agent: dict[str
 
     from sqlmodel import select
 
-    from ccc.timeutil import utcnow
+    from ccc.kernel.timeutil import utcnow
 
     reference = open_ticket(ccc, PHONE)
     with ccc.session() as session:

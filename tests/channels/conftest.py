@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ccc.settings import Settings
+from ccc.kernel.settings import Settings
 from tests.channels.fakes import FakeApi, telegram_ok, twilio_message
 from tests.channels.people import (
     ACCOUNT_SID,

@@ -21,8 +21,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
-from ccc.models import Contact, Identity, Message, OutboxJob
-from ccc.timeutil import utcnow
+from ccc.contacts.models import Contact, Identity
+from ccc.jobs.models import OutboxJob
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
 from tests.channels.fakes import FakeApi
 from tests.conftest import PUBLIC_URL, Harness
 from tests.flows import reference_in

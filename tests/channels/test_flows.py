@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccc import references
+from ccc.tickets import references
 from tests.channels.people import PHONE, TelegramPerson, TwilioPerson, messages
 from tests.conftest import Harness
 from tests.flows import reference_in

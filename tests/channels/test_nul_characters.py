@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from ccc.models import Identity, Message
+from ccc.contacts.models import Identity
+from ccc.messages.models import Message
 from tests.channels.people import TelegramPerson, TwilioPerson
 from tests.conftest import Harness
 

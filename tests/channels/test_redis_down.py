@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from ccc.api.app import create_app
-from ccc.db import make_engine
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
-from ccc.models import OutboxJob
-from ccc.runtime import Runtime, set_runtime
-from ccc.timeutil import utcnow
+from ccc.jobs.models import OutboxJob
+from ccc.kernel.db import make_engine
+from ccc.kernel.runtime import Runtime, set_runtime
+from ccc.kernel.timeutil import utcnow
 from tests.channels.conftest import channel_settings
 from tests.channels.fakes import FakeApi
 from tests.channels.people import (

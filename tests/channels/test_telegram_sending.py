@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from bots.base import Button, OutboundMessage
-from bots.telegram import sender
-from ccc.settings import Settings
-from ccc.timeutil import utcnow
+from bots.telegram.webhook import sender
+from ccc.channels.port import Button, OutboundMessage
+from ccc.kernel.settings import Settings
+from ccc.kernel.timeutil import utcnow
 from tests.channels.fakes import (
     TELEGRAM_BAD_GATEWAY,
     TELEGRAM_BLOCKED,

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bots import twilio_rest
 from bots.sms import UCS2, length
-from ccc.models import Identity
-from ccc.timeutil import utcnow
+from bots.twilio import rest as twilio_rest
+from ccc.contacts.models import Identity
+from ccc.kernel.timeutil import utcnow
 from tests.channels.fakes import (
     TWILIO_INVALID_NUMBER,
     TWILIO_RATE_LIMITED,

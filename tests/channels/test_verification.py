@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bots import twilio_signature
-from bots.twilio_signature import signed_url, twilio_signature_valid
+from bots.twilio import signature as twilio_signature
+from bots.twilio.signature import signed_url, twilio_signature_valid
 from bots.webhooks import secret_token_valid
 
 TOKEN = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"

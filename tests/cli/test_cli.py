@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel, select
 
+from ccc.access.auth import caller_for_token
+from ccc.access.models import Role, Team, User
 from ccc.api.app import create_app
-from ccc.auth import caller_for_token
-from ccc.db import make_engine
 from ccc.demo import TEAMS, USERS
-from ccc.models import Role, Team, User
-from ccc.runtime import set_runtime
-from ccc.settings import Settings
+from ccc.kernel.db import make_engine
+from ccc.kernel.runtime import set_runtime
+from ccc.kernel.settings import Settings
 
 CCC = Path(sys.executable).parent / "ccc"
 TOKEN = re.compile(r"^ccc_[A-Za-z0-9_-]{40,}$")
@@ -35,7 +35,7 @@ class Cli:
     """The `ccc` command with an environment of its own and a fresh SQLite database."""
 
     def __init__(self, folder: Path) -> None:
-        self.database_url = f"sqlite:///{folder / 'ccc.db'}"
+        self.database_url = f"sqlite:///{folder / 'ccc.kernel.db'}"
         self.env = {
             name: value
             for name, value in os.environ.items()

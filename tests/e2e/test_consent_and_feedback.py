@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from ccc.models import Conversation, Ticket
+from ccc.conversations.models import Conversation
+from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import ENGLISH, reference_in
 from workflows.library import current

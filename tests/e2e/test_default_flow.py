@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccc import references
+from ccc.tickets import references
 from tests.conftest import Harness
 from tests.flows import reference_in
 

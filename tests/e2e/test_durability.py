@@ -9,12 +9,13 @@ import pytest
 from sqlmodel import Session, select
 
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
+from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import JobNotFound
 from ccc.jobs.runner import execute, run_job
-from ccc.models import Message, OutboxJob
-from ccc.runtime import Runtime, set_runtime
-from ccc.settings import Settings
-from ccc.timeutil import utcnow
+from ccc.kernel.runtime import Runtime, set_runtime
+from ccc.kernel.settings import Settings
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
 from tests.conftest import TEST_REDIS_URL, Harness, build_harness, make_settings
 
 PHONE = "+9647701234567"

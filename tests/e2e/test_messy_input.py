@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from ccc.models import Conversation, Message, Ticket
-from ccc.timeutil import utcnow
+from ccc.conversations.models import Conversation
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
+from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket, reference_in
 
@@ -236,7 +238,7 @@ def test_a_second_intake_makes_a_second_ticket(ccc: Harness, agent: dict[str, st
 
 
 def _valid_unused_reference(taken: str) -> str:
-    from ccc.references import damm_digit
+    from ccc.tickets.references import damm_digit
 
     body = "1234567" if taken[:7] != "1234567" else "7654321"
     return body + str(damm_digit(body))

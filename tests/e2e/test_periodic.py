@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from ccc.conversations.models import Conversation
 from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes
-from ccc.models import Conversation, Ticket
-from ccc.timeutil import utcnow
+from ccc.kernel.timeutil import utcnow
+from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket
 

@@ -15,10 +15,11 @@ from datetime import timedelta
 import pytest
 
 from ccc.jobs.dispatch import Dispatcher, InlineDispatcher
+from ccc.jobs.models import OutboxJob
 from ccc.jobs.runner import LEASE, execute, run_job
-from ccc.models import Message, OutboxJob
-from ccc.settings import Settings
-from ccc.timeutil import utcnow
+from ccc.kernel.settings import Settings
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
 from tests.channels.conftest import channel_settings
 from tests.channels.fakes import FakeApi, Recorded, Reply, twilio_message
 from tests.channels.people import (
@@ -252,7 +253,7 @@ def test_a_send_that_outlived_its_lease_leaves_the_outcome_to_the_worker_that_to
 
 
 def _reference(ccc: Harness, sent: Message) -> str:
-    from ccc.models import Ticket
+    from ccc.tickets.models import Ticket
 
     with ccc.session() as session:
         ticket = session.get(Ticket, sent.ticket_id)

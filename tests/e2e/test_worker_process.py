@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ccc.models import Identity, Message, OutboxJob
-from ccc.timeutil import utcnow
+from ccc.contacts.models import Identity
+from ccc.jobs.models import OutboxJob
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
 from tests.conftest import TEST_REDIS_URL, Harness
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs CCC_TEST_REDIS_URL")

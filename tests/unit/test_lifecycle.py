@@ -6,9 +6,9 @@ from itertools import product
 
 import pytest
 
-from ccc.errors import Conflict, Invalid
-from ccc.lifecycle import ACTIVE, TRANSITIONS, check_transition, parse_status
-from ccc.models import TicketStatus
+from ccc.kernel.errors import Conflict, Invalid
+from ccc.tickets.lifecycle import ACTIVE, TRANSITIONS, check_transition, parse_status
+from ccc.tickets.models import TicketStatus
 
 ALLOWED = [
     ("new", "open"),

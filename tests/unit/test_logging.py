@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ccc.logging import RedactingFilter, redact
+from ccc.kernel.logging import RedactingFilter, redact
 
 NUMBER = "+9647701234567"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccc.phone import mask, to_e164
+from ccc.kernel.phone import mask, to_e164
 
 NUMBER = "+9647701234567"
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ccc.references import (
+from ccc.tickets.references import (
     LENGTH,
     compact,
     damm_digit,

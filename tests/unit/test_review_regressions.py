@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ccc.logging import RedactingFilter, redact
-from ccc.phone import mask
+from ccc.kernel.logging import RedactingFilter, redact
+from ccc.kernel.phone import mask
 from workflows.flow import load_flow
 from workflows.library import PACKAGE_DIR, check_paths
 from workflows.yamlfile import LoadError

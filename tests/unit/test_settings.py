@@ -7,7 +7,7 @@ import os
 import pytest
 from pydantic import ValidationError
 
-from ccc.settings import Settings
+from ccc.kernel.settings import Settings
 
 CHANNELS = ("sms", "whatsapp", "voice", "telegram")
 TWILIO = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bots.simulator import normalise_address
-from ccc.errors import Invalid
+from ccc.kernel.errors import Invalid
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccc.text import MAX_TEXT, as_choice, clean, has_words, normalise_digits, truncate
+from ccc.kernel.text import MAX_TEXT, as_choice, clean, has_words, normalise_digits, truncate
 
 RLM, LRM, ZWSP, ZWJ, BOM, TATWEEL = "\u200f", "\u200e", "\u200b", "\u200d", "\ufeff", "\u0640"
 

@@ -1,0 +1,96 @@
+"""Contacts and their identities. One phone number on SMS, WhatsApp, voice and the simulator is
+one contact; a Telegram chat is joined to a phone contact only when a person confirms it."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ccc.channels.models import PHONE_CHANNELS
+from ccc.contacts.models import Contact, Identity
+from ccc.kernel.timeutil import utcnow
+
+
+def find_identity(session: Session, *, channel: str, address: str) -> Identity | None:
+    return session.exec(
+        select(Identity).where(Identity.channel == channel, Identity.address == address)
+    ).first()
+
+
+def get_or_create_identity(
+    session: Session, *, channel: str, address: str, display_name: str | None = None
+) -> Identity:
+    identity = find_identity(session, channel=channel, address=address)
+    if identity is None:
+        identity = _create_identity(session, channel=channel, address=address)
+    if isinstance(display_name, str) and display_name and not identity.display_name:
+        identity.display_name = display_name[:200]
+    identity.last_inbound_at = utcnow()
+    session.add(identity)
+    return identity
+
+
+def _create_identity(session: Session, *, channel: str, address: str) -> Identity:
+    contact_id = _phone_contact(session, address) if channel in PHONE_CHANNELS else None
+    if contact_id is None:
+        contact = Contact()
+        session.add(contact)
+        session.flush()
+        assert contact.id is not None
+        contact_id = contact.id
+    identity = Identity(contact_id=contact_id, channel=channel, address=address)
+    try:
+        with session.begin_nested():
+            session.add(identity)
+    except IntegrityError:
+        # Another request created it a moment ago; theirs is as good as ours.
+        existing = find_identity(session, channel=channel, address=address)
+        assert existing is not None
+        return existing
+    return identity
+
+
+def _phone_contact(session: Session, address: str) -> int | None:
+    if not address.startswith("+"):
+        return None
+    return phone_contact(session, address)
+
+
+def phone_contact(session: Session, phone: str) -> int | None:
+    """The contact who uses this number on a phone channel, or who confirmed it elsewhere."""
+    by_identity = session.exec(
+        select(Identity.contact_id)
+        .where(Identity.address == phone, col(Identity.channel).in_(list(PHONE_CHANNELS)))
+        .order_by(col(Identity.id))
+    ).first()
+    if by_identity is not None:
+        return by_identity
+    return session.exec(
+        select(Contact.id).where(Contact.verified_phone == phone).order_by(col(Contact.id))
+    ).first()
+
+
+def link_phone(session: Session, identity: Identity, phone: str) -> None:
+    """Join an identity (a Telegram chat) to the contact behind a phone number, once the person
+    confirmed the number is theirs; with no such contact yet, remember the number instead."""
+    target = phone_contact(session, phone)
+    if target is not None and target != identity.contact_id:
+        identity.contact_id = target
+        session.add(identity)
+        return
+    contact = session.get(Contact, identity.contact_id)
+    if contact is not None and target is None:
+        contact.verified_phone = phone
+        session.add(contact)
+
+
+def identities_for_address(session: Session, address: str) -> list[Identity]:
+    """Every identity of the contact behind an address (`+964…`, `whatsapp:+964…`, a chat id)."""
+    plain = address.split(":", 1)[1] if address.lower().startswith("whatsapp:") else address
+    matches = session.exec(select(Identity).where(Identity.address == plain)).all()
+    if not matches:
+        return []
+    contact_ids = {identity.contact_id for identity in matches}
+    return list(
+        session.exec(select(Identity).where(col(Identity.contact_id).in_(contact_ids))).all()
+    )

@@ -1,0 +1,95 @@
+"""The process-wide wiring: settings, engine, dispatcher. Built once, from the settings.
+
+Request handlers get these through FastAPI dependencies; jobs, which RQ calls by import path
+with nothing but ids, find them here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ccc.jobs.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
+from ccc.jobs.outbox import forget_scheduled, take_scheduled, wants_background
+from ccc.kernel.db import make_engine
+from ccc.kernel.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    dispatcher: Dispatcher = field(default_factory=InlineDispatcher)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction; its outbox jobs are dispatched only after it commits."""
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            forget_scheduled(session)
+            raise
+        finally:
+            session.close()
+        self.dispatch_after_commit(session)
+
+    def dispatch_after_commit(self, session: Session) -> None:
+        background = wants_background(session)
+        job_ids = take_scheduled(session)
+        if job_ids:
+            self.dispatcher.dispatch(job_ids, background=background)
+
+    def sweep(self, *, now: datetime | None = None) -> int:
+        """Dispatch due jobs that nobody ran (Redis was down, a worker died, a retry is due)."""
+        from ccc.jobs.runner import due_jobs
+
+        with Session(self.engine) as session:
+            job_ids = due_jobs(session, now=now)
+        if job_ids:
+            log.info("sweep found %d due job(s)", len(job_ids))
+            self.dispatcher.dispatch(job_ids)
+        return len(job_ids)
+
+
+_runtime: Runtime | None = None
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    bootstrap()
+    engine = make_engine(settings.database_url)
+    dispatcher: Dispatcher
+    if settings.redis_url:
+        dispatcher = RQDispatcher(settings.redis_url, engine)
+    else:
+        dispatcher = InlineDispatcher()
+    return Runtime(settings=settings, engine=engine, dispatcher=dispatcher)
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def get_runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = build_runtime(get_settings())
+    return _runtime
+
+
+def bootstrap() -> None:
+    """Import the modules that register job kinds and event subscribers."""
+    import ccc.messages.tasks  # noqa: F401
+    import workflows.notify  # noqa: F401
+    import workflows.routing  # noqa: F401

@@ -1,0 +1,197 @@
+"""The job kinds: a chatbot turn for inbound messages, and sending an outbound message.
+
+A turn runs in its job's transaction. A send is an external kind (`registry.External`): the call
+to the channel's API is made between two short transactions, never inside one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from ccc.channels.port import Button, OutboundMessage, SendError, SendResult
+from ccc.channels.registry import get_sender
+from ccc.contacts.models import Identity
+from ccc.jobs.models import OutboxJob
+from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind, job_kind
+from ccc.kernel import events
+from ccc.kernel.phone import mask
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message, MessageStatus
+from ccc.messages.service import PROCESS_INBOUND, SEND_MESSAGE
+from ccc.tickets.models import Ticket
+from ccc.tickets.service import ROUTING, record
+
+log = logging.getLogger(__name__)
+
+
+def _send_attempts() -> int:
+    from ccc.kernel.runtime import get_runtime
+
+    return get_runtime().settings.send_attempts
+
+
+@job_kind(PROCESS_INBOUND, max_attempts=5)
+def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
+    from ccc.kernel.runtime import get_runtime
+    from workflows.engine import process_identity
+
+    hours = get_runtime().settings.conversation_timeout_hours
+    process_identity(session, identity_id, timeout_hours=hours)
+
+
+def _give_up_sending(session: Session, job: OutboxJob, reason: str) -> None:
+    message = session.get(Message, job.payload["message_id"])
+    if message is None:
+        return
+    _fail(session, message, message.error_code or "retries_exhausted", reason)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a send needs once its transaction has closed: plain values, no database rows."""
+
+    message_id: int
+    outbound: OutboundMessage
+
+
+def prepare_send(session: Session, message_id: int) -> Delivery | None:
+    """First phase: decide whether the message must really leave, and with what.
+
+    Nothing to send for a message no longer pending (a repeated job), for a person who cannot
+    be reached, or in record mode, where the message is simply marked sent here.
+    """
+    from ccc.kernel.runtime import get_runtime
+
+    message = session.get(Message, message_id, with_for_update=True)
+    if message is None:
+        raise LookupError(f"message {message_id} does not exist")
+    if message.status != MessageStatus.pending:
+        return None
+    identity = session.get(Identity, message.identity_id)
+    assert identity is not None
+    if identity.unreachable_reason:
+        _fail(session, message, "unreachable", identity.unreachable_reason, status="not_sent")
+        return None
+    settings = get_runtime().settings
+    if settings.outbound_mode(message.channel) == "record":
+        _mark(session, message, MessageStatus.sent)
+        return None
+    outbound = OutboundMessage(
+        channel=message.channel,
+        address=identity.address,
+        text=message.text,
+        buttons=tuple(Button(b["key"], b["label"]) for b in message.buttons),
+        status_callback_url=f"{settings.public_url}/webhooks/twilio/status",
+        last_inbound_at=identity.last_inbound_at,
+        parts_already_sent=message.parts_sent,
+        first_external_id=message.external_id,
+    )
+    return Delivery(message_id=message_id, outbound=outbound)
+
+
+def perform_send(delivery: Delivery) -> SendResult:
+    """Second phase, outside any transaction: the call to Twilio or Telegram."""
+    from ccc.kernel.runtime import get_runtime
+
+    outbound = delivery.outbound
+    return get_sender(outbound.channel, get_runtime().settings).send(outbound)
+
+
+def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResult]) -> None:
+    """Last phase: store the channel's id and status, or what went wrong."""
+    message = session.get(Message, delivery.message_id, with_for_update=True)
+    if message is None:
+        raise LookupError(f"message {delivery.message_id} does not exist")
+    try:
+        result = outcome.unwrap()
+    except SendError as exc:
+        _send_failed(session, message, exc)
+        return
+    message.external_id = result.external_id
+    message.error_code = None
+    message.error_message = None
+    if message.status == MessageStatus.pending:
+        _mark(session, message, result.status)
+    else:
+        # A status report for the parts an earlier attempt sent came in during the call, and
+        # it already moved the message further: that status stands.
+        session.add(message)
+    address = mask(delivery.outbound.address)
+    log.info("sent %s message %s to %s", message.channel, message.id, address)
+
+
+def _send_failed(session: Session, message: Message, exc: SendError) -> None:
+    """A permanent error fails the message for good (`_fail` records the error); any other is
+    retried later, and `_remember_attempt` keeps the error past the attempt's rollback."""
+    if exc.unreachable:
+        identity = session.get(Identity, message.identity_id)
+        assert identity is not None
+        identity.unreachable_reason = f"{exc.code}: {exc.message}"[:200]
+        session.add(identity)
+    if exc.permanent:
+        status = "not_sent" if exc.code == "outside_window" else MessageStatus.failed
+        _fail(session, message, exc.code or "error", exc.message, status=status)
+        return
+    raise RetryLater(
+        str(exc), delay=exc.retry_after, keep=_remember_attempt(message.id, exc)
+    ) from exc
+
+
+external_job_kind(
+    SEND_MESSAGE,
+    External(prepare=prepare_send, perform=perform_send, finish=finish_send),
+    max_attempts=_send_attempts,
+    on_give_up=_give_up_sending,
+)
+
+
+def _remember_attempt(message_id: int | None, error: SendError) -> Callable[[Session], None]:
+    """What a failed attempt leaves on the message: its error, and the parts that went out."""
+
+    def keep(session: Session) -> None:
+        message = session.get(Message, message_id)
+        if message is None:
+            return
+        message.error_code = (error.code or "error")[:40]
+        message.error_message = error.message[:500]
+        if error.parts_sent > message.parts_sent:
+            message.parts_sent = error.parts_sent
+            message.external_id = error.first_external_id or message.external_id
+        session.add(message)
+
+    return keep
+
+
+def _mark(session: Session, message: Message, status: str) -> None:
+    message.status = status
+    message.updated_at = utcnow()
+    session.add(message)
+    session.flush()
+    events.publish(session, events.DomainEvent(events.MESSAGE_SENT, message_id=message.id))
+
+
+def _fail(
+    session: Session, message: Message, code: str, reason: str, *, status: str = "failed"
+) -> None:
+    message.status = status
+    message.error_code = code[:40]
+    message.error_message = reason[:500]
+    message.updated_at = utcnow()
+    session.add(message)
+    if message.ticket_id is not None:
+        ticket = session.get(Ticket, message.ticket_id)
+        if ticket is not None:
+            record(
+                session,
+                ticket,
+                "note",
+                ROUTING,
+                text=f"A message to the person could not be sent ({code}): {reason}"[:1000],
+                message_id=message.id,
+            )
+    log.warning("message %s %s: %s", message.id, status, code)

@@ -1,0 +1,204 @@
+"""Referrals to programme teams, and the teams' answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, select
+
+from ccc.access.models import Role, Team, User
+from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
+from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.kernel.errors import Invalid, NotFound
+from ccc.referrals import service as service
+from ccc.referrals.models import Referral, ReferralStatus
+from ccc.tickets.models import Ticket
+from ccc.tickets.queue import MAX_ID
+from ccc.tickets.service import parse_enum
+
+router = APIRouter(tags=["referrals"])
+ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class ReferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    team: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(None, max_length=2000)
+    override_reason: str | None = Field(None, max_length=1000)
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(min_length=1, max_length=4000)
+
+
+class ReferralOut(BaseModel):
+    id: int
+    ticket: str
+    team: str
+    status: str
+    note: str | None
+    consent_override_reason: str | None
+    reason: str | None
+    outcome: str | None
+    created_by: str | None
+    created_at: datetime
+    due_at: datetime | None
+    answered_at: datetime | None
+    completed_at: datetime | None
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralOut]
+    next: str | None
+
+
+def _out(session: Session, referral: Referral) -> ReferralOut:
+    ticket = session.get(Ticket, referral.ticket_id)
+    team = session.get(Team, referral.team_id)
+    author = session.get(User, referral.created_by_id) if referral.created_by_id else None
+    assert ticket is not None and team is not None and referral.id is not None
+    return ReferralOut(
+        id=referral.id,
+        ticket=ticket.reference,
+        team=team.slug,
+        status=referral.status,
+        note=referral.note,
+        consent_override_reason=referral.consent_override_reason,
+        reason=referral.reason,
+        outcome=referral.outcome,
+        created_by=author.name if author else None,
+        created_at=referral.created_at,
+        due_at=referral.due_at,
+        answered_at=referral.answered_at,
+        completed_at=referral.completed_at,
+    )
+
+
+def _visible_referral(
+    session: Session, caller: Caller, referral_id: int, focal: str
+) -> tuple[Referral, Ticket]:
+    referral = service.get_referral(session, referral_id)
+    ticket = session.exec(
+        visible_tickets(caller, focal_team=focal).where(Ticket.id == referral.ticket_id)
+    ).first()
+    if ticket is None:
+        raise NotFound("referral not found")
+    return referral, ticket
+
+
+@router.post("/api/tickets/{reference}/referrals", status_code=201, response_model=ReferralOut)
+def create_referral(
+    reference: str,
+    body: ReferralIn,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> ReferralOut:
+    ticket = get_visible_ticket(
+        session, caller, reference, focal_team=settings.restricted_focal_team
+    )
+    referral = service.refer(
+        session,
+        ticket,
+        team_slug=body.team,
+        note=body.note,
+        override_reason=body.override_reason,
+        caller=caller,
+    )
+    return _out(session, referral)
+
+
+@router.get("/api/tickets/{reference}/referrals", response_model=list[ReferralOut])
+def ticket_referrals(
+    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> list[ReferralOut]:
+    ticket = get_visible_ticket(
+        session, caller, reference, focal_team=settings.restricted_focal_team
+    )
+    query = select(Referral).where(Referral.ticket_id == ticket.id)
+    if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
+        # A receiving team sees its own referrals of the ticket, not the notes sent to others.
+        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
+    rows = session.exec(query.order_by(col(Referral.id))).all()
+    return [_out(session, r) for r in rows]
+
+
+@router.get("/api/referrals", response_model=ReferralPage)
+def list_referrals(
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    status: str | None = None,
+    team: str | None = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ReferralPage:
+    """The team view: referrals to the caller's teams (team members) or to any team."""
+    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team).with_only_columns(
+        col(Ticket.id)
+    )
+    query = select(Referral).where(col(Referral.ticket_id).in_(visible))
+    if caller.role == Role.team_member:
+        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
+    if status:
+        query = query.where(Referral.status == parse_enum(ReferralStatus, status, "status"))
+    if team:
+        team_row = session.exec(select(Team).where(Team.slug == team)).first()
+        if team_row is None:
+            raise Invalid(f"unknown team {team!r}")
+        query = query.where(Referral.team_id == team_row.id)
+    if cursor is not None:
+        query = query.where(col(Referral.id) < cursor)
+    rows = list(session.exec(query.order_by(col(Referral.id).desc()).limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = str(rows[-1].id)
+    return ReferralPage(items=[_out(session, r) for r in rows], next=next_cursor)
+
+
+@router.post("/api/referrals/{referral_id}/accept", response_model=ReferralOut)
+def accept_referral(
+    referral_id: ReferralId, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> ReferralOut:
+    referral, ticket = _visible_referral(
+        session, caller, referral_id, settings.restricted_focal_team
+    )
+    return _out(session, service.accept(session, referral, ticket, caller))
+
+
+@router.post("/api/referrals/{referral_id}/reject", response_model=ReferralOut)
+def reject_referral(
+    referral_id: ReferralId,
+    body: ReasonIn,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> ReferralOut:
+    referral, ticket = _visible_referral(
+        session, caller, referral_id, settings.restricted_focal_team
+    )
+    return _out(session, service.reject(session, referral, ticket, body.reason, caller))
+
+
+@router.post("/api/referrals/{referral_id}/complete", response_model=ReferralOut)
+def complete_referral(
+    referral_id: ReferralId,
+    body: OutcomeIn,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> ReferralOut:
+    referral, ticket = _visible_referral(
+        session, caller, referral_id, settings.restricted_focal_team
+    )
+    return _out(session, service.complete(session, referral, ticket, body.outcome, caller))

@@ -1,0 +1,27 @@
+"""Reports for supervisors: volumes, resolution and SLA compliance over a period."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ccc.api.deps import CallerDep, SessionDep
+from ccc.reports import service as reports
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+
+
+@router.get("/summary")
+def summary(
+    session: SessionDep,
+    caller: CallerDep,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+) -> dict[str, Any]:
+    return reports.summary(
+        session,
+        caller,
+        start=reports.parse_bound(from_, end=False),
+        end=reports.parse_bound(to, end=True),
+    )

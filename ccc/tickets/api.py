@@ -1,0 +1,168 @@
+"""The agent and team API over tickets. Every read goes through `ccc.access`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session, col, select
+
+from ccc.access.models import Team, User
+from ccc.access.policy import Caller, check_details, get_visible_ticket, may_see_details
+from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.schemas import EventOut, MessageOut, TextIn, TicketOut, TicketPage, TicketPatch
+from ccc.tickets import service as service
+from ccc.tickets.models import Sensitivity, Ticket
+from ccc.tickets.queue import QueueFilter, list_tickets
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+
+def ticket_out(
+    ticket: Ticket, teams: dict[int, str], users: dict[int, str], *, details: bool = True
+) -> TicketOut:
+    return TicketOut(
+        reference=ticket.reference,
+        status=ticket.status,
+        category=ticket.category,
+        team=teams.get(ticket.team_id) if ticket.team_id else None,
+        priority=ticket.priority,
+        sensitivity=ticket.sensitivity,
+        channel=ticket.channel,
+        language=ticket.language,
+        contact_id=ticket.contact_id,
+        assignee=users.get(ticket.assignee_id) if ticket.assignee_id else None,
+        answers=ticket.answers if details else {},
+        details_hidden=not details,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        first_response_due=ticket.first_response_due,
+        first_response_at=ticket.first_response_at,
+        resolution_due=ticket.resolution_due,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+    )
+
+
+def _names(session: Session, rows: list[Ticket]) -> tuple[dict[int, str], dict[int, str]]:
+    teams = {t.id: t.slug for t in session.exec(select(Team)).all() if t.id is not None}
+    user_ids = {t.assignee_id for t in rows if t.assignee_id is not None}
+    users: dict[int, str] = {}
+    if user_ids:
+        users = {
+            u.id: u.name
+            for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
+            if u.id is not None
+        }
+    return teams, users
+
+
+def _one(session: Session, ticket: Ticket, caller: Caller) -> TicketOut:
+    teams, users = _names(session, [ticket])
+    return ticket_out(ticket, teams, users, details=may_see_details(session, caller, ticket))
+
+
+def _open(session: Session, caller: Caller, reference: str, focal: str) -> Ticket:
+    ticket = get_visible_ticket(session, caller, reference, focal_team=focal)
+    if ticket.sensitivity != Sensitivity.normal:
+        service.record(session, ticket, "viewed", caller)
+    return ticket
+
+
+@router.get("", response_model=TicketPage)
+def queue(
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    status: str | None = None,
+    team: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    assignee: str | None = None,
+    priority: str | None = None,
+    sla: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TicketPage:
+    filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
+    rows, next_cursor = list_tickets(
+        session,
+        caller,
+        filters,
+        focal_team=settings.restricted_focal_team,
+        cursor=cursor,
+        limit=limit,
+    )
+    teams, users = _names(session, rows)
+    items = [ticket_out(t, teams, users, details=may_see_details(session, caller, t)) for t in rows]
+    return TicketPage(items=items, next=next_cursor)
+
+
+@router.get("/{reference}", response_model=TicketOut)
+def get_ticket(
+    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> TicketOut:
+    ticket = _open(session, caller, reference, settings.restricted_focal_team)
+    return _one(session, ticket, caller)
+
+
+@router.patch("/{reference}", response_model=TicketOut)
+def patch_ticket(
+    reference: str,
+    body: TicketPatch,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> TicketOut:
+    ticket = get_visible_ticket(
+        session, caller, reference, focal_team=settings.restricted_focal_team
+    )
+    fields = body.model_fields_set
+    changes = service.Changes(
+        status=body.status,
+        priority=body.priority,
+        team=body.team,
+        assignee=body.assignee,
+        unassign="assignee" in fields and body.assignee is None,
+        category=body.category,
+        sensitivity=body.sensitivity,
+        notify=body.notify,
+        reason=body.reason,
+    )
+    service.apply_changes(
+        session, ticket, changes, caller, focal_team=settings.restricted_focal_team
+    )
+    return _one(session, ticket, caller)
+
+
+@router.get("/{reference}/timeline")
+def get_timeline(
+    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> list[dict[str, Any]]:
+    ticket = _open(session, caller, reference, settings.restricted_focal_team)
+    check_details(session, caller, ticket)
+    return service.timeline(session, ticket)
+
+
+@router.post("/{reference}/replies", status_code=202, response_model=MessageOut)
+def post_reply(
+    reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> MessageOut:
+    ticket = get_visible_ticket(
+        session, caller, reference, focal_team=settings.restricted_focal_team
+    )
+    message = service.reply(session, ticket, body.text, caller)
+    return MessageOut.model_validate(message, from_attributes=True)
+
+
+@router.post("/{reference}/notes", status_code=201, response_model=EventOut)
+def post_note(
+    reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> EventOut:
+    ticket = get_visible_ticket(
+        session, caller, reference, focal_team=settings.restricted_focal_team
+    )
+    event = service.add_note(session, ticket, body.text, caller)
+    session.flush()
+    return EventOut.model_validate(event, from_attributes=True)

@@ -1,0 +1,90 @@
+"""Tickets and their append-only timeline. Enumerations are plain strings, checked by the
+services and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from ccc.kernel.timeutil import UTCDateTime, utcnow
+
+
+class TicketStatus(StrEnum):
+    new = "new"
+    open = "open"
+    referred = "referred"
+    pending = "pending"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class Category(StrEnum):
+    tracing = "tracing"
+    detention = "detention"
+    assistance = "assistance"
+    complaint = "complaint"
+    feedback = "feedback"
+    information = "information"
+    other = "other"
+
+
+class Priority(StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
+class Sensitivity(StrEnum):
+    normal = "normal"
+    sensitive = "sensitive"
+    restricted = "restricted"
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_ticket_queue", "status", "team_id", "created_at"),
+        Index("ix_ticket_category", "category"),
+        Index("ix_ticket_channel", "channel"),
+        Index("ix_ticket_priority", "priority"),
+        Index("ix_ticket_assignee", "assignee_id"),
+        Index("ix_ticket_contact", "contact_id"),
+        Index("ix_ticket_resolution_due", "resolution_due"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=8, unique=True, index=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    identity_id: int = Field(foreign_key="identity.id")
+    channel: str = Field(max_length=20)
+    language: str | None = Field(default=None, max_length=8)
+    category: str = Field(max_length=20)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    status: str = Field(default=TicketStatus.new, max_length=20)
+    priority: str = Field(default=Priority.normal, max_length=20)
+    sensitivity: str = Field(default=Sensitivity.normal, max_length=20)
+    assignee_id: int | None = Field(default=None, foreign_key="user.id")
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    first_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TicketEvent(SQLModel, table=True):
+    """The append-only timeline: who did what to a ticket, and when."""
+
+    __tablename__ = "ticket_event"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=40)
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")
+    actor: str = Field(max_length=120)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,147 @@
+"""The agents' queue: filters, search and cursor pagination over the visible tickets."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, and_, cast, func, or_
+from sqlmodel import Session, col, select
+
+from ccc.access.models import Team, User
+from ccc.access.policy import Caller, searchable_answers, visible_tickets
+from ccc.channels.models import Channel
+from ccc.contacts.models import Identity
+from ccc.kernel.errors import Invalid
+from ccc.kernel.phone import to_e164
+from ccc.kernel.timeutil import utcnow
+from ccc.tickets import references
+from ccc.tickets.lifecycle import ACTIVE, parse_status
+from ccc.tickets.models import Category, Priority, Ticket
+from ccc.tickets.service import parse_enum
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    team: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    assignee: str | None = None
+    priority: str | None = None
+    sla: str | None = None
+    q: str | None = None
+
+
+def _values(raw: str | None) -> list[str]:
+    return [v.strip() for v in raw.split(",") if v.strip()] if raw else []
+
+
+def encode_cursor(ticket_id: int) -> str:
+    return base64.urlsafe_b64encode(f"t{ticket_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("t"):
+            raise ValueError
+        ticket_id = int(raw[1:])
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise Invalid("invalid cursor") from None
+    if not 0 < ticket_id <= MAX_ID:
+        raise Invalid("invalid cursor")
+    return ticket_id
+
+
+def list_tickets(
+    session: Session,
+    caller: Caller,
+    filters: QueueFilter,
+    *,
+    focal_team: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Ticket], str | None]:
+    query = visible_tickets(caller, focal_team=focal_team)
+    query = _apply(session, query, filters, caller)
+    if cursor:
+        query = query.where(col(Ticket.id) < decode_cursor(cursor))
+    rows = list(session.exec(query.order_by(col(Ticket.id).desc()).limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        assert rows[-1].id is not None
+        next_cursor = encode_cursor(rows[-1].id)
+    return rows, next_cursor
+
+
+def _apply(session: Session, query: Any, f: QueueFilter, caller: Caller) -> Any:
+    if f.status:
+        query = query.where(col(Ticket.status).in_([parse_status(s) for s in _values(f.status)]))
+    if f.category:
+        query = query.where(
+            col(Ticket.category).in_(
+                [parse_enum(Category, c, "category") for c in _values(f.category)]
+            )
+        )
+    if f.channel:
+        query = query.where(
+            col(Ticket.channel).in_([parse_enum(Channel, c, "channel") for c in _values(f.channel)])
+        )
+    if f.priority:
+        query = query.where(
+            col(Ticket.priority).in_(
+                [parse_enum(Priority, p, "priority") for p in _values(f.priority)]
+            )
+        )
+    if f.team:
+        slugs = _values(f.team)
+        teams = session.exec(select(Team).where(col(Team.slug).in_(slugs))).all()
+        unknown = set(slugs) - {t.slug for t in teams}
+        if unknown:
+            raise Invalid(f"unknown team {sorted(unknown)[0]!r}")
+        query = query.where(col(Ticket.team_id).in_([t.id for t in teams]))
+    if f.assignee:
+        if f.assignee == "none":
+            query = query.where(col(Ticket.assignee_id).is_(None))
+        else:
+            user = session.exec(select(User).where(User.name == f.assignee)).first()
+            if user is None:
+                raise Invalid(f"unknown user {f.assignee!r}")
+            query = query.where(Ticket.assignee_id == user.id)
+    if f.sla:
+        if f.sla != "breached":
+            raise Invalid("sla filter takes only 'breached'")
+        now = utcnow()
+        query = query.where(
+            col(Ticket.status).in_(sorted(ACTIVE)),
+            or_(
+                col(Ticket.resolution_due) < now,
+                (col(Ticket.first_response_due) < now) & col(Ticket.first_response_at).is_(None),
+            ),
+        )
+    if f.q:
+        query = query.where(_search(session, f.q, caller))
+    return query
+
+
+def _search(session: Session, q: str, caller: Caller) -> Any:
+    """A reference (however written), a phone number, or words in the intake answers."""
+    q = q.strip()
+    if not q or len(q) > 200:
+        raise Invalid("q must be 1 to 200 characters")
+    compact = references.compact(q)
+    if compact.isascii() and compact.isdigit() and len(compact) == references.LENGTH:
+        return Ticket.reference == compact
+    phone = to_e164(q) if any(ch.isdigit() for ch in q) else None
+    in_answers = func.lower(cast(Ticket.answers, String)).contains(q.lower(), autoescape=True)
+    conditions = [and_(in_answers, searchable_answers(caller))]
+    if phone:
+        identity_contacts = select(Identity.contact_id).where(Identity.address == phone)
+        conditions.append(col(Ticket.contact_id).in_(identity_contacts))
+    return or_(*conditions)

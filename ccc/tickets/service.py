@@ -1,0 +1,275 @@
+"""Tickets: creation with a fresh reference, checked changes, notes, replies, the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ccc.access.models import Team, User
+from ccc.access.policy import Caller, authorize_changes
+from ccc.contacts.models import Identity
+from ccc.conversations.service import focus_on_ticket
+from ccc.kernel import events
+from ccc.kernel.errors import Invalid
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
+from ccc.messages.service import queue_outbound
+from ccc.tickets import references
+from ccc.tickets.lifecycle import check_transition
+from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
+
+CONTACT = Caller(user_id=None, name="contact", role="contact")
+ROUTING = Caller(user_id=None, name="routing", role="system")
+
+
+def record(session: Session, ticket: Ticket, kind: str, actor: Caller, **data: Any) -> TicketEvent:
+    assert ticket.id is not None
+    event = TicketEvent(
+        ticket_id=ticket.id, kind=kind, actor=actor.name, actor_user_id=actor.user_id, data=data
+    )
+    session.add(event)
+    return event
+
+
+def _fresh_reference(session: Session) -> str:
+    for _ in range(20):
+        reference = references.generate()
+        taken = session.exec(select(Ticket.id).where(Ticket.reference == reference)).first()
+        if taken is None:
+            return reference
+    raise RuntimeError("could not find a free reference in 20 tries")
+
+
+def create_ticket(
+    session: Session,
+    *,
+    identity: Identity,
+    category: str,
+    language: str | None,
+    answers: dict[str, Any],
+    actor: Caller = CONTACT,
+    priority: str = Priority.normal,
+    sensitivity: str = Sensitivity.normal,
+) -> Ticket:
+    """A new ticket for the identity's contact, routed by whoever subscribes to its creation."""
+    assert identity.id is not None
+    parse_enum(Category, category, "category")
+    for _ in range(3):
+        ticket = Ticket(
+            reference=_fresh_reference(session),
+            contact_id=identity.contact_id,
+            identity_id=identity.id,
+            channel=identity.channel,
+            language=language,
+            category=category,
+            priority=priority,
+            sensitivity=sensitivity,
+            answers=answers,
+        )
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+        except IntegrityError:  # a reference taken between the check and the insert
+            continue
+        break
+    else:
+        raise RuntimeError("could not store a ticket with a unique reference")
+    record(session, ticket, "created", actor, category=category, channel=identity.channel)
+    events.publish(session, events.DomainEvent(events.TICKET_CREATED, ticket_id=ticket.id))
+    return ticket
+
+
+def parse_enum(enum: Any, value: str, field: str) -> str:
+    try:
+        return str(enum(value).value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise Invalid(f"unknown {field} {value!r}; one of: {allowed}") from None
+
+
+@dataclass
+class Changes:
+    status: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    assignee: str | None = None
+    unassign: bool = False
+    category: str | None = None
+    sensitivity: str | None = None
+    notify: bool = True
+    reason: str | None = None
+
+
+def apply_changes(
+    session: Session,
+    ticket: Ticket,
+    changes: Changes,
+    actor: Caller,
+    *,
+    focal_team: str | None = None,
+) -> Ticket:
+    """Validate every change first, then apply all of them, so a bad field changes nothing.
+
+    `focal_team` is the restricted cases' team, whose members may lower sensitivity; callers
+    that do not name it (internal status changes) leave that to supervisors and admins."""
+    updates = _planned_updates(session, ticket, changes)
+    if not updates:
+        return ticket
+    authorize_changes(session, actor, ticket, updates, focal_team=focal_team)
+    for field, (_old, new) in updates.items():
+        setattr(ticket, field, new)
+    if "status" in updates:
+        _stamp_status(ticket, TicketStatus(updates["status"][1]))
+    ticket.updated_at = utcnow()
+    session.add(ticket)
+    session.flush()
+    for field, (old, new) in updates.items():
+        data: dict[str, Any] = {
+            "from": _label(session, field, old),
+            "to": _label(session, field, new),
+        }
+        if field == "status" and changes.reason:
+            data["reason"] = changes.reason
+        if field == "status" and new == TicketStatus.resolved:
+            data["notify"] = changes.notify
+        record(session, ticket, f"{field.removesuffix('_id')}_changed", actor, **data)
+    events.publish(
+        session,
+        events.DomainEvent(
+            events.TICKET_UPDATED,
+            ticket_id=ticket.id,
+            data={
+                "changed": sorted(f.removesuffix("_id") for f in updates),
+                "status": updates.get("status", (None, None))[1],
+                "notify": changes.notify,
+                "actor": actor.name,
+            },
+        ),
+    )
+    return ticket
+
+
+def _planned_updates(
+    session: Session, ticket: Ticket, changes: Changes
+) -> dict[str, tuple[Any, Any]]:
+    """Column -> (old, new) for every requested change that really changes something;
+    raises 409/422 for the first change that is not allowed."""
+    updates: dict[str, tuple[Any, Any]] = {}
+    if changes.status is not None:
+        status = check_transition(ticket.status, changes.status)
+        if status != ticket.status:
+            if status == TicketStatus.resolved and not changes.notify and not changes.reason:
+                raise Invalid("resolving without telling the person needs a 'reason'")
+            updates["status"] = (ticket.status, status.value)
+    for field, enum in (
+        ("priority", Priority),
+        ("category", Category),
+        ("sensitivity", Sensitivity),
+    ):
+        value = getattr(changes, field)
+        if value is not None and parse_enum(enum, value, field) != getattr(ticket, field):
+            updates[field] = (getattr(ticket, field), value)
+    if changes.team is not None:
+        team = session.exec(select(Team).where(Team.slug == changes.team)).first()
+        if team is None:
+            raise Invalid(f"unknown team {changes.team!r}")
+        if team.id != ticket.team_id:
+            updates["team_id"] = (ticket.team_id, team.id)
+    if changes.unassign and ticket.assignee_id is not None:
+        updates["assignee_id"] = (ticket.assignee_id, None)
+    elif changes.assignee is not None:
+        user = session.exec(select(User).where(User.name == changes.assignee)).first()
+        if user is None or not user.active:
+            raise Invalid(f"unknown user {changes.assignee!r}")
+        if user.id != ticket.assignee_id:
+            updates["assignee_id"] = (ticket.assignee_id, user.id)
+    return updates
+
+
+def _stamp_status(ticket: Ticket, status: TicketStatus) -> None:
+    now = utcnow()
+    if status == TicketStatus.resolved:
+        ticket.resolved_at = now
+    elif status == TicketStatus.closed:
+        ticket.closed_at = now
+    elif status in (TicketStatus.open, TicketStatus.referred, TicketStatus.pending):
+        ticket.resolved_at = None
+
+
+def _label(session: Session, field: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if field == "team_id":
+        team = session.get(Team, value)
+        return team.slug if team else None
+    if field == "assignee_id":
+        user = session.get(User, value)
+        return user.name if user else None
+    return value
+
+
+def add_note(session: Session, ticket: Ticket, text: str, actor: Caller) -> TicketEvent:
+    text = text.strip()
+    if not text:
+        raise Invalid("a note needs some text")
+    return record(session, ticket, "note", actor, text=text)
+
+
+def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message:
+    """A message to the person on the channel of the ticket; it goes out as a job."""
+    text = text.strip()
+    if not text:
+        raise Invalid("a reply needs some text")
+    identity = session.get(Identity, ticket.identity_id)
+    assert identity is not None
+    message = queue_outbound(
+        session, identity=identity, text=text, ticket_id=ticket.id, author_user_id=actor.user_id
+    )
+    assert identity.id is not None and ticket.id is not None
+    focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
+    if ticket.first_response_at is None:
+        ticket.first_response_at = utcnow()
+    ticket.updated_at = utcnow()
+    session.add(ticket)
+    record(session, ticket, "reply", actor, message_id=message.id)
+    return message
+
+
+def timeline(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+    """Events and messages of a ticket, oldest first."""
+    items: list[dict[str, Any]] = []
+    for event in session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(col(TicketEvent.id))
+    ):
+        items.append(
+            {
+                "type": "event",
+                "id": event.id,
+                "kind": event.kind,
+                "actor": event.actor,
+                "data": event.data,
+                "created_at": event.created_at,
+            }
+        )
+    for message in session.exec(
+        select(Message).where(Message.ticket_id == ticket.id).order_by(col(Message.id))
+    ):
+        items.append(
+            {
+                "type": "message",
+                "id": message.id,
+                "direction": message.direction,
+                "channel": message.channel,
+                "text": message.text,
+                "media": message.media,
+                "status": message.status,
+                "error_code": message.error_code,
+                "error_message": message.error_message,
+                "created_at": message.created_at,
+            }
+        )
+    items.sort(key=lambda item: (item["created_at"], item["type"] == "event", item["id"]))
+    return items

@@ -1,0 +1,2 @@
+"""Alembic revisions for SQLite and PostgreSQL, shipped inside the wheel so that an installed
+`ccc migrate` finds them."""
