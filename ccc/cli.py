@@ -95,9 +95,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(_args: argparse.Namespace) -> int:
+    from ccc.api.wiring import runtime_for
     from ccc.jobs.worker import run_worker
 
-    return run_worker(get_settings())
+    return run_worker(runtime_for(get_settings()))
 
 
 def _engine() -> Engine:

@@ -146,6 +146,7 @@ class Harness:
 
 def build_harness(settings: Settings) -> Iterator[Harness]:
     from ccc.api.app import create_app
+    from ccc.api.wiring import channel_registry
 
     bootstrap()
     engine = make_engine(settings.database_url)
@@ -155,7 +156,9 @@ def build_harness(settings: Settings) -> Iterator[Harness]:
             dispatcher.connection.flushdb()
     else:
         dispatcher = InlineDispatcher()
-    runtime = Runtime(settings=settings, engine=engine, dispatcher=dispatcher)
+    runtime = Runtime(
+        settings=settings, engine=engine, dispatcher=dispatcher, channels=channel_registry()
+    )
     with Session(engine) as session:
         for slug, name in TEAMS.items():
             ensure_team(session, slug=slug, name=name)

@@ -1,7 +1,8 @@
 """The chatbot: one turn of the flow for each inbound message, in the person's language.
 
 The engine sees normalised messages and reaches tickets only through the core's services.
-It never sends anything itself: replies are queued as outbound messages, sent by jobs.
+It never sends anything itself: `run_turn` returns a turn's replies, which text channels
+queue as outbound messages (sent by jobs) and the voice line renders as TwiML.
 """
 
 from __future__ import annotations
@@ -113,22 +114,36 @@ def process_identity(session: Session, identity_id: int, *, timeout_hours: float
         )
         .order_by(col(Message.id))
     ).all()
-    library = current()
     for message in pending:
-        turn = Turn(
-            session=session,
-            library=library,
-            identity=identity,
-            conversation=_conversation(session, identity, library),
-            message=message,
-            now=utcnow(),
-            timeout=timedelta(hours=timeout_hours),
-        )
-        handle(turn)
-        _send(turn)
-        message.processed_at = turn.now
-        session.add(message)
+        replies = run_turn(session, identity, message, timeout_hours=timeout_hours)
+        _queue(session, identity, message, replies)
     return len(pending)
+
+
+def run_turn(
+    session: Session, identity: Identity, message: Message, *, timeout_hours: float = 24.0
+) -> list[Reply]:
+    """One turn of the flow for one inbound message: the conversation moves on, tickets are
+    created or updated, and the replies are returned rather than sent.
+
+    Text channels queue the replies as outbound messages (`process_identity`); the voice line
+    renders the same replies into the TwiML answer of the very request, so one flow file
+    drives both. The message is marked processed.
+    """
+    library = current()
+    turn = Turn(
+        session=session,
+        library=library,
+        identity=identity,
+        conversation=_conversation(session, identity, library),
+        message=message,
+        now=utcnow(),
+        timeout=timedelta(hours=timeout_hours),
+    )
+    handle(turn)
+    message.processed_at = turn.now
+    session.add(message)
+    return turn.replies
 
 
 def _conversation(session: Session, identity: Identity, library: Library) -> Conversation:
@@ -148,14 +163,14 @@ def _conversation(session: Session, identity: Identity, library: Library) -> Con
     return conversation
 
 
-def _send(turn: Turn) -> None:
-    for reply in turn.replies:
+def _queue(session: Session, identity: Identity, message: Message, replies: list[Reply]) -> None:
+    for reply in replies:
         queue_outbound(
-            turn.session,
-            identity=turn.identity,
+            session,
+            identity=identity,
             text=reply.text,
             buttons=reply.buttons,
-            ticket_id=turn.message.ticket_id,
+            ticket_id=message.ticket_id,
         )
 
 

@@ -15,10 +15,11 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ccc.api.limits import BodyLimit
+from ccc.api.wiring import runtime_for
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
-from ccc.kernel.runtime import Runtime, build_runtime, set_runtime
+from ccc.kernel.runtime import Runtime, set_runtime
 from ccc.kernel.settings import Settings, get_settings
 from ccc.referrals import api as referrals
 from ccc.reports import api as reports
@@ -35,7 +36,7 @@ def create_app(
 ) -> FastAPI:
     """`background=False` leaves out the in-process sweep thread (tests run sweeps by hand)."""
     settings = settings or (runtime.settings if runtime else get_settings())
-    runtime = runtime or build_runtime(settings)
+    runtime = runtime or runtime_for(settings)
     set_runtime(runtime)
 
     @asynccontextmanager
@@ -64,7 +65,8 @@ def create_app(
     app.include_router(tickets.router)
     app.include_router(referrals.router)
     app.include_router(reports.router)
-    _channel_routers(app)
+    for router in runtime.channels.routers():
+        app.include_router(router)
     if settings.simulator:
         from bots import simulator
 
@@ -81,15 +83,6 @@ def create_app(
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app
-
-
-def _channel_routers(app: FastAPI) -> None:
-    """The channels' webhooks. Always mounted: without credentials they answer 403."""
-    from bots.telegram import webhook as telegram
-    from bots.twilio import messaging as twilio_messaging
-
-    app.include_router(twilio_messaging.router)
-    app.include_router(telegram.router)
 
 
 def _database_ok(runtime: Runtime) -> str:

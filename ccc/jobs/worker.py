@@ -6,8 +6,7 @@ import logging
 import threading
 
 from ccc.jobs.dispatch import QUEUE_NAME
-from ccc.kernel.runtime import build_runtime, set_runtime
-from ccc.kernel.settings import Settings
+from ccc.kernel.runtime import Runtime, set_runtime
 
 log = logging.getLogger(__name__)
 
@@ -15,14 +14,14 @@ SWEEP_SECONDS = 5
 HOURLY = 3600
 
 
-def run_worker(settings: Settings) -> int:
+def run_worker(runtime: Runtime) -> int:
+    settings = runtime.settings
     if not settings.redis_url:
         log.error("CCC_REDIS_URL is not set: without Redis, `ccc serve` runs the jobs itself")
         return 2
     from redis import Redis
     from rq import Queue, Worker
 
-    runtime = build_runtime(settings)
     set_runtime(runtime)
     connection = Redis.from_url(settings.redis_url)
     _start_cron(connection)

@@ -1,7 +1,9 @@
-"""The process-wide wiring: settings, engine, dispatcher. Built once, from the settings.
+"""The process-wide wiring: settings, engine, dispatcher, channels. Built once, at start.
 
 Request handlers get these through FastAPI dependencies; jobs, which RQ calls by import path
-with nothing but ids, find them here.
+with nothing but ids, find them here. The server and the worker set the runtime when they start
+(`ccc/api/wiring.py`); a job run in a process that set none fails at once rather than quietly
+opening a database of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ccc.channels.registry import ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
 from ccc.jobs.outbox import forget_scheduled, take_scheduled, wants_background
 from ccc.kernel.db import make_engine
-from ccc.kernel.settings import Settings, get_settings
+from ccc.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     dispatcher: Dispatcher = field(default_factory=InlineDispatcher)
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -65,15 +69,29 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
-def build_runtime(settings: Settings) -> Runtime:
+class NoRuntime(RuntimeError):
+    """A job ran in a process that never built its runtime: a wiring mistake, not bad data."""
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    channels: ChannelRegistry | None = None,
+    dispatcher: Dispatcher | None = None,
+) -> Runtime:
     bootstrap()
     engine = make_engine(settings.database_url)
-    dispatcher: Dispatcher
-    if settings.redis_url:
-        dispatcher = RQDispatcher(settings.redis_url, engine)
-    else:
-        dispatcher = InlineDispatcher()
-    return Runtime(settings=settings, engine=engine, dispatcher=dispatcher)
+    if dispatcher is None:
+        if settings.redis_url:
+            dispatcher = RQDispatcher(settings.redis_url, engine)
+        else:
+            dispatcher = InlineDispatcher()
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        dispatcher=dispatcher,
+        channels=channels or ChannelRegistry(),
+    )
 
 
 def set_runtime(runtime: Runtime | None) -> None:
@@ -82,9 +100,10 @@ def set_runtime(runtime: Runtime | None) -> None:
 
 
 def get_runtime() -> Runtime:
-    global _runtime
     if _runtime is None:
-        _runtime = build_runtime(get_settings())
+        raise NoRuntime(
+            "no runtime: `ccc serve` or `ccc worker` builds it at start (ccc/api/wiring.py)"
+        )
     return _runtime
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from sqlmodel import Session
 
 from ccc.channels.port import Button, OutboundMessage, SendError, SendResult
-from ccc.channels.registry import get_sender
 from ccc.contacts.models import Identity
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind, job_kind
@@ -86,7 +85,7 @@ def prepare_send(session: Session, message_id: int) -> Delivery | None:
         address=identity.address,
         text=message.text,
         buttons=tuple(Button(b["key"], b["label"]) for b in message.buttons),
-        status_callback_url=f"{settings.public_url}/webhooks/twilio/status",
+        status_callback_url=get_runtime().channels.status_callback_url(message.channel, settings),
         last_inbound_at=identity.last_inbound_at,
         parts_already_sent=message.parts_sent,
         first_external_id=message.external_id,
@@ -98,8 +97,9 @@ def perform_send(delivery: Delivery) -> SendResult:
     """Second phase, outside any transaction: the call to Twilio or Telegram."""
     from ccc.kernel.runtime import get_runtime
 
+    runtime = get_runtime()
     outbound = delivery.outbound
-    return get_sender(outbound.channel, get_runtime().settings).send(outbound)
+    return runtime.channels.sender(outbound.channel, runtime.settings).send(outbound)
 
 
 def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResult]) -> None:

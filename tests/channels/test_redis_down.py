@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from ccc.api.app import create_app
+from ccc.api.wiring import channel_registry
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.jobs.models import OutboxJob
 from ccc.kernel.db import make_engine
@@ -38,7 +39,9 @@ def redis_down(
 ) -> Iterator[Harness]:
     settings = channel_settings(database_url, fake_twilio, fake_telegram, redis_url=NOBODY_LISTENS)
     engine = make_engine(settings.database_url)
-    runtime = Runtime(settings, engine, RQDispatcher(NOBODY_LISTENS, engine))
+    runtime = Runtime(
+        settings, engine, RQDispatcher(NOBODY_LISTENS, engine), channels=channel_registry()
+    )
     with TestClient(create_app(runtime=runtime, background=False)) as client:
         yield Harness(runtime=runtime, client=client)
     set_runtime(None)

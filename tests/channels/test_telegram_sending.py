@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bots.telegram.webhook import sender
+from bots.telegram.sender import sender
 from ccc.channels.port import Button, OutboundMessage
 from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow

@@ -1,0 +1,130 @@
+"""Twilio's signed form posts: verification, and the reading of a message form.
+
+Every Twilio webhook (messaging, status callbacks, and the voice line) comes through
+`verified_form`: a missing or wrong `X-Twilio-Signature` is refused before anything is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bots.twilio.signature import signed_url, twilio_signature_valid
+from bots.webhooks import FORM, parse_form, refuse, require_content_type, without_nul
+from ccc.api.deps import SettingsDep
+from ccc.channels.port import InboundMessage, Media
+from ccc.kernel.errors import Invalid
+from ccc.kernel.phone import to_e164
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+MAX_MEDIA = 10  # Twilio's own limit per message
+
+
+@dataclass(frozen=True)
+class TwilioForm:
+    """A verified form post from Twilio, read as Twilio documents it: one value per name."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+    def get(self, name: str) -> str:
+        for key, value in self.pairs:
+            if key == name:
+                return value.strip()
+        return ""
+
+
+async def verified_form(request: Request, settings: SettingsDep) -> TwilioForm:
+    """The form Twilio posted, or a refusal before anything is read into the database."""
+    if not settings.twilio_auth_token:
+        raise refuse(request, "TWILIO_AUTH_TOKEN is not set")
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not signature:
+        raise refuse(request, f"no {SIGNATURE_HEADER} header")
+    require_content_type(request, FORM)
+    pairs = parse_form(await request.body())
+    url = signed_url(settings.public_url, request.url.path, request.url.query)
+    if not twilio_signature_valid(
+        auth_token=settings.twilio_auth_token, url=url, params=pairs, signature=signature
+    ):
+        raise refuse(request, f"{SIGNATURE_HEADER} does not match {url}")
+    return TwilioForm(tuple((name, without_nul(value)) for name, value in pairs))
+
+
+FormDep = Annotated[TwilioForm, Depends(verified_form)]
+
+
+def twiml() -> Response:
+    return Response(str(MessagingResponse()), media_type="text/xml")
+
+
+def parse_message(form: TwilioForm, region: str) -> InboundMessage:
+    """One inbound SMS, MMS or WhatsApp message, normalised."""
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
+    raw_from = form.get("From")
+    if not sid:
+        raise Invalid("MessageSid is missing")
+    if not raw_from:
+        raise Invalid("From is missing")
+    whatsapp = raw_from.lower().startswith("whatsapp:")
+    address = to_e164(raw_from, region)
+    if address is None and form.get("WaId"):
+        address = to_e164("+" + form.get("WaId").lstrip("+"), region)
+    if address is None:
+        raise Invalid("From is not a phone number")
+    text = form.get("Body") or form.get("ButtonPayload") or form.get("ButtonText")
+    return InboundMessage(
+        channel="whatsapp" if whatsapp else "sms",
+        address=address,
+        external_id=sid,
+        text=text,
+        media=_media(form),
+        display_name=(form.get("ProfileName") or None) if whatsapp else None,
+        location=_location(form),
+    )
+
+
+def _media(form: TwilioForm) -> tuple[Media, ...]:
+    try:
+        count = int(form.get("NumMedia") or 0)
+    except ValueError as exc:
+        raise Invalid("NumMedia is not a number") from exc
+    items = []
+    for index in range(max(0, min(count, MAX_MEDIA))):
+        url = form.get(f"MediaUrl{index}")
+        if not url:
+            continue
+        content_type = form.get(f"MediaContentType{index}") or "application/octet-stream"
+        items.append(Media(url=url, content_type=content_type, kind=media_kind(content_type)))
+    return tuple(items)
+
+
+def media_kind(content_type: str) -> str:
+    """WhatsApp voice notes are Ogg/Opus audio; other audio is a file someone sent."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind.startswith("image/"):
+        return "image"
+    if kind in {"audio/ogg", "audio/opus"}:
+        return "voice"
+    if kind.startswith("audio/"):
+        return "audio"
+    if kind.startswith("video/"):
+        return "video"
+    if kind.startswith(("application/", "text/")):
+        return "document"
+    return "file"
+
+
+def _location(form: TwilioForm) -> tuple[float, float] | None:
+    latitude, longitude = form.get("Latitude"), form.get("Longitude")
+    if not latitude or not longitude:
+        return None
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except ValueError as exc:
+        raise Invalid("Latitude and Longitude must be numbers") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid("Latitude or Longitude out of range")
+    return (lat, lon)

@@ -1,0 +1,47 @@
+"""The composition root: the one module of the core that knows the adapters in `bots/`.
+
+The web process (`create_app`) and the worker (`ccc worker`) both build their runtime here, so
+a job finds the same channels whichever process runs it. A new channel is one adapter module
+and one `register` call below.
+"""
+
+from __future__ import annotations
+
+from ccc.channels.registry import ChannelAdapter, ChannelRegistry
+from ccc.jobs.dispatch import Dispatcher
+from ccc.kernel.runtime import Runtime, build_runtime
+from ccc.kernel.settings import Settings
+
+
+def channel_registry() -> ChannelRegistry:
+    from bots.telegram import sender as telegram_sender
+    from bots.telegram import webhook as telegram
+    from bots.twilio import messaging, status
+    from bots.twilio import sender as twilio_sender
+
+    registry = ChannelRegistry()
+    registry.register(
+        ChannelAdapter(
+            "sms",
+            sender=twilio_sender.sms_sender,
+            routers=(messaging.router, status.router),
+            status_callback_path=status.PATH,
+        )
+    )
+    registry.register(
+        ChannelAdapter(
+            "whatsapp",
+            sender=twilio_sender.whatsapp_sender,
+            routers=(messaging.router, status.router),
+            status_callback_path=status.PATH,
+        )
+    )
+    registry.register(
+        ChannelAdapter("telegram", sender=telegram_sender.sender, routers=(telegram.router,))
+    )
+    return registry
+
+
+def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> Runtime:
+    """The process's runtime, with every channel adapter registered."""
+    return build_runtime(settings, channels=channel_registry(), dispatcher=dispatcher)
