@@ -132,9 +132,10 @@ def _team_add(args: argparse.Namespace) -> int:
 
 
 def _workflows_check(args: argparse.Namespace) -> int:
-    from workflows.library import check_paths
+    from workflows.library import check_paths, resolve_dir
 
-    problems = check_paths(list(args.paths))
+    paths = list(args.paths) or [resolve_dir(get_settings().workflows_dir)]
+    problems = check_paths(paths)
     for problem in problems:
         print(problem)
     if problems:
