@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from ccc.kernel.db import session_scope
@@ -24,6 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     configure_logging()
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(
+                f"ccc: invalid setting: {error['msg'].removeprefix('Value error, ')}",
+                file=sys.stderr,
+            )
+        return 2
     try:
         result: int = args.run(args)
     except CCCError as exc:
