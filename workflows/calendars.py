@@ -26,6 +26,9 @@ DAY_MINUTES = 24 * 60
 # Without a bound, a calendar whose only open day is always a holiday would be walked forever.
 # A gap this long in a real calendar is a mistake, and is then treated as "never opens again".
 HORIZON_DAYS = 3 * 366
+_REMEMBERED_DAYS = 4096
+ONE_DAY = timedelta(days=1)
+Spans = tuple[tuple[datetime, datetime], ...]
 
 
 class Shift(NamedTuple):
@@ -57,6 +60,9 @@ class Calendar:
     week: tuple[tuple[Shift, ...], ...] = (ALL_DAY,) * 7
     holidays: str | None = None
     closed: frozenset[date] = field(default_factory=frozenset)
+    _days: dict[date, Spans] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -125,46 +131,50 @@ class Calendar:
         if self._always_open():
             return end - start
         total = timedelta(0)
-        for lo, hi in self._spans(start, until=end):
-            total += min(hi, end) - lo
+        day, last = start.astimezone(self.zone).date(), end.astimezone(self.zone).date()
+        while day <= last:
+            for lo, hi in self._open_day(day):
+                if hi > start and lo < end:
+                    total += min(hi, end) - max(lo, start)
+            day += ONE_DAY
         return total
 
     def _always_open(self) -> bool:
         return not self.closed and self.holidays is None and all(s == ALL_DAY for s in self.week)
 
-    def _day(self, at: datetime) -> tuple[tuple[datetime, datetime], ...]:
-        return _open_spans(self, at.astimezone(self.zone).date())
+    def _day(self, at: datetime) -> Spans:
+        return self._open_day(at.astimezone(self.zone).date())
 
-    def _spans(
-        self, start: datetime, until: datetime | None = None
-    ) -> Iterator[tuple[datetime, datetime]]:
-        """Open spans from `start` on (the first one clipped to it), day by day.
+    def _open_day(self, day: date) -> Spans:
+        """The day's open spans, remembered: a breach job asks about the same few days for
+        many tickets."""
+        spans = self._days.get(day)
+        if spans is None:
+            if len(self._days) >= _REMEMBERED_DAYS:
+                self._days.clear()
+            spans = self._days[day] = _open_spans(self, day)
+        return spans
 
-        With `until`, stops at that instant; without, stops after HORIZON_DAYS of no open time.
-        """
+    def _spans(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Open spans from `start` on (the first one clipped to it), day by day, until
+        HORIZON_DAYS pass without any."""
         if not any(self.week):
             return
         day = start.astimezone(self.zone).date()
         last_open = day
-        while until is not None or (day - last_open).days <= HORIZON_DAYS:
-            for lo, hi in _open_spans(self, day):
-                if until is not None and lo >= until:
-                    return
+        while (day - last_open).days <= HORIZON_DAYS:
+            for lo, hi in self._open_day(day):
                 if hi > start:
                     last_open = day
                     yield max(lo, start), hi
-            day += timedelta(days=1)
-            if until is not None and _instant(day, 0, self.zone) >= until:
-                return
+            day += ONE_DAY
 
 
 ALWAYS = Calendar(name="always")
 
 
-@lru_cache(maxsize=8192)
-def _open_spans(calendar: Calendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
-    """The day's shifts as UTC instants; cached, since a breach job asks about the same days
-    for many tickets."""
+def _open_spans(calendar: Calendar, day: date) -> Spans:
+    """The day's shifts as UTC instants: nothing on a holiday."""
     if calendar.is_holiday(day):
         return ()
     zone = calendar.zone
@@ -197,7 +207,8 @@ def _utc(at: datetime) -> datetime:
 # --- the calendars file ------------------------------------------------------------------------
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # in the order of date.weekday()
-_DAY_ORDER = "sun, mon, tue, wed, thu, fri, sat"
+_WEEK_AS_WRITTEN = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_DAY_ORDER = ", ".join(_WEEK_AS_WRITTEN)
 _CALENDAR_KEYS = ("timezone", "week", "holidays", "closed")
 _KEYS_TEXT = ", ".join(_CALENDAR_KEYS)
 _SHIFT = re.compile(r"^\s*(\d\d):(\d\d)\s*-\s*(\d\d):(\d\d)\s*$")
@@ -261,7 +272,7 @@ def _parse_calendar(name: str, raw: Any, line: int, report: _Report) -> Calendar
             report(raw.line_of(key), f"{name}: unknown key {key!r}; a calendar has {_KEYS_TEXT}")
     for key in ("timezone", "week"):
         if key not in raw:
-            report(raw.line, f"{name}: missing '{key}'")
+            report(line, f"{name}: missing '{key}'")
     timezone = _parse_timezone(name, raw, report)
     week = _parse_week(name, raw.get("week"), raw.line_of("week"), report)
     country = _parse_country(name, raw, report)
@@ -315,16 +326,16 @@ def _parse_week(
         if key not in DAYS:
             report(raw.line_of(key), f"{name}: unknown day {key!r}; the days are {_DAY_ORDER}")
             ok = False
-    week: list[tuple[Shift, ...]] = []
-    for day in DAYS:
+    week: dict[str, tuple[Shift, ...]] = {}
+    for day in _WEEK_AS_WRITTEN:
         if day not in raw:
-            report(raw.line, f"{name}: 'week' has no '{day}' (write {day}: [] for a closed day)")
+            report(line, f"{name}: 'week' has no '{day}' (write {day}: [] for a closed day)")
             ok = False
             continue
         shifts = _parse_day(f"{name}: {day}", raw[day], raw.line_of(day), report)
         ok = ok and shifts is not None
-        week.append(shifts or ())
-    return tuple(week) if ok else None
+        week[day] = shifts or ()
+    return tuple(week[day] for day in DAYS) if ok else None
 
 
 def _parse_day(label: str, raw: Any, line: int, report: _Report) -> tuple[Shift, ...] | None:
