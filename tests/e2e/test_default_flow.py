@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ccc import references
 from tests.conftest import Harness
-from tests.flows import reference_in
+from tests.flows import reference_as_read, reference_in
 
 PHONE = "+9647701234567"
 
@@ -104,8 +104,8 @@ def test_tracing_intake_in_arabic_with_arabic_indic_digits(
 
     arabic_reference = reference.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     ccc.say(PHONE, f"ما حالة الطلب {arabic_reference[:4]} {arabic_reference[4:]}؟")
-    # In right-to-left text the reference is joined by a hyphen, so it reads left to right.
-    assert ccc.last_reply(PHONE).startswith(f"الطلب {reference[:4]}-{reference[4:]}")
+    assert ccc.last_reply(PHONE).startswith("الطلب")
+    assert reference_as_read(ccc.last_reply(PHONE), reference)
 
 
 def test_every_language_reaches_a_ticket(ccc: Harness, agent: dict[str, str]) -> None:
