@@ -131,11 +131,15 @@ def _team_add(args: argparse.Namespace) -> int:
 
 
 def _workflows_check(args: argparse.Namespace) -> int:
-    from workflows.library import check_paths
+    from workflows.library import PACKAGE_DIR, check_paths
+    from workflows.segments import folders, report
 
     problems = check_paths(list(args.paths))
     for problem in problems:
         print(problem)
+    for folder in folders(list(args.paths), PACKAGE_DIR):
+        for line in report(folder):
+            print(line)
     if problems:
         return 1
     print("ok")

@@ -20,13 +20,13 @@ from ccc.models import Contact, Conversation, Identity, Message, Ticket, TicketS
 from ccc.text import as_choice, clean, has_words, normalise_digits
 from ccc.tickets import CONTACT, Changes, apply_changes, create_ticket
 from ccc.timeutil import utcnow
-from workflows.flow import LANGUAGES, Step
+from workflows.flow import Step
 from workflows.library import Library, current
+from workflows.replies import Reply, readable_reference, render_question
 
 log = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "ar"
-RIGHT_TO_LEFT = frozenset({"ar", "ckb", "kmr"})
 MAX_ANSWER = 1500
 LOOKUP_WINDOW = timedelta(hours=1)
 LOOKUP_LIMIT = 5
@@ -35,13 +35,6 @@ _SINCE = "_since_message_id"
 _LINK_PHONE = "_link_phone"
 _LINK_RETURN = "_link_return"
 LINK_STEP = "_confirm_phone_link"
-
-
-@dataclass(frozen=True)
-class Reply:
-    key: str
-    text: str
-    buttons: tuple[Button, ...] = ()
 
 
 @dataclass
@@ -64,32 +57,10 @@ class Turn:
 
     def ask(self, step: Step) -> None:
         assert step.ask is not None
-        self.replies.append(render_question(self.library, step, self.language))
+        self.replies.append(render_question(self.library.prompts, step, self.language))
 
     def reference(self, ticket: Ticket) -> str:
         return readable_reference(ticket.reference, self.language)
-
-
-def readable_reference(reference: str, language: str) -> str:
-    return references.for_reading(reference, right_to_left=language in RIGHT_TO_LEFT)
-
-
-def render_question(library: Library, step: Step, language: str) -> Reply:
-    """The question's text with its numbered choices, and the same choices as buttons."""
-    assert step.ask is not None
-    prompts = library.prompts
-    if any(choice.set_language for choice in step.choices.values()):
-        intro = "\n".join(prompts.text(lang, step.ask) for lang in LANGUAGES)
-        labels = {key: prompts.name(c.set_language or "") for key, c in step.choices.items()}
-        language_lines = [f"{key} {label}" for key, label in labels.items()]
-        buttons = tuple(Button(key, label) for key, label in labels.items())
-        return Reply(step.ask, "\n".join([intro, *language_lines]), buttons)
-    prompt = prompts.get(language, step.ask)
-    if not step.choices:
-        return Reply(step.ask, prompt.text)
-    labels = {key: prompt.choices[key] for key in step.choices}
-    lines = [prompt.text, *(f"{key} {label}" for key, label in labels.items())]
-    return Reply(step.ask, "\n".join(lines), tuple(Button(k, v) for k, v in labels.items()))
 
 
 def process_identity(session: Session, identity_id: int, *, timeout_hours: float = 24.0) -> int:

@@ -26,7 +26,7 @@ def tracing_intake(ccc: Harness, consent: str) -> str:
     start_in_english(ccc)
     for answer in ("1", "1", "Layla Hassan", "Omar Hassan", "4", "Mosul, 2017", "He vanished."):
         ccc.say(PHONE, answer)
-    assert ccc.last_reply(PHONE).startswith("May we share your answers")
+    assert ccc.last_reply(PHONE).startswith("Do you agree that we share your answers")
     ccc.say(PHONE, consent)
     return reference_in(ccc.last_reply(PHONE))
 
@@ -35,7 +35,7 @@ def complaint(ccc: Harness, about: str, consent: str) -> str:
     start_in_english(ccc)
     for answer in ("4", "1", about, "Something went wrong.", "2"):
         ccc.say(PHONE, answer)
-    assert ccc.last_reply(PHONE).startswith("May we share your answers")
+    assert ccc.last_reply(PHONE).startswith("Do you agree that we share your answers")
     ccc.say(PHONE, consent)
     return reference_in(ccc.last_reply(PHONE))
 
@@ -158,7 +158,7 @@ def test_a_complaint_asks_for_consent_after_the_callback_question(ccc: Harness) 
         ccc.say(PHONE, answer)
     assert ccc.last_reply(PHONE).startswith("May we call you back about it?")
     ccc.say(PHONE, "1")
-    assert ccc.last_reply(PHONE).startswith("May we share your answers")
+    assert ccc.last_reply(PHONE).startswith("Do you agree that we share your answers")
 
 
 def test_a_complaint_without_consent_stays_with_the_centre(

@@ -75,7 +75,7 @@ def test_menu_word_in_any_language_goes_back_and_forgets_the_answers(ccc: Harnes
     ccc.say(PHONE, "1")
     ccc.say(PHONE, "1")  # the privacy notice: continue
     ccc.say(PHONE, "Layla")
-    for word in ("menu", "MENU", "قائمة", "مێنیو"):
+    for word in ("menu", "MENU", "قائمة", "مێنیو", "قائمه", "القائمه"):
         assert replies_to(ccc, PHONE, word)[0].startswith(MENU)
     with ccc.session() as session:
         conversation = session.exec(select(Conversation)).one()
@@ -113,11 +113,11 @@ def test_repeated_wrong_guesses_are_slowed_down(ccc: Harness) -> None:
     for guess in range(4):
         ccc.say(STRANGER, f"1234567{guess}")
     assert replies_to(ccc, STRANGER, "11111111") == [
-        "Too many attempts. Please try again later, or send 'menu'."
+        "Too many attempts. Please try again in an hour, or send 'menu'."
     ]
     ccc.say(STRANGER, "5")
     assert replies_to(ccc, STRANGER, reference) == [
-        "Too many attempts. Please try again later, or send 'menu'."
+        "Too many attempts. Please try again in an hour, or send 'menu'."
     ]
 
 

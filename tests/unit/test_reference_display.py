@@ -9,9 +9,9 @@ import pytest
 from ccc import references
 from ccc.text import clean
 from tests.flows import reference_as_read
-from workflows.engine import readable_reference
 from workflows.flow import LANGUAGES
 from workflows.library import current
+from workflows.replies import readable_reference
 
 SAMPLES = ("48219935", "10000004", "99999992", "33034568")
 

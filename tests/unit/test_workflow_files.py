@@ -330,7 +330,7 @@ def test_a_prompt_with_other_placeholders_than_english_is_reported_at_that_promp
     copy: Path,
 ) -> None:
     path = prompt_file(copy, "kmr")
-    edit(path, "سوپاس. ژمارا داخوازیا تە: {reference}. ڤێ", "سوپاس. ژمارا داخوازیا تە: {ref}. ڤێ")
+    edit(path, "سوپاس. ژمارا داخوازیا تە: {reference}. ل", "سوپاس. ژمارا داخوازیا تە: {ref}. ل")
     assert_catalogue_refused(
         copy,
         problem(
