@@ -14,13 +14,15 @@ from sqlmodel import Session, col, select, update
 
 from bots.base import Button
 from ccc import references
+from ccc.access import Caller
 from ccc.contacts import link_phone
 from ccc.messages import queue_outbound
 from ccc.models import Contact, Conversation, Identity, Message, Ticket, TicketStatus
-from ccc.text import as_choice, clean, has_words, normalise_digits
-from ccc.tickets import CONTACT, Changes, apply_changes, create_ticket
+from ccc.text import as_choice, clean, has_words, truncate
+from ccc.tickets import CONTACT, Changes, apply_changes, create_ticket, record
 from ccc.timeutil import utcnow
-from workflows.flow import Step
+from workflows import answers as read
+from workflows.flow import Choice, Step
 from workflows.library import Library, current
 from workflows.replies import Reply, readable_reference, render_question
 
@@ -34,6 +36,8 @@ LOOKUP_BLOCK = timedelta(hours=1)
 _SINCE = "_since_message_id"
 _LINK_PHONE = "_link_phone"
 _LINK_RETURN = "_link_return"
+_CUT = "_cut"  # answers cut at MAX_ANSWER, noted on the ticket
+CHATBOT = Caller(user_id=None, name="chatbot", role="system")
 LINK_STEP = "_confirm_phone_link"
 
 
@@ -61,6 +65,10 @@ class Turn:
 
     def reference(self, ticket: Ticket) -> str:
         return readable_reference(ticket.reference, self.language)
+
+    @property
+    def words(self) -> list[read.Words]:
+        return self.library.prompts.words_for(self.language)
 
 
 def process_identity(session: Session, identity_id: int, *, timeout_hours: float = 24.0) -> int:
@@ -149,8 +157,11 @@ def handle(turn: Turn) -> None:
         return
     step = flow.steps.get(conversation.step) if conversation.step else None
 
-    if choice in flow.menu_words or text.casefold() in flow.menu_words:
+    if read.is_menu_word(text, flow.menu_words):
         _start(turn, flow.menu_step if conversation.language else flow.start)
+        return
+    if conversation.step != flow.start and read.wants_language(text, turn.words):
+        _start(turn, flow.start)
         return
     if step is None or (step.choices and not step.lookup_reference):
         # Outside free-text questions, where a number may be part of the answer.
@@ -267,7 +278,7 @@ def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
         turn.ask(step)
         return
     if step.choices:
-        picked = step.choices.get(choice)
+        picked = step.choices.get(choice) or _picked_by_words(turn, step, text)
         if picked is None:
             _invalid(turn, step, "invalid_choice")
             return
@@ -281,27 +292,42 @@ def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
             answers[step.save] = picked.value if picked.value is not None else picked.key
         next_step = picked.next or step.next
     elif step.number is not None:
-        digits = normalise_digits(text).strip()
+        number = read.read_number(text, turn.words)
         low, high = step.number
-        if not digits.isdigit() or not low <= int(digits) <= high:
+        if number is None or not low <= number <= high:
             _invalid(turn, step, "invalid_number")
             return
         assert step.save is not None
-        answers[step.save] = int(digits)
+        answers[step.save] = number
         next_step = step.next
     else:
         if not has_words(text):
             _invalid(turn, step, "need_text")
             return
-        if len(text) > MAX_ANSWER:
-            _invalid(turn, step, "text_too_long")
-            return
         assert step.save is not None
+        if len(text) > MAX_ANSWER:
+            # Kept, not refused: the whole text stays in the message, which joins the ticket.
+            text = truncate(text, MAX_ANSWER)
+            answers[_CUT] = [*answers.get(_CUT, []), step.save]
         answers[step.save] = text
         next_step = step.next
     conversation.answers = answers
     assert next_step is not None
     _enter(turn, next_step)
+
+
+def _picked_by_words(turn: Turn, step: Step, text: str) -> Choice | None:
+    """A choice named in words: a language by its name, a label as written, yes or no."""
+    if any(choice.set_language for choice in step.choices.values()):
+        code = read.named_language(text, turn.library.prompts.words)
+        return next((c for c in step.choices.values() if c.set_language == code), None)
+    assert step.ask is not None
+    labels = turn.library.prompts.get(turn.language, step.ask).choices
+    key = read.label_key(text, {k: v for k, v in labels.items() if k in step.choices})
+    if key is not None:
+        return step.choices[key]
+    meaning = read.yes_or_no(text, turn.words)
+    return next((c for c in step.choices.values() if meaning and c.value == meaning), None)
 
 
 def _invalid(turn: Turn, step: Step, key: str) -> None:
@@ -336,6 +362,12 @@ def _create(turn: Turn, step: Step) -> None:
         .values(ticket_id=ticket.id)
     )
     turn.message.ticket_id = ticket.id
+    for key in conversation.answers.get(_CUT, []):
+        note = (
+            f"The answer {key!r} was longer than {MAX_ANSWER} characters and is cut; "
+            "the whole text is in the person's message in this timeline."
+        )
+        record(turn.session, ticket, "note", CHATBOT, text=note)
     _reset(conversation)
     conversation.ticket_id = ticket.id
     turn.say(step.say, reference=turn.reference(ticket))

@@ -459,3 +459,11 @@ def test_broken_rules_stop_the_whole_library_from_loading(copy: Path) -> None:
     edit(rules_file(copy), "when: {category: tracing}", "when: {category: missing}")
     with pytest.raises(LoadError):
         get_library(copy)
+
+
+def test_a_word_listed_as_both_yes_and_no_is_reported_at_the_list(copy: Path) -> None:
+    path = prompt_file(copy, "en")
+    edit(path, '"no": ["no", "nope"', '"no": ["no", "yes", "nope"')
+    assert_catalogue_refused(
+        copy, problem(path, line_of(path, '  "no":'), "both yes and no: ['yes']")
+    )
