@@ -9,9 +9,9 @@ from ccc.conversations import focus_on_ticket
 from ccc.messages import queue_outbound
 from ccc.models import Contact, Identity, Ticket, TicketStatus
 from ccc.tickets import ROUTING, record
-from workflows.engine import FALLBACK_LANGUAGE
 from workflows.library import current
 from workflows.replies import readable_reference
+from workflows.turn import FALLBACK_LANGUAGE
 
 
 @events.subscribe(events.TICKET_UPDATED)

@@ -171,4 +171,7 @@ _ENGINE_PROMPTS = (
     "link_confirm",
     "link_done",
     "link_declined",
+    "offer_person",
+    "callback_not_understood",
+    "resume_offer",
 )

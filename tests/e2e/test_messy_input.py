@@ -29,9 +29,13 @@ def replies_to(ccc: Harness, phone: str, text: str) -> list[str]:
 
 def test_unknown_choices_get_a_polite_word_and_the_menu_again(ccc: Harness) -> None:
     start_in_english(ccc)
-    for text in ("7", "yes please", "你好", "", "🙏🙏", "x" * 10_000):
+    for text in ("7", "yes please", "你好", "menu", "", "🙏🙏", "x" * 10_000):
         replies = replies_to(ccc, PHONE, text)
-        assert replies[0] == "Sorry, we did not understand. Please reply with one of the numbers."
+        if text == "menu":  # starts the count of misunderstood answers again
+            continue
+        assert replies[0].startswith(
+            "Sorry, we did not understand. Please reply with one of the numbers."
+        )
         assert replies[1].startswith(MENU)
 
 
@@ -142,11 +146,10 @@ def test_the_status_step_finds_a_reference_inside_a_sentence(ccc: Harness) -> No
     assert replies[0].startswith(f"Request {reference[:4]} {reference[4:]}")
 
 
-def test_a_conversation_left_for_a_day_starts_over(ccc: Harness) -> None:
+def test_a_conversation_left_for_a_day_before_any_answer_starts_over(ccc: Harness) -> None:
     start_in_english(ccc)
     ccc.say(PHONE, "1")
     ccc.say(PHONE, "1")  # the privacy notice: continue
-    ccc.say(PHONE, "Layla")
     with ccc.session() as session:
         conversation = session.exec(select(Conversation)).one()
         conversation.expires_at = utcnow() - timedelta(minutes=1)

@@ -44,6 +44,7 @@ def test_the_callback_reference_reads_in_order(ccc: Harness, language: str) -> N
     ccc.say(PHONE, "hello")
     ccc.say(PHONE, LANGUAGE_KEYS[language])
     ccc.say(PHONE, "0")
+    ccc.say(PHONE, "1")  # yes, call me back
     reply = ccc.last_reply(PHONE)
     (reference,) = references.find_valid(reply)
     assert reference_as_read(reply, reference)

@@ -207,12 +207,12 @@ def test_an_unclosed_bracket_is_invalid_yaml_near_its_line(copy: Path) -> None:
 
 def test_a_choice_key_that_is_not_a_number_is_reported_at_that_choice(copy: Path) -> None:
     path = flow_file(copy)
-    edit(path, '"0": {next: callback}', '"zero": {next: callback}')
+    edit(path, '"0": {next: callback_confirm}', '"zero": {next: callback_confirm}')
     assert_flow_refused(
         path,
         problem(
             path,
-            line_of(path, '"zero": {next: callback}'),
+            line_of(path, '"zero": {next: callback_confirm}'),
             "step 'main_menu': choice 'zero' must be a number a person can key in",
         ),
     )
