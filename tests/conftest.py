@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -185,3 +189,24 @@ def agent(ccc: Harness) -> dict[str, str]:
 @pytest.fixture
 def supervisor(ccc: Harness) -> dict[str, str]:
     return ccc.user("sam", "supervisor")
+
+
+@pytest.fixture
+def live_server(ccc: Harness) -> Iterator[str]:
+    """The test's CCC served on a real port, for a browser or `ccc chat`."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        ccc.client.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if running.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=5)
