@@ -37,6 +37,10 @@ def start_silently(turn: Turn, step_name: str) -> None:
 
 
 def enter(turn: Turn, step_name: str) -> None:
+    if step_name == turn.library.flow.menu_step:
+        # Back at the menu (privacy notice "2", no to a callback): nothing of the intake left
+        # behind may join the next one, neither answers nor messages.
+        start_silently(turn, step_name)
     step = turn.library.flow.steps[step_name]
     conversation = turn.conversation
     conversation.step = step_name

@@ -208,3 +208,21 @@ def test_after_an_intake_a_menu_digit_is_a_menu_choice_and_text_joins_the_ticket
     timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
     inbound = [m["text"] for m in timeline if m["type"] == "message" and m["direction"] == "in"]
     assert "5" not in inbound[-3:]
+
+
+def test_no_to_a_person_then_another_intake_carries_no_earlier_answers(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    at_relationship_question(ccc, "en")
+    for wrong in ("9", "?", "what"):
+        ccc.say(PHONE, wrong)
+    ccc.say(PHONE, "0")
+    assert replies_to(ccc, PHONE, "no")[0].startswith(MENU)
+    for answer in ("3", CONTINUE, "Layla Hassan", "1", "5", "1", "1"):
+        ccc.say(PHONE, answer)
+    reference = reference_in(ccc.last_reply(PHONE))
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert "missing_person_name" not in ticket["answers"]
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
+    inbound = [m["text"] for m in timeline if m["type"] == "message" and m["direction"] == "in"]
+    assert "Omar Hassan" not in inbound
