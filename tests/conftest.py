@@ -193,13 +193,21 @@ def supervisor(ccc: Harness) -> dict[str, str]:
 
 @pytest.fixture
 def live_server(ccc: Harness) -> Iterator[str]:
-    """The test's CCC served on a real port, for a browser or `ccc chat`."""
+    """The test's CCC served on a real port, for a browser or `ccc chat`.
+
+    Its jobs run in-process, before each response, even where the suite runs on Redis: no
+    worker drains a queue behind a real server, and what is tested here is the page or the
+    command, not the queue."""
+    from ccc.api.app import create_app
+
+    runtime = Runtime(
+        settings=ccc.runtime.settings, engine=ccc.engine, dispatcher=InlineDispatcher()
+    )
+    app = create_app(runtime=runtime, background=False)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        ccc.client.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -210,3 +218,4 @@ def live_server(ccc: Harness) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=5)
+    set_runtime(ccc.runtime)
