@@ -38,9 +38,10 @@ def start_silently(turn: Turn, step_name: str) -> None:
 
 
 def enter(turn: Turn, step_name: str) -> None:
-    if step_name == turn.library.flow.menu_step:
-        # Back at the menu (privacy notice "2", no to a callback): nothing of the intake left
-        # behind may join the next one, neither answers nor messages.
+    answered = any(not key.startswith("_") for key in turn.conversation.answers)
+    if step_name == turn.library.flow.menu_step and answered:
+        # Back at the menu after answers (no to a callback in the middle of an intake): nothing
+        # of the intake left behind may join the next one, neither answers nor messages.
         start_silently(turn, step_name)
     step = turn.library.flow.steps[step_name]
     conversation = turn.conversation
