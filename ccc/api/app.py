@@ -143,5 +143,8 @@ def _error_handlers(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
+    from ccc.access.exposure import check_simulator
+
     configure_logging()
+    check_simulator(get_settings())
     return create_app()

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     conversation_timeout_hours: float = Field(
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )
+    # Access (docs/access.md): API tokens expire; reports hide small counts.
+    token_days: float = Field(90.0, gt=0, validation_alias=_env("CCC_TOKEN_DAYS"))
+    report_min_count: int = Field(5, ge=1, validation_alias=_env("CCC_REPORT_MIN_COUNT"))
 
     @field_validator("simulator", mode="before")
     @classmethod

@@ -12,11 +12,12 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from ccc.access.models import Role, Team
-from ccc.access.policy import Caller
+from ccc.access.policy import Caller, check_consent, check_may_share
+from ccc.kernel import events
 from ccc.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
-from ccc.tickets.models import Ticket, TicketStatus
+from ccc.tickets.models import Sensitivity, Ticket, TicketStatus
 from ccc.tickets.service import Changes, apply_changes, record
 
 ACTIVE = (ReferralStatus.pending, ReferralStatus.accepted)
@@ -41,17 +42,13 @@ def refer(
         raise Conflict(f"a {ticket.status} ticket cannot be referred; reopen it first")
     if _active(session, ticket, team.id):
         raise Conflict(f"the ticket is already referred to {team.slug}")
-    override = (override_reason or "").strip() or None
-    if ticket.answers.get("consent_to_share") != "yes":
-        if override is None:
-            raise Conflict(
-                "the person has not agreed to share their data; a supervisor may refer "
-                "with an 'override_reason'"
-            )
-        if caller.role not in OVERRIDERS:
-            raise Forbidden("only a supervisor or an admin may override the person's consent")
-    elif override is not None:
-        override = None  # consent was given: nothing to override
+    check_may_share(session, caller, ticket)
+    if ticket.sensitivity == Sensitivity.restricted:
+        raise Conflict(
+            "a restricted ticket is not referred: only the focal team may see it, and it is "
+            "already in that team's queue"
+        )
+    override = check_consent(ticket, caller, override_reason)
     assert ticket.id is not None
     now = utcnow()
     referral = Referral(
@@ -76,7 +73,9 @@ def refer(
         consent_override_reason=override,
     )
     if ticket.status != TicketStatus.referred:
-        apply_changes(session, ticket, Changes(status=TicketStatus.referred), caller)
+        apply_changes(
+            session, ticket, Changes(status=TicketStatus.referred), caller, by_referral=True
+        )
     return referral
 
 
@@ -163,3 +162,30 @@ def get_referral(session: Session, referral_id: int) -> Referral:
     if referral is None:
         raise NotFound("referral not found")
     return referral
+
+
+@events.subscribe(events.TICKET_UPDATED)
+def settle_referrals(session: Session, event: events.DomainEvent) -> None:
+    """A referral never outlives its ticket: resolving or closing the ticket cancels its open
+    referrals, and restricting it cancels those to teams that may no longer see it."""
+    ticket = session.get(Ticket, event.ticket_id)
+    changed = event.data.get("changed", [])
+    if ticket is None:
+        return
+    if "status" in changed and ticket.status in (TicketStatus.resolved, TicketStatus.closed):
+        reason = f"the ticket was {ticket.status}"
+        settled = _active(session, ticket)
+    elif "sensitivity" in changed and ticket.sensitivity == Sensitivity.restricted:
+        reason = "the ticket was restricted to the focal team"
+        settled = [r for r in _active(session, ticket) if r.team_id != ticket.team_id]
+    else:
+        return
+    actor = Caller(user_id=None, name=str(event.data.get("actor") or "system"), role="system")
+    for referral in settled:
+        referral.status = ReferralStatus.cancelled
+        referral.reason = reason
+        referral.answered_at = utcnow()
+        session.add(referral)
+        record(session, ticket, "referral_cancelled", actor, referral_id=referral.id, reason=reason)
+    session.flush()
+    _after_last_referral(session, ticket, TicketStatus.open, actor)
