@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import Session
 
+from ccc.access import api as audit
 from ccc.api.limits import BodyLimit
 from ccc.api.wiring import runtime_for
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
@@ -65,6 +66,7 @@ def create_app(
     app.include_router(tickets.router)
     app.include_router(referrals.router)
     app.include_router(reports.router)
+    app.include_router(audit.router)
     for router in runtime.channels.routers():
         app.include_router(router)
     if settings.simulator:

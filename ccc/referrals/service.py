@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+from ccc.access import audit
 from ccc.access.models import Role, Team
 from ccc.access.policy import Caller, check_consent, check_may_share
 from ccc.kernel import events
@@ -72,6 +73,16 @@ def refer(
         note=referral.note,
         consent_override_reason=override,
     )
+    if override is not None:
+        audit.record(
+            session,
+            caller,
+            audit.Action.consent_override,
+            ticket=ticket,
+            team=team.slug,
+            reason=override,
+            referral_id=referral.id,
+        )
     if ticket.status != TicketStatus.referred:
         apply_changes(
             session, ticket, Changes(status=TicketStatus.referred), caller, by_referral=True

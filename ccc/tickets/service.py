@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ccc.access import audit
 from ccc.access.audit import Detail, disclose
 from ccc.access.models import Team, User
 from ccc.access.policy import Caller, authorize_changes
@@ -152,6 +153,7 @@ def apply_changes(
         if field == "team_id" and override is not None:
             data["consent_override_reason"] = override
         record(session, ticket, f"{field.removesuffix('_id')}_changed", actor, **data)
+    _audit(session, ticket, updates, actor, override)
     events.publish(
         session,
         events.DomainEvent(
@@ -166,6 +168,32 @@ def apply_changes(
         ),
     )
     return ticket
+
+
+def _audit(
+    session: Session,
+    ticket: Ticket,
+    updates: dict[str, tuple[Any, Any]],
+    actor: Caller,
+    override: str | None,
+) -> None:
+    """Sensitivity changes and consent overrides by people go to the audit log as well."""
+    if actor.user_id is None:
+        return
+    if "sensitivity" in updates:
+        old, new = updates["sensitivity"]
+        audit.record(
+            session,
+            actor,
+            audit.Action.sensitivity_changed,
+            ticket=ticket,
+            **{"from": old, "to": new},
+        )
+    if override is not None:
+        team = _label(session, "team_id", updates["team_id"][1])
+        audit.record(
+            session, actor, audit.Action.consent_override, ticket=ticket, team=team, reason=override
+        )
 
 
 def _planned_updates(
