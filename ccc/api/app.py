@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ccc.access import api as audit
+from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
 from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
@@ -54,7 +55,11 @@ def create_app(
         if thread is not None:
             thread.join(timeout=5)
 
+    docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
         title="CCC",
         summary="Chatbot and ticketing backend for humanitarian Community Contact Centres",
         version="0.1.0",
@@ -62,6 +67,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     _error_handlers(app)
     app.include_router(tickets.router)
     app.include_router(referrals.router)
