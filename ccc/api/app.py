@@ -17,6 +17,7 @@ from sqlmodel import Session
 from ccc.access import api as audit
 from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
+from ccc.api.schemas import API_ERRORS
 from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
@@ -69,10 +70,8 @@ def create_app(
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     _error_handlers(app)
-    app.include_router(tickets.router)
-    app.include_router(referrals.router)
-    app.include_router(reports.router)
-    app.include_router(audit.router)
+    for api_router in (tickets.router, referrals.router, reports.router, audit.router):
+        app.include_router(api_router, responses=API_ERRORS)
     for router in runtime.channels.routers():
         app.include_router(router)
     if settings.simulator:

@@ -43,3 +43,15 @@ def test_the_api_documentation_can_be_turned_off(without_docs: Harness) -> None:
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert without_docs.client.get(path).status_code == 404, path
     assert without_docs.client.get("/healthz").status_code == 200
+
+
+def test_openapi_describes_the_error_answers_of_every_api_call(ccc: Harness) -> None:
+    spec = ccc.client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/") or path.startswith("/api/simulator"):
+            continue
+        for method, operation in operations.items():
+            described = set(operation["responses"])
+            assert {"401", "403", "404", "409", "422"} <= described, (method, path)
+    error = spec["components"]["schemas"]["ErrorOut"]
+    assert "detail" in error["properties"]
