@@ -17,7 +17,6 @@ from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.tickets.models import Sensitivity, Ticket
 from ccc.tickets.queue import decode_cursor, encode_cursor
-from ccc.tickets.service import parse_enum
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -75,7 +74,7 @@ def audit_log(
     user: Annotated[str | None, Query(max_length=120)] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     to: Annotated[str | None, Query(max_length=40)] = None,
-    action: Annotated[str | None, Query(max_length=40)] = None,
+    action: Action | None = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditPage:
@@ -111,7 +110,7 @@ def _filtered(
     user: str | None,
     start: datetime | None,
     end: datetime | None,
-    action: str | None,
+    action: Action | None,
 ) -> Any:
     if ticket:
         query = query.where(Ticket.reference == ticket.strip())
@@ -122,7 +121,7 @@ def _filtered(
     if end is not None:
         query = query.where(col(AuditEntry.created_at) <= end)
     if action:
-        query = query.where(AuditEntry.action == parse_enum(Action, action, "action"))
+        query = query.where(AuditEntry.action == action.value)
     return query
 
 

@@ -40,18 +40,7 @@ def refer(
     team = session.exec(select(Team).where(Team.slug == team_slug)).first()
     if team is None or team.id is None:
         raise Invalid(f"unknown team {team_slug!r}")
-    if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
-        status = f"{article(ticket.status)} {ticket.status}"
-        raise Conflict(f"{status} ticket cannot be referred; reopen it first")
-    if _active(session, ticket, team.id):
-        raise Conflict(f"the ticket is already referred to {team.slug}")
-    check_may_share(session, caller, ticket)
-    if ticket.sensitivity == Sensitivity.restricted:
-        raise Conflict(
-            "a restricted ticket is not referred: only the focal team may see it, and it is "
-            "already in that team's queue"
-        )
-    override = check_consent(ticket, caller, override_reason)
+    override = _check_referable(session, ticket, team, caller, override_reason)
     assert ticket.id is not None
     now = utcnow()
     referral = Referral(
@@ -90,6 +79,24 @@ def refer(
             session, ticket, Changes(status=TicketStatus.referred), caller, by_referral=True
         )
     return referral
+
+
+def _check_referable(
+    session: Session, ticket: Ticket, team: Team, caller: Caller, override_reason: str | None
+) -> str | None:
+    """409 or 403 when this referral may not be made; the consent override to record."""
+    if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
+        status = f"{article(ticket.status)} {ticket.status}"
+        raise Conflict(f"{status} ticket cannot be referred; reopen it first")
+    if _active(session, ticket, team.id):
+        raise Conflict(f"the ticket is already referred to {team.slug}")
+    check_may_share(session, caller, ticket)
+    if ticket.sensitivity == Sensitivity.restricted:
+        raise Conflict(
+            "a restricted ticket is not referred: only the focal team may see it, and it is "
+            "already in that team's queue"
+        )
+    return check_consent(ticket, caller, override_reason)
 
 
 def _active(session: Session, ticket: Ticket, team_id: int | None = None) -> list[Referral]:

@@ -81,6 +81,24 @@ def summary(
 
     created = tickets(col(Ticket.created_at))
     resolved = tickets(col(Ticket.resolved_at))
+    inbound = _inbound_by_channel(session, start, end, insider=insider)
+    return {
+        "from": start,
+        "to": end,
+        "tickets_created": len(created),
+        **{key: _coarse(counts, min_count) for key, counts in _breakdowns(created, teams).items()},
+        "messages_received": _coarse(Counter(inbound), min_count),
+        "calls_received": int(inbound.get(Channel.voice, 0)),
+        "inquiries_resolved": len(resolved),
+        **_timings(created, resolved),
+    }
+
+
+def _inbound_by_channel(
+    session: Session, start: datetime, end: datetime, *, insider: bool
+) -> dict[str, int]:
+    """Messages received per channel; for outsiders, none from a person with a restricted case
+    (their messages around the complaint would otherwise show when it came in)."""
     messages = (
         select(Message.channel, func.count())
         .where(
@@ -95,19 +113,7 @@ def summary(
             Ticket.sensitivity == Sensitivity.restricted
         )
         messages = messages.where(col(Message.contact_id).not_in(restricted_people))
-    inbound = dict(session.exec(messages).all())
-    return {
-        "from": start,
-        "to": end,
-        "tickets_created": len(created),
-        **{key: _coarse(counts, min_count) for key, counts in _breakdowns(created, teams).items()},
-        "messages_received": _coarse(
-            Counter({str(k): int(v) for k, v in inbound.items()}), min_count
-        ),
-        "calls_received": int(inbound.get(Channel.voice, 0)),
-        "inquiries_resolved": len(resolved),
-        **_timings(created, resolved),
-    }
+    return {str(channel): int(count) for channel, count in session.exec(messages).all()}
 
 
 def _next_hour(moment: datetime) -> datetime:

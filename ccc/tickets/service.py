@@ -141,18 +141,7 @@ def apply_changes(
     ticket.updated_at = utcnow()
     session.add(ticket)
     session.flush()
-    for field, (old, new) in updates.items():
-        data: dict[str, Any] = {
-            "from": _label(session, field, old),
-            "to": _label(session, field, new),
-        }
-        if field == "status" and changes.reason:
-            data["reason"] = changes.reason
-        if field == "status" and new == TicketStatus.resolved:
-            data["notify"] = changes.notify
-        if field == "team_id" and override is not None:
-            data["consent_override_reason"] = override
-        record(session, ticket, f"{field.removesuffix('_id')}_changed", actor, **data)
+    _record_updates(session, ticket, updates, changes, actor, override)
     _audit(session, ticket, updates, actor, override)
     events.publish(
         session,
@@ -168,6 +157,29 @@ def apply_changes(
         ),
     )
     return ticket
+
+
+def _record_updates(
+    session: Session,
+    ticket: Ticket,
+    updates: dict[str, tuple[Any, Any]],
+    changes: Changes,
+    actor: Caller,
+    override: str | None,
+) -> None:
+    """One `FIELD_changed` event per change on the timeline, with its reason."""
+    for field, (old, new) in updates.items():
+        data: dict[str, Any] = {
+            "from": _label(session, field, old),
+            "to": _label(session, field, new),
+        }
+        if field == "status" and changes.reason:
+            data["reason"] = changes.reason
+        if field == "status" and new == TicketStatus.resolved:
+            data["notify"] = changes.notify
+        if field == "team_id" and override is not None:
+            data["consent_override_reason"] = override
+        record(session, ticket, f"{field.removesuffix('_id')}_changed", actor, **data)
 
 
 def _audit(
