@@ -14,12 +14,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from ccc.api.deps import SessionDep, SettingsDep
-from ccc.api.schemas import Accepted, MessageOut, SimulatorIn
 from ccc.channels.models import Channel
 from ccc.channels.port import InboundMessage
 from ccc.contacts.service import identities_for_address
 from ccc.kernel.errors import Invalid
 from ccc.kernel.phone import to_e164
+from ccc.messages.schemas import Accepted, MessageOut, SimulatorIn
 from ccc.messages.service import accept_inbound, transcript
 
 router = APIRouter(prefix="/api/simulator", tags=["simulator"])
@@ -64,7 +64,7 @@ def simulator_page() -> HTMLResponse:
 
 @router.post("/messages", status_code=202, response_model=Accepted)
 def post_message(body: SimulatorIn, session: SessionDep, settings: SettingsDep) -> Accepted:
-    accepted = accept_inbound(session, parse(body, settings.default_region))
+    accepted = accept_inbound(session, inbound=parse(body, settings.default_region))
     return Accepted(message_id=accepted.message_id)
 
 
@@ -75,7 +75,7 @@ def get_messages(
     address: str = Query(min_length=1, max_length=80),
 ) -> list[MessageOut]:
     identities = identities_for_address(
-        session, normalise_address(address, settings.default_region)
+        session, address=normalise_address(address, settings.default_region)
     )
     return [
         MessageOut.model_validate(message, from_attributes=True)

@@ -159,10 +159,14 @@ def _user_revoke(args: argparse.Namespace) -> int:
     from ccc.access.auth import find_user, revoke_access
 
     with session_scope(_engine()) as session:
-        user = find_user(session, args.name)
+        user = find_user(session, name=args.name)
         ended = revoke_access(session, user=user)
         audit.record(
-            session, _admin_caller(), audit.Action.token_revoked, user=user.name, ended=ended
+            session,
+            caller=_admin_caller(),
+            action=audit.Action.token_revoked,
+            user=user.name,
+            ended=ended,
         )
     print(f"revoked {ended} token(s) and session(s) of {user.name}")
     return 0
@@ -173,9 +177,11 @@ def _user_deactivate(args: argparse.Namespace) -> int:
     from ccc.access.auth import deactivate_user, find_user
 
     with session_scope(_engine()) as session:
-        user = find_user(session, args.name)
+        user = find_user(session, name=args.name)
         ended = deactivate_user(session, user=user)
-        audit.record(session, _admin_caller(), audit.Action.user_deactivated, user=user.name)
+        audit.record(
+            session, caller=_admin_caller(), action=audit.Action.user_deactivated, user=user.name
+        )
     print(f"deactivated {user.name}; ended {ended} token(s) and session(s)")
     return 0
 
@@ -185,12 +191,14 @@ def _user_token(args: argparse.Namespace) -> int:
     from ccc.access.auth import find_user, issue_token
 
     with session_scope(_engine()) as session:
-        user = find_user(session, args.name)
+        user = find_user(session, name=args.name)
         if not user.active:
             print(f"ccc: {user.name} is deactivated", file=sys.stderr)
             return 1
         token = issue_token(session, user=user)
-        audit.record(session, _admin_caller(), audit.Action.token_issued, user=user.name)
+        audit.record(
+            session, caller=_admin_caller(), action=audit.Action.token_issued, user=user.name
+        )
     print(f"new token for {user.name}, valid {get_settings().token_days:g} days")
     print(token)
     return 0

@@ -69,7 +69,7 @@ def load_demo(
             session.flush()
         assert user.id is not None
         token = known.get(name)
-        caller = caller_for_token(session, token, token_days=token_days) if token else None
+        caller = caller_for_token(session, token=token, token_days=token_days) if token else None
         if token is None or caller is None or caller.user_id != user.id:
             token = issue_token(session, user=user)
         for slug in team_slugs:

@@ -15,8 +15,8 @@ from ccc.access.models import AuditEntry
 from ccc.access.policy import OVERSIGHT, Caller
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.kernel.errors import Forbidden, Invalid
+from ccc.kernel.paging import decode_cursor, encode_cursor
 from ccc.tickets.models import Sensitivity, Ticket
-from ccc.tickets.queue import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 

@@ -44,9 +44,9 @@ class Detail(StrEnum):
 
 def record(
     session: Session,
+    *,
     caller: Caller,
     action: Action,
-    *,
     ticket: Ticket | None = None,
     **data: Any,
 ) -> AuditEntry:
@@ -65,19 +65,21 @@ def record(
 
 def disclose(
     session: Session,
+    *,
     caller: Caller,
     ticket: Ticket,
     what: Detail,
-    *,
     referral_team_id: int | None = None,
 ) -> bool:
     """Whether the caller may read this detail of the ticket; a yes on a sensitive or
     restricted ticket is recorded (once per request and detail) in the ticket's timeline
     and in the audit log, with who, when and from which address."""
     if referral_team_id is not None:
-        allowed = may_read_referral_notes(session, caller, ticket, referral_team_id)
+        allowed = may_read_referral_notes(
+            session, caller=caller, ticket=ticket, referral_team_id=referral_team_id
+        )
     else:
-        allowed = may_see_details(session, caller, ticket)
+        allowed = may_see_details(session, caller=caller, ticket=ticket)
     if not allowed or ticket.sensitivity == Sensitivity.normal or caller.user_id is None:
         return allowed
     assert ticket.id is not None
@@ -93,11 +95,11 @@ def disclose(
                 data={"what": what.value},
             )
         )
-        record(session, caller, Action.viewed, ticket=ticket, what=what.value)
+        record(session, caller=caller, action=Action.viewed, ticket=ticket, what=what.value)
     return True
 
 
-def require_disclosure(session: Session, caller: Caller, ticket: Ticket, what: Detail) -> None:
+def require_disclosure(session: Session, *, caller: Caller, ticket: Ticket, what: Detail) -> None:
     """`disclose`, for reads that are nothing but detail (the timeline): 403 when not allowed."""
-    if not disclose(session, caller, ticket, what):
+    if not disclose(session, caller=caller, ticket=ticket, what=what):
         raise Forbidden("the details of a sensitive ticket are for its team and supervisors")

@@ -78,7 +78,7 @@ def issue_token(session: Session, *, user: User) -> str:
     return token
 
 
-def find_user(session: Session, name: str) -> User:
+def find_user(session: Session, *, name: str) -> User:
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
         raise NotFound(f"unknown user {name!r}")
@@ -109,7 +109,7 @@ def deactivate_user(session: Session, *, user: User) -> int:
     return revoke_access(session, user=user)
 
 
-def caller_for_token(session: Session, token: str, *, token_days: float = 90) -> Caller | None:
+def caller_for_token(session: Session, *, token: str, token_days: float = 90) -> Caller | None:
     """The caller a token stands for, or None when it is unknown, revoked, older than
     `token_days`, or its user was deactivated."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
@@ -124,10 +124,10 @@ def caller_for_token(session: Session, token: str, *, token_days: float = 90) ->
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now
         session.add(row)
-    return caller_for_user(session, user)
+    return caller_for_user(session, user=user)
 
 
-def caller_for_user(session: Session, user: User) -> Caller:
+def caller_for_user(session: Session, *, user: User) -> Caller:
     teams = session.exec(
         select(Team).join(TeamMembership).where(TeamMembership.user_id == user.id)
     ).all()

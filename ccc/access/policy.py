@@ -63,7 +63,7 @@ def visible_tickets(caller: Caller, *, focal_team: str) -> Any:
 
 
 def get_visible_ticket(
-    session: Session, caller: Caller, reference: str, *, focal_team: str
+    session: Session, *, caller: Caller, reference: str, focal_team: str
 ) -> Ticket:
     """The ticket, or 404 exactly as for one that does not exist."""
     ticket = session.exec(
@@ -132,7 +132,7 @@ def _authorize_move(
     focal_team: str | None,
     override_reason: str | None,
 ) -> str | None:
-    check_may_share(session, caller, ticket)
+    check_may_share(session, caller=caller, ticket=ticket)
     team = session.get(Team, updates["team_id"][1])
     slug = team.slug if team is not None else None
     sensitivity = updates.get("sensitivity", (None, ticket.sensitivity))[1]
@@ -144,16 +144,16 @@ def _authorize_move(
         return None  # restricting hands the case to the focal team, whatever the consent
     if slug == CENTRE_TEAM:
         return None  # handing a ticket back to the centre shares it with nobody new
-    return check_consent(ticket, caller, override_reason)
+    return check_consent(ticket=ticket, caller=caller, override_reason=override_reason)
 
 
-def check_may_share(session: Session, caller: Caller, ticket: Ticket) -> None:
+def check_may_share(session: Session, *, caller: Caller, ticket: Ticket) -> None:
     """Moving or referring a ticket needs the right to read what is being passed on."""
-    if not may_see_details(session, caller, ticket):
+    if not may_see_details(session, caller=caller, ticket=ticket):
         raise Forbidden("moving or referring a sensitive ticket is for its team and supervisors")
 
 
-def check_consent(ticket: Ticket, caller: Caller, override_reason: str | None) -> str | None:
+def check_consent(*, ticket: Ticket, caller: Caller, override_reason: str | None) -> str | None:
     """Sharing a ticket with a programme team needs the person's Yes, or a supervisor's or an
     admin's recorded reason (409 without one, 403 for anyone else). Returns the override to
     record, or None when consent was given."""
@@ -170,7 +170,7 @@ def check_consent(ticket: Ticket, caller: Caller, override_reason: str | None) -
     return override
 
 
-def may_see_details(session: Session, caller: Caller, ticket: Ticket) -> bool:
+def may_see_details(session: Session, *, caller: Caller, ticket: Ticket) -> bool:
     """A `sensitive` ticket's answers and timeline are for its own team, a team it is referred
     to, and supervisors; others see that it exists, its status and its clocks."""
     if ticket.sensitivity != Sensitivity.sensitive or caller.user_id is None:
@@ -188,20 +188,20 @@ def may_see_details(session: Session, caller: Caller, ticket: Ticket) -> bool:
 
 
 def may_read_referral_notes(
-    session: Session, caller: Caller, ticket: Ticket, referral_team_id: int
+    session: Session, *, caller: Caller, ticket: Ticket, referral_team_id: int
 ) -> bool:
     """A referral's note, override reason, rejection reason and outcome follow the ticket's
     answers; a receiving team also reads only the notes of its own referrals, not those
     meant for other teams."""
-    if not may_see_details(session, caller, ticket):
+    if not may_see_details(session, caller=caller, ticket=ticket):
         return False
     if caller.role != Role.team_member or ticket.team_id in caller.team_ids:
         return True
     return referral_team_id in caller.team_ids
 
 
-def check_details(session: Session, caller: Caller, ticket: Ticket) -> None:
-    if not may_see_details(session, caller, ticket):
+def check_details(session: Session, *, caller: Caller, ticket: Ticket) -> None:
+    if not may_see_details(session, caller=caller, ticket=ticket):
         raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from ccc.access import api as audit
 from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
-from ccc.api.schemas import API_ERRORS
+from ccc.api.responses import API_ERRORS
 from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError

@@ -56,7 +56,7 @@ def get_caller(
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-    caller = caller_for_token(session, token.strip(), token_days=settings.token_days)
+    caller = caller_for_token(session, token=token.strip(), token_days=settings.token_days)
     if caller is None:
         raise Unauthorized("invalid or revoked token")
     # The audit log keeps the address a read or a change came from.

@@ -14,10 +14,10 @@ from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.kernel.errors import Invalid, NotFound
+from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Ticket
-from ccc.tickets.queue import MAX_ID
 from ccc.tickets.service import parse_enum
 
 router = APIRouter(tags=["referrals"])
@@ -59,9 +59,8 @@ class ReferralOut(BaseModel):
     completed_at: datetime | None
 
 
-class ReferralPage(BaseModel):
-    items: list[ReferralOut]
-    next: str | None
+class ReferralPage(Page[ReferralOut]):
+    pass
 
 
 def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
@@ -71,7 +70,9 @@ def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
     team = session.get(Team, referral.team_id)
     author = session.get(User, referral.created_by_id) if referral.created_by_id else None
     assert ticket is not None and team is not None and referral.id is not None
-    notes = disclose(session, caller, ticket, Detail.referrals, referral_team_id=team.id)
+    notes = disclose(
+        session, caller=caller, ticket=ticket, what=Detail.referrals, referral_team_id=team.id
+    )
     return ReferralOut(
         id=referral.id,
         ticket=ticket.reference,
@@ -93,7 +94,7 @@ def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
 def _visible_referral(
     session: Session, caller: Caller, referral_id: int, focal: str
 ) -> tuple[Referral, Ticket]:
-    referral = service.get_referral(session, referral_id)
+    referral = service.get_referral(session, referral_id=referral_id)
     ticket = session.exec(
         visible_tickets(caller, focal_team=focal).where(Ticket.id == referral.ticket_id)
     ).first()
@@ -111,11 +112,11 @@ def create_referral(
     settings: SettingsDep,
 ) -> ReferralOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
     referral = service.refer(
         session,
-        ticket,
+        ticket=ticket,
         team_slug=body.team,
         note=body.note,
         override_reason=body.override_reason,
@@ -129,7 +130,7 @@ def ticket_referrals(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> list[ReferralOut]:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
     query = select(Referral).where(Referral.ticket_id == ticket.id)
     if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
@@ -146,7 +147,7 @@ def list_referrals(
     settings: SettingsDep,
     status: str | None = None,
     team: str | None = None,
-    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
@@ -163,13 +164,7 @@ def list_referrals(
         if team_row is None:
             raise Invalid(f"unknown team {team!r}")
         query = query.where(Referral.team_id == team_row.id)
-    if cursor is not None:
-        query = query.where(col(Referral.id) < cursor)
-    rows = list(session.exec(query.order_by(col(Referral.id).desc()).limit(limit + 1)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = str(rows[-1].id)
+    rows, next_cursor = page(session, query, Referral.id, cursor=cursor, limit=limit)
     return ReferralPage(items=[_out(session, r, caller) for r in rows], next=next_cursor)
 
 
@@ -180,7 +175,9 @@ def accept_referral(
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
     )
-    return _out(session, service.accept(session, referral, ticket, caller), caller)
+    return _out(
+        session, service.accept(session, referral=referral, ticket=ticket, caller=caller), caller
+    )
 
 
 @router.post("/api/referrals/{referral_id}/reject", response_model=ReferralOut)
@@ -194,7 +191,13 @@ def reject_referral(
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
     )
-    return _out(session, service.reject(session, referral, ticket, body.reason, caller), caller)
+    return _out(
+        session,
+        service.reject(
+            session, referral=referral, ticket=ticket, reason=body.reason, caller=caller
+        ),
+        caller,
+    )
 
 
 @router.post("/api/referrals/{referral_id}/complete", response_model=ReferralOut)
@@ -208,4 +211,10 @@ def complete_referral(
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
     )
-    return _out(session, service.complete(session, referral, ticket, body.outcome, caller), caller)
+    return _out(
+        session,
+        service.complete(
+            session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
+        ),
+        caller,
+    )

@@ -29,8 +29,8 @@ DEFAULT_REFERRAL_HOURS = 72.0
 
 def refer(
     session: Session,
-    ticket: Ticket,
     *,
+    ticket: Ticket,
     team_slug: str,
     note: str | None,
     override_reason: str | None,
@@ -56,9 +56,9 @@ def refer(
     session.flush()
     record(
         session,
-        ticket,
-        "referred",
-        caller,
+        ticket=ticket,
+        kind="referred",
+        caller=caller,
         referral_id=referral.id,
         team=team.slug,
         note=referral.note,
@@ -67,8 +67,8 @@ def refer(
     if override is not None:
         audit.record(
             session,
-            caller,
-            audit.Action.consent_override,
+            caller=caller,
+            action=audit.Action.consent_override,
             ticket=ticket,
             team=team.slug,
             reason=override,
@@ -76,7 +76,11 @@ def refer(
         )
     if ticket.status != TicketStatus.referred:
         apply_changes(
-            session, ticket, Changes(status=TicketStatus.referred), caller, by_referral=True
+            session,
+            ticket=ticket,
+            changes=Changes(status=TicketStatus.referred),
+            caller=caller,
+            by_referral=True,
         )
     return referral
 
@@ -90,13 +94,13 @@ def _check_referable(
         raise Conflict(f"{status} ticket cannot be referred; reopen it first")
     if _active(session, ticket, team.id):
         raise Conflict(f"the ticket is already referred to {team.slug}")
-    check_may_share(session, caller, ticket)
+    check_may_share(session, caller=caller, ticket=ticket)
     if ticket.sensitivity == Sensitivity.restricted:
         raise Conflict(
             "a restricted ticket is not referred: only the focal team may see it, and it is "
             "already in that team's queue"
         )
-    return check_consent(ticket, caller, override_reason)
+    return check_consent(ticket=ticket, caller=caller, override_reason=override_reason)
 
 
 def _active(session: Session, ticket: Ticket, team_id: int | None = None) -> list[Referral]:
@@ -115,18 +119,18 @@ def check_answerable(caller: Caller, referral: Referral) -> None:
     raise Forbidden("only the team the ticket was referred to can answer this referral")
 
 
-def accept(session: Session, referral: Referral, ticket: Ticket, caller: Caller) -> Referral:
+def accept(session: Session, *, referral: Referral, ticket: Ticket, caller: Caller) -> Referral:
     check_answerable(caller, referral)
     if referral.status != ReferralStatus.pending:
         raise Conflict(f"{article(referral.status)} {referral.status} referral cannot be accepted")
     _answer(referral, ReferralStatus.accepted, caller)
     session.add(referral)
-    record(session, ticket, "referral_accepted", caller, referral_id=referral.id)
+    record(session, ticket=ticket, kind="referral_accepted", caller=caller, referral_id=referral.id)
     return referral
 
 
 def reject(
-    session: Session, referral: Referral, ticket: Ticket, reason: str, caller: Caller
+    session: Session, *, referral: Referral, ticket: Ticket, reason: str, caller: Caller
 ) -> Referral:
     check_answerable(caller, referral)
     if referral.status not in ACTIVE:
@@ -138,13 +142,20 @@ def reject(
     referral.reason = reason
     session.add(referral)
     session.flush()
-    record(session, ticket, "referral_rejected", caller, referral_id=referral.id, reason=reason)
+    record(
+        session,
+        ticket=ticket,
+        kind="referral_rejected",
+        caller=caller,
+        referral_id=referral.id,
+        reason=reason,
+    )
     _after_last_referral(session, ticket, TicketStatus.open, caller)
     return referral
 
 
 def complete(
-    session: Session, referral: Referral, ticket: Ticket, outcome: str, caller: Caller
+    session: Session, *, referral: Referral, ticket: Ticket, outcome: str, caller: Caller
 ) -> Referral:
     check_answerable(caller, referral)
     if referral.status != ReferralStatus.accepted:
@@ -158,7 +169,14 @@ def complete(
     referral.completed_at = utcnow()
     session.add(referral)
     session.flush()
-    record(session, ticket, "referral_completed", caller, referral_id=referral.id, outcome=outcome)
+    record(
+        session,
+        ticket=ticket,
+        kind="referral_completed",
+        caller=caller,
+        referral_id=referral.id,
+        outcome=outcome,
+    )
     # The loop closes by itself: resolving tells the person in their language.
     _after_last_referral(session, ticket, TicketStatus.resolved, caller)
     return referral
@@ -169,7 +187,7 @@ def _after_last_referral(
 ) -> None:
     """Once no referral is open any more, the ticket leaves `referred` for `status`."""
     if not _active(session, ticket) and ticket.status == TicketStatus.referred:
-        apply_changes(session, ticket, Changes(status=status), caller)
+        apply_changes(session, ticket=ticket, changes=Changes(status=status), caller=caller)
 
 
 def _answer(referral: Referral, status: ReferralStatus, caller: Caller) -> None:
@@ -178,7 +196,7 @@ def _answer(referral: Referral, status: ReferralStatus, caller: Caller) -> None:
     referral.answered_at = utcnow()
 
 
-def get_referral(session: Session, referral_id: int) -> Referral:
+def get_referral(session: Session, *, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise NotFound("referral not found")
@@ -207,6 +225,13 @@ def settle_referrals(session: Session, event: events.DomainEvent) -> None:
         referral.reason = reason
         referral.answered_at = utcnow()
         session.add(referral)
-        record(session, ticket, "referral_cancelled", actor, referral_id=referral.id, reason=reason)
+        record(
+            session,
+            ticket=ticket,
+            kind="referral_cancelled",
+            caller=actor,
+            referral_id=referral.id,
+            reason=reason,
+        )
     session.flush()
     _after_last_referral(session, ticket, TicketStatus.open, actor)

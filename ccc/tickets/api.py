@@ -11,10 +11,18 @@ from ccc.access.audit import Detail, disclose, require_disclosure
 from ccc.access.models import Team, User
 from ccc.access.policy import get_visible_ticket, may_see_details
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
-from ccc.api.schemas import EventOut, MessageOut, TextIn, TicketOut, TicketPage, TicketPatch
+from ccc.messages.schemas import MessageOut
 from ccc.tickets import service as service
 from ccc.tickets.models import Ticket
 from ccc.tickets.queue import QueueFilter, list_tickets
+from ccc.tickets.schemas import (
+    EventOut,
+    TextIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+    TimelineItem,
+)
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
@@ -82,15 +90,17 @@ def queue(
     filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
     rows, next_cursor = list_tickets(
         session,
-        caller,
-        filters,
+        caller=caller,
+        filters=filters,
         focal_team=settings.restricted_focal_team,
         cursor=cursor,
         limit=limit,
     )
     teams, users = _names(session, rows)
     items = [
-        ticket_out(t, teams, users, details=disclose(session, caller, t, Detail.ticket))
+        ticket_out(
+            t, teams, users, details=disclose(session, caller=caller, ticket=t, what=Detail.ticket)
+        )
         for t in rows
     ]
     return TicketPage(items=items, next=next_cursor)
@@ -101,9 +111,11 @@ def get_ticket(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> TicketOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
-    return _one(session, ticket, details=disclose(session, caller, ticket, Detail.ticket))
+    return _one(
+        session, ticket, details=disclose(session, caller=caller, ticket=ticket, what=Detail.ticket)
+    )
 
 
 @router.patch("/{reference}", response_model=TicketOut)
@@ -115,10 +127,10 @@ def patch_ticket(
     settings: SettingsDep,
 ) -> TicketOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
     # The answer to a change never shows more than the caller could read before it.
-    could_read = may_see_details(session, caller, ticket)
+    could_read = may_see_details(session, caller=caller, ticket=ticket)
     fields = body.model_fields_set
     changes = service.Changes(
         status=body.status,
@@ -133,21 +145,25 @@ def patch_ticket(
         override_reason=body.override_reason,
     )
     service.apply_changes(
-        session, ticket, changes, caller, focal_team=settings.restricted_focal_team
+        session,
+        ticket=ticket,
+        changes=changes,
+        caller=caller,
+        focal_team=settings.restricted_focal_team,
     )
-    details = could_read and disclose(session, caller, ticket, Detail.ticket)
+    details = could_read and disclose(session, caller=caller, ticket=ticket, what=Detail.ticket)
     return _one(session, ticket, details=details)
 
 
-@router.get("/{reference}/timeline")
+@router.get("/{reference}/timeline", response_model=list[TimelineItem])
 def get_timeline(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
-    require_disclosure(session, caller, ticket, Detail.timeline)
-    return service.timeline(session, ticket, caller)
+    require_disclosure(session, caller=caller, ticket=ticket, what=Detail.timeline)
+    return service.timeline(session, ticket=ticket, reader=caller)
 
 
 @router.post("/{reference}/replies", status_code=202, response_model=MessageOut)
@@ -155,9 +171,9 @@ def post_reply(
     reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> MessageOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
-    message = service.reply(session, ticket, body.text, caller)
+    message = service.reply(session, ticket=ticket, text=body.text, caller=caller)
     return MessageOut.model_validate(message, from_attributes=True)
 
 
@@ -166,8 +182,8 @@ def post_note(
     reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> EventOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
-    event = service.add_note(session, ticket, body.text, caller)
+    event = service.add_note(session, ticket=ticket, text=body.text, caller=caller)
     session.flush()
     return EventOut.model_validate(event, from_attributes=True)

@@ -28,10 +28,12 @@ CONTACT = Caller(user_id=None, name="contact", role="contact")
 ROUTING = Caller(user_id=None, name="routing", role="system")
 
 
-def record(session: Session, ticket: Ticket, kind: str, actor: Caller, **data: Any) -> TicketEvent:
+def record(
+    session: Session, *, ticket: Ticket, kind: str, caller: Caller, **data: Any
+) -> TicketEvent:
     assert ticket.id is not None
     event = TicketEvent(
-        ticket_id=ticket.id, kind=kind, actor=actor.name, actor_user_id=actor.user_id, data=data
+        ticket_id=ticket.id, kind=kind, actor=caller.name, actor_user_id=caller.user_id, data=data
     )
     session.add(event)
     return event
@@ -53,7 +55,7 @@ def create_ticket(
     category: str,
     language: str | None,
     answers: dict[str, Any],
-    actor: Caller = CONTACT,
+    caller: Caller = CONTACT,
     priority: str = Priority.normal,
     sensitivity: str = Sensitivity.normal,
 ) -> Ticket:
@@ -80,7 +82,14 @@ def create_ticket(
         break
     else:
         raise RuntimeError("could not store a ticket with a unique reference")
-    record(session, ticket, "created", actor, category=category, channel=identity.channel)
+    record(
+        session,
+        ticket=ticket,
+        kind="created",
+        caller=caller,
+        category=category,
+        channel=identity.channel,
+    )
     events.publish(session, events.DomainEvent(events.TICKET_CREATED, ticket_id=ticket.id))
     return ticket
 
@@ -110,10 +119,10 @@ class Changes:
 
 def apply_changes(
     session: Session,
+    *,
     ticket: Ticket,
     changes: Changes,
-    actor: Caller,
-    *,
+    caller: Caller,
     focal_team: str | None = None,
     by_referral: bool = False,
 ) -> Ticket:
@@ -128,7 +137,7 @@ def apply_changes(
         return ticket
     override = authorize_changes(
         session,
-        actor,
+        caller,
         ticket,
         updates,
         focal_team=focal_team,
@@ -141,8 +150,8 @@ def apply_changes(
     ticket.updated_at = utcnow()
     session.add(ticket)
     session.flush()
-    _record_updates(session, ticket, updates, changes, actor, override)
-    _audit(session, ticket, updates, actor, override)
+    _record_updates(session, ticket, updates, changes, caller, override)
+    _audit(session, ticket, updates, caller, override)
     events.publish(
         session,
         events.DomainEvent(
@@ -152,7 +161,7 @@ def apply_changes(
                 "changed": sorted(f.removesuffix("_id") for f in updates),
                 "status": updates.get("status", (None, None))[1],
                 "notify": changes.notify,
-                "actor": actor.name,
+                "actor": caller.name,
             },
         ),
     )
@@ -164,7 +173,7 @@ def _record_updates(
     ticket: Ticket,
     updates: dict[str, tuple[Any, Any]],
     changes: Changes,
-    actor: Caller,
+    caller: Caller,
     override: str | None,
 ) -> None:
     """One `FIELD_changed` event per change on the timeline, with its reason."""
@@ -179,32 +188,43 @@ def _record_updates(
             data["notify"] = changes.notify
         if field == "team_id" and override is not None:
             data["consent_override_reason"] = override
-        record(session, ticket, f"{field.removesuffix('_id')}_changed", actor, **data)
+        record(
+            session,
+            ticket=ticket,
+            kind=f"{field.removesuffix('_id')}_changed",
+            caller=caller,
+            **data,
+        )
 
 
 def _audit(
     session: Session,
     ticket: Ticket,
     updates: dict[str, tuple[Any, Any]],
-    actor: Caller,
+    caller: Caller,
     override: str | None,
 ) -> None:
     """Sensitivity changes and consent overrides by people go to the audit log as well."""
-    if actor.user_id is None:
+    if caller.user_id is None:
         return
     if "sensitivity" in updates:
         old, new = updates["sensitivity"]
         audit.record(
             session,
-            actor,
-            audit.Action.sensitivity_changed,
+            caller=caller,
+            action=audit.Action.sensitivity_changed,
             ticket=ticket,
             **{"from": old, "to": new},
         )
     if override is not None:
         team = _label(session, "team_id", updates["team_id"][1])
         audit.record(
-            session, actor, audit.Action.consent_override, ticket=ticket, team=team, reason=override
+            session,
+            caller=caller,
+            action=audit.Action.consent_override,
+            ticket=ticket,
+            team=team,
+            reason=override,
         )
 
 
@@ -281,14 +301,14 @@ def _label(session: Session, field: str, value: Any) -> Any:
     return value
 
 
-def add_note(session: Session, ticket: Ticket, text: str, actor: Caller) -> TicketEvent:
+def add_note(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> TicketEvent:
     text = text.strip()
     if not text:
         raise Invalid("a note needs some text")
-    return record(session, ticket, "note", actor, text=text)
+    return record(session, ticket=ticket, kind="note", caller=caller, text=text)
 
 
-def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message:
+def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Message:
     """A message to the person on the channel of the ticket; it goes out as a job."""
     text = text.strip()
     if not text:
@@ -296,7 +316,7 @@ def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message
     identity = session.get(Identity, ticket.identity_id)
     assert identity is not None
     message = queue_outbound(
-        session, identity=identity, text=text, ticket_id=ticket.id, author_user_id=actor.user_id
+        session, identity=identity, text=text, ticket_id=ticket.id, author_user_id=caller.user_id
     )
     assert identity.id is not None and ticket.id is not None
     focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
@@ -304,14 +324,14 @@ def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message
         ticket.first_response_at = utcnow()
     ticket.updated_at = utcnow()
     session.add(ticket)
-    record(session, ticket, "reply", actor, message_id=message.id)
+    record(session, ticket=ticket, kind="reply", caller=caller, message_id=message.id)
     return message
 
 
 REFERRAL_NOTES = ("note", "consent_override_reason", "reason", "outcome")
 
 
-def timeline(session: Session, ticket: Ticket, reader: Caller) -> list[dict[str, Any]]:
+def timeline(session: Session, *, ticket: Ticket, reader: Caller) -> list[dict[str, Any]]:
     """Events and messages of a ticket, oldest first. A referral's notes show only to those
     who may read them (`disclose`): a receiving team does not read what was sent to others."""
     referral_teams = dict(
@@ -326,7 +346,7 @@ def timeline(session: Session, ticket: Ticket, reader: Caller) -> list[dict[str,
         data = event.data
         team_id = referral_teams.get(data.get("referral_id"))
         if team_id is not None and not disclose(
-            session, reader, ticket, Detail.referrals, referral_team_id=team_id
+            session, caller=reader, ticket=ticket, what=Detail.referrals, referral_team_id=team_id
         ):
             data = {k: v for k, v in data.items() if k not in REFERRAL_NOTES}
             data["details_hidden"] = True
