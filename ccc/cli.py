@@ -12,12 +12,24 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
+from ccc.access.policy import Caller
 from ccc.kernel.db import session_scope
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
 from ccc.kernel.settings import get_settings
 
 log = logging.getLogger("ccc")
+
+
+def _admin_caller() -> Caller:
+    """The command line's actor in the audit log: the operating system's user."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = "unknown"
+    return Caller(user_id=None, name=f"cli:{name}"[:120], role="admin")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_user.add_argument("--team", action="append", default=[], metavar="SLUG")
     add_user.set_defaults(run=_user_add)
+    for action, help_text, run in (
+        ("revoke", "end the user's API tokens and console sessions at once", _user_revoke),
+        ("deactivate", "revoke everything and stop the user signing in again", _user_deactivate),
+        ("token", "issue a new API token (printed as the last line)", _user_token),
+    ):
+        parser_ = user.add_parser(action, help=help_text)
+        parser_.add_argument("name")
+        parser_.set_defaults(run=run)
 
     team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
     add_team = team.add_parser("add", help="create a team")
@@ -82,9 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", type=Path)
     check.set_defaults(run=_workflows_check)
 
-    commands.add_parser("demo", help="load demo teams and users (idempotent)").set_defaults(
-        run=_demo
-    )
+    demo = commands.add_parser("demo", help="load demo teams and users (idempotent)")
+    demo.add_argument("--force", action="store_true", help="also on a database that is not SQLite")
+    demo.set_defaults(run=_demo)
 
     chat = commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE")
     chat.add_argument("phone")
@@ -105,8 +125,10 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ccc.access.exposure import check_simulator
     from ccc.kernel.migrate import upgrade
 
+    check_simulator(get_settings())
     upgrade(get_settings().database_url)
     uvicorn.run("ccc.api.app:app_from_env", factory=True, host=args.host, port=args.port)
     return 0
@@ -140,6 +162,56 @@ def _user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_revoke(args: argparse.Namespace) -> int:
+    from ccc.access import audit
+    from ccc.access.auth import find_user, revoke_access
+
+    with session_scope(_engine()) as session:
+        user = find_user(session, name=args.name)
+        ended = revoke_access(session, user=user)
+        audit.record(
+            session,
+            caller=_admin_caller(),
+            action=audit.Action.token_revoked,
+            user=user.name,
+            ended=ended,
+        )
+    print(f"revoked {ended} token(s) and session(s) of {user.name}")
+    return 0
+
+
+def _user_deactivate(args: argparse.Namespace) -> int:
+    from ccc.access import audit
+    from ccc.access.auth import deactivate_user, find_user
+
+    with session_scope(_engine()) as session:
+        user = find_user(session, name=args.name)
+        ended = deactivate_user(session, user=user)
+        audit.record(
+            session, caller=_admin_caller(), action=audit.Action.user_deactivated, user=user.name
+        )
+    print(f"deactivated {user.name}; ended {ended} token(s) and session(s)")
+    return 0
+
+
+def _user_token(args: argparse.Namespace) -> int:
+    from ccc.access import audit
+    from ccc.access.auth import find_user, issue_token
+
+    with session_scope(_engine()) as session:
+        user = find_user(session, name=args.name)
+        if not user.active:
+            print(f"ccc: {user.name} is deactivated", file=sys.stderr)
+            return 1
+        token = issue_token(session, user=user)
+        audit.record(
+            session, caller=_admin_caller(), action=audit.Action.token_issued, user=user.name
+        )
+    print(f"new token for {user.name}, valid {get_settings().token_days:g} days")
+    print(token)
+    return 0
+
+
 def _team_add(args: argparse.Namespace) -> int:
     from ccc.access.teams import create_team
 
@@ -166,11 +238,21 @@ def _workflows_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(_args: argparse.Namespace) -> int:
-    from ccc.demo import load_demo
+def _demo(args: argparse.Namespace) -> int:
+    from ccc.demo import TOKENS_FILE, load_demo
 
+    settings = get_settings()
+    sqlite = settings.database_url.startswith("sqlite")
+    if not sqlite and not args.force:
+        print(
+            "ccc: refusing to load demo users with known tokens into a database that is not "
+            "SQLite (a real deployment?); give --force if this really is a demo",
+            file=sys.stderr,
+        )
+        return 1
     with session_scope(_engine()) as session:
-        for line in load_demo(session):
+        tokens_file = TOKENS_FILE if sqlite else None
+        for line in load_demo(session, tokens_file, token_days=settings.token_days):
             print(line)
     return 0
 

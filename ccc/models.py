@@ -4,7 +4,7 @@ domain package; nothing else should import from here."""
 
 from __future__ import annotations
 
-from ccc.access.models import Role, Team, TeamMembership, User
+from ccc.access.models import ApiToken, AuditEntry, Role, Team, TeamMembership, User
 from ccc.channels.models import PHONE_CHANNELS, Channel
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
@@ -15,6 +15,8 @@ from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEv
 
 __all__ = [
     "PHONE_CHANNELS",
+    "ApiToken",
+    "AuditEntry",
     "Category",
     "Channel",
     "Contact",

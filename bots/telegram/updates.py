@@ -8,6 +8,7 @@ dropped: an edited message must not start a second chatbot turn.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,15 @@ from ccc.kernel.phone import to_e164
 
 CHANNEL = "telegram"
 PRIVATE = "private"
+# Bounds like the Twilio path's: ids are 64-bit integers in the Bot API, file ids are short
+# URL-safe strings; anything else is a forged or broken update, refused with a 400.
+MAX_ID = 2**63 - 1
+MAX_FILE_ID = 256
+_FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class OutOfBounds(ValueError):
+    """A field outside what Telegram ever sends; its message names the field."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ def parse_update(data: dict[str, Any], region: str) -> ParsedUpdate:
             return _callback(update_id, update.callback_query)
         if "my_chat_member" in data:
             return _membership(update_id, data["my_chat_member"])
+    except OutOfBounds as exc:
+        raise BadRequest(f"not a Telegram Update: {exc}") from exc
     except Exception as exc:  # a malformed update is the sender's error, whatever breaks
         raise BadRequest(f"not a Telegram Update: {type(exc).__name__}") from exc
     kinds = [key for key in data if key != "update_id"]
@@ -68,9 +80,9 @@ def parse_update(data: dict[str, Any], region: str) -> ParsedUpdate:
 
 
 def chat_address(chat_id: object) -> str:
-    """A Telegram chat id as CCC stores it: an integer, written in digits."""
-    if isinstance(chat_id, bool) or not isinstance(chat_id, int):
-        raise ValueError("chat.id must be an integer")
+    """A Telegram chat id as CCC stores it: a 64-bit integer, written in digits."""
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int) or abs(chat_id) > MAX_ID:
+        raise OutOfBounds("chat.id must be a 64-bit integer")
     return str(chat_id)
 
 
@@ -108,6 +120,8 @@ def _message(update_id: int, message: TelegramMessage, region: str) -> ParsedUpd
             )
     location = message.location or (message.venue.location if message.venue else None)
     where = (location.latitude, location.longitude) if location is not None else None
+    if where is not None and not (abs(where[0]) <= 90 and abs(where[1]) <= 180):
+        raise OutOfBounds("a location is within ±90° latitude and ±180° longitude")
     if not (wrote or media or linked_phone or where):
         return ParsedUpdate(update_id, ignored="a message with nothing CCC uses")
     return ParsedUpdate(
@@ -164,6 +178,10 @@ def _media(message: TelegramMessage) -> list[Media]:
 
 
 def _file(file_id: str, content_type: str, kind: str) -> Media:
+    if not _FILE_ID.match(file_id):
+        raise OutOfBounds(f"a file_id is 1 to {MAX_FILE_ID} URL-safe characters")
+    if len(content_type) > 100:
+        raise OutOfBounds("a mime_type is at most 100 characters")
     return Media(url=f"telegram:file_id:{file_id}", content_type=content_type, kind=kind)
 
 

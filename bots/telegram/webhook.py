@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from bots.telegram.sender import answer_callback_query
-from bots.telegram.updates import CHANNEL, parse_update
+from bots.telegram.updates import CHANNEL, MAX_ID, parse_update
 from bots.webhooks import JSON, refuse, require_content_type, secret_token_valid, without_nul
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.delivery import set_reachable
@@ -48,8 +48,12 @@ async def verified_update(request: Request, settings: SettingsDep) -> dict[str, 
     if not isinstance(data, dict):
         raise BadRequest("a Telegram Update is a JSON object")
     update_id = data.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
-        raise BadRequest("update_id must be a non-negative integer")
+    if (
+        not isinstance(update_id, int)
+        or isinstance(update_id, bool)
+        or not 0 <= update_id <= MAX_ID
+    ):
+        raise BadRequest("update_id must be a non-negative 64-bit integer")
     return data
 
 

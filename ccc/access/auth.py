@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from ccc.access.models import Role, Team, TeamMembership, User
+from ccc.access.models import ApiToken, Role, Team, TeamMembership, User
 from ccc.access.policy import Caller
-from ccc.kernel.errors import Invalid
+from ccc.kernel.errors import Invalid, NotFound
+from ccc.kernel.timeutil import utcnow
 
 TOKEN_PREFIX = "ccc_"  # noqa: S105  (a visible prefix, not a secret)
 
@@ -24,6 +27,17 @@ def new_token() -> str:
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# Functions that end a user's console sessions, registered by the console (`ccc/console/`)
+# at import: `revoke_access` ends API tokens itself and calls each of these, so revoking a
+# user ends everything at once without the access domain knowing how the console keeps them.
+ConsoleSessionEnder = Callable[[Session, int], int]
+console_session_enders: list[ConsoleSessionEnder] = []
+
+# `last_used_at` is written at most this often per token, so that reads do not all turn into
+# writes (on SQLite every write takes the database's one write lock).
+LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 def create_user(
@@ -45,21 +59,71 @@ def create_user(
         teams.append(team)
     if role == Role.team_member and not teams:
         raise Invalid("a team_member needs at least one --team")
-    token = new_token()
-    user = User(name=name, role=role, token_hash=digest(token))
+    user = User(name=name, role=role)
     session.add(user)
     session.flush()
     assert user.id is not None
     for team in teams:
         assert team.id is not None
         session.add(TeamMembership(user_id=user.id, team_id=team.id))
-    return user, token
+    return user, issue_token(session, user=user)
 
 
-def caller_for_token(session: Session, *, token: str) -> Caller | None:
-    user = session.exec(select(User).where(User.token_hash == digest(token))).first()
+def issue_token(session: Session, *, user: User) -> str:
+    """A new API token for the user, beside any they have; returned once, stored as a digest."""
+    assert user.id is not None
+    token = new_token()
+    session.add(ApiToken(user_id=user.id, token_hash=digest(token)))
+    session.flush()
+    return token
+
+
+def find_user(session: Session, *, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFound(f"unknown user {name!r}")
+    return user
+
+
+def revoke_access(session: Session, *, user: User) -> int:
+    """Ends every API token and console session of the user at once; returns how many."""
+    assert user.id is not None
+    now = utcnow()
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+        session.add(token)
+    ended = len(tokens)
+    for end_sessions in console_session_enders:
+        ended += end_sessions(session, user.id)
+    session.flush()
+    return ended
+
+
+def deactivate_user(session: Session, *, user: User) -> int:
+    """The user can no longer sign in or call the API; their name stays on the timeline."""
+    user.active = False
+    session.add(user)
+    return revoke_access(session, user=user)
+
+
+def caller_for_token(session: Session, *, token: str, token_days: float = 90) -> Caller | None:
+    """The caller a token stands for, or None when it is unknown, revoked, older than
+    `token_days`, or its user was deactivated."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None:
+        return None
+    if now - row.created_at > timedelta(days=token_days):
+        return None
+    user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
     return caller_for_user(session, user=user)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from ccc.kernel.timeutil import UTCDateTime, utcnow
@@ -28,12 +30,43 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True, index=True)
     role: str = Field(max_length=20)
-    token_hash: str = Field(max_length=64, unique=True, index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """One API token of a user, stored only as its SHA-256 digest. A token stops working when
+    it is revoked, when its user is deactivated, or `CCC_TOKEN_DAYS` after it was issued."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TeamMembership(SQLModel, table=True):
     __tablename__ = "team_membership"
     user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
     team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+
+
+class AuditEntry(SQLModel, table=True):
+    """The audit log: append-only, nothing in CCC updates or deletes a row.
+
+    `restricted` keeps that the ticket was restricted when the entry was written, so lowering
+    the ticket's sensitivity later does not show outsiders who read it while it was."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_ticket", "ticket_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=40, index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    restricted: bool = False
+    address: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

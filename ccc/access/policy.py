@@ -15,7 +15,7 @@ from sqlalchemy import true
 from sqlmodel import Session, col, or_, select
 
 from ccc.access.models import Role, Team, TeamMembership
-from ccc.kernel.errors import Forbidden, NotFound
+from ccc.kernel.errors import Conflict, Forbidden, NotFound
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Sensitivity, Ticket
 
@@ -27,23 +27,38 @@ class Caller:
     role: str
     team_ids: frozenset[int] = frozenset()
     team_slugs: frozenset[str] = frozenset()
+    # Where the request came from, for the audit log; None for the system and the CLI.
+    address: str | None = None
+
+
+# A team keeps seeing a ticket referred to it while the referral is open or done; a rejected
+# or cancelled referral gives nothing.
+SEEING_REFERRALS = (ReferralStatus.pending, ReferralStatus.accepted, ReferralStatus.completed)
 
 
 def visible_tickets(caller: Caller, *, focal_team: str) -> Any:
-    """A `select(Ticket)` limited to what the caller may see."""
+    """A `select(Ticket)` limited to what the caller may see.
+
+    Every member of the focal team sees every restricted ticket, whichever team owns it: a
+    restricted case must never be lost by the one team allowed to handle it."""
     query = select(Ticket)
-    if focal_team not in caller.team_slugs:
+    in_focal_team = focal_team in caller.team_slugs
+    if not in_focal_team:
         query = query.where(Ticket.sensitivity != Sensitivity.restricted)
     if caller.role == Role.team_member:
         if not caller.team_ids:
             return query.where(col(Ticket.id).is_(None))
         teams = sorted(caller.team_ids)
         referred_to_them = select(Referral.ticket_id).where(
-            col(Referral.team_id).in_(teams), Referral.status != ReferralStatus.rejected
+            col(Referral.team_id).in_(teams), col(Referral.status).in_(SEEING_REFERRALS)
         )
-        query = query.where(
-            or_(col(Ticket.team_id).in_(teams), col(Ticket.id).in_(referred_to_them))
-        )
+        conditions: list[Any] = [
+            col(Ticket.team_id).in_(teams),
+            col(Ticket.id).in_(referred_to_them),
+        ]
+        if in_focal_team:
+            conditions.append(Ticket.sensitivity == Sensitivity.restricted)
+        query = query.where(or_(*conditions))
     return query
 
 
@@ -72,24 +87,31 @@ def authorize_changes(
     updates: dict[str, tuple[Any, Any]],
     *,
     focal_team: str | None,
-) -> None:
-    """Who may change what, beyond seeing the ticket (403 otherwise).
+    override_reason: str | None = None,
+) -> str | None:
+    """Who may change what, beyond seeing the ticket (403 otherwise); returns the consent
+    override reason to record when the change shares the ticket against the person's No.
 
     Anyone who sees a ticket may raise its sensitivity (an agent who reads an abuse allegation
     must be able to restrict it at once), but only supervisors, admins and the focal team may
-    lower it. Team members may hand a ticket back to the centre, not move it elsewhere, and
-    may assign it only within the ticket's team.
+    lower it. Moving a ticket to a programme team shares it, so it needs the right to read its
+    details and the person's consent (or a supervisor's recorded override), as a referral does.
+    Team members may hand a ticket back to the centre, not move it elsewhere, and may assign it
+    only within the ticket's team.
     """
     if caller.user_id is None:
-        return  # the system itself: routing, the person's own messages, periodic jobs
+        return None  # the system itself: routing, the person's own messages, periodic jobs
     if "sensitivity" in updates:
         old, new = updates["sensitivity"]
         lowering = _LEVEL[Sensitivity(new)] < _LEVEL[Sensitivity(old)]
         in_focal_team = focal_team is not None and focal_team in caller.team_slugs
         if lowering and caller.role not in OVERSIGHT and not in_focal_team:
             raise Forbidden("only a supervisor, an admin or the focal team may lower sensitivity")
+    override = None
+    if "team_id" in updates:
+        override = _authorize_move(session, caller, ticket, updates, focal_team, override_reason)
     if caller.role in STAFF:
-        return
+        return override
     if "team_id" in updates:
         centre = session.exec(select(Team.id).where(Team.slug == CENTRE_TEAM)).first()
         if updates["team_id"][1] != centre:
@@ -99,6 +121,53 @@ def authorize_changes(
         member = session.get(TeamMembership, (updates["assignee_id"][1], team_id))
         if member is None:
             raise Forbidden("a team member may assign a ticket only to someone of its team")
+    return override
+
+
+def _authorize_move(
+    session: Session,
+    caller: Caller,
+    ticket: Ticket,
+    updates: dict[str, tuple[Any, Any]],
+    focal_team: str | None,
+    override_reason: str | None,
+) -> str | None:
+    check_may_share(session, caller=caller, ticket=ticket)
+    team = session.get(Team, updates["team_id"][1])
+    slug = team.slug if team is not None else None
+    sensitivity = updates.get("sensitivity", (None, ticket.sensitivity))[1]
+    if sensitivity == Sensitivity.restricted:
+        if slug != focal_team:
+            raise Conflict(
+                "a restricted ticket stays with the focal team; lower its sensitivity first"
+            )
+        return None  # restricting hands the case to the focal team, whatever the consent
+    if slug == CENTRE_TEAM:
+        return None  # handing a ticket back to the centre shares it with nobody new
+    return check_consent(ticket=ticket, caller=caller, override_reason=override_reason)
+
+
+def check_may_share(session: Session, *, caller: Caller, ticket: Ticket) -> None:
+    """Moving or referring a ticket needs the right to read what is being passed on."""
+    if not may_see_details(session, caller=caller, ticket=ticket):
+        raise Forbidden("moving or referring a sensitive ticket is for its team and supervisors")
+
+
+def check_consent(*, ticket: Ticket, caller: Caller, override_reason: str | None) -> str | None:
+    """Sharing a ticket with a programme team needs the person's Yes, or a supervisor's or an
+    admin's recorded reason (409 without one, 403 for anyone else). Returns the override to
+    record, or None when consent was given."""
+    override = (override_reason or "").strip() or None
+    if ticket.answers.get("consent_to_share") == "yes":
+        return None
+    if override is None:
+        raise Conflict(
+            "the person has not agreed to share their data; a supervisor may share it "
+            "with an 'override_reason'"
+        )
+    if caller.role not in OVERSIGHT:
+        raise Forbidden("only a supervisor or an admin may override the person's consent")
+    return override
 
 
 def may_see_details(session: Session, *, caller: Caller, ticket: Ticket) -> bool:
@@ -112,10 +181,23 @@ def may_see_details(session: Session, *, caller: Caller, ticket: Ticket) -> bool
         select(Referral.id).where(
             Referral.ticket_id == ticket.id,
             col(Referral.team_id).in_(sorted(caller.team_ids)),
-            Referral.status != ReferralStatus.rejected,
+            col(Referral.status).in_(SEEING_REFERRALS),
         )
     ).first()
     return referred is not None
+
+
+def may_read_referral_notes(
+    session: Session, *, caller: Caller, ticket: Ticket, referral_team_id: int
+) -> bool:
+    """A referral's note, override reason, rejection reason and outcome follow the ticket's
+    answers; a receiving team also reads only the notes of its own referrals, not those
+    meant for other teams."""
+    if not may_see_details(session, caller=caller, ticket=ticket):
+        return False
+    if caller.role != Role.team_member or ticket.team_id in caller.team_ids:
+        return True
+    return referral_team_id in caller.team_ids
 
 
 def check_details(session: Session, *, caller: Caller, ticket: Ticket) -> None:

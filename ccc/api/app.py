@@ -14,7 +14,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import Session
 
+from ccc.access import api as audit
+from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
+from ccc.api.responses import API_ERRORS
 from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
@@ -53,7 +56,11 @@ def create_app(
         if thread is not None:
             thread.join(timeout=5)
 
+    docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
         title="CCC",
         summary="Chatbot and ticketing backend for humanitarian Community Contact Centres",
         version="0.1.0",
@@ -61,10 +68,10 @@ def create_app(
     )
     app.state.runtime = runtime
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     _error_handlers(app)
-    app.include_router(tickets.router)
-    app.include_router(referrals.router)
-    app.include_router(reports.router)
+    for api_router in (tickets.router, referrals.router, reports.router, audit.router):
+        app.include_router(api_router, responses=API_ERRORS)
     for router in runtime.channels.routers():
         app.include_router(router)
     if settings.simulator:
@@ -141,5 +148,8 @@ def _error_handlers(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
+    from ccc.access.exposure import check_simulator
+
     configure_logging()
+    check_simulator(get_settings())
     return create_app()

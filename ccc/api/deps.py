@@ -5,6 +5,7 @@ dispatcher, so a 200 always means the work is durable."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -45,17 +46,21 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_caller(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> Caller:
     if not authorization:
         raise Unauthorized("missing Authorization: Bearer token")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-    caller = caller_for_token(session, token=token.strip())
+    caller = caller_for_token(session, token=token.strip(), token_days=settings.token_days)
     if caller is None:
         raise Unauthorized("invalid or revoked token")
-    return caller
+    # The audit log keeps the address a read or a change came from.
+    return replace(caller, address=request.client.host if request.client else None)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -14,14 +14,25 @@ import re
 _NUMBER = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().\-]{7,200}\d(?![\w])")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _ENCODED = re.compile(r"%(2[bB]|3[aA])")
-# Query parameters that carry a person's number or words: an address, or a search term.
-_ADDRESS_PARAM = re.compile(r"((?:address|q)=)[^&\s\"]+")
+# Query parameters: every value is masked but those of this short list, which name only the
+# centre's own vocabulary (a search term, an address, a token or a name never appears in clear).
+SAFE_PARAMS = frozenset(
+    {"status", "team", "category", "channel", "priority", "sla", "limit", "from", "to", "action"}
+)
+_PARAM = re.compile(r"([?&])([^=&\s\"?#]+)=([^&\s\"#]*)")
+
+
+def _mask_param(match: re.Match[str]) -> str:
+    separator, name, value = match.groups()
+    if name.lower() in SAFE_PARAMS or not value:
+        return match.group(0)
+    return f"{separator}{name}=***"
 
 
 def redact(text: str) -> str:
-    """Hide every phone number, chat id and address parameter in a log line."""
+    """Hide every phone number, chat id and query parameter value (but SAFE_PARAMS')."""
     text = _ENCODED.sub(lambda m: "+" if m.group(1).lower() == "2b" else ":", text)
-    text = _ADDRESS_PARAM.sub(r"\1***", text)
+    text = _PARAM.sub(_mask_param, text)
 
     def hide(match: re.Match[str]) -> str:
         found = match.group(0)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OutboundMode = Literal["live", "record"]
@@ -47,17 +47,22 @@ class Settings(BaseSettings):
     conversation_timeout_hours: float = Field(
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )
+    # Access (docs/access.md): API tokens expire; reports hide small counts.
+    token_days: float = Field(90.0, gt=0, validation_alias=_env("CCC_TOKEN_DAYS"))
+    report_min_count: int = Field(5, ge=1, validation_alias=_env("CCC_REPORT_MIN_COUNT"))
+    api_docs: bool = Field(True, validation_alias=_env("CCC_API_DOCS"))
 
-    @field_validator("simulator", mode="before")
+    @field_validator("simulator", "api_docs", mode="before")
     @classmethod
-    def _on_off(cls, value: object) -> object:
+    def _on_off(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
             lowered = value.strip().lower()
             if lowered in {"on", "1", "true", "yes"}:
                 return True
             if lowered in {"off", "0", "false", "no", ""}:
                 return False
-            raise ValueError("CCC_SIMULATOR must be 'on' or 'off'")
+            variable = {"simulator": "CCC_SIMULATOR", "api_docs": "CCC_API_DOCS"}
+            raise ValueError(f"{variable.get(str(info.field_name))} must be 'on' or 'off'")
         return value
 
     @field_validator(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
+from ccc.access.audit import Detail, disclose
 from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
@@ -45,6 +46,8 @@ class ReferralOut(BaseModel):
     ticket: str
     team: str
     status: str
+    # True when the ticket is sensitive and the caller may not read its notes: they are null.
+    details_hidden: bool = False
     note: str | None
     consent_override_reason: str | None
     reason: str | None
@@ -60,20 +63,26 @@ class ReferralPage(Page[ReferralOut]):
     pass
 
 
-def _out(session: Session, referral: Referral) -> ReferralOut:
+def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
+    """A referral; its note, override reason, rejection reason and outcome only for those who
+    may read them (the same rule as the ticket's answers, through `disclose`)."""
     ticket = session.get(Ticket, referral.ticket_id)
     team = session.get(Team, referral.team_id)
     author = session.get(User, referral.created_by_id) if referral.created_by_id else None
     assert ticket is not None and team is not None and referral.id is not None
+    notes = disclose(
+        session, caller=caller, ticket=ticket, what=Detail.referrals, referral_team_id=team.id
+    )
     return ReferralOut(
         id=referral.id,
         ticket=ticket.reference,
         team=team.slug,
         status=referral.status,
-        note=referral.note,
-        consent_override_reason=referral.consent_override_reason,
-        reason=referral.reason,
-        outcome=referral.outcome,
+        details_hidden=not notes,
+        note=referral.note if notes else None,
+        consent_override_reason=referral.consent_override_reason if notes else None,
+        reason=referral.reason if notes else None,
+        outcome=referral.outcome if notes else None,
         created_by=author.name if author else None,
         created_at=referral.created_at,
         due_at=referral.due_at,
@@ -113,7 +122,7 @@ def create_referral(
         override_reason=body.override_reason,
         caller=caller,
     )
-    return _out(session, referral)
+    return _out(session, referral, caller)
 
 
 @router.get("/api/tickets/{reference}/referrals", response_model=list[ReferralOut])
@@ -128,7 +137,7 @@ def ticket_referrals(
         # A receiving team sees its own referrals of the ticket, not the notes sent to others.
         query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
     rows = session.exec(query.order_by(col(Referral.id))).all()
-    return [_out(session, r) for r in rows]
+    return [_out(session, r, caller) for r in rows]
 
 
 @router.get("/api/referrals", response_model=ReferralPage)
@@ -156,7 +165,7 @@ def list_referrals(
             raise Invalid(f"unknown team {team!r}")
         query = query.where(Referral.team_id == team_row.id)
     rows, next_cursor = page(session, query, Referral.id, cursor=cursor, limit=limit)
-    return ReferralPage(items=[_out(session, r) for r in rows], next=next_cursor)
+    return ReferralPage(items=[_out(session, r, caller) for r in rows], next=next_cursor)
 
 
 @router.post("/api/referrals/{referral_id}/accept", response_model=ReferralOut)
@@ -166,7 +175,9 @@ def accept_referral(
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
     )
-    return _out(session, service.accept(session, referral=referral, ticket=ticket, caller=caller))
+    return _out(
+        session, service.accept(session, referral=referral, ticket=ticket, caller=caller), caller
+    )
 
 
 @router.post("/api/referrals/{referral_id}/reject", response_model=ReferralOut)
@@ -185,6 +196,7 @@ def reject_referral(
         service.reject(
             session, referral=referral, ticket=ticket, reason=body.reason, caller=caller
         ),
+        caller,
     )
 
 
@@ -204,4 +216,5 @@ def complete_referral(
         service.complete(
             session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
         ),
+        caller,
     )

@@ -16,6 +16,8 @@ class ReferralStatus(StrEnum):
     accepted = "accepted"
     rejected = "rejected"
     completed = "completed"
+    # Settled without an answer: the ticket was closed, resolved or restricted meanwhile.
+    cancelled = "cancelled"
 
 
 class Referral(SQLModel, table=True):

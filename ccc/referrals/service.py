@@ -11,13 +11,15 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+from ccc.access import audit
 from ccc.access.models import Role, Team
-from ccc.access.policy import Caller
+from ccc.access.policy import Caller, check_consent, check_may_share
+from ccc.kernel import events
 from ccc.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ccc.kernel.text import article
 from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
-from ccc.tickets.models import Ticket, TicketStatus
+from ccc.tickets.models import Sensitivity, Ticket, TicketStatus
 from ccc.tickets.service import Changes, apply_changes, record
 
 ACTIVE = (ReferralStatus.pending, ReferralStatus.accepted)
@@ -38,22 +40,7 @@ def refer(
     team = session.exec(select(Team).where(Team.slug == team_slug)).first()
     if team is None or team.id is None:
         raise Invalid(f"unknown team {team_slug!r}")
-    if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
-        status = f"{article(ticket.status)} {ticket.status}"
-        raise Conflict(f"{status} ticket cannot be referred; reopen it first")
-    if _active(session, ticket, team.id):
-        raise Conflict(f"the ticket is already referred to {team.slug}")
-    override = (override_reason or "").strip() or None
-    if ticket.answers.get("consent_to_share") != "yes":
-        if override is None:
-            raise Conflict(
-                "the person has not agreed to share their data; a supervisor may refer "
-                "with an 'override_reason'"
-            )
-        if caller.role not in OVERRIDERS:
-            raise Forbidden("only a supervisor or an admin may override the person's consent")
-    elif override is not None:
-        override = None  # consent was given: nothing to override
+    override = _check_referable(session, ticket, team, caller, override_reason)
     assert ticket.id is not None
     now = utcnow()
     referral = Referral(
@@ -77,11 +64,43 @@ def refer(
         note=referral.note,
         consent_override_reason=override,
     )
+    if override is not None:
+        audit.record(
+            session,
+            caller=caller,
+            action=audit.Action.consent_override,
+            ticket=ticket,
+            team=team.slug,
+            reason=override,
+            referral_id=referral.id,
+        )
     if ticket.status != TicketStatus.referred:
         apply_changes(
-            session, ticket=ticket, changes=Changes(status=TicketStatus.referred), caller=caller
+            session,
+            ticket=ticket,
+            changes=Changes(status=TicketStatus.referred),
+            caller=caller,
+            by_referral=True,
         )
     return referral
+
+
+def _check_referable(
+    session: Session, ticket: Ticket, team: Team, caller: Caller, override_reason: str | None
+) -> str | None:
+    """409 or 403 when this referral may not be made; the consent override to record."""
+    if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
+        status = f"{article(ticket.status)} {ticket.status}"
+        raise Conflict(f"{status} ticket cannot be referred; reopen it first")
+    if _active(session, ticket, team.id):
+        raise Conflict(f"the ticket is already referred to {team.slug}")
+    check_may_share(session, caller=caller, ticket=ticket)
+    if ticket.sensitivity == Sensitivity.restricted:
+        raise Conflict(
+            "a restricted ticket is not referred: only the focal team may see it, and it is "
+            "already in that team's queue"
+        )
+    return check_consent(ticket=ticket, caller=caller, override_reason=override_reason)
 
 
 def _active(session: Session, ticket: Ticket, team_id: int | None = None) -> list[Referral]:
@@ -182,3 +201,37 @@ def get_referral(session: Session, *, referral_id: int) -> Referral:
     if referral is None:
         raise NotFound("referral not found")
     return referral
+
+
+@events.subscribe(events.TICKET_UPDATED)
+def settle_referrals(session: Session, event: events.DomainEvent) -> None:
+    """A referral never outlives its ticket: resolving or closing the ticket cancels its open
+    referrals, and restricting it cancels those to teams that may no longer see it."""
+    ticket = session.get(Ticket, event.ticket_id)
+    changed = event.data.get("changed", [])
+    if ticket is None:
+        return
+    if "status" in changed and ticket.status in (TicketStatus.resolved, TicketStatus.closed):
+        reason = f"the ticket was {ticket.status}"
+        settled = _active(session, ticket)
+    elif "sensitivity" in changed and ticket.sensitivity == Sensitivity.restricted:
+        reason = "the ticket was restricted to the focal team"
+        settled = [r for r in _active(session, ticket) if r.team_id != ticket.team_id]
+    else:
+        return
+    actor = Caller(user_id=None, name=str(event.data.get("actor") or "system"), role="system")
+    for referral in settled:
+        referral.status = ReferralStatus.cancelled
+        referral.reason = reason
+        referral.answered_at = utcnow()
+        session.add(referral)
+        record(
+            session,
+            ticket=ticket,
+            kind="referral_cancelled",
+            caller=actor,
+            referral_id=referral.id,
+            reason=reason,
+        )
+    session.flush()
+    _after_last_referral(session, ticket, TicketStatus.open, actor)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ccc.api.deps import CallerDep, SessionDep
+from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.reports import service as reports
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -16,6 +16,7 @@ router = APIRouter(prefix="/api/reports", tags=["reports"])
 def summary(
     session: SessionDep,
     caller: CallerDep,
+    settings: SettingsDep,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
 ) -> dict[str, Any]:
@@ -24,4 +25,6 @@ def summary(
         caller=caller,
         start=reports.parse_bound(from_, end=False),
         end=reports.parse_bound(to, end=True),
+        focal_team=settings.restricted_focal_team,
+        min_count=settings.report_min_count,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -15,78 +16,122 @@ from ccc.access.policy import Caller
 from ccc.channels.models import Channel
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.messages.models import Direction, Message
-from ccc.tickets.models import Ticket
+from ccc.tickets.models import Sensitivity, Ticket
 
 READERS = frozenset({Role.supervisor, Role.admin})
 
 
+_WINDOW = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::00(?::00(?:\.0+)?)?)?)?(?:Z|[+-]\d{2}:\d{2})?$"
+)
+
+
 def parse_bound(value: str | None, *, end: bool) -> datetime | None:
-    """`2024-01-31` or an ISO datetime; a date as `to` includes that whole day."""
+    """`2024-01-31` or a whole hour (`2024-01-31T14`, `2024-01-31T14:00:00+03:00`); a date as
+    `to` includes that whole day. Finer windows are refused: bisecting a period by the
+    millisecond would locate single tickets in the figures."""
     if value is None or not value.strip():
         return None
     text = value.strip()
+    name = "to" if end else "from"
+    if not _WINDOW.match(text):
+        raise Invalid(
+            f"{name} must be a date (YYYY-MM-DD) or a whole hour (YYYY-MM-DDTHH[:00[:00]]): "
+            "report windows are whole days or hours"
+        )
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             moment = datetime.combine(day, time.min, tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
-        parsed = datetime.fromisoformat(text)
+        if len(text) == 13 or (len(text) > 13 and text[13] not in ":"):
+            text = text[:13] + ":00" + text[13:]
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError):
-        raise Invalid(
-            f"{'to' if end else 'from'} must be a date (YYYY-MM-DD) or ISO datetime"
-        ) from None
+        raise Invalid(f"{name} must be a date (YYYY-MM-DD) or a whole hour") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def summary(
-    session: Session, *, caller: Caller, start: datetime | None, end: datetime | None
+    session: Session,
+    caller: Caller,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    focal_team: str,
+    min_count: int = 5,
 ) -> dict[str, Any]:
+    """Counts for a period. For a caller outside the focal team, restricted tickets and the
+    messages of their people are left out of every figure; breakdowns show counts under
+    `min_count` as "<min_count", so that no figure singles out a person."""
     if caller.role not in READERS:
         raise Forbidden("reports are for supervisors and admins")
     start = start or datetime(1970, 1, 1, tzinfo=UTC)
-    end = end or datetime.now(UTC)
+    end = end or _next_hour(datetime.now(UTC))
     if start >= end:
         raise Invalid("'from' must be before 'to'")
     teams = {t.id: t.slug for t in session.exec(select(Team)).all()}
+    insider = focal_team in caller.team_slugs
 
-    created = session.exec(
-        select(Ticket).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
-    ).all()
-    resolved = session.exec(
-        select(Ticket).where(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end)
-    ).all()
-    inbound = dict(
-        session.exec(
-            select(Message.channel, func.count())
-            .where(
-                Message.direction == Direction.inbound,
-                col(Message.created_at) >= start,
-                col(Message.created_at) < end,
-            )
-            .group_by(Message.channel)
-        ).all()
-    )
+    def tickets(column: Any) -> Sequence[Ticket]:
+        query = select(Ticket).where(column >= start, column < end)
+        if not insider:
+            query = query.where(Ticket.sensitivity != Sensitivity.restricted)
+        return session.exec(query).all()
 
+    created = tickets(col(Ticket.created_at))
+    resolved = tickets(col(Ticket.resolved_at))
+    inbound = _inbound_by_channel(session, start, end, insider=insider)
     return {
         "from": start,
         "to": end,
         "tickets_created": len(created),
-        **_breakdowns(created, teams),
-        "messages_received": {str(k): int(v) for k, v in inbound.items()},
+        **{key: _coarse(counts, min_count) for key, counts in _breakdowns(created, teams).items()},
+        "messages_received": _coarse(Counter(inbound), min_count),
         "calls_received": int(inbound.get(Channel.voice, 0)),
         "inquiries_resolved": len(resolved),
         **_timings(created, resolved),
     }
 
 
-def _breakdowns(created: Sequence[Ticket], teams: dict[int | None, str]) -> dict[str, Any]:
+def _inbound_by_channel(
+    session: Session, start: datetime, end: datetime, *, insider: bool
+) -> dict[str, int]:
+    """Messages received per channel; for outsiders, none from a person with a restricted case
+    (their messages around the complaint would otherwise show when it came in)."""
+    messages = (
+        select(Message.channel, func.count())
+        .where(
+            Message.direction == Direction.inbound,
+            col(Message.created_at) >= start,
+            col(Message.created_at) < end,
+        )
+        .group_by(Message.channel)
+    )
+    if not insider:
+        restricted_people = select(Ticket.contact_id).where(
+            Ticket.sensitivity == Sensitivity.restricted
+        )
+        messages = messages.where(col(Message.contact_id).not_in(restricted_people))
+    return {str(channel): int(count) for channel, count in session.exec(messages).all()}
+
+
+def _next_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def _coarse(counts: Counter[str], min_count: int) -> dict[str, int | str]:
+    return {key: (n if n >= min_count else f"<{min_count}") for key, n in counts.items()}
+
+
+def _breakdowns(created: Sequence[Ticket], teams: dict[int | None, str]) -> dict[str, Counter[str]]:
     return {
-        "by_channel": dict(Counter(t.channel for t in created)),
-        "by_category": dict(Counter(t.category for t in created)),
-        "by_team": dict(Counter(teams.get(t.team_id, "none") for t in created)),
-        "by_status": dict(Counter(t.status for t in created)),
-        "by_governorate": dict(
-            Counter(str(t.answers["governorate"]) for t in created if "governorate" in t.answers)
+        "by_channel": Counter(t.channel for t in created),
+        "by_category": Counter(t.category for t in created),
+        "by_team": Counter(teams.get(t.team_id, "none") for t in created),
+        "by_status": Counter(t.status for t in created),
+        "by_governorate": Counter(
+            str(t.answers["governorate"]) for t in created if "governorate" in t.answers
         ),
     }
 

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlmodel import Session, col, select
 
+from ccc.access.audit import Detail, disclose, require_disclosure
 from ccc.access.models import Team, User
-from ccc.access.policy import Caller, check_details, get_visible_ticket, may_see_details
+from ccc.access.policy import get_visible_ticket, may_see_details
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.messages.schemas import MessageOut
 from ccc.tickets import service as service
-from ccc.tickets.models import Sensitivity, Ticket
+from ccc.tickets.models import Ticket
 from ccc.tickets.queue import QueueFilter, list_tickets
 from ccc.tickets.schemas import (
     EventOut,
@@ -65,18 +66,9 @@ def _names(session: Session, rows: list[Ticket]) -> tuple[dict[int, str], dict[i
     return teams, users
 
 
-def _one(session: Session, ticket: Ticket, caller: Caller) -> TicketOut:
+def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketOut:
     teams, users = _names(session, [ticket])
-    return ticket_out(
-        ticket, teams, users, details=may_see_details(session, caller=caller, ticket=ticket)
-    )
-
-
-def _open(session: Session, caller: Caller, reference: str, focal: str) -> Ticket:
-    ticket = get_visible_ticket(session, caller=caller, reference=reference, focal_team=focal)
-    if ticket.sensitivity != Sensitivity.normal:
-        service.record(session, ticket=ticket, kind="viewed", caller=caller)
-    return ticket
+    return ticket_out(ticket, teams, users, details=details)
 
 
 @router.get("", response_model=TicketPage)
@@ -106,7 +98,9 @@ def queue(
     )
     teams, users = _names(session, rows)
     items = [
-        ticket_out(t, teams, users, details=may_see_details(session, caller=caller, ticket=t))
+        ticket_out(
+            t, teams, users, details=disclose(session, caller=caller, ticket=t, what=Detail.ticket)
+        )
         for t in rows
     ]
     return TicketPage(items=items, next=next_cursor)
@@ -116,8 +110,12 @@ def queue(
 def get_ticket(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> TicketOut:
-    ticket = _open(session, caller, reference, settings.restricted_focal_team)
-    return _one(session, ticket, caller)
+    ticket = get_visible_ticket(
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
+    )
+    return _one(
+        session, ticket, details=disclose(session, caller=caller, ticket=ticket, what=Detail.ticket)
+    )
 
 
 @router.patch("/{reference}", response_model=TicketOut)
@@ -131,6 +129,8 @@ def patch_ticket(
     ticket = get_visible_ticket(
         session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
+    # The answer to a change never shows more than the caller could read before it.
+    could_read = may_see_details(session, caller=caller, ticket=ticket)
     fields = body.model_fields_set
     changes = service.Changes(
         status=body.status,
@@ -142,6 +142,7 @@ def patch_ticket(
         sensitivity=body.sensitivity,
         notify=body.notify,
         reason=body.reason,
+        override_reason=body.override_reason,
     )
     service.apply_changes(
         session,
@@ -150,16 +151,19 @@ def patch_ticket(
         caller=caller,
         focal_team=settings.restricted_focal_team,
     )
-    return _one(session, ticket, caller)
+    details = could_read and disclose(session, caller=caller, ticket=ticket, what=Detail.ticket)
+    return _one(session, ticket, details=details)
 
 
 @router.get("/{reference}/timeline", response_model=list[TimelineItem])
 def get_timeline(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
-    ticket = _open(session, caller, reference, settings.restricted_focal_team)
-    check_details(session, caller=caller, ticket=ticket)
-    return service.timeline(session, ticket=ticket)
+    ticket = get_visible_ticket(
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
+    )
+    require_disclosure(session, caller=caller, ticket=ticket, what=Detail.timeline)
+    return service.timeline(session, ticket=ticket, reader=caller)
 
 
 @router.post("/{reference}/replies", status_code=202, response_model=MessageOut)

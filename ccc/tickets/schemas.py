@@ -50,6 +50,8 @@ class TicketPatch(BaseModel):
     sensitivity: str | None = None
     notify: bool = True
     reason: str | None = Field(None, max_length=1000)
+    # Moving a ticket to a programme team although the person said No (supervisors, admins).
+    override_reason: str | None = Field(None, max_length=1000)
 
 
 class TextIn(BaseModel):

@@ -8,15 +8,18 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ccc.access import audit
+from ccc.access.audit import Detail, disclose
 from ccc.access.models import Team, User
 from ccc.access.policy import Caller, authorize_changes
 from ccc.contacts.models import Identity
 from ccc.conversations.service import focus_on_ticket
 from ccc.kernel import events
-from ccc.kernel.errors import Invalid
+from ccc.kernel.errors import Conflict, Invalid
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
 from ccc.messages.service import queue_outbound
+from ccc.referrals.models import Referral
 from ccc.tickets import references
 from ccc.tickets.lifecycle import check_transition
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
@@ -110,6 +113,8 @@ class Changes:
     sensitivity: str | None = None
     notify: bool = True
     reason: str | None = None
+    # A supervisor's reason for moving the ticket to a team although the person said No.
+    override_reason: str | None = None
 
 
 def apply_changes(
@@ -119,15 +124,25 @@ def apply_changes(
     changes: Changes,
     caller: Caller,
     focal_team: str | None = None,
+    by_referral: bool = False,
 ) -> Ticket:
     """Validate every change first, then apply all of them, so a bad field changes nothing.
 
-    `focal_team` is the restricted cases' team, whose members may lower sensitivity; callers
-    that do not name it (internal status changes) leave that to supervisors and admins."""
-    updates = _planned_updates(session, ticket, changes)
+    `focal_team` is the restricted cases' team: its members may lower sensitivity, and a
+    ticket made restricted moves into its queue; callers that do not name it (internal status
+    changes) leave lowering to supervisors and admins. Only a referral (`by_referral`) may
+    put a ticket in `referred`: the person is told their case is with the team in charge."""
+    updates = _planned_updates(session, ticket, changes, focal_team, by_referral=by_referral)
     if not updates:
         return ticket
-    authorize_changes(session, caller, ticket, updates, focal_team=focal_team)
+    override = authorize_changes(
+        session,
+        caller,
+        ticket,
+        updates,
+        focal_team=focal_team,
+        override_reason=changes.override_reason,
+    )
     for field, (_old, new) in updates.items():
         setattr(ticket, field, new)
     if "status" in updates:
@@ -135,22 +150,8 @@ def apply_changes(
     ticket.updated_at = utcnow()
     session.add(ticket)
     session.flush()
-    for field, (old, new) in updates.items():
-        data: dict[str, Any] = {
-            "from": _label(session, field, old),
-            "to": _label(session, field, new),
-        }
-        if field == "status" and changes.reason:
-            data["reason"] = changes.reason
-        if field == "status" and new == TicketStatus.resolved:
-            data["notify"] = changes.notify
-        record(
-            session,
-            ticket=ticket,
-            kind=f"{field.removesuffix('_id')}_changed",
-            caller=caller,
-            **data,
-        )
+    _record_updates(session, ticket, updates, changes, caller, override)
+    _audit(session, ticket, updates, caller, override)
     events.publish(
         session,
         events.DomainEvent(
@@ -167,14 +168,84 @@ def apply_changes(
     return ticket
 
 
+def _record_updates(
+    session: Session,
+    ticket: Ticket,
+    updates: dict[str, tuple[Any, Any]],
+    changes: Changes,
+    caller: Caller,
+    override: str | None,
+) -> None:
+    """One `FIELD_changed` event per change on the timeline, with its reason."""
+    for field, (old, new) in updates.items():
+        data: dict[str, Any] = {
+            "from": _label(session, field, old),
+            "to": _label(session, field, new),
+        }
+        if field == "status" and changes.reason:
+            data["reason"] = changes.reason
+        if field == "status" and new == TicketStatus.resolved:
+            data["notify"] = changes.notify
+        if field == "team_id" and override is not None:
+            data["consent_override_reason"] = override
+        record(
+            session,
+            ticket=ticket,
+            kind=f"{field.removesuffix('_id')}_changed",
+            caller=caller,
+            **data,
+        )
+
+
+def _audit(
+    session: Session,
+    ticket: Ticket,
+    updates: dict[str, tuple[Any, Any]],
+    caller: Caller,
+    override: str | None,
+) -> None:
+    """Sensitivity changes and consent overrides by people go to the audit log as well."""
+    if caller.user_id is None:
+        return
+    if "sensitivity" in updates:
+        old, new = updates["sensitivity"]
+        audit.record(
+            session,
+            caller=caller,
+            action=audit.Action.sensitivity_changed,
+            ticket=ticket,
+            **{"from": old, "to": new},
+        )
+    if override is not None:
+        team = _label(session, "team_id", updates["team_id"][1])
+        audit.record(
+            session,
+            caller=caller,
+            action=audit.Action.consent_override,
+            ticket=ticket,
+            team=team,
+            reason=override,
+        )
+
+
 def _planned_updates(
-    session: Session, ticket: Ticket, changes: Changes
+    session: Session,
+    ticket: Ticket,
+    changes: Changes,
+    focal_team: str | None,
+    *,
+    by_referral: bool,
 ) -> dict[str, tuple[Any, Any]]:
     """Column -> (old, new) for every requested change that really changes something;
     raises 409/422 for the first change that is not allowed."""
     updates: dict[str, tuple[Any, Any]] = {}
     if changes.status is not None:
         status = check_transition(ticket.status, changes.status)
+        if status == TicketStatus.referred and not by_referral and status != ticket.status:
+            raise Conflict(
+                "a ticket becomes 'referred' only by a referral "
+                "(POST /api/tickets/{reference}/referrals)"
+            )
         if status != ticket.status:
             if status == TicketStatus.resolved and not changes.notify and not changes.reason:
                 raise Invalid("resolving without telling the person needs a 'reason'")
@@ -187,10 +258,14 @@ def _planned_updates(
         value = getattr(changes, field)
         if value is not None and parse_enum(enum, value, field) != getattr(ticket, field):
             updates[field] = (getattr(ticket, field), value)
-    if changes.team is not None:
-        team = session.exec(select(Team).where(Team.slug == changes.team)).first()
+    team_slug = changes.team
+    restricting = updates.get("sensitivity", (None, None))[1] == Sensitivity.restricted
+    if team_slug is None and restricting and focal_team is not None:
+        team_slug = focal_team  # a restricted case belongs in the focal team's queue
+    if team_slug is not None:
+        team = session.exec(select(Team).where(Team.slug == team_slug)).first()
         if team is None:
-            raise Invalid(f"unknown team {changes.team!r}")
+            raise Invalid(f"unknown team {team_slug!r}")
         if team.id != ticket.team_id:
             updates["team_id"] = (ticket.team_id, team.id)
     if changes.unassign and ticket.assignee_id is not None:
@@ -253,19 +328,35 @@ def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Mes
     return message
 
 
-def timeline(session: Session, *, ticket: Ticket) -> list[dict[str, Any]]:
-    """Events and messages of a ticket, oldest first."""
+REFERRAL_NOTES = ("note", "consent_override_reason", "reason", "outcome")
+
+
+def timeline(session: Session, *, ticket: Ticket, reader: Caller) -> list[dict[str, Any]]:
+    """Events and messages of a ticket, oldest first. A referral's notes show only to those
+    who may read them (`disclose`): a receiving team does not read what was sent to others."""
+    referral_teams = dict(
+        session.exec(
+            select(Referral.id, Referral.team_id).where(Referral.ticket_id == ticket.id)
+        ).all()
+    )
     items: list[dict[str, Any]] = []
     for event in session.exec(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(col(TicketEvent.id))
     ):
+        data = event.data
+        team_id = referral_teams.get(data.get("referral_id"))
+        if team_id is not None and not disclose(
+            session, caller=reader, ticket=ticket, what=Detail.referrals, referral_team_id=team_id
+        ):
+            data = {k: v for k, v in data.items() if k not in REFERRAL_NOTES}
+            data["details_hidden"] = True
         items.append(
             {
                 "type": "event",
                 "id": event.id,
                 "kind": event.kind,
                 "actor": event.actor,
-                "data": event.data,
+                "data": data,
                 "created_at": event.created_at,
             }
         )

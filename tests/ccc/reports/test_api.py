@@ -24,11 +24,12 @@ def test_the_summary_counts_what_came_in_and_what_was_resolved(
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["tickets_created"] == 2
-    assert report["by_category"] == {"tracing": 1, "assistance": 1}
-    assert report["by_team"] == {"tracing": 1, "assistance": 1}
-    assert report["by_channel"] == {"simulator": 2}
-    assert report["by_status"] == {"resolved": 1, "new": 1}
-    assert report["by_governorate"] == {"ninawa": 1}
+    # Breakdowns never show a count under 5 (CCC_REPORT_MIN_COUNT): it could single out a person.
+    assert report["by_category"] == {"tracing": "<5", "assistance": "<5"}
+    assert report["by_team"] == {"tracing": "<5", "assistance": "<5"}
+    assert report["by_channel"] == {"simulator": "<5"}
+    assert report["by_status"] == {"resolved": "<5", "new": "<5"}
+    assert report["by_governorate"] == {"ninawa": "<5"}
     assert report["inquiries_resolved"] == 1
     assert report["calls_received"] == 0
     assert report["messages_received"]["simulator"] > 10

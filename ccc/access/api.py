@@ -1,0 +1,138 @@
+"""The audit log for supervisors and admins: who viewed, changed the sensitivity of, overrode
+consent on or exported what, when, and from which address. There is no call that changes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlmodel import Session, col, or_, select
+
+from ccc.access.audit import Action
+from ccc.access.models import AuditEntry
+from ccc.access.policy import OVERSIGHT, Caller
+from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.kernel.errors import Forbidden, Invalid
+from ccc.kernel.paging import decode_cursor, encode_cursor
+from ccc.tickets.models import Sensitivity, Ticket
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    user: str
+    action: str
+    ticket: str | None
+    address: str | None
+    data: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    next: str | None
+
+
+def _moment(value: str | None, name: str, *, end: bool) -> datetime | None:
+    """A date (`to` includes that whole day) or an ISO datetime."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+            return moment
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        raise Invalid(f"{name} must be a date (YYYY-MM-DD) or an ISO datetime") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _visible_entries(caller: Caller, focal_team: str) -> Any:
+    """Entries about restricted tickets (restricted then or now) only for the focal team."""
+    query = select(AuditEntry, Ticket.reference).outerjoin(
+        Ticket, col(Ticket.id) == col(AuditEntry.ticket_id)
+    )
+    if focal_team not in caller.team_slugs:
+        query = query.where(
+            AuditEntry.restricted == False,  # noqa: E712  (SQL, not Python)
+            or_(col(Ticket.id).is_(None), Ticket.sensitivity != Sensitivity.restricted),
+        )
+    return query
+
+
+@router.get("", response_model=AuditPage)
+def audit_log(
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    ticket: Annotated[str | None, Query(max_length=32)] = None,
+    user: Annotated[str | None, Query(max_length=120)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
+    action: Action | None = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> AuditPage:
+    """Newest first; `user` is the name of who acted (`cli:NAME` for the command line)."""
+    if caller.role not in OVERSIGHT:
+        raise Forbidden("the audit log is for supervisors and admins")
+    query = _filtered(
+        session,
+        _visible_entries(caller, settings.restricted_focal_team),
+        ticket=ticket,
+        user=user,
+        start=_moment(from_, "from", end=False),
+        end=_moment(to, "to", end=True),
+        action=action,
+    )
+    if cursor:
+        query = query.where(col(AuditEntry.id) < decode_cursor(cursor))
+    rows = list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last_id = rows[-1][0].id
+        assert last_id is not None
+        next_cursor = encode_cursor(last_id)
+    return AuditPage(items=[_out(entry, reference) for entry, reference in rows], next=next_cursor)
+
+
+def _filtered(
+    session: Session,
+    query: Any,
+    *,
+    ticket: str | None,
+    user: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    action: Action | None,
+) -> Any:
+    if ticket:
+        query = query.where(Ticket.reference == ticket.strip())
+    if user:
+        query = query.where(AuditEntry.actor == user.strip())
+    if start is not None:
+        query = query.where(col(AuditEntry.created_at) >= start)
+    if end is not None:
+        query = query.where(col(AuditEntry.created_at) <= end)
+    if action:
+        query = query.where(AuditEntry.action == action.value)
+    return query
+
+
+def _out(entry: AuditEntry, reference: str | None) -> AuditEntryOut:
+    assert entry.id is not None
+    return AuditEntryOut(
+        id=entry.id,
+        at=entry.created_at,
+        user=entry.actor,
+        action=entry.action,
+        ticket=reference,
+        address=entry.address,
+        data=entry.data,
+    )
