@@ -15,6 +15,7 @@ from ccc.access.policy import Caller
 from ccc.channels.models import Channel
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.messages.models import Direction, Message
+from ccc.sla import service as sla
 from ccc.tickets.models import Ticket
 
 READERS = frozenset({Role.supervisor, Role.admin})
@@ -101,24 +102,12 @@ def _timings(created: Sequence[Ticket], resolved: Sequence[Ticket]) -> dict[str,
     resolution_times = [
         (t.resolved_at - t.created_at).total_seconds() for t in resolved if t.resolved_at
     ]
-    first_met = [
-        t.first_response_at <= t.first_response_due
-        for t in created
-        if t.first_response_at and t.first_response_due
-    ]
-    resolution_met = [
-        t.resolved_at <= t.resolution_due for t in resolved if t.resolved_at and t.resolution_due
-    ]
     return {
         "median_first_response_seconds": _median(first_waits),
         "median_resolution_seconds": _median(resolution_times),
-        "sla": {"first_response_met": _share(first_met), "resolution_met": _share(resolution_met)},
+        "sla": sla.compliance(created, resolved),
     }
 
 
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
-
-
-def _share(flags: list[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 4) if flags else None

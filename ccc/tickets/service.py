@@ -17,6 +17,7 @@ from ccc.kernel.errors import Invalid
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
 from ccc.messages.service import queue_outbound
+from ccc.sla import service as sla
 from ccc.tickets import references
 from ccc.tickets.lifecycle import check_transition
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
@@ -77,6 +78,8 @@ def create_ticket(
         break
     else:
         raise RuntimeError("could not store a ticket with a unique reference")
+    sla.start_clocks(ticket=ticket)
+    session.add(ticket)
     record(session, ticket, "created", actor, category=category, channel=identity.channel)
     events.publish(session, events.DomainEvent(events.TICKET_CREATED, ticket_id=ticket.id))
     return ticket
@@ -232,6 +235,7 @@ def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message
     focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
     if ticket.first_response_at is None:
         ticket.first_response_at = utcnow()
+        sla.schedule_next(ticket=ticket)
     ticket.updated_at = utcnow()
     session.add(ticket)
     record(session, ticket, "reply", actor, message_id=message.id)
