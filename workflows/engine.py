@@ -26,6 +26,10 @@ from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import CONTACT, Changes, apply_changes, create_ticket
 from workflows.flow import LANGUAGES, Step
 from workflows.library import Library, current
+from workflows.suggestions import suggest
+
+# `closing` subscribes to ticket.updated after `notify` (see ccc.kernel.runtime.bootstrap), so
+# the engine, which `notify` imports, imports it only when a turn runs.
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +145,9 @@ def run_turn(
         timeout=timedelta(hours=timeout_hours),
     )
     handle(turn)
+    from workflows import closing
+
+    closing.after_turn(session, message, turn.now)
     message.processed_at = turn.now
     session.add(message)
     return turn.replies
@@ -175,6 +182,8 @@ def _queue(session: Session, identity: Identity, message: Message, replies: list
 
 
 def handle(turn: Turn) -> None:
+    from workflows import closing
+
     conversation = turn.conversation
     flow = turn.library.flow
     if conversation.expires_at is not None and turn.now > conversation.expires_at:
@@ -193,6 +202,8 @@ def handle(turn: Turn) -> None:
         return
     if conversation.step == LINK_STEP:
         _confirm_link(turn, choice)
+        return
+    if conversation.step == closing.SATISFACTION_STEP and closing.take_satisfaction(turn, text):
         return
     step = flow.steps.get(conversation.step) if conversation.step else None
 
@@ -215,18 +226,24 @@ def handle(turn: Turn) -> None:
                 turn.ask(step)
             return
     if step is None:
-        if _follow_up(turn):
-            return
         menu = flow.steps[flow.menu_step]
+        if _follow_up(turn) or closing.follow_closed(turn, text, set(menu.choices)):
+            return
         if conversation.language and choice in menu.choices:
             # Someone who already knows the menu may answer it without being shown it again.
             _start_silently(turn, flow.menu_step)
             _answer(turn, menu, text, choice)
             return
+        if conversation.language:
+            _start_silently(turn, flow.menu_step)
+            if suggest(turn, text):
+                return
         _start(turn, flow.menu_step if conversation.language else flow.start)
         return
     if step.lookup_reference:
         _lookup(turn, text)
+        return
+    if step.name == flow.menu_step and choice not in step.choices and suggest(turn, text):
         return
     _answer(turn, step, text, choice)
 

@@ -29,12 +29,17 @@ def resolve_dir(configured: str | None) -> Path:
 
 @lru_cache(maxsize=8)
 def get_library(directory: Path = PACKAGE_DIR) -> Library:
+    return _build(directory)
+
+
+def _build(directory: Path) -> Library:
     flow = load_flow(directory / "flows" / "default.yaml")
+    calendars = load_calendars(_calendars_file(directory))
     return Library(
         flow=flow,
         prompts=load_catalogue(directory / "prompts", flow),
-        rules=load_rules(directory / "rules" / "routing.yaml"),
-        calendars=load_calendars(_calendars_file(directory)),
+        rules=load_rules(directory / "rules", calendars),
+        calendars=calendars,
     )
 
 
@@ -104,5 +109,14 @@ def configure(directory: Path) -> None:
     _configured = directory
 
 
+def configured_dir() -> Path:
+    return _configured
+
+
 def current() -> Library:
-    return get_library(_configured)
+    """The workflow files in force: reloaded when they change on disk, the last good set kept
+    when the new one has a problem (see `workflows/reload.py`)."""
+    from workflows.reload import watched
+
+    library: Library = watched(_configured)
+    return library
