@@ -134,13 +134,31 @@ def _team_add(args: argparse.Namespace) -> int:
 def _workflows_check(args: argparse.Namespace) -> int:
     from workflows.library import check_paths
 
-    problems = check_paths(list(args.paths))
+    problems = check_paths(list(args.paths), teams=_known_teams())
     for problem in problems:
         print(problem)
     if problems:
         return 1
     print("ok")
     return 0
+
+
+def _known_teams() -> set[str] | None:
+    """The teams of the configured database, to check the rules' team names; None when there is
+    no database with teams yet (a check before installing must not fail for that)."""
+    from sqlmodel import Session, select
+
+    from ccc.access.models import Team
+    from ccc.kernel.db import make_engine
+
+    try:
+        engine = make_engine(get_settings().database_url)
+        with Session(engine) as session:
+            slugs = set(session.exec(select(Team.slug)).all())
+        engine.dispose()
+    except Exception:
+        return None
+    return slugs or None
 
 
 def _demo(_args: argparse.Namespace) -> int:
