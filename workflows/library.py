@@ -132,8 +132,11 @@ _configured: Path = PACKAGE_DIR
 
 def configure(directory: Path) -> None:
     """Point the running process at a folder of workflow files (checked now)."""
+    from workflows.reload import forget, watched
+
     global _configured
-    get_library(directory)
+    forget(directory)  # configured anew: read the files as they are now
+    watched(directory)
     _configured = directory
 
 

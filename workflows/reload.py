@@ -52,14 +52,15 @@ def signature(directory: Path) -> Signature:
 
 def watched(directory: Path) -> Any:
     """The library of `directory`, reloaded at most every CHECK_SECONDS if its files changed."""
-    from workflows.library import get_library
+    from workflows.library import _build
 
     watch = _watches.get(directory)
     if watch is None:
         with _lock:
             watch = _watches.get(directory)
             if watch is None:
-                watch = Watch(directory, get_library(directory), signature(directory))
+                found = signature(directory)  # before reading: an edit meanwhile is seen next
+                watch = Watch(directory, _build(directory), found)
                 _watches[directory] = watch
         return watch.library
     if time.monotonic() - watch.checked_at >= CHECK_SECONDS:
@@ -74,7 +75,7 @@ def refresh(directory: Path) -> bool:
     watch = _watches.get(directory)
     if watch is None:
         watched(directory)
-        return False
+        return True
     with _lock:
         watch.checked_at = time.monotonic()
         found = signature(directory)
@@ -108,3 +109,8 @@ def health(directory: Path) -> dict[str, Any]:
             "problems": [str(p) for p in watch.problems],
         }
     return {"status": "ok"}
+
+
+def forget(directory: Path) -> None:
+    with _lock:
+        _watches.pop(directory, None)

@@ -77,7 +77,18 @@ def summary(
         "calls_received": int(inbound.get(Channel.voice, 0)),
         "inquiries_resolved": len(resolved),
         **_timings(created, resolved),
+        "satisfaction": _satisfaction(session, start, end),
     }
+
+
+def _satisfaction(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """The answers to the question after resolution (1 to 5) given in the period."""
+    count, mean = session.exec(
+        select(func.count(col(Ticket.satisfaction)), func.avg(col(Ticket.satisfaction))).where(
+            col(Ticket.satisfaction_at) >= start, col(Ticket.satisfaction_at) < end
+        )
+    ).one()
+    return {"answers": int(count), "mean": round(float(mean), 2) if mean is not None else None}
 
 
 def _breakdowns(created: Sequence[Ticket], teams: dict[int | None, str]) -> dict[str, Any]:
