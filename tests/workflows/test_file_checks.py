@@ -1,0 +1,70 @@
+"""Checking flow, prompt and rule files: each test here once failed on a real bug (a problem
+missed, reported twice, at the wrong line, or a crash instead of a problem)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workflows.flow import load_flow
+from workflows.library import PACKAGE_DIR, check_paths
+from workflows.yamlfile import LoadError
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    for part in ("flows", "prompts", "rules"):
+        shutil.copytree(PACKAGE_DIR / part, tmp_path / part)
+    return tmp_path
+
+
+def test_misspelled_when_is_refused(copy: Path) -> None:
+    p = copy / "rules" / "routing.yaml"
+    p.write_text(
+        p.read_text().replace("    when: {category: tracing}", "    whne: {category: tracing}")
+    )
+    assert check_paths([p]) != []
+
+
+def test_unknown_flow_key_is_refused(copy: Path) -> None:
+    p = copy / "flows" / "default.yaml"
+    p.write_text(p.read_text().replace("menu_step: main_menu", "menu_stpe: main_menu"))
+    assert check_paths([p]) != []
+    with pytest.raises(LoadError):
+        load_flow(p)
+
+
+def test_last_rule_when_line(copy: Path) -> None:
+    p = copy / "rules" / "routing.yaml"
+    p.write_text(
+        p.read_text().replace(
+            "    then: {team: ccc}\n", "    when: {channel: sms}\n    then: {team: ccc}\n"
+        )
+    )
+    lines = p.read_text().splitlines()
+    when_line = next(i for i, text in enumerate(lines, 1) if "when: {channel: sms}" in text)
+    [found] = check_paths([p])
+    assert found.line in (when_line, when_line - 1)
+
+
+def test_folder_check_reports_once(copy: Path) -> None:
+    p = copy / "prompts" / "ar.yaml"
+    p.write_text(p.read_text().replace("  tracing_last_seen:\n", "  tracing_last_seen: x: y\n"))
+    problems = check_paths([copy])
+    assert len(problems) == len(set(problems))
+
+
+def test_single_prompt_file_checked_against_flow(copy: Path) -> None:
+    p = copy / "prompts" / "ar.yaml"
+    p.write_text(p.read_text().replace("  tracing_last_seen:\n", "  tracing_last_sen:\n"))
+    assert check_paths([p]) != []
+
+
+def test_a_recursive_yaml_anchor_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    broken = tmp_path / "loop.yaml"
+    broken.write_text("a: &x [*x]\n")
+    [problem] = check_paths([broken])
+    assert (problem.path, problem.line) == (str(broken), 1)
+    assert "refers to itself" in problem.message
