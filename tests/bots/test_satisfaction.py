@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.people import TelegramPerson, TwilioPerson, open_ticket
 from tests.conftest import Harness
+from tests.support.people import TelegramPerson, TwilioPerson, open_ticket
 
 
 @pytest.mark.parametrize(

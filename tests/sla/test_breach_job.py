@@ -43,7 +43,9 @@ def age(ccc: Harness, reference: str, hours: float) -> None:
 def sla_events(ccc: Harness, reference: str, headers: dict[str, str]) -> list[Any]:
     timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=headers).json()
     return [
-        (e["kind"], e["data"]["clock"]) for e in timeline if e.get("kind", "").startswith("sla.")
+        (e["kind"], e["data"]["clock"])
+        for e in timeline
+        if (e.get("kind") or "").startswith("sla.")
     ]
 
 
