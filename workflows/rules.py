@@ -50,6 +50,7 @@ class Rule:
     actions: tuple[Action, ...]
     stop: bool = False
     idle: timedelta | None = None
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def parse_documents(
             if rule is not None:
                 rules.append(rule)
     _check_names(rules, ctx)
+    _check_overridden_teams(rules, ctx)
     if problems:
         return None, problems
     policies = policies or Policies(calendars=ctx.calendars)
@@ -187,6 +189,27 @@ def _check_names(rules: list[Rule], ctx: Context) -> None:
             ctx.label = rule.name
             ctx.report(rule.line, "another rule has the same name; timelines name rules")
         seen.add(rule.name)
+
+
+def _check_overridden_teams(rules: list[Rule], ctx: Context) -> None:
+    """A team set on a new ticket and always replaced by a later catch-all rule never takes
+    effect: the mark of a file written when the first matching rule won, without `stop`."""
+    for index, rule in enumerate(rules):
+        if rule.stop or not _sets_team_on_creation(rule):
+            continue
+        for later in rules[index + 1 :]:
+            if later.when or not _sets_team_on_creation(later):
+                continue
+            message = (
+                f"{rule.name}: its team is always replaced by {later.name!r} below; add "
+                "'stop: true' (rules no longer stop at the first match)"
+            )
+            ctx.problems.append(Problem(rule.path, rule.line, message))
+            break
+
+
+def _sets_team_on_creation(rule: Rule) -> bool:
+    return "ticket.created" in rule.events and any(a.kind == "team" for a in rule.actions)
 
 
 def _words(raw: Any, line: int, ctx: Context) -> dict[str, WordList]:
@@ -251,7 +274,7 @@ def _rule(
         _never_matches(when, events, raw.line_of("when"), ctx)
     if len(ctx.problems) > before or test is None or actions is None:
         return None
-    return Rule(ctx.label, raw.line, events, dict(when), test, tuple(actions), stop, idle)
+    return Rule(ctx.label, raw.line, events, dict(when), test, tuple(actions), stop, idle, ctx.path)
 
 
 def _events(raw: Any, line: int, ctx: Context) -> frozenset[str]:

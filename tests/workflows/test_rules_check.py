@@ -190,3 +190,18 @@ def test_the_command_prints_file_line_message_and_exits_1(folder: Path, tmp_path
     assert result.returncode == 1
     line = line_of(path, "priority: asap")
     assert result.stdout.strip() == f"{path}:{line}: {EMERGENCY}: unknown priority 'asap'"
+
+
+def test_a_file_written_for_first_match_routing_is_refused_with_the_line_to_change(
+    folder: Path,
+) -> None:
+    path = rules(folder)
+    edit(path, "    then: {team: tracing}\n    stop: true\n", "    then: {team: tracing}\n")
+    assert check_paths([folder]) == [
+        Problem(
+            str(path),
+            line_of(path, "- name: missing persons"),
+            "missing persons: its team is always replaced by \"everything else to the centre's "
+            "agents\" below; add 'stop: true' (rules no longer stop at the first match)",
+        )
+    ]
