@@ -56,7 +56,13 @@ class Policies:
         return replace(policy, **self.overrides.get("priority", {}).get(priority, {}))
 
     def referral_policy(self, *, team: str) -> ReferralPolicy:
-        return replace(self.referral, **self.referral_teams.get(team, {}))
+        """The team's own policy; its hours are a calendar named after the team when there is
+        one and the policy names none, since acceptance is counted in the receiving team's time."""
+        own = self.referral_teams.get(team, {})
+        policy = replace(self.referral, **own)
+        if "calendar" not in own and team in self.calendars:
+            policy = replace(policy, calendar=team)
+        return policy
 
     def clock(self, name: str) -> Clock:
         return self.calendars.get(name, ALWAYS)

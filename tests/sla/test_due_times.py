@@ -24,6 +24,7 @@ sla:
     urgent: {first_response: 2h, resolution: 24h, calendar: always}
   category:
     assistance: {first_response: 3h, resolution: 10h, calendar: split}
+  referral: {acceptance: 3h}
 """
 CALENDARS = """
 calendars:
@@ -159,3 +160,11 @@ def test_each_alert_fires_once_warning_first() -> None:
 
 def test_the_shipped_calendar_file_is_the_one_read() -> None:
     assert "centre" in load_calendars(PACKAGE_DIR / "calendars.yaml")
+
+
+def test_a_referral_is_due_in_the_receiving_teams_hours() -> None:
+    start = baghdad(2026, 12, 6, 10, 30)
+    # A calendar named after the team is its hours (here with a lunch break)...
+    assert service.referral_due(team="split", start=start) == baghdad(2026, 12, 6, 14, 30)
+    # ...and a team without one counts the referral policy's calendar (`always` by default).
+    assert service.referral_due(team="tracing", start=start) == baghdad(2026, 12, 6, 13, 30)
