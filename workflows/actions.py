@@ -157,7 +157,15 @@ class Run:
     actor: Caller
 
     def log(self, action: str, **data: Any) -> None:
-        record(self.session, self.ticket, "rule", self.actor, rule=self.rule, action=action, **data)
+        record(
+            self.session,
+            ticket=self.ticket,
+            kind="rule",
+            caller=self.actor,
+            rule=self.rule,
+            action=action,
+            **data,
+        )
 
 
 def apply(run: Run, action: Action) -> None:
@@ -227,9 +235,9 @@ def _link(run: Run, spec: dict[str, Any]) -> None:
             if first is not None:
                 record(
                     run.session,
-                    first,
-                    "rule",
-                    run.actor,
+                    ticket=first,
+                    kind="rule",
+                    caller=run.actor,
                     rule=run.rule,
                     action="linked_from",
                     reference=run.ticket.reference,

@@ -69,7 +69,7 @@ def ask_satisfaction(session: Session, event: events.DomainEvent) -> None:
     conversation.step = SATISFACTION_STEP
     conversation.ticket_id = ticket.id
     session.add(conversation)
-    record(session, ticket, "satisfaction_asked", ROUTING)
+    record(session, ticket=ticket, kind="satisfaction_asked", caller=ROUTING)
 
 
 def _conversation(session: Session, identity_id: int) -> Conversation | None:
@@ -104,12 +104,12 @@ def take_satisfaction(turn: Turn, text: str) -> bool:
     ticket.satisfaction_at = turn.now
     turn.message.ticket_id = ticket.id
     turn.session.add(turn.message)
-    record(turn.session, ticket, "satisfaction", CONTACT, score=value)
+    record(turn.session, ticket=ticket, kind="satisfaction", caller=CONTACT, score=value)
     apply_changes(
         turn.session,
-        ticket,
-        Changes(status=TicketStatus.closed, reason="satisfaction answered"),
-        CONTACT,
+        ticket=ticket,
+        changes=Changes(status=TicketStatus.closed, reason="satisfaction answered"),
+        caller=CONTACT,
     )
     turn.replies.append(
         Reply("satisfaction_thanks", template("satisfaction_thanks", turn.language))
@@ -136,8 +136,15 @@ def follow_closed(turn: Turn, text: str, menu_keys: set[str]) -> bool:
     )
     ticket.linked_ticket_id = old.id
     turn.session.add(ticket)
-    record(turn.session, ticket, "linked", CONTACT, to=old.reference, reason="follow-up")
-    record(turn.session, old, "follow_up", CONTACT, reference=ticket.reference)
+    record(
+        turn.session,
+        ticket=ticket,
+        kind="linked",
+        caller=CONTACT,
+        to=old.reference,
+        reason="follow-up",
+    )
+    record(turn.session, ticket=old, kind="follow_up", caller=CONTACT, reference=ticket.reference)
     turn.message.ticket_id = ticket.id
     turn.session.add(turn.message)
     turn.conversation.ticket_id = ticket.id

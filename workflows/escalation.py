@@ -45,9 +45,9 @@ def escalate(run: Run, spec: dict[str, Any]) -> None:
         sla.recalculate(ticket=ticket)
     record(
         run.session,
-        ticket,
-        "escalated",
-        run.actor,
+        ticket=ticket,
+        kind="escalated",
+        caller=run.actor,
         rule=run.rule,
         **{"from": old, "to": ticket.priority},
     )

@@ -86,7 +86,7 @@ def history(session: Session, ticket: Ticket) -> list[Other]:
 def route_new_ticket(session: Session, event: events.DomainEvent) -> None:
     ticket = session.get(Ticket, event.ticket_id)
     assert ticket is not None
-    routed = record(session, ticket, "routed", ROUTING)
+    routed = record(session, ticket=ticket, kind="routed", caller=ROUTING)
     session.flush()  # the summary comes right after `created`, before each rule's own events
     matched = evaluate(session, ticket, events.TICKET_CREATED)
     if ticket.team_id is None:

@@ -61,7 +61,14 @@ def fire_batch(session: Session, *, now: datetime) -> tuple[int, bool]:
     for ticket in rows:
         for alert in service.fire_due(ticket=ticket, now=now):
             kind = SLA_BREACHED if alert.kind == service.BREACHED else SLA_WARNING
-            record(session, ticket, kind, ROUTING, clock=alert.clock, due=alert.due.isoformat())
+            record(
+                session,
+                ticket=ticket,
+                kind=kind,
+                caller=ROUTING,
+                clock=alert.clock,
+                due=alert.due.isoformat(),
+            )
             events.publish(
                 session,
                 events.DomainEvent(kind, ticket_id=ticket.id, data={"clock": alert.clock}),
@@ -90,9 +97,9 @@ def fire_overdue_referrals(session: Session, *, now: datetime) -> int:
         assert ticket is not None
         record(
             session,
-            ticket,
-            REFERRAL_OVERDUE,
-            ROUTING,
+            ticket=ticket,
+            kind=REFERRAL_OVERDUE,
+            caller=ROUTING,
             referral_id=referral.id,
             team=team.slug if team else None,
         )
