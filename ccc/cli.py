@@ -226,7 +226,7 @@ def _workflows_check(args: argparse.Namespace) -> int:
     from workflows.segments import folders, report
 
     paths = list(args.paths) or [resolve_dir(get_settings().workflows_dir)]
-    problems = check_paths(paths)
+    problems = check_paths(paths, teams=_known_teams())
     for problem in problems:
         print(problem)
     for folder in folders(list(args.paths), resolve_dir(get_settings().workflows_dir)):
@@ -236,6 +236,24 @@ def _workflows_check(args: argparse.Namespace) -> int:
         return 1
     print("ok")
     return 0
+
+
+def _known_teams() -> set[str] | None:
+    """The teams of the configured database, to check the rules' team names; None when there is
+    no database with teams yet (a check before installing must not fail for that)."""
+    from sqlmodel import Session, select
+
+    from ccc.access.models import Team
+    from ccc.kernel.db import make_engine
+
+    try:
+        engine = make_engine(get_settings().database_url)
+        with Session(engine) as session:
+            slugs = set(session.exec(select(Team.slug)).all())
+        engine.dispose()
+    except Exception:
+        return None
+    return slugs or None
 
 
 def _demo(args: argparse.Namespace) -> int:

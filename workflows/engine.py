@@ -26,7 +26,11 @@ from workflows import linking, recovery, status, steps
 from workflows.flow import Choice, Step
 from workflows.library import Library, current
 from workflows.replies import Reply
+from workflows.suggestions import suggest
 from workflows.turn import Turn
+
+# `closing` subscribes to ticket.updated after `notify` (see ccc.kernel.runtime.bootstrap), so
+# the engine, which `notify` imports, imports it only when a turn runs.
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +82,9 @@ def run_turn(
         timeout=timedelta(hours=timeout_hours),
     )
     handle(turn)
+    from workflows import closing
+
+    closing.after_turn(session, message, turn.now)
     message.processed_at = turn.now
     session.add(message)
     return turn.replies
@@ -112,6 +119,8 @@ def _queue(session: Session, identity: Identity, message: Message, replies: list
 
 
 def handle(turn: Turn) -> None:
+    from workflows import closing
+
     conversation = turn.conversation
     expired = conversation.expires_at is not None and turn.now > conversation.expires_at
     resume = expired and recovery.may_resume(turn)
@@ -133,6 +142,8 @@ def handle(turn: Turn) -> None:
     if conversation.step == recovery.RESUME_STEP:
         recovery.answer_resume(turn, text, choice)
         return
+    if conversation.step == closing.SATISFACTION_STEP and closing.take_satisfaction(turn, text):
+        return
     flow = turn.library.flow
     step = flow.steps.get(conversation.step) if conversation.step else None
     if recovery.wants_person(turn, step, choice):
@@ -146,6 +157,8 @@ def handle(turn: Turn) -> None:
         _between_intakes(turn, text, choice)
     elif step.lookup_reference:
         _at_status_step(turn, text, choice)
+    elif step.name == flow.menu_step and choice not in step.choices and suggest(turn, text):
+        return
     else:
         _answer(turn, step, text, choice)
 
@@ -205,8 +218,14 @@ def _between_intakes(turn: Turn, text: str, choice: str) -> None:
         steps.start_silently(turn, flow.menu_step)
         _answer(turn, menu, text, choice)
         return
-    if _follow_up(turn):
+    from workflows import closing
+
+    if _follow_up(turn) or closing.follow_closed(turn, text, set(menu.choices)):
         return
+    if turn.conversation.language:
+        steps.start_silently(turn, flow.menu_step)
+        if suggest(turn, text):
+            return
     steps.start(turn, flow.menu_step if turn.conversation.language else flow.start)
 
 

@@ -10,7 +10,7 @@ from workflows.calendars import Calendar, load_calendars, parse_calendars
 from workflows.flow import Flow, load_flow, parse_flow
 from workflows.prompts import Catalogue, check_catalogue, load_catalogue, parse_prompts
 from workflows.rules import RuleBook, load_rules, parse_rules
-from workflows.yamlfile import Problem, load
+from workflows.yamlfile import LoadError, Problem, load
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -29,12 +29,17 @@ def resolve_dir(configured: str | None) -> Path:
 
 @lru_cache(maxsize=8)
 def get_library(directory: Path = PACKAGE_DIR) -> Library:
+    return _build(directory)
+
+
+def _build(directory: Path) -> Library:
     flow = load_flow(directory / "flows" / "default.yaml")
+    calendars = load_calendars(_calendars_file(directory))
     return Library(
         flow=flow,
         prompts=load_catalogue(directory / "prompts", flow),
-        rules=load_rules(directory / "rules" / "routing.yaml"),
-        calendars=load_calendars(_calendars_file(directory)),
+        rules=load_rules(directory / "rules", calendars),
+        calendars=calendars,
     )
 
 
@@ -44,8 +49,9 @@ def _calendars_file(directory: Path) -> Path:
     return own if own.exists() else PACKAGE_DIR / "calendars.yaml"
 
 
-def check_paths(paths: list[Path]) -> list[Problem]:
-    """Problems in the given files or folders (all of CCC's own files when none are given)."""
+def check_paths(paths: list[Path], teams: set[str] | None = None) -> list[Problem]:
+    """Problems in the given files or folders (all of CCC's own files when none are given).
+    With `teams` (the slugs in the database), rules naming another team are reported too."""
     if not paths:
         paths = [PACKAGE_DIR]
     files: list[Path] = []
@@ -59,6 +65,8 @@ def check_paths(paths: list[Path]) -> list[Problem]:
             problems.append(Problem(str(path), 1, "no such file or folder"))
     for file in files:
         problems += _check_file(file)
+        if teams is not None and file.parent.name == "rules":
+            problems += unknown_teams(file, teams)
     # A prompt file is read alone and again for the flow that uses it: report each problem once.
     return list(dict.fromkeys(problems))
 
@@ -75,7 +83,14 @@ def _check_file(path: Path) -> list[Problem]:
         if not prompts_dir.is_dir():
             prompts_dir = PACKAGE_DIR / "prompts"
         return check_catalogue(prompts_dir, flow)[1]
-    if isinstance(data, dict) and "rules" in data:
+    if isinstance(data, dict) and set(data) & {"rules", "sla", "words", "templates"}:
+        if path.parent.name == "rules":
+            # The files of a rules folder are one set: a word list may live in another file.
+            try:
+                load_rules(path.parent)
+            except LoadError as refused:
+                return [p for p in refused.problems if p.path == str(path)]
+            return []
         return parse_rules(data, str(path))[1]
     if isinstance(data, dict) and "calendars" in data:
         return parse_calendars(data, path)[1]
@@ -94,15 +109,45 @@ def _check_file(path: Path) -> list[Problem]:
     return [Problem(str(path), 1, f"not {kinds}")]
 
 
+def unknown_teams(path: Path, teams: set[str]) -> list[Problem]:
+    try:
+        book = load_rules(path)
+    except LoadError:
+        return []  # already reported
+    problems = []
+    for rule in book.rules:
+        named = [(a.line, a.value) for a in rule.actions if a.kind == "team"]
+        named += [(a.line, a.value.get("team")) for a in rule.actions if a.kind == "assign"]
+        wanted = rule.when.get("team")
+        for slug in wanted if isinstance(wanted, list) else [wanted]:
+            named.append((rule.line, slug))
+        for line, slug in named:
+            if slug is not None and slug not in teams:
+                problems.append(Problem(str(path), line, f"{rule.name}: unknown team {slug!r}"))
+    return problems
+
+
 _configured: Path = PACKAGE_DIR
 
 
 def configure(directory: Path) -> None:
     """Point the running process at a folder of workflow files (checked now)."""
+    from workflows.reload import forget, watched
+
     global _configured
-    get_library(directory)
+    forget(directory)  # configured anew: read the files as they are now
+    watched(directory)
     _configured = directory
 
 
+def configured_dir() -> Path:
+    return _configured
+
+
 def current() -> Library:
-    return get_library(_configured)
+    """The workflow files in force: reloaded when they change on disk, the last good set kept
+    when the new one has a problem (see `workflows/reload.py`)."""
+    from workflows.reload import watched
+
+    library: Library = watched(_configured)
+    return library

@@ -72,7 +72,9 @@ def _convert(node: Node, name: str, problems: list[Problem]) -> Any:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = _scalar(key_node)
-            key_text = str(key)
+            # YAML 1.1 reads a bare `on`, `yes` or `no` as a boolean; as a key (a rule's
+            # `on:`) it is the word that was written.
+            key_text = key_node.value if isinstance(key, bool) else str(key)
             if key_text in result:
                 problems.append(
                     Problem(name, key_node.start_mark.line + 1, f"duplicate key {key_text!r}")

@@ -84,10 +84,20 @@ def create_app(
         nothing (the outbox keeps the work), but replies wait until it is back."""
         checks = {"database": _database_ok(runtime), "redis": _redis_ok(runtime)}
         healthy = all(state != "down" for state in checks.values())
-        body = {"status": "ok" if healthy else "degraded", **checks}
+        body: dict[str, object] = {"status": "ok" if healthy else "degraded", **checks}
+        # Refused workflow files keep the last good set serving: worth a look, not a restart.
+        body["workflows"] = _workflows_health()
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app
+
+
+def _workflows_health() -> dict[str, object]:
+    from workflows.library import configured_dir, current
+    from workflows.reload import health
+
+    current()
+    return health(configured_dir())
 
 
 def _database_ok(runtime: Runtime) -> str:
@@ -114,15 +124,21 @@ def _redis_ok(runtime: Runtime) -> str:
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
     """Without Redis, this thread is the outbox's safety net: retries and anything missed."""
     from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes
+    from ccc.sla.tasks import check_slas
+    from workflows.routing import idle_sweep
 
     interval = max(runtime.settings.sweep_interval_seconds, 0.5)
-    last_close = 0.0
+    last_close = last_sla = 0.0
     while not stop.wait(interval):
         try:
             runtime.sweep()
+            if time.monotonic() - last_sla >= 30:
+                check_slas()
+                last_sla = time.monotonic()
             if time.monotonic() - last_close > 3600:
                 close_quiet_tickets()
                 forget_abandoned_intakes()
+                idle_sweep()
                 last_close = time.monotonic()
         except Exception:
             log.exception("periodic work failed")

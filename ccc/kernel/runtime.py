@@ -109,7 +109,17 @@ def get_runtime() -> Runtime:
 
 def bootstrap() -> None:
     """Import the modules that register job kinds and event subscribers."""
-    import ccc.messages.tasks  # noqa: F401
-    import ccc.referrals.service  # noqa: F401
-    import workflows.notify  # noqa: F401
-    import workflows.routing  # noqa: F401
+    import importlib
+
+    # In this order: subscribers run in the order they subscribed, and the satisfaction
+    # question (`closing`) must follow the message saying a ticket was resolved (`notify`).
+    for module in (
+        "ccc.messages.tasks",
+        "ccc.referrals.service",
+        "ccc.sla.tasks",
+        "workflows.notify",
+        "workflows.routing",
+        "workflows.closing",
+        "workflows.escalation",
+    ):
+        importlib.import_module(module)

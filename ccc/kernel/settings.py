@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     token_days: float = Field(90.0, gt=0, validation_alias=_env("CCC_TOKEN_DAYS"))
     report_min_count: int = Field(5, ge=1, validation_alias=_env("CCC_REPORT_MIN_COUNT"))
     api_docs: bool = Field(True, validation_alias=_env("CCC_API_DOCS"))
+    # Rules that escalate notify the supervisors' system here, signed with the secret.
+    escalation_webhook_url: str | None = Field(
+        None, validation_alias=_env("CCC_ESCALATION_WEBHOOK_URL")
+    )
+    escalation_webhook_secret: str | None = Field(
+        None, validation_alias=_env("CCC_ESCALATION_WEBHOOK_SECRET")
+    )
 
     @field_validator("simulator", "api_docs", mode="before")
     @classmethod
@@ -74,6 +81,8 @@ class Settings(BaseSettings):
         "twilio_whatsapp_from",
         "telegram_bot_token",
         "telegram_webhook_secret",
+        "escalation_webhook_url",
+        "escalation_webhook_secret",
         mode="before",
     )
     @classmethod
@@ -98,10 +107,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_secrets(self) -> Settings:
-        for name in ("twilio_auth_token", "telegram_webhook_secret"):
+        for name in ("twilio_auth_token", "telegram_webhook_secret", "escalation_webhook_secret"):
             value = getattr(self, name)
             if value is not None and value.lower() in {"changeme", "change-me", "secret"}:
                 raise ValueError(f"{name.upper()} is a placeholder; set a real secret")
+        if self.escalation_webhook_url and not self.escalation_webhook_secret:
+            raise ValueError("CCC_ESCALATION_WEBHOOK_URL needs CCC_ESCALATION_WEBHOOK_SECRET")
         return self
 
     @property

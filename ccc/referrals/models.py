@@ -26,6 +26,7 @@ class Referral(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_team_status", "team_id", "status"),
         Index("ix_referral_ticket", "ticket_id"),
+        Index("ix_referral_status_due", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
@@ -41,3 +42,4 @@ class Referral(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    overdue_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,8 +7,6 @@ Consent comes first: a ticket is referred only if the person agreed to share the
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import Session, col, select
 
 from ccc.access import audit
@@ -19,12 +17,12 @@ from ccc.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ccc.kernel.text import article
 from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
+from ccc.sla import service as sla
 from ccc.tickets.models import Sensitivity, Ticket, TicketStatus
 from ccc.tickets.service import Changes, apply_changes, record
 
 ACTIVE = (ReferralStatus.pending, ReferralStatus.accepted)
 OVERRIDERS = frozenset({Role.supervisor, Role.admin})
-DEFAULT_REFERRAL_HOURS = 72.0
 
 
 def refer(
@@ -35,7 +33,6 @@ def refer(
     note: str | None,
     override_reason: str | None,
     caller: Caller,
-    due_hours: float = DEFAULT_REFERRAL_HOURS,
 ) -> Referral:
     team = session.exec(select(Team).where(Team.slug == team_slug)).first()
     if team is None or team.id is None:
@@ -50,7 +47,7 @@ def refer(
         consent_override_reason=override,
         created_by_id=caller.user_id,
         created_at=now,
-        due_at=now + timedelta(hours=due_hours),
+        due_at=sla.referral_due(team=team.slug, start=now),
     )
     session.add(referral)
     session.flush()

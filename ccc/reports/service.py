@@ -16,6 +16,7 @@ from ccc.access.policy import Caller
 from ccc.channels.models import Channel
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.messages.models import Direction, Message
+from ccc.sla import service as sla
 from ccc.tickets.models import Sensitivity, Ticket
 
 READERS = frozenset({Role.supervisor, Role.admin})
@@ -91,6 +92,7 @@ def summary(
         "calls_received": int(inbound.get(Channel.voice, 0)),
         "inquiries_resolved": len(resolved),
         **_timings(created, resolved),
+        "satisfaction": _satisfaction(session, start, end),
     }
 
 
@@ -124,6 +126,16 @@ def _coarse(counts: Counter[str], min_count: int) -> dict[str, int | str]:
     return {key: (n if n >= min_count else f"<{min_count}") for key, n in counts.items()}
 
 
+def _satisfaction(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """The answers to the question after resolution (1 to 5) given in the period."""
+    count, mean = session.exec(
+        select(func.count(col(Ticket.satisfaction)), func.avg(col(Ticket.satisfaction))).where(
+            col(Ticket.satisfaction_at) >= start, col(Ticket.satisfaction_at) < end
+        )
+    ).one()
+    return {"answers": int(count), "mean": round(float(mean), 2) if mean is not None else None}
+
+
 def _breakdowns(created: Sequence[Ticket], teams: dict[int | None, str]) -> dict[str, Counter[str]]:
     return {
         "by_channel": Counter(t.channel for t in created),
@@ -146,24 +158,12 @@ def _timings(created: Sequence[Ticket], resolved: Sequence[Ticket]) -> dict[str,
     resolution_times = [
         (t.resolved_at - t.created_at).total_seconds() for t in resolved if t.resolved_at
     ]
-    first_met = [
-        t.first_response_at <= t.first_response_due
-        for t in created
-        if t.first_response_at and t.first_response_due
-    ]
-    resolution_met = [
-        t.resolved_at <= t.resolution_due for t in resolved if t.resolved_at and t.resolution_due
-    ]
     return {
         "median_first_response_seconds": _median(first_waits),
         "median_resolution_seconds": _median(resolution_times),
-        "sla": {"first_response_met": _share(first_met), "resolution_met": _share(resolution_met)},
+        "sla": sla.compliance(created, resolved),
     }
 
 
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
-
-
-def _share(flags: list[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 4) if flags else None

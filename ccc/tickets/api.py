@@ -50,6 +50,8 @@ def ticket_out(
         resolution_due=ticket.resolution_due,
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,
+        tags=ticket.tags,
+        satisfaction=ticket.satisfaction,
     )
 
 

@@ -54,6 +54,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_assignee", "assignee_id"),
         Index("ix_ticket_contact", "contact_id"),
         Index("ix_ticket_resolution_due", "resolution_due"),
+        Index("ix_ticket_sla_next_check", "sla_next_check"),
     )
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=8, unique=True, index=True)
@@ -75,6 +76,18 @@ class Ticket(SQLModel, table=True):
     resolution_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # A follow-up or a repeated request points at the ticket it continues.
+    linked_ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    # SLA bookkeeping, owned by ccc.sla: business time spent `pending` on the person, when the
+    # current pause began, the next instant a warning or breach falls due, and what has fired.
+    sla_paused_seconds: float = Field(default=0.0)
+    sla_paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_next_check: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    satisfaction: int | None = Field(default=None)
+    satisfaction_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TicketEvent(SQLModel, table=True):

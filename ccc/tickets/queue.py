@@ -16,8 +16,9 @@ from ccc.kernel.errors import Invalid
 from ccc.kernel.paging import page
 from ccc.kernel.phone import to_e164
 from ccc.kernel.timeutil import utcnow
+from ccc.sla import service as sla
 from ccc.tickets import references
-from ccc.tickets.lifecycle import ACTIVE, parse_status
+from ccc.tickets.lifecycle import parse_status
 from ccc.tickets.models import Category, Priority, Ticket
 from ccc.tickets.service import parse_enum
 
@@ -89,14 +90,7 @@ def _apply(session: Session, query: Any, f: QueueFilter, caller: Caller) -> Any:
     if f.sla:
         if f.sla != "breached":
             raise Invalid("sla filter takes only 'breached'")
-        now = utcnow()
-        query = query.where(
-            col(Ticket.status).in_(sorted(ACTIVE)),
-            or_(
-                col(Ticket.resolution_due) < now,
-                (col(Ticket.first_response_due) < now) & col(Ticket.first_response_at).is_(None),
-            ),
-        )
+        query = query.where(sla.breached_filter(utcnow()))
     if f.q:
         query = query.where(_search(session, f.q, caller))
     return query

@@ -31,6 +31,8 @@ class TicketOut(BaseModel):
     resolution_due: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    tags: list[str] = []
+    satisfaction: int | None = None
 
 
 class TicketPage(Page[TicketOut]):

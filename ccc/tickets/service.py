@@ -20,6 +20,7 @@ from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
 from ccc.messages.service import queue_outbound
 from ccc.referrals.models import Referral
+from ccc.sla import service as sla
 from ccc.tickets import references
 from ccc.tickets.lifecycle import check_transition
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
@@ -82,6 +83,8 @@ def create_ticket(
         break
     else:
         raise RuntimeError("could not store a ticket with a unique reference")
+    sla.start_clocks(ticket=ticket)
+    session.add(ticket)
     record(
         session,
         ticket=ticket,
@@ -322,6 +325,7 @@ def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Mes
     focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
     if ticket.first_response_at is None:
         ticket.first_response_at = utcnow()
+        sla.schedule_next(ticket=ticket)
     ticket.updated_at = utcnow()
     session.add(ticket)
     record(session, ticket=ticket, kind="reply", caller=caller, message_id=message.id)

@@ -115,7 +115,12 @@ def test_an_installed_wheel_migrates_a_new_database_and_serves(wheel: Path, tmp_
         stderr=subprocess.PIPE,
     )
     try:
-        assert _healthz(port) == {"status": "ok", "database": "ok", "redis": "not used"}
+        assert _healthz(port) == {
+            "status": "ok",
+            "database": "ok",
+            "redis": "not used",
+            "workflows": {"status": "ok"},  # the installed rules, calendars and flows loaded
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -66,8 +66,10 @@ def test_tracing_intake_in_english_ends_with_a_routed_ticket_an_agent_works(
     assert "person_notified" in kinds
     messages = [item for item in timeline if item["type"] == "message"]
     assert messages[0]["text"] == "hello"
-    assert "has been answered" in messages[-1]["text"]
-    assert "has been answered" in ccc.last_reply(PHONE)
+    # The person is told, then asked one satisfaction question (issue 11).
+    assert "has been answered" in messages[-2]["text"]
+    assert "How was our service" in messages[-1]["text"]
+    assert "How was our service" in ccc.last_reply(PHONE)
 
 
 def test_tracing_intake_in_arabic_with_arabic_indic_digits(

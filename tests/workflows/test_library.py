@@ -400,7 +400,11 @@ def test_a_rule_matching_on_an_unknown_key_is_reported_at_its_when(copy: Path) -
 
 def test_a_rule_setting_an_unknown_key_is_reported_at_its_then(copy: Path) -> None:
     path = rules_file(copy)
-    edit(path, "then: {team: detention}", "then: {team: detention, queue: fast}")
+    edit(
+        path,
+        "when: {category: detention}\n    then: {team: detention}",
+        "when: {category: detention}\n    then: {team: detention, queue: fast}",
+    )
     assert_rules_refused(
         path,
         problem(path, line_of(path, "queue: fast"), "detained relatives: cannot set 'queue'"),
@@ -416,29 +420,32 @@ def test_a_rule_setting_an_unknown_priority_is_reported_at_its_then(copy: Path) 
     )
 
 
-def test_a_last_rule_with_a_when_is_refused_so_every_ticket_gets_a_team(copy: Path) -> None:
+def test_a_rule_that_can_never_match_is_refused(copy: Path) -> None:
+    # Rules used to be first-match on new tickets only, so the last one had to match everything;
+    # now rules listen to events, and the check is that each one can match at all.
     path = rules_file(copy)
     edit(
         path,
         "  - name: everything else to the centre's agents\n    then: {team: ccc}\n",
         "  - name: everything else to the centre's agents\n"
-        "    when: {channel: sms}\n    then: {team: ccc}\n",
+        "    when: {status: closed}\n    then: {team: ccc}\n",
     )
-    [found] = check_paths([path])
-    assert (found.path, found.message) == (
-        str(path),
-        "the last rule must have no 'when', so every ticket gets a team",
+    assert_rules_refused(
+        path,
+        problem(
+            path,
+            line_of(path, "when: {status: closed}"),
+            "everything else to the centre's agents: can never match: "
+            "a ticket on ticket.created is never closed",
+        ),
     )
-    with pytest.raises(LoadError) as refused:
-        load_rules(path)
-    assert refused.value.problems == [found]
 
 
 def test_a_service_level_for_an_unknown_priority_is_reported(copy: Path) -> None:
     path = rules_file(copy)
-    edit(path, "    low: {first_response_hours", "    later: {first_response_hours")
+    edit(path, "    low: {first_response", "    later: {first_response")
     assert_rules_refused(
-        path, problem(path, line_of(path, "  priority:"), "unknown priority 'later'")
+        path, problem(path, line_of(path, "    later:"), "sla: unknown priority 'later'")
     )
 
 
@@ -446,15 +453,13 @@ def test_a_service_level_resolving_before_its_first_response_is_reported(copy: P
     path = rules_file(copy)
     edit(
         path,
-        "default: {first_response_hours: 24, resolution_hours: 168}",
-        "default: {first_response_hours: 24, resolution_hours: 12}",
+        "default: {first_response: 8h, resolution: 40h, calendar: centre}",
+        "default: {first_response: 8h, resolution: 4h, calendar: centre}",
     )
     assert_rules_refused(
         path,
         problem(
-            path,
-            line_of(path, "  default:"),
-            "SLA hours must be positive, resolution after first response",
+            path, line_of(path, "  default:"), "sla: resolution comes before the first response"
         ),
     )
 

@@ -148,4 +148,9 @@ def test_health_says_what_is_down(ccc: Harness, redis_down: Harness) -> None:
     assert healthy.json()["database"] == "ok"
     degraded = redis_down.client.get("/healthz")
     assert degraded.status_code == 503
-    assert degraded.json() == {"status": "degraded", "database": "ok", "redis": "down"}
+    assert degraded.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "redis": "down",
+        "workflows": {"status": "ok"},
+    }

@@ -50,7 +50,9 @@ def test_a_referral_is_accepted_then_completed_and_the_person_is_told(
     ccc.drain()
     ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
     assert ticket["status"] == "resolved"
-    assert "has been answered" in ccc.last_reply(PHONE)
+    sent = [m["text"] for m in ccc.transcript(PHONE) if m["direction"] == "out"]
+    # Told it was answered, then asked one satisfaction question.
+    assert "has been answered" in sent[-2] and "How was our service" in sent[-1]
     kinds = [
         e["kind"]
         for e in ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()

@@ -250,7 +250,9 @@ def test_resolving_tells_the_person_unless_a_reason_is_given(
     second = open_ticket(ccc, OTHER)
     ccc.client.patch(f"/api/tickets/{first}", json={"status": "resolved"}, headers=agent)
     ccc.drain()
-    assert "has been answered" in ccc.last_reply(PHONE)
+    sent = [m["text"] for m in ccc.transcript(PHONE) if m["direction"] == "out"]
+    # Told it was answered, then asked one satisfaction question.
+    assert "has been answered" in sent[-2] and "How was our service" in sent[-1]
     response = ccc.client.patch(
         f"/api/tickets/{second}",
         json={"status": "resolved", "notify": False, "reason": "Number no longer in service"},

@@ -1,0 +1,162 @@
+"""The shipped rules, each in Arabic, Sorani, Badini and English, through whole conversations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Harness
+
+LANGUAGE_KEYS = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
+CONTINUE = "1"
+
+
+def tracing(circumstances: str, missing: str = "Omar Hassan") -> list[str]:
+    return ["1", CONTINUE, "Layla", missing, "4", "Mosul 2017", circumstances, "1"]
+
+
+def complaint(details: str, about: str = "1") -> list[str]:
+    return ["4", CONTINUE, about, details, "1", "1"]
+
+
+def intake(ccc: Harness, phone: str, language: str, answers: list[str]) -> None:
+    if not ccc.transcript(phone):
+        ccc.say(phone, "hello")
+        ccc.say(phone, LANGUAGE_KEYS[language])
+    else:
+        ccc.say(phone, "menu")
+    for answer in answers:
+        ccc.say(phone, answer)
+
+
+def tickets_of(ccc: Harness, phone: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    page = ccc.client.get("/api/tickets", params={"q": phone}, headers=headers)
+    assert page.status_code == 200, page.text
+    items: list[dict[str, Any]] = page.json()["items"]
+    return sorted(items, key=lambda t: t["created_at"])
+
+
+def rule_events(ccc: Harness, reference: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=headers).json()
+    return [e["data"] for e in timeline if e.get("kind") == "rule"]
+
+
+DETENTION = {
+    "en": "He was arrested at a checkpoint.",
+    "ar": "أخذوه إلى السجن من السيطرة",
+    "ckb": "لە خاڵی پشکنین دەستگیرکرا",
+    "kmr": "Ew niha li zindanê ye",
+}
+
+
+@pytest.mark.parametrize("language", sorted(DETENTION))
+def test_words_about_detention_in_a_tracing_answer_route_to_detention(
+    ccc: Harness, supervisor: dict[str, str], language: str
+) -> None:
+    phone = "+9647701110001"
+    intake(ccc, phone, language, tracing(DETENTION[language]))
+    [ticket] = tickets_of(ccc, phone, supervisor)
+    assert (ticket["category"], ticket["team"]) == ("tracing", "detention")
+    [event] = rule_events(ccc, ticket["reference"], supervisor)
+    assert event["rule"] == "words about arrest, detention or prison go to the detention team"
+    assert event["to"] == "detention"
+
+
+def test_a_later_message_about_detention_moves_the_ticket_to_detention(
+    ccc: Harness, supervisor: dict[str, str]
+) -> None:
+    phone = "+9647701110002"
+    intake(ccc, phone, "ar", tracing("خرج إلى العمل ولم يعد"))
+    [ticket] = tickets_of(ccc, phone, supervisor)
+    assert ticket["team"] == "tracing"
+    ccc.say(phone, "عرفنا أنه معتقل في بغداد")
+    [ticket] = tickets_of(ccc, phone, supervisor)
+    assert ticket["team"] == "detention"
+
+
+MISCONDUCT = {
+    "en": "The distributor asked for a bribe to put us on the list.",
+    "ar": "طلب الموظف رشوة حتى يسجلنا",
+    "ckb": "فەرمانبەرەکە داوای بەرتیل کرد",
+    "kmr": "Karmend ji me bertîl xwest",
+}
+
+
+@pytest.mark.parametrize("language", sorted(MISCONDUCT))
+def test_an_allegation_in_any_complaint_is_restricted_to_accountability(
+    ccc: Harness, supervisor: dict[str, str], language: str
+) -> None:
+    focal = ccc.user("fatima", "team_member", ["accountability"])
+    phone = "+9647701110003"
+    # The person chose "selection criteria", not "staff conduct": the words decide.
+    intake(ccc, phone, language, complaint(MISCONDUCT[language], about="1"))
+    assert tickets_of(ccc, phone, supervisor) == []  # restricted: not even a supervisor sees it
+    [ticket] = tickets_of(ccc, phone, focal)
+    assert (ticket["team"], ticket["sensitivity"], ticket["priority"]) == (
+        "accountability",
+        "restricted",
+        "high",
+    )
+    actions = [e["action"] for e in rule_events(ccc, ticket["reference"], focal)]
+    assert actions == ["priority", "sensitivity", "team"]
+
+
+def test_a_complaint_without_allegations_is_not_restricted(
+    ccc: Harness, supervisor: dict[str, str]
+) -> None:
+    phone = "+9647701110004"
+    intake(ccc, phone, "en", complaint("I was not selected although my family qualifies."))
+    [ticket] = tickets_of(ccc, phone, supervisor)
+    assert (ticket["team"], ticket["sensitivity"]) == ("accountability", "normal")
+
+
+EMERGENCY = {
+    "en": "He is injured and bleeding badly.",
+    "ar": "كان ينزف عندما أخذوه",
+    "ckb": "خوێنبەربوونی هەبوو، خوێنبەربوون",
+    "kmr": "xwînberbûn hebû",
+}
+
+
+@pytest.mark.parametrize("language", sorted(EMERGENCY))
+def test_a_medical_emergency_is_urgent(
+    ccc: Harness, supervisor: dict[str, str], language: str
+) -> None:
+    phone = "+9647701110005"
+    intake(ccc, phone, language, tracing(EMERGENCY[language]))
+    [ticket] = tickets_of(ccc, phone, supervisor)
+    assert (ticket["priority"], ticket["team"]) == ("urgent", "tracing")
+
+
+SAME_NAME = {
+    "en": ("Omar Hassan", "Omar  Hassan"),
+    "ar": ("عمر حسن", "عُمَر حسـن"),  # diacritics and a tatweel: the same name
+    "ckb": ("عومەر حەسەن", "عومه‌ر حه‌سه‌ن"),
+    "kmr": ("Omer Hesen", "Omer Hesen"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(SAME_NAME))
+def test_a_second_tracing_request_for_the_same_name_links_to_the_first(
+    ccc: Harness, supervisor: dict[str, str], language: str
+) -> None:
+    phone = "+9647701110006"
+    first_name, second_name = SAME_NAME[language]
+    intake(ccc, phone, language, tracing("lost", missing=first_name))
+    intake(ccc, phone, language, tracing("still lost", missing=second_name))
+    intake(ccc, phone, language, tracing("another", missing="Someone Else"))
+    first, second, third = tickets_of(ccc, phone, supervisor)
+    second_events = rule_events(ccc, second["reference"], supervisor)
+    assert {
+        "rule": "a second tracing request for the same person links to the first",
+        "action": "link",
+        "to": first["reference"],
+    } in second_events
+    assert not [
+        e for e in rule_events(ccc, third["reference"], supervisor) if e["action"] == "link"
+    ]
+    first_events = rule_events(ccc, first["reference"], supervisor)
+    assert [e["reference"] for e in first_events if e["action"] == "linked_from"] == [
+        second["reference"]
+    ]
