@@ -13,6 +13,7 @@ from workflows.rules import RuleBook, load_rules, parse_rules
 from workflows.yamlfile import LoadError, Problem, load
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+RULE_KEYS = frozenset({"rules", "sla", "words", "templates"})
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def _check_file(path: Path) -> list[Problem]:
         if not prompts_dir.is_dir():
             prompts_dir = PACKAGE_DIR / "prompts"
         return check_catalogue(prompts_dir, flow)[1]
-    if isinstance(data, dict) and set(data) & {"rules", "sla", "words", "templates"}:
+    # A prompt file has `words:` too (yes/no and number words): `prompts` tells them apart.
+    if isinstance(data, dict) and "prompts" not in data and set(data) & RULE_KEYS:
         if path.parent.name == "rules":
             # The files of a rules folder are one set: a word list may live in another file.
             try:
