@@ -5,6 +5,7 @@ domain package; nothing else should import from here."""
 from __future__ import annotations
 
 from ccc.access.models import Role, Team, TeamMembership, User
+from ccc.calls.models import Call, Callback, CallbackAttempt, Recording
 from ccc.channels.models import PHONE_CHANNELS, Channel
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
@@ -15,6 +16,9 @@ from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEv
 
 __all__ = [
     "PHONE_CHANNELS",
+    "Call",
+    "Callback",
+    "CallbackAttempt",
     "Category",
     "Channel",
     "Contact",
@@ -25,6 +29,7 @@ __all__ = [
     "MessageStatus",
     "OutboxJob",
     "Priority",
+    "Recording",
     "Referral",
     "ReferralStatus",
     "Role",

@@ -30,6 +30,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     active: bool = True
+    # The E.164 number the user takes calls on: the agent line knows agents by it.
+    phone: str | None = Field(default=None, max_length=20, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

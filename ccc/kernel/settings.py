@@ -47,6 +47,20 @@ class Settings(BaseSettings):
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )
 
+    # The toll-free line (docs/voice.md).
+    voice_prompts_dir: str | None = Field(None, validation_alias=_env("CCC_VOICE_PROMPTS_DIR"))
+    voice_ar_voice: str = Field("Polly.Zeina", validation_alias=_env("CCC_VOICE_AR_VOICE"))
+    voice_ar_language: str = Field("arb", validation_alias=_env("CCC_VOICE_AR_LANGUAGE"))
+    voice_en_voice: str = Field("Polly.Joanna", validation_alias=_env("CCC_VOICE_EN_VOICE"))
+    voice_en_language: str = Field("en-US", validation_alias=_env("CCC_VOICE_EN_LANGUAGE"))
+    voice_queue_wait_seconds: int = Field(
+        300, ge=0, validation_alias=_env("CCC_VOICE_QUEUE_WAIT")
+    )
+    voice_record_seconds: int = Field(
+        180, ge=10, le=3600, validation_alias=_env("CCC_VOICE_RECORD_SECONDS")
+    )
+    voice_transcribe: bool = Field(False, validation_alias=_env("CCC_VOICE_TRANSCRIBE"))
+
     @field_validator("simulator", mode="before")
     @classmethod
     def _on_off(cls, value: object) -> object:
@@ -62,6 +76,7 @@ class Settings(BaseSettings):
     @field_validator(
         "redis_url",
         "outbound",
+        "voice_prompts_dir",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_sms_from",
@@ -104,7 +119,9 @@ class Settings(BaseSettings):
         can_send = {
             "sms": self.twilio_configured and bool(self.twilio_sms_from),
             "whatsapp": self.twilio_configured and bool(self.twilio_whatsapp_from),
-            "voice": self.twilio_configured,
+            # Replies on a voice ticket travel by SMS or WhatsApp (bots/twilio/voice_sender.py).
+            "voice": self.twilio_configured
+            and bool(self.twilio_sms_from or self.twilio_whatsapp_from),
             "telegram": self.telegram_configured,
         }.get(channel, False)
         if self.outbound == "record" or not can_send:
