@@ -32,6 +32,7 @@ ENGINE_KEYS = (
 SPOKEN = frozenset({"ar", "en"})
 FALLBACK = "ar"
 AUDIO_SUFFIXES = (".wav", ".mp3")
+LANGUAGES_WITH_FILES = frozenset(LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,16 @@ class VoicePrompts:
         return " ".join([prompt.text.format(**values), *options]).strip()
 
     def speech(
-        self, language: str, key: str, *, keys: list[str] | None = None, **values: str
+        self,
+        language: str,
+        key: str,
+        values: dict[str, str] | None = None,
+        *,
+        keys: list[str] | None = None,
     ) -> Speech:
         """A prompt with its menu options read out (`keys`: the step's choices, in order)."""
         prompt = self._prompt(language, key)
+        values = values or {}
         chosen = keys if keys is not None else list(prompt.choices)
         arabic_values = {name: self._in_arabic(language, value) for name, value in values.items()}
         return Speech(
@@ -140,21 +147,20 @@ class VoicePrompts:
         return self.speech(language, step.ask, keys=list(step.choices))
 
     def language_menu(self, step: Step) -> list[Speech]:
-        """Each language's own welcome and key, in its own words."""
+        """Each language's own welcome and key, in its own words; a language without a voice
+        falls back to its name and key in Arabic."""
         assert step.ask is not None
+        arabic_press = self.voice.prompts[FALLBACK]["press"].text
         said = []
         for key, choice in step.choices.items():
             language = choice.set_language or FALLBACK
-            press = self.voice.prompts[language]["press"].text
-            arabic_press = self.voice.prompts[FALLBACK]["press"].text
             name = self.library.prompts.name(language)
             said.append(
                 Speech(
                     key=step.ask,
                     language=language,
-                    text=f"{self._prompt(language, step.ask).text} {press.format(label=name, key=key)}",
-                    arabic=f"{self._prompt(FALLBACK, step.ask).text} "
-                    f"{arabic_press.format(label=name, key=key)}",
+                    text=self._prompt(language, step.ask).text.format(key=key),
+                    arabic=arabic_press.format(label=name, key=key),
                     recordable=True,
                 )
             )
@@ -180,7 +186,7 @@ class VoicePrompts:
                 step_keys = _choice_keys(flow, key)
                 prompt = self._prompt(language, key)
                 values = {name: "{" + name + "}" for name in _placeholders(prompt.text)}
-                yield language, self.speech(language, key, keys=step_keys, **values)
+                yield language, self.speech(language, key, values, keys=step_keys)
 
 
 def _choice_keys(flow: Flow, key: str) -> list[str] | None:

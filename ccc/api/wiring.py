@@ -16,7 +16,7 @@ from ccc.kernel.settings import Settings
 def channel_registry() -> ChannelRegistry:
     from bots.telegram import sender as telegram_sender
     from bots.telegram import webhook as telegram
-    from bots.twilio import messaging, status
+    from bots.twilio import messaging, status, voice, voice_sender
     from bots.twilio import sender as twilio_sender
 
     registry = ChannelRegistry()
@@ -33,6 +33,14 @@ def channel_registry() -> ChannelRegistry:
             "whatsapp",
             sender=twilio_sender.whatsapp_sender,
             routers=(messaging.router, status.router),
+            status_callback_path=status.PATH,
+        )
+    )
+    registry.register(
+        ChannelAdapter(
+            "voice",
+            sender=voice_sender.voice_sender,
+            routers=(voice.router, status.router),
             status_callback_path=status.PATH,
         )
     )

@@ -53,9 +53,7 @@ class Settings(BaseSettings):
     voice_ar_language: str = Field("arb", validation_alias=_env("CCC_VOICE_AR_LANGUAGE"))
     voice_en_voice: str = Field("Polly.Joanna", validation_alias=_env("CCC_VOICE_EN_VOICE"))
     voice_en_language: str = Field("en-US", validation_alias=_env("CCC_VOICE_EN_LANGUAGE"))
-    voice_queue_wait_seconds: int = Field(
-        300, ge=0, validation_alias=_env("CCC_VOICE_QUEUE_WAIT")
-    )
+    voice_queue_wait_seconds: int = Field(300, ge=0, validation_alias=_env("CCC_VOICE_QUEUE_WAIT"))
     voice_record_seconds: int = Field(
         180, ge=10, le=3600, validation_alias=_env("CCC_VOICE_RECORD_SECONDS")
     )
