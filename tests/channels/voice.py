@@ -24,7 +24,7 @@ class TwiML:
 
     @classmethod
     def parse(cls, text: str) -> TwiML:
-        root = ET.fromstring(text)
+        root = ET.fromstring(text)  # noqa: S314  (our own answer, in a test)
         assert root.tag == "Response", text
         return cls(root)
 
