@@ -22,6 +22,7 @@ from bots.twilio import voice_twiml
 from bots.twilio.forms import FormDep, TwilioForm
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.calls import service as calls
+from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import CCCError, Invalid, NotFound
 from ccc.kernel.phone import to_e164
 from ccc.kernel.settings import Settings
@@ -93,6 +94,7 @@ def gather(form: FormDep, session: SessionDep, settings: SettingsDep) -> Respons
 @router.post("/recording", summary="A voice message was recorded")
 def recording(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
     sid = _call_sid(form)
+    run_in_background(session)  # the reference by SMS must not hold up the answer
     phone = _caller(form, settings)
     recording_sid = form.get("RecordingSid")
     if recording_sid and not _SID.match(recording_sid):
@@ -160,6 +162,7 @@ def agent(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response
 @router.post("/status", summary="Twilio call status callback")
 def status(form: FormDep, session: SessionDep) -> Response:
     sid = _call_sid(form)
+    run_in_background(session)
     reported = form.get("CallStatus").lower()[:20]
     duration = _number(form, "CallDuration") if form.get("CallDuration") else None
     if reported:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ccc.api.limits import BodyLimit
 from ccc.api.wiring import runtime_for, simulator_routers
+from ccc.calls import api as calls_api
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
@@ -65,6 +66,7 @@ def create_app(
     app.include_router(tickets.router)
     app.include_router(referrals.router)
     app.include_router(reports.router)
+    app.include_router(calls_api.router)
     for router in runtime.channels.routers():
         app.include_router(router)
     if settings.simulator:

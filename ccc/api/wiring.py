@@ -19,7 +19,7 @@ from workflows.library import configure, resolve_dir
 def channel_registry() -> ChannelRegistry:
     from bots.telegram import sender as telegram_sender
     from bots.telegram import webhook as telegram
-    from bots.twilio import messaging, status, voice, voice_sender
+    from bots.twilio import messaging, recordings, status, voice, voice_sender
     from bots.twilio import sender as twilio_sender
 
     registry = ChannelRegistry()
@@ -43,7 +43,7 @@ def channel_registry() -> ChannelRegistry:
         ChannelAdapter(
             "voice",
             sender=voice_sender.voice_sender,
-            routers=(voice.router, status.router),
+            routers=(voice.router, recordings.router, status.router),
             status_callback_path=status.PATH,
         )
     )

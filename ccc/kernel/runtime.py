@@ -109,6 +109,7 @@ def get_runtime() -> Runtime:
 
 def bootstrap() -> None:
     """Import the modules that register job kinds and event subscribers."""
+    import ccc.calls.tasks  # noqa: F401
     import ccc.messages.tasks  # noqa: F401
     import workflows.notify  # noqa: F401
     import workflows.routing  # noqa: F401

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from ccc.calls.models import Call
+from ccc.tickets import references
 from tests.channels.people import post_twilio
 from tests.channels.voice import VOICE, PhoneCall, spoken_reference
 from tests.conftest import Harness
@@ -135,3 +136,51 @@ def test_the_status_callback_records_duration_and_ignores_unknown_calls(ccc: Har
         "voice_message",
     )
     PhoneCall(ccc).hang_up()  # unknown: 200, ignored
+
+
+def leave_voice_message(ccc: Harness, number: str = "+9647701234567") -> str:
+    call = PhoneCall(ccc, number=number)
+    call.dial()
+    call.keys("4", "1", "1")
+    return spoken_reference(call.leave_message())
+
+
+def test_option_five_reads_the_status_to_the_owner_and_goes_back_to_the_menu(
+    ccc: Harness,
+) -> None:
+    reference = leave_voice_message(ccc)
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "5")
+    gather = call.last.find("Gather") if call.last else None
+    assert gather is not None and "numDigits" not in gather.attrib
+    assert gather.attrib["finishOnKey"] == "#"
+    status = call.press(reference)
+    assert ", ".join(reference) in status.said()
+    assert "new" in status.said().lower() or "received" in status.said().lower()
+    assert "How can we help you?" in status.said()
+    assert call_record(ccc, call.sid).outcome == "status_heard"
+
+
+def test_a_stranger_hears_what_an_unknown_reference_gets(ccc: Harness) -> None:
+    reference = leave_voice_message(ccc)
+    stranger = PhoneCall(ccc, number="+9647509876543")
+    stranger.dial()
+    stranger.keys("4", "5")
+    theirs = stranger.press(reference).said()
+    unknown = stranger.press(references.generate()).said()
+    assert theirs.split(".")[0] == unknown.split(".")[0]
+    assert ", ".join(reference) not in theirs
+
+
+def test_a_wrong_check_digit_is_refused_as_invalid(ccc: Harness) -> None:
+    reference = leave_voice_message(ccc)
+    wrong = reference[:-1] + str((int(reference[-1]) + 1) % 10)
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "5")
+    answer = call.press(wrong)
+    assert "not valid" in answer.said().lower()
+    assert answer.has("Gather")
+    short = call.press("123")
+    assert "not valid" in short.said().lower() and short.has("Gather")
