@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=["agent", "team_member", "supervisor", "admin"]
     )
     add_user.add_argument("--team", action="append", default=[], metavar="SLUG")
+    add_user.add_argument("--phone", metavar="E164", help="the phone they take calls on")
     add_user.set_defaults(run=_user_add)
 
     team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
@@ -79,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     check = workflows.add_parser("check", help="validate flow, prompt and rule files")
     check.add_argument("paths", nargs="*", type=Path)
     check.set_defaults(run=_workflows_check)
+
+    from ccc.calls.cli import add_commands as add_voice_commands
+
+    add_voice_commands(commands)
 
     commands.add_parser("demo", help="load demo teams and users (idempotent)").set_defaults(
         run=_demo
@@ -127,6 +132,12 @@ def _user_add(args: argparse.Namespace) -> int:
         user, token = create_user(
             session, name=args.name, role=args.role, team_slugs=list(dict.fromkeys(args.team))
         )
+        if args.phone:
+            from ccc.calls.service import set_user_phone
+
+            set_user_phone(
+                session, user=user, phone=args.phone, region=get_settings().default_region
+            )
     print(f"created {user.role} {user.name}")
     print(token)
     return 0

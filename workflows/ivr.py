@@ -26,13 +26,12 @@ from ccc.tickets.models import Ticket
 from workflows.engine import FALLBACK_LANGUAGE, Reply, run_turn
 from workflows.flow import Flow, Step
 from workflows.library import Library, current
-from workflows.voice_prompts import Speech, VoicePrompts
+from workflows.voice_prompts import AGENT_LANGUAGE, Speech, VoicePrompts
 
 log = logging.getLogger(__name__)
 
 REPEAT = "*"
 MAX_MISSES = 2
-LANGUAGE_NAMES = {"ar": "Arabic", "ckb": "Sorani Kurdish", "kmr": "Badini Kurdish", "en": "English"}
 PERSON_STAGES = ("person", "callback_safe", "callback_message")
 
 
@@ -106,12 +105,12 @@ class Line:
 
 
 def incoming(session: Session, *, call_sid: str, phone: str | None) -> Screen:
-    """A new call (or a request of a call CCC does not know): the language menu."""
-    call = calls.start_call(session, call_sid=call_sid, phone=phone)
-    line = Line(session, call)
-    if line.identity is None:
-        return Screen((line.say("goodbye"),), "hangup")
-    return restart(line)
+    """A new call (or a request of a call CCC does not know): the language menu.
+
+    A withheld number still reaches the menus and may leave a voice message; it cannot be
+    called back, told a status, or texted its reference."""
+    call = calls.start_call(session, call_sid=call_sid, phone=phone or calls.withheld(call_sid))
+    return restart(Line(session, call))
 
 
 def restart(line: Line) -> Screen:
@@ -263,10 +262,9 @@ def recorded(
     """The recording's callback: one ticket per recording; the reference read back twice."""
     call = calls.find_call(session, call_sid)
     if call is None:
+        phone = phone or calls.withheld(call_sid)
         call = calls.start_call(session, call_sid=call_sid, phone=phone)
     line = Line(session, call)
-    if line.identity is None:
-        return Screen((line.say("goodbye"),), "hangup")
     if not recording_sid or duration <= 0:
         menu = line.flow.steps[line.flow.menu_step]
         call.stage = None
@@ -308,9 +306,10 @@ def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:
     from ccc.messages.service import queue_outbound
     from workflows.engine import readable_reference
 
-    if not get_runtime().settings.twilio_sms_from or line.identity is None:
+    caller = line.identity
+    if not get_runtime().settings.twilio_sms_from or caller is None or not calls.can_reach(caller):
         return
-    identity: Identity = calls.sms_identity(line.session, line.identity.address)
+    identity: Identity = calls.sms_identity(line.session, caller.address)
     text = line.library.prompts.text(
         line.language, key, reference=readable_reference(ticket.reference, line.language)
     )
@@ -320,6 +319,8 @@ def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:
 def person(line: Line) -> Screen:
     """`0`: an agent within opening hours, else a voice message or a callback."""
     line.call.menu = "person"
+    if not calls.can_reach(line.identity):
+        return record(line, "other")
     if centre_open(line.library, utcnow()):
         calls.queue_call(line.session, line.call)
         return Screen((line.say("person_hold"),), "enqueue", action="queue")
@@ -424,14 +425,16 @@ def agent_line(session: Session, *, call_sid: str, phone: str | None) -> Screen:
     voice = VoicePrompts(current())
     if agent is None:
         calls.finish(session, call, Outcome.refused)
-        return Screen((voice.speech("en", "agent_refused"),), "hangup")
+        return Screen((voice.speech(AGENT_LANGUAGE, "agent_refused"),), "hangup")
     call.agent_id = agent.id
     session.add(call)
     waiting = calls.longest_waiting(session)
     if waiting is None:
-        return Screen((voice.speech("en", "agent_no_caller"),), "hangup")
+        return Screen((voice.speech(AGENT_LANGUAGE, "agent_no_caller"),), "hangup")
     identity = calls.caller_identity(session, waiting)
-    language = LANGUAGE_NAMES.get(waiting.language or "", "an unknown language")
+    language = current().prompts.name(waiting.language or FALLBACK_LANGUAGE)
     tickets = str(calls.open_tickets(session, identity))
-    whisper = voice.speech("en", "agent_whisper", {"caller": language, "tickets": tickets})
+    whisper = voice.speech(
+        AGENT_LANGUAGE, "agent_whisper", {"caller": language, "tickets": tickets}
+    )
     return Screen((whisper,), "dial_queue", action="connect")

@@ -32,6 +32,11 @@ ENGINE_KEYS = (
 SPOKEN = frozenset({"ar", "en"})
 FALLBACK = "ar"
 AUDIO_SUFFIXES = (".wav", ".mp3")
+# `press` is a template inside menus; `callback_sms` is a text message, never spoken.
+NOT_SPOKEN = frozenset({"press", "callback_sms"})
+# The agent line speaks to the centre's own staff, in Arabic.
+AGENT_PREFIX = "agent_"
+AGENT_LANGUAGE = "ar"
 LANGUAGES_WITH_FILES = frozenset(LANGUAGES)
 
 
@@ -174,10 +179,12 @@ class VoicePrompts:
             if step.ask and (step.choices or step.number or step.lookup_reference):
                 keys.append(step.ask)
         keys += [k for k in ENGINE_KEYS if k in self.library.prompts.prompts[FALLBACK]]
-        keys += [k for k in self.voice.prompts[FALLBACK] if k != "press"]
+        keys += [k for k in self.voice.prompts[FALLBACK] if k not in NOT_SPOKEN]
         start = flow.steps[flow.start]
         for language in LANGUAGES:
             for key in dict.fromkeys(keys):
+                if key.startswith(AGENT_PREFIX) and language != AGENT_LANGUAGE:
+                    continue
                 if key == start.ask:
                     for speech in self.language_menu(start):
                         if speech.language == language:

@@ -63,6 +63,16 @@ def start_call(
     return call
 
 
+def withheld(call_sid: str) -> str:
+    """The address of a caller who withheld their number: this call only."""
+    return f"withheld:{call_sid}"[:64]
+
+
+def can_reach(identity: Identity | None) -> bool:
+    """Whether CCC can call or text this caller back (a real number, not a withheld one)."""
+    return identity is not None and identity.address.startswith("+")
+
+
 def voice_identity(session: Session, phone: str) -> Identity:
     return get_or_create_identity(session, channel=VOICE, address=phone)
 
@@ -231,7 +241,7 @@ def end_call(session: Session, *, call_sid: str, status: str, duration: int | No
 def _first_unreached_today(session: Session, call: Call) -> bool:
     """No agent answered this number today, and no automatic callback was made for it today."""
     identity = caller_identity(session, call)
-    if identity is None:
+    if identity is None or not can_reach(identity):
         return False
     now = utcnow().astimezone(CENTRE_ZONE)
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -321,3 +331,19 @@ def sms_identity(session: Session, phone: str) -> Identity:
 def day_bounds(at: datetime) -> tuple[datetime, datetime]:
     local = at.astimezone(CENTRE_ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
     return local, local + timedelta(days=1)
+
+
+def set_user_phone(session: Session, *, user: User, phone: str, region: str) -> str:
+    """The number an agent takes calls on: E.164, and nobody else's."""
+    from ccc.kernel.errors import Invalid
+    from ccc.kernel.phone import to_e164
+
+    number = to_e164(phone, region)
+    if number is None:
+        raise Invalid(f"{phone!r} is not a phone number")
+    taken = session.exec(select(User).where(User.phone == number, User.id != user.id)).first()
+    if taken is not None:
+        raise Invalid(f"that number is already the phone of user {taken.name!r}")
+    user.phone = number
+    session.add(user)
+    return number

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from ccc.access.models import Role, Team
 from ccc.access.policy import Caller
-from ccc.channels.models import Channel
+from ccc.calls.report import call_summary
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.messages.models import Direction, Message
 from ccc.tickets.models import Ticket
@@ -67,13 +67,15 @@ def summary(
         ).all()
     )
 
+    calls = call_summary(session, start=start, end=end)
     return {
         "from": start,
         "to": end,
         "tickets_created": len(created),
         **_breakdowns(created, teams),
         "messages_received": {str(k): int(v) for k, v in inbound.items()},
-        "calls_received": int(inbound.get(Channel.voice, 0)),
+        "calls_received": calls["received"],
+        "calls": calls,
         "inquiries_resolved": len(resolved),
         **_timings(created, resolved),
     }

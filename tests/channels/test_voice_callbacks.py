@@ -145,3 +145,24 @@ def test_an_agents_reply_on_a_voice_ticket_goes_by_sms_and_says_so(
 def _messages(timeline: Any) -> list[Any]:
     items = timeline if isinstance(timeline, list) else timeline.get("items", [])
     return [i.get("message", i) for i in items]
+
+
+def test_the_summary_report_counts_the_calls(
+    ccc: Harness, agent: dict[str, str], supervisor: dict[str, str]
+) -> None:
+    abandon(ccc)
+    call = PhoneCall(ccc, number="+9647509876543")
+    call.dial()
+    call.keys("1", "2", "1")
+    call.leave_message()
+    call.hang_up()
+    request_callback(ccc, may_leave_message=False)
+    [callback] = [c for c in callbacks(ccc, agent) if not c["automatic"]]
+    attempt(ccc, agent, callback["id"], "reached")
+    report = ccc.client.get("/api/reports/summary", headers=supervisor).json()
+    calls = report["calls"]
+    assert report["calls_received"] == calls["received"] == 3
+    assert (calls["answered"], calls["abandoned"], calls["voice_messages"]) == (0, 1, 1)
+    assert calls["abandoned_by_menu"] == {"main_menu": 1}
+    assert (calls["callbacks_requested"], calls["callbacks_reached"]) == (2, 1)
+    assert calls["callbacks_automatic"] == 1

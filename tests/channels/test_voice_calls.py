@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
 import pytest
 from sqlmodel import select
 
 from ccc.calls.models import Call
 from ccc.tickets import references
+from tests.channels.conftest import channel_settings
+from tests.channels.fakes import FakeApi, Reply
 from tests.channels.people import post_twilio
-from tests.channels.voice import VOICE, PhoneCall, spoken_reference
-from tests.conftest import Harness
+from tests.channels.voice import VOICE, PhoneCall, TwiML, spoken_reference
+from tests.conftest import PUBLIC_URL, Harness, build_harness
 
 LANGUAGES = {"1": "ar", "2": "ckb", "3": "kmr", "4": "en"}
 CATEGORIES = {"1": "tracing", "2": "detention", "3": "assistance", "4": "complaint"}
@@ -184,3 +190,103 @@ def test_a_wrong_check_digit_is_refused_as_invalid(ccc: Harness) -> None:
     assert answer.has("Gather")
     short = call.press("123")
     assert "not valid" in short.said().lower() and short.has("Gather")
+
+
+@pytest.fixture
+def recorded_prompts(tmp_path: Path) -> Path:
+    folder = tmp_path / "voice-prompts"
+    for language, key in [("ckb", "choose_language"), ("ar", "main_menu")]:
+        (folder / language).mkdir(parents=True, exist_ok=True)
+        (folder / language / f"{key}.wav").write_bytes(b"RIFF-test-audio")
+    return folder
+
+
+@pytest.fixture
+def with_recordings(
+    database_url: str, fake_twilio: FakeApi, recorded_prompts: Path
+) -> Iterator[Harness]:
+    settings = channel_settings(
+        database_url, fake_twilio, None, voice_prompts_dir=str(recorded_prompts)
+    )
+    yield from build_harness(settings)
+
+
+def test_recorded_prompts_are_played_and_kurdish_falls_back_to_arabic_once(
+    with_recordings: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    ccc = with_recordings
+    call = PhoneCall(ccc)
+    menu = call.dial()
+    [sorani] = menu.plays()
+    assert sorani == f"{PUBLIC_URL}/webhooks/twilio/voice/prompts/ckb/choose_language.wav"
+    assert ccc.client.get(urlparse(sorani).path).content == b"RIFF-test-audio"
+    main = call.press("2")  # Sorani: no Sorani main menu recorded, so the Arabic one plays
+    assert main.plays() == [f"{PUBLIC_URL}/webhooks/twilio/voice/prompts/ar/main_menu.wav"]
+    PhoneCall(ccc).dial()
+    fallbacks = [r for r in caplog.records if "Arabic is played" in r.getMessage()]
+    assert len({r.getMessage() for r in fallbacks}) == len(fallbacks)  # once per prompt
+
+
+def test_prompt_files_are_only_served_from_the_prompts_folder(with_recordings: Harness) -> None:
+    client = with_recordings.client
+    assert client.get(f"{VOICE}/prompts/ckb/choose_language.wav").status_code == 200
+    assert client.get(f"{VOICE}/prompts/ckb/..%2F..%2Fetc.wav").status_code == 404
+    assert client.get(f"{VOICE}/prompts/xx/main_menu.wav").status_code == 404
+
+
+def test_a_voice_message_is_streamed_through_ccc_to_those_who_may_hear_it(
+    ccc: Harness, agent: dict[str, str], fake_twilio: FakeApi
+) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "1", "1")
+    reference = spoken_reference(call.leave_message(sid="RE" + "b" * 32))
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).text
+    assert "api.twilio.com" not in timeline  # Twilio's URL never leaves CCC
+    assert "/api/recordings/RE" + "b" * 32 in timeline
+    fake_twilio.then(Reply(200, b"RIFF-voice"))
+    heard = ccc.client.get("/api/recordings/RE" + "b" * 32, headers=agent)
+    assert heard.status_code == 200 and heard.content == b"RIFF-voice"
+    [fetch] = [r for r in fake_twilio.requests if r.method == "GET"]
+    assert fetch.path.endswith(f"/Recordings/RE{'b' * 32}.wav")
+    events = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).text
+    assert "recording.played" in events
+    outsider = ccc.user("tala", "team_member", ["assistance"])
+    assert ccc.client.get("/api/recordings/RE" + "b" * 32, headers=outsider).status_code == 404
+    assert ccc.client.get("/api/recordings/RE" + "b" * 32).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        (VOICE, {"CallSid": ""}),
+        (f"{VOICE}/gather", {"Digits": "١٢٣<>&" * 20}),
+        (f"{VOICE}/recording", {"RecordingDuration": "long"}),
+        (f"{VOICE}/recording", {"RecordingSid": "", "RecordingDuration": "0"}),
+        (f"{VOICE}/queue/wait", {"QueuePosition": "x"}),
+        (f"{VOICE}/queue/result", {"QueueResult": "bridged"}),
+        (f"{VOICE}/connect", {"DequeingCallSid": "CAnobody"}),
+        (f"{VOICE}/status", {"CallStatus": "", "CallDuration": ""}),
+        (f"{VOICE}/agent", {"From": "anonymous"}),
+    ],
+)
+def test_bad_input_on_every_voice_path_is_a_4xx_or_twiml_never_a_500(
+    ccc: Harness, path: str, fields: dict[str, str]
+) -> None:
+    call = PhoneCall(ccc)
+    response = post_twilio(ccc.client, path, call.form(**fields))
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 200:
+        TwiML.parse(response.text)
+
+
+def test_a_caller_with_a_withheld_number_may_still_leave_a_voice_message(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    call = PhoneCall(ccc, number="anonymous")
+    call.dial()
+    assert call.keys("4", "0").has("Record")  # nobody can call them back: a message instead
+    reference = spoken_reference(call.leave_message())
+    assert ccc.client.get(f"/api/tickets/{reference}", headers=agent).status_code == 200
+    call.hang_up()
+    assert ccc.client.get("/api/callbacks", headers=agent).json()["items"] == []
