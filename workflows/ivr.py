@@ -258,6 +258,7 @@ def recorded(
     recording_sid: str,
     duration: int,
     url: str | None,
+    words: str | None = None,
 ) -> Screen:
     """The recording's callback: one ticket per recording; the reference read back twice."""
     call = calls.find_call(session, call_sid)
@@ -279,7 +280,7 @@ def recorded(
         category=call.category or "other",
         language=call.language,
         answers=answers,
-        voice=calls.VoiceMessage(recording_sid, duration, url),
+        voice=calls.VoiceMessage(recording_sid, duration, url, words),
     )
     if new:
         conversation.step = None

@@ -55,9 +55,14 @@ def channel_registry() -> ChannelRegistry:
 
 def simulator_routers() -> list[APIRouter]:
     """The simulator's endpoints and page, mounted only with `CCC_SIMULATOR=on`."""
-    from bots import simulator
+    from bots import simulator, voice_simulator
 
-    return [simulator.router, simulator.page_router]
+    return [
+        simulator.router,
+        simulator.page_router,
+        voice_simulator.router,
+        voice_simulator.page_router,
+    ]
 
 
 def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> Runtime:

@@ -100,6 +100,8 @@ class VoiceMessage:
     recording_sid: str
     duration: int
     twilio_url: str | None
+    # What the simulator's keypad "leaves" instead of a voice; None for a real recording.
+    words: str | None = None
 
 
 def file_voice_message(
@@ -141,7 +143,7 @@ def file_voice_message(
         direction=Direction.inbound,
         channel=VOICE,
         external_id=voice.recording_sid,
-        text=f"(voice message, {voice.duration} s)",
+        text=voice.words or f"(voice message, {voice.duration} s)",
         media=[
             {
                 "kind": "voice",
