@@ -153,3 +153,44 @@ def test_a_team_member_phone_is_refused_too(ccc: Harness) -> None:
     register_agent(ccc, "tariq", "team_member")
     line = agent_calls(ccc, AGENT_PHONE)
     assert line.last is not None and not line.last.has("Dial")
+
+
+@pytest.mark.parametrize(
+    ("key", "language"), [("1", "ar"), ("2", "ckb"), ("3", "kmr"), ("4", "en")]
+)
+def test_a_callback_can_be_asked_for_in_every_language(
+    ccc: Harness, agent: dict[str, str], monkeypatch: pytest.MonkeyPatch, key: str, language: str
+) -> None:
+    freeze(monkeypatch, FRIDAY)
+    call = PhoneCall(ccc)
+    call.dial()
+    answer = call.keys(key, "0", "2", "1", "1")
+    assert answer.verbs()[-1] == "Hangup"
+    [callback] = ccc.client.get("/api/callbacks", headers=agent).json()["items"]
+    assert callback["language"] == language and callback["may_leave_message"] is True
+
+
+@pytest.mark.parametrize("key", ["1", "2", "3", "4"])
+def test_the_status_can_be_heard_in_every_language(ccc: Harness, key: str) -> None:
+    first = PhoneCall(ccc)
+    first.dial()
+    first.keys(key, "1", "1")
+    reference = spoken_reference(first.leave_message())
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys(key, "5")
+    assert ", ".join(reference) in call.press(reference).said()
+
+
+def test_a_caller_who_hangs_up_in_the_queue_is_abandoned_there_and_called_back(
+    ccc: Harness, agent: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    freeze(monkeypatch, SUNDAY_MORNING)
+    call = ask_for_a_person(ccc)
+    call.post(f"{VOICE}/queue/result", QueueResult="hangup", QueueTime="95")
+    call.hang_up(duration=120)
+    [record] = ccc.client.get("/api/calls", headers=agent).json()["items"]
+    assert (record["outcome"], record["menu"]) == ("abandoned", "queue")
+    assert record["wait_seconds"] is not None
+    [callback] = ccc.client.get("/api/callbacks", headers=agent).json()["items"]
+    assert callback["automatic"] is True
