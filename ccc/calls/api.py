@@ -6,11 +6,9 @@ restricted case stays invisible here exactly as in the queue.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from ccc.access.models import User
@@ -18,53 +16,13 @@ from ccc.access.policy import STAFF, Caller, visible_tickets
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.calls.callbacks import record_attempt
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
+from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
 from ccc.kernel.errors import Forbidden, Invalid
+from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
-from ccc.tickets.queue import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["calls"])
-
-
-class CallOut(BaseModel):
-    call_sid: str
-    language: str | None
-    path: str
-    duration: int | None
-    outcome: str | None
-    menu: str | None
-    answered_by: str | None
-    wait_seconds: int | None
-    started_at: datetime
-    ticket: str | None
-
-
-class CallPage(BaseModel):
-    items: list[CallOut]
-    next: str | None
-
-
-class CallbackOut(BaseModel):
-    id: int
-    ticket: str | None
-    language: str | None
-    safe_to_call: bool | None
-    may_leave_message: bool | None
-    automatic: bool
-    attempts: int
-    status: str
-    result: str | None
-    due_at: datetime
-    created_at: datetime
-
-
-class CallbackPage(BaseModel):
-    items: list[CallbackOut]
-    next: str | None
-
-
-class AttemptIn(BaseModel):
-    outcome: str = Field(min_length=1, max_length=20)
 
 
 def _staff(caller: Caller) -> None:
@@ -87,7 +45,7 @@ def list_calls(
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     _staff(caller)
     query = select(Call).where(Call.line == Line.caller)
@@ -96,11 +54,7 @@ def list_calls(
         query = query.where(col(Call.started_at) >= start)
     if end:
         query = query.where(col(Call.started_at) < end)
-    if cursor:
-        query = query.where(col(Call.id) < decode_cursor(cursor))
-    rows = list(session.exec(query.order_by(col(Call.id).desc()).limit(limit + 1)).all())
-    following = encode_cursor(rows[limit - 1].id or 0) if len(rows) > limit else None
-    rows = rows[:limit]
+    rows, following = page(session, query, Call.id, cursor=cursor, limit=limit)
     tickets = _references(
         session, caller, settings.restricted_focal_team, {r.ticket_id for r in rows if r.ticket_id}
     )
@@ -133,9 +87,9 @@ def list_callbacks(
     settings: SettingsDep,
     status: str | None = None,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """Open callbacks come soonest-due first; done ones newest first."""
+    """Newest first, like every list; within a page, open callbacks soonest due first."""
     _staff(caller)
     visible = visible_tickets(caller, focal_team=settings.restricted_focal_team)
     query = select(Callback).where(
@@ -145,11 +99,7 @@ def list_callbacks(
         if status not in {s.value for s in CallbackStatus}:
             raise Invalid("status is 'open' or 'done'")
         query = query.where(Callback.status == status)
-    if cursor:
-        query = query.where(col(Callback.id) < decode_cursor(cursor))
-    rows = list(session.exec(query.order_by(col(Callback.id).desc()).limit(limit + 1)).all())
-    following = encode_cursor(rows[limit - 1].id or 0) if len(rows) > limit else None
-    rows = rows[:limit]
+    rows, following = page(session, query, Callback.id, cursor=cursor, limit=limit)
     if status == CallbackStatus.open:
         rows.sort(key=lambda row: row.due_at)
     tickets = _references(
