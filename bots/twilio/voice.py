@@ -26,7 +26,7 @@ from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import CCCError, Invalid, NotFound
 from ccc.kernel.phone import to_e164
 from ccc.kernel.settings import Settings
-from workflows import ivr
+from workflows import ivr, ivr_person
 from workflows.voice_prompts import AUDIO_SUFFIXES, LANGUAGES_WITH_FILES
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def queue_wait(form: FormDep, session: SessionDep, settings: SettingsDep) -> Res
     return _answer(
         session,
         settings,
-        lambda: ivr.queue_wait(session, call_sid=sid, position=position, waited=waited),
+        lambda: ivr_person.queue_wait(session, call_sid=sid, position=position, waited=waited),
         sid,
     )
 
@@ -135,7 +135,10 @@ def queue_result(form: FormDep, session: SessionDep, settings: SettingsDep) -> R
     sid = _call_sid(form)
     result = form.get("QueueResult").lower()
     return _answer(
-        session, settings, lambda: ivr.queue_result(session, call_sid=sid, result=result), sid
+        session,
+        settings,
+        lambda: ivr_person.queue_result(session, call_sid=sid, result=result),
+        sid,
     )
 
 
@@ -146,7 +149,7 @@ def connect(form: FormDep, session: SessionDep, settings: SettingsDep) -> Respon
     return _answer(
         session,
         settings,
-        lambda: ivr.connect(session, call_sid=sid, agent_call_sid=agent_sid),
+        lambda: ivr_person.connect(session, call_sid=sid, agent_call_sid=agent_sid),
         sid,
     )
 
@@ -155,7 +158,7 @@ def connect(form: FormDep, session: SessionDep, settings: SettingsDep) -> Respon
 def agent(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
     sid = _call_sid(form)
     phone = _caller(form, settings)
-    screen = ivr.agent_line(session, call_sid=sid, phone=phone)
+    screen = ivr_person.agent_line(session, call_sid=sid, phone=phone)
     return Response(voice_twiml.render(screen, settings), media_type="text/xml")
 
 

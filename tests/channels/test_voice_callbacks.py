@@ -64,16 +64,16 @@ def attempt(ccc: Harness, headers: dict[str, str], callback_id: int, outcome: st
 def request_callback(ccc: Harness, may_leave_message: bool, language: str = "4") -> None:
     from datetime import UTC, datetime
 
-    import workflows.ivr
+    import workflows.ivr_person
 
-    original = workflows.ivr.utcnow
-    workflows.ivr.utcnow = lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # closed: Friday
+    original = workflows.ivr_person.utcnow
+    workflows.ivr_person.utcnow = lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # closed: Friday
     try:
         call = PhoneCall(ccc)
         call.dial()
         call.keys(language, "0", "2", "1", "1" if may_leave_message else "2")
     finally:
-        workflows.ivr.utcnow = original
+        workflows.ivr_person.utcnow = original
 
 
 def texts_to(api: FakeApi, number: str) -> list[str]:
