@@ -204,7 +204,17 @@ def recorded(
         conversation.ticket_id = ticket.id
         session.add(conversation)
         _text_the_reference(line, ticket, "ticket_created")
+        _keep_recording(line, recording_sid)
     return read_back(line, ticket, "message_saved")
+
+
+def _keep_recording(line: Line, recording_sid: str) -> None:
+    """Where the centre keeps recordings itself, a job fetches it and deletes Twilio's copy."""
+    from ccc.jobs.outbox import schedule
+    from ccc.kernel.runtime import get_runtime
+
+    if get_runtime().settings.voice_recordings_dir:
+        schedule(line.session, calls.KEEP_RECORDING, recording_sid=recording_sid)
 
 
 def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:

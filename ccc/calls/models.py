@@ -71,6 +71,8 @@ class Recording(SQLModel, table=True):
     message_id: int | None = Field(default=None, foreign_key="message.id")
     duration: int = Field(default=0)
     twilio_url: str | None = Field(default=None, max_length=500)
+    # Set once CCC keeps the file itself (CCC_VOICE_RECORDINGS_DIR) and Twilio's copy is deleted.
+    stored_file: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

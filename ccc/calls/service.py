@@ -34,6 +34,9 @@ from ccc.tickets.service import create_ticket, record
 log = logging.getLogger(__name__)
 
 VOICE = "voice"
+# The job kind that moves a recording from Twilio to the centre's own storage (its steps are
+# the Twilio adapter's: bots/twilio/recordings.py).
+KEEP_RECORDING = "keep_recording"
 CENTRE_ZONE = ZoneInfo("Asia/Baghdad")
 AGENT_ROLES = frozenset({Role.agent, Role.supervisor})
 MAX_PATH = 500

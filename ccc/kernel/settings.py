@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         180, ge=10, le=3600, validation_alias=_env("CCC_VOICE_RECORD_SECONDS")
     )
     voice_transcribe: bool = Field(False, validation_alias=_env("CCC_VOICE_TRANSCRIBE"))
+    voice_recordings_dir: str | None = Field(
+        None, validation_alias=_env("CCC_VOICE_RECORDINGS_DIR")
+    )
 
     @field_validator("simulator", mode="before")
     @classmethod
@@ -76,6 +79,7 @@ class Settings(BaseSettings):
         "redis_url",
         "outbound",
         "voice_prompts_dir",
+        "voice_recordings_dir",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_sms_from",

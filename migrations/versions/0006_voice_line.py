@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('duration', sa.Integer(), nullable=False),
     sa.Column('twilio_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('stored_file', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], ),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], ),

@@ -117,6 +117,7 @@ class FakeApi:
                 self.wfile.write(payload)
 
             do_GET = do_POST  # noqa: N815  (a recording is fetched with a GET)
+            do_DELETE = do_POST  # noqa: N815  (and deleted from Twilio with a DELETE)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -290,3 +290,38 @@ def test_a_caller_with_a_withheld_number_may_still_leave_a_voice_message(
     assert ccc.client.get(f"/api/tickets/{reference}", headers=agent).status_code == 200
     call.hang_up()
     assert ccc.client.get("/api/callbacks", headers=agent).json()["items"] == []
+
+
+@pytest.fixture
+def keeping_recordings(
+    database_url: str, fake_twilio: FakeApi, tmp_path: Path
+) -> Iterator[Harness]:
+    settings = channel_settings(
+        database_url,
+        fake_twilio,
+        None,
+        twilio_sms_from=None,
+        voice_recordings_dir=str(tmp_path / "recordings"),
+    )
+    yield from build_harness(settings)
+
+
+def test_where_configured_ccc_keeps_the_recording_and_deletes_it_from_twilio(
+    keeping_recordings: Harness, fake_twilio: FakeApi, tmp_path: Path
+) -> None:
+    ccc = keeping_recordings
+    agent = ccc.user("alice", "agent", ["ccc"])
+    fake_twilio.then(Reply(200, b"RIFF-kept-voice"), Reply(204, ""))
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "1", "1")
+    reference = spoken_reference(call.leave_message(sid="RE" + "c" * 32))
+    ccc.drain()
+    kept = tmp_path / "recordings" / f"RE{'c' * 32}.wav"
+    assert kept.read_bytes() == b"RIFF-kept-voice"
+    assert [r.method for r in fake_twilio.requests] == ["GET", "DELETE"]
+    assert fake_twilio.requests[1].path.endswith(f"/Recordings/RE{'c' * 32}.json")
+    heard = ccc.client.get(f"/api/recordings/RE{'c' * 32}", headers=agent)
+    assert heard.content == b"RIFF-kept-voice"
+    assert len(fake_twilio.requests) == 2  # served from CCC's own copy
+    assert ccc.client.get(f"/api/tickets/{reference}", headers=agent).status_code == 200
