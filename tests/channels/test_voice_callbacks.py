@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.channels.fakes import FakeApi
+from tests.channels.people import TwilioPerson
 from tests.channels.voice import PhoneCall, spoken_reference
 from tests.conftest import Harness
 
@@ -166,3 +167,22 @@ def test_the_summary_report_counts_the_calls(
     assert calls["abandoned_by_menu"] == {"main_menu": 1}
     assert (calls["callbacks_requested"], calls["callbacks_reached"]) == (2, 1)
     assert calls["callbacks_automatic"] == 1
+
+
+def test_a_reply_goes_by_whatsapp_where_the_caller_wrote_from_it(
+    ccc: Harness, agent: dict[str, str], fake_twilio: FakeApi, whatsapp: TwilioPerson
+) -> None:
+    whatsapp.say("hello")
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "1", "1")
+    reference = spoken_reference(call.leave_message())
+    response = ccc.client.post(
+        f"/api/tickets/{reference}/replies", json={"text": "Seen, thank you."}, headers=agent
+    )
+    assert response.status_code in (200, 201, 202), response.text
+    ccc.drain()
+    assert "Seen, thank you." in whatsapp.received()
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
+    [reply] = [m for m in _messages(timeline) if m.get("text") == "Seen, thank you."]
+    assert reply["channel"] == "whatsapp"
