@@ -133,13 +133,15 @@ def _gather(line: Line, step: Step, said: list[Speech]) -> Screen:
 
 
 def _category_after(flow: Flow, step: Step) -> str | None:
-    """The category of the ticket this branch of the flow creates: the first one reached."""
+    """The category of the ticket this branch of the flow creates: the first one reached
+    without going back through a menu. At the language or main menu no branch is chosen yet."""
+    menus = {flow.start, flow.menu_step}
     seen: set[str] = set()
     queue = [step.name]
     while queue:
         name = queue.pop(0)
         current_step = flow.steps.get(name)
-        if current_step is None or name in seen:
+        if current_step is None or name in seen or name in menus:
             continue
         seen.add(name)
         if current_step.create_ticket is not None:

@@ -86,7 +86,9 @@ def test_the_reference_is_also_texted_to_the_caller(ccc: Harness, fake_twilio: o
     assert reference[:4] in texts[-1]["text"]
 
 
-def test_a_wrong_key_repeats_the_menu_once_then_offers_a_voice_message(ccc: Harness) -> None:
+def test_a_wrong_key_repeats_the_menu_once_then_offers_a_voice_message(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
     call = PhoneCall(ccc)
     call.dial()
     call.press("4")
@@ -94,6 +96,21 @@ def test_a_wrong_key_repeats_the_menu_once_then_offers_a_voice_message(ccc: Harn
     assert again.has("Gather") and "How can we help you?" in again.said()
     offer = call.press("8")
     assert offer.has("Record") and "leave us a message" in offer.said()
+    reference = spoken_reference(call.leave_message())
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["category"] == "other"  # no branch of the menu was chosen
+
+
+def test_a_wrong_key_inside_an_intake_keeps_its_category(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "2", "7")  # detention, then a key the privacy notice does not offer
+    assert call.press("7").has("Record")
+    reference = spoken_reference(call.leave_message())
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["category"] == "detention"
 
 
 def test_no_input_counts_as_a_wrong_key(ccc: Harness) -> None:
