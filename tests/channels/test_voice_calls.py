@@ -342,3 +342,27 @@ def test_where_configured_ccc_keeps_the_recording_and_deletes_it_from_twilio(
     assert heard.content == b"RIFF-kept-voice"
     assert len(fake_twilio.requests) == 2  # served from CCC's own copy
     assert ccc.client.get(f"/api/tickets/{reference}", headers=agent).status_code == 200
+
+
+def test_a_failure_inside_a_step_starts_the_call_over_instead_of_a_500(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug in a step")
+
+    monkeypatch.setattr("workflows.ivr._wants_person", broken)
+    again = call.press("4")
+    assert again.has("Gather") and "For English, press 4" in again.said()
+
+
+def test_when_even_the_restart_fails_the_caller_hears_a_hangup_not_a_500(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug everywhere")
+
+    monkeypatch.setattr("workflows.ivr.after_turn", broken)
+    assert PhoneCall(ccc).dial().verbs() == ["Hangup"]
