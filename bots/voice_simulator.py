@@ -53,7 +53,7 @@ def _screen(call_sid: str, screen: ivr.Screen) -> dict[str, Any]:
 
 
 def _known(session: SessionDep, call_sid: str) -> str:
-    if not call_sid.startswith(SIMULATED) or calls.find_call(session, call_sid) is None:
+    if not call_sid.startswith(SIMULATED) or calls.find_call(session, call_sid=call_sid) is None:
         raise NotFound("no such simulated call")
     return call_sid
 

@@ -65,7 +65,7 @@ def restart(line: Line) -> Screen:
 
 def press(session: Session, *, call_sid: str, phone: str | None, digits: str) -> Screen:
     """The keys of a `<Gather>`: for the flow, or for one of the line's own questions."""
-    call = calls.find_call(session, call_sid)
+    call = calls.find_call(session, call_sid=call_sid)
     if call is None or call.identity_id is None:
         log.info("a key press for an unknown call: starting it over")
         return incoming(session, call_sid=call_sid, phone=phone)
@@ -179,7 +179,7 @@ def recorded(
     words: str | None = None,
 ) -> Screen:
     """The recording's callback: one ticket per recording; the reference read back twice."""
-    call = calls.find_call(session, call_sid)
+    call = calls.find_call(session, call_sid=call_sid)
     if call is None:
         phone = phone or calls.withheld(call_sid)
         call = calls.start_call(session, call_sid=call_sid, phone=phone)
@@ -228,7 +228,7 @@ def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:
     caller = line.identity
     if not get_runtime().settings.twilio_sms_from or caller is None or not calls.can_reach(caller):
         return
-    identity: Identity = calls.sms_identity(line.session, caller.address)
+    identity: Identity = calls.sms_identity(line.session, phone=caller.address)
     text = line.library.prompts.text(
         line.language, key, reference=readable_reference(ticket.reference, line.language)
     )

@@ -45,7 +45,7 @@ class Line:
         self.call = call
         self.library = library or current()
         self.voice = VoicePrompts(self.library)
-        self.identity = calls.caller_identity(session, call)
+        self.identity = calls.caller_identity(session, call=call)
 
     @property
     def flow(self) -> Flow:

@@ -25,7 +25,7 @@ def person(line: Line) -> Screen:
     if not calls.can_reach(line.identity):
         return record(line, "other")
     if centre_open(line.library, utcnow()):
-        calls.queue_call(line.session, line.call)
+        calls.queue_call(line.session, call=line.call)
         return Screen((line.say("person_hold"),), "enqueue", action="queue")
     line.call.stage = "person"
     line.call.misses = 0
@@ -83,7 +83,7 @@ def queue_wait(session: Session, *, call_sid: str, position: int, waited: int) -
     """Music on hold, Twilio-style: said again each time the wait document ends."""
     from ccc.kernel.runtime import get_runtime
 
-    call = calls.find_call(session, call_sid)
+    call = calls.find_call(session, call_sid=call_sid)
     if call is None:
         return Screen((), "leave")
     line = Line(session, call)
@@ -95,7 +95,7 @@ def queue_wait(session: Session, *, call_sid: str, position: int, waited: int) -
 
 def queue_result(session: Session, *, call_sid: str, result: str) -> Screen:
     """The caller left the queue: bridged to an agent, hung up, or waited too long."""
-    call = calls.find_call(session, call_sid)
+    call = calls.find_call(session, call_sid=call_sid)
     if call is None:
         return Screen((), "hangup")
     line = Line(session, call)
@@ -112,7 +112,7 @@ def queue_result(session: Session, *, call_sid: str, result: str) -> Screen:
 
 def connect(session: Session, *, call_sid: str, agent_call_sid: str | None) -> Screen:
     """Said to the caller as an agent takes them from the queue."""
-    call = calls.find_call(session, call_sid)
+    call = calls.find_call(session, call_sid=call_sid)
     if call is None:
         return Screen((), "hangup")
     calls.answered_by(session, call=call, agent_call_sid=agent_call_sid)
@@ -121,20 +121,20 @@ def connect(session: Session, *, call_sid: str, agent_call_sid: str | None) -> S
 
 def agent_line(session: Session, *, call_sid: str, phone: str | None) -> Screen:
     """A registered agent's phone takes the longest-waiting caller; any other is refused."""
-    agent = calls.agent_for_phone(session, phone)
+    agent = calls.agent_for_phone(session, phone=phone)
     call = calls.start_call(session, call_sid=call_sid, phone=None, line=LineKind.agent)
     voice = VoicePrompts(current())
     if agent is None:
-        calls.finish(session, call, Outcome.refused)
+        calls.finish(session, call=call, outcome=Outcome.refused)
         return Screen((voice.speech(AGENT_LANGUAGE, "agent_refused"),), "hangup")
     call.agent_id = agent.id
     session.add(call)
     waiting = calls.longest_waiting(session)
     if waiting is None:
         return Screen((voice.speech(AGENT_LANGUAGE, "agent_no_caller"),), "hangup")
-    identity = calls.caller_identity(session, waiting)
+    identity = calls.caller_identity(session, call=waiting)
     language = current().prompts.name(waiting.language or FALLBACK_LANGUAGE)
-    tickets = str(calls.open_tickets(session, identity))
+    tickets = str(calls.open_tickets(session, identity=identity))
     whisper = voice.speech(
         AGENT_LANGUAGE, "agent_whisper", {"caller": language, "tickets": tickets}
     )

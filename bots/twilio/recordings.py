@@ -50,10 +50,13 @@ def stream(
     if found is None or ticket is None:
         raise NotFound("recording not found")
     ticket = get_visible_ticket(
-        session, caller, ticket.reference, focal_team=settings.restricted_focal_team
+        session,
+        caller=caller,
+        reference=ticket.reference,
+        focal_team=settings.restricted_focal_team,
     )
-    check_details(session, caller, ticket)
-    record(session, ticket, "recording.played", caller, recording=recording_sid)
+    check_details(session, caller=caller, ticket=ticket)
+    record(session, ticket=ticket, kind="recording.played", caller=caller, recording=recording_sid)
     if found.stored_file and settings.voice_recordings_dir:
         kept = Path(settings.voice_recordings_dir) / found.stored_file
         if kept.is_file():

@@ -57,7 +57,12 @@ def record_attempt(session: Session, *, callback_id: int, outcome: str, caller: 
     ticket = session.get(Ticket, callback.ticket_id)
     if ticket is not None:
         record(
-            session, ticket, "callback.attempt", caller, outcome=outcome, attempt=callback.attempts
+            session,
+            ticket=ticket,
+            kind="callback.attempt",
+            caller=caller,
+            outcome=outcome,
+            attempt=callback.attempts,
         )
     return callback
 

@@ -42,7 +42,7 @@ AGENT_ROLES = frozenset({Role.agent, Role.supervisor})
 MAX_PATH = 500
 
 
-def find_call(session: Session, call_sid: str) -> Call | None:
+def find_call(session: Session, *, call_sid: str) -> Call | None:
     return session.exec(select(Call).where(Call.call_sid == call_sid)).first()
 
 
@@ -50,16 +50,16 @@ def start_call(
     session: Session, *, call_sid: str, phone: str | None, line: str = Line.caller
 ) -> Call:
     """The record of a call, created at its first request (a repeated first request finds it)."""
-    existing = find_call(session, call_sid)
+    existing = find_call(session, call_sid=call_sid)
     if existing is not None:
         return existing
-    identity = voice_identity(session, phone) if phone else None
+    identity = voice_identity(session, phone=phone) if phone else None
     call = Call(call_sid=call_sid, line=line, identity_id=identity.id if identity else None)
     try:
         with session.begin_nested():
             session.add(call)
     except IntegrityError:
-        raced = find_call(session, call_sid)
+        raced = find_call(session, call_sid=call_sid)
         assert raced is not None
         return raced
     log.info("call %s on the %s line from %s", call.id, line, mask(phone or ""))
@@ -76,11 +76,11 @@ def can_reach(identity: Identity | None) -> bool:
     return identity is not None and identity.address.startswith("+")
 
 
-def voice_identity(session: Session, phone: str) -> Identity:
+def voice_identity(session: Session, *, phone: str) -> Identity:
     return get_or_create_identity(session, channel=VOICE, address=phone)
 
 
-def caller_identity(session: Session, call: Call) -> Identity | None:
+def caller_identity(session: Session, *, call: Call) -> Identity | None:
     return session.get(Identity, call.identity_id) if call.identity_id else None
 
 
@@ -90,7 +90,7 @@ def add_keys(call: Call, digits: str) -> None:
     call.path = f"{call.path} {shown or '-'}".strip()[-MAX_PATH:]
 
 
-def finish(session: Session, call: Call, outcome: str, *, ticket: Ticket | None = None) -> None:
+def finish(session: Session, *, call: Call, outcome: str, ticket: Ticket | None = None) -> None:
     call.outcome = outcome
     if ticket is not None:
         call.ticket_id = ticket.id
@@ -128,7 +128,7 @@ def file_voice_message(
         ticket = session.get(Ticket, known.ticket_id)
         assert ticket is not None
         return ticket, False
-    identity = caller_identity(session, call)
+    identity = caller_identity(session, call=call)
     if identity is None:
         raise LookupError(f"call {call.id} has no caller number")
     kept = {
@@ -169,7 +169,7 @@ def file_voice_message(
             twilio_url=voice.twilio_url,
         )
     )
-    finish(session, call, Outcome.voice_message, ticket=ticket)
+    finish(session, call=call, outcome=Outcome.voice_message, ticket=ticket)
     return ticket, True
 
 
@@ -183,7 +183,7 @@ def request_callback(
     automatic: bool = False,
 ) -> tuple[Ticket, Callback]:
     """A callback on the centre's list, with its ticket for the centre's own agents."""
-    identity = caller_identity(session, call)
+    identity = caller_identity(session, call=call)
     if identity is None:
         raise LookupError(f"call {call.id} has no caller number")
     answers: dict[str, Any] = {"request": "callback", "call": call.call_sid}
@@ -206,9 +206,11 @@ def request_callback(
     )
     session.add(callback)
     session.flush()
-    record(session, ticket, "callback.requested", _line(), callback_id=callback.id)
+    record(
+        session, ticket=ticket, kind="callback.requested", caller=_line(), callback_id=callback.id
+    )
     if not automatic:
-        finish(session, call, Outcome.callback_requested, ticket=ticket)
+        finish(session, call=call, outcome=Outcome.callback_requested, ticket=ticket)
     return ticket, callback
 
 
@@ -220,7 +222,7 @@ def _line() -> Any:
 
 def end_call(session: Session, *, call_sid: str, status: str, duration: int | None) -> Call | None:
     """Twilio's final word on a call; a caller who reached nobody is called back once a day."""
-    call = find_call(session, call_sid)
+    call = find_call(session, call_sid=call_sid)
     if call is None:
         return None
     call.twilio_status = status[:20]
@@ -245,7 +247,7 @@ def end_call(session: Session, *, call_sid: str, status: str, duration: int | No
 
 def _first_unreached_today(session: Session, call: Call) -> bool:
     """No agent answered this number today, and no automatic callback was made for it today."""
-    identity = caller_identity(session, call)
+    identity = caller_identity(session, call=call)
     if identity is None or not can_reach(identity):
         return False
     now = utcnow().astimezone(CENTRE_ZONE)
@@ -267,7 +269,7 @@ def _first_unreached_today(session: Session, call: Call) -> bool:
     return answered is None and automatic is None
 
 
-def queue_call(session: Session, call: Call) -> None:
+def queue_call(session: Session, *, call: Call) -> None:
     call.stage = "queued"
     call.queued_at = utcnow()
     call.menu = "queue"
@@ -293,7 +295,7 @@ def left_queue(call: Call) -> None:
         call.stage = None
 
 
-def agent_for_phone(session: Session, phone: str | None) -> User | None:
+def agent_for_phone(session: Session, *, phone: str | None) -> User | None:
     """An active agent or supervisor who registered this number (`ccc user add --phone`)."""
     if not phone:
         return None
@@ -306,7 +308,7 @@ def agent_for_phone(session: Session, phone: str | None) -> User | None:
 def answered_by(session: Session, *, call: Call, agent_call_sid: str | None) -> None:
     """The caller was taken from the queue: by the agent whose agent-line call took them."""
     left_queue(call)
-    agent_call = find_call(session, agent_call_sid) if agent_call_sid else None
+    agent_call = find_call(session, call_sid=agent_call_sid) if agent_call_sid else None
     if agent_call is not None and agent_call.agent_id is not None:
         call.answered_by_id = agent_call.agent_id
     call.outcome = Outcome.answered
@@ -314,7 +316,7 @@ def answered_by(session: Session, *, call: Call, agent_call_sid: str | None) -> 
     session.add(call)
 
 
-def open_tickets(session: Session, identity: Identity | None) -> int:
+def open_tickets(session: Session, *, identity: Identity | None) -> int:
     if identity is None:
         return 0
     closed = [TicketStatus.resolved, TicketStatus.closed]
@@ -327,7 +329,7 @@ def open_tickets(session: Session, identity: Identity | None) -> int:
     )
 
 
-def sms_identity(session: Session, phone: str) -> Identity:
+def sms_identity(session: Session, *, phone: str) -> Identity:
     """Where a text to a caller goes: their SMS identity, made for this number if new."""
     existing = find_identity(session, channel="sms", address=phone)
     return existing or get_or_create_identity(session, channel="sms", address=phone)

@@ -40,7 +40,7 @@ def callback_not_reached(session: Session, callback_id: int, **_extra: Any) -> N
         language = callback.language or FALLBACK_LANGUAGE
         spaced = readable_reference(ticket.reference, language)
         text = VoicePrompts(current()).voice.text(language, "callback_sms", reference=spaced)
-        identity = sms_identity(session, callback.phone)
+        identity = sms_identity(session, phone=callback.phone)
         queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
-    record(session, ticket, "callback.not_reached", ROUTING, texted=texted)
+    record(session, ticket=ticket, kind="callback.not_reached", caller=ROUTING, texted=texted)
     log.info("callback %s closed: not reached after three attempts", callback_id)

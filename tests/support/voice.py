@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from tests.channels.people import ACCOUNT_SID, PHONE, post_twilio
 from tests.conftest import PUBLIC_URL, Harness
+from tests.support.people import ACCOUNT_SID, PHONE, post_twilio
 
 VOICE = "/webhooks/twilio/voice"
 LINE_NUMBER = "+18005550199"

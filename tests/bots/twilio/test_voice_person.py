@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from ccc.access.models import User
 from ccc.calls.models import Call
-from tests.channels.people import post_twilio
-from tests.channels.voice import AGENT_LINE, VOICE, PhoneCall, spoken_reference
 from tests.conftest import Harness
+from tests.support.people import post_twilio
+from tests.support.voice import AGENT_LINE, VOICE, PhoneCall, spoken_reference
 
 SUNDAY_MORNING = datetime(2026, 12, 6, 7, 30, tzinfo=UTC)  # 10:30 in Baghdad
 FRIDAY = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # the weekend
@@ -113,7 +113,7 @@ def agent_calls(ccc: Harness, number: str) -> PhoneCall:
     call = PhoneCall(ccc, number=number)
     response = post_twilio(ccc.client, f"{VOICE}/agent", call.form(To=AGENT_LINE))
     assert response.status_code == 200, response.text
-    from tests.channels.voice import TwiML
+    from tests.support.voice import TwiML
 
     call.last = TwiML.parse(response.text)
     return call

@@ -11,11 +11,11 @@ from sqlmodel import select
 
 from ccc.calls.models import Call
 from ccc.tickets import references
-from tests.channels.conftest import channel_settings
-from tests.channels.fakes import FakeApi, Reply
-from tests.channels.people import post_twilio
-from tests.channels.voice import VOICE, PhoneCall, TwiML, spoken_reference
 from tests.conftest import PUBLIC_URL, Harness, build_harness
+from tests.support.channel_fixtures import channel_settings
+from tests.support.fakes import FakeApi, Reply
+from tests.support.people import post_twilio
+from tests.support.voice import VOICE, PhoneCall, TwiML, spoken_reference
 
 LANGUAGES = {"1": "ar", "2": "ckb", "3": "kmr", "4": "en"}
 CATEGORIES = {"1": "tracing", "2": "detention", "3": "assistance", "4": "complaint"}

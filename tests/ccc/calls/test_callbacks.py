@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.channels.fakes import FakeApi
-from tests.channels.people import TwilioPerson
-from tests.channels.voice import PhoneCall, spoken_reference
 from tests.conftest import Harness
+from tests.support.fakes import FakeApi
+from tests.support.people import TwilioPerson
+from tests.support.voice import PhoneCall, spoken_reference
 
 CALLER = "+9647701234567"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from ccc.access.models import User
-from tests.cli.test_cli import TOKEN, Cli, ccc, last_line  # noqa: F401  (the fixture)
+from tests.ccc.test_cli import TOKEN, Cli, ccc, last_line  # noqa: F401  (the fixture)
 
 EVERY_LANGUAGE = ("ar", "ckb", "kmr", "en")
 
