@@ -33,6 +33,16 @@ def next_due(now: datetime) -> datetime:
     return calendar.add(now, RETRY_AFTER)
 
 
+def first_due(now: datetime) -> datetime:
+    """A new callback is due now within opening hours, else when the centre opens."""
+    from workflows.library import current
+
+    calendar = current().calendars.get("centre")
+    if calendar is None or calendar.is_open(now):
+        return now
+    return calendar.next_open(now) or now
+
+
 def record_attempt(session: Session, *, callback_id: int, outcome: str, caller: Caller) -> Callback:
     """One call-back attempt; `reached` and `wrong_number` end the callback at once."""
     outcome = parse_enum(AttemptOutcome, outcome, "outcome")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ccc.access.models import Role, User
+from ccc.calls.callbacks import first_due
 from ccc.calls.models import (
     Call,
     Callback,
@@ -203,6 +204,7 @@ def request_callback(
         safe_to_call=safe_to_call,
         may_leave_message=may_leave_message,
         automatic=automatic,
+        due_at=first_due(utcnow()),
     )
     session.add(callback)
     session.flush()

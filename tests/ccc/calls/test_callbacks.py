@@ -186,3 +186,17 @@ def test_a_reply_goes_by_whatsapp_where_the_caller_wrote_from_it(
     timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
     [reply] = [m for m in _messages(timeline) if m.get("text") == "Seen, thank you."]
     assert reply["channel"] == "whatsapp"
+
+
+def test_a_callback_is_due_within_the_centres_opening_hours(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    from datetime import datetime
+
+    from workflows.library import current
+
+    abandon(ccc)
+    [callback] = callbacks(ccc, agent)
+    due = datetime.fromisoformat(callback["due_at"])
+    assert current().calendars["centre"].is_open(due)
+    assert due >= datetime.fromisoformat(callback["created_at"])
