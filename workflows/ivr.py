@@ -18,7 +18,6 @@ from ccc.calls import service as calls
 from ccc.calls.models import Outcome
 from ccc.contacts.models import Identity
 from ccc.tickets.models import Ticket
-from workflows.engine import Reply
 from workflows.flow import Flow, Step
 from workflows.ivr_line import (
     MAX_MISSES,
@@ -30,6 +29,7 @@ from workflows.ivr_line import (
     spell,
 )
 from workflows.ivr_person import PERSON_STAGES, person, person_answer, person_question
+from workflows.replies import Reply
 from workflows.voice_prompts import Speech
 
 __all__ = ["Screen", "incoming", "press", "recorded"]
@@ -86,10 +86,20 @@ def press(session: Session, *, call_sid: str, phone: str | None, digits: str) ->
 
 
 def _wants_person(flow: Flow, step: Step, digits: str) -> bool:
-    """The choice leads to the flow's callback request: on the phone, that is a person."""
+    """The choice leads to the flow's callback request, directly or through the question that
+    confirms it: on the phone that is `0`, a person (the keypad menu is explicit enough, and
+    whoever reaches the queue by a slip can still leave)."""
     choice = step.choices.get(digits)
     target = flow.steps.get(choice.next or "") if choice else None
-    made = target.create_ticket if target else None
+    if target is None or target.name in (flow.start, flow.menu_step):
+        return False
+    if _requests_callback(target):
+        return True
+    return any(_requests_callback(flow.steps.get(c.next or "")) for c in target.choices.values())
+
+
+def _requests_callback(step: Step | None) -> bool:
+    made = step.create_ticket if step else None
     return bool(made and made.get("answers", {}).get("request") == "callback")
 
 
@@ -223,7 +233,7 @@ def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:
     """The reference also by SMS, in the caller's language, where an SMS sender is set."""
     from ccc.kernel.runtime import get_runtime
     from ccc.messages.service import queue_outbound
-    from workflows.engine import readable_reference
+    from workflows.replies import readable_reference
 
     caller = line.identity
     if not get_runtime().settings.twilio_sms_from or caller is None or not calls.can_reach(caller):

@@ -13,9 +13,11 @@ from ccc.calls.models import Call
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.tickets.models import Ticket
-from workflows.engine import FALLBACK_LANGUAGE, Reply, run_turn
+from workflows.engine import run_turn
 from workflows.flow import Flow
 from workflows.library import Library, current
+from workflows.replies import Reply
+from workflows.turn import FALLBACK_LANGUAGE
 from workflows.voice_prompts import Speech, VoicePrompts
 
 MAX_MISSES = 2

@@ -11,9 +11,9 @@ from ccc.calls import service as calls
 from ccc.calls.models import Line as LineKind
 from ccc.calls.models import Outcome
 from ccc.kernel.timeutil import utcnow
-from workflows.engine import FALLBACK_LANGUAGE
 from workflows.ivr_line import MAX_MISSES, Line, Screen, offer_message, read_back, record
 from workflows.library import Library, current
+from workflows.turn import FALLBACK_LANGUAGE
 from workflows.voice_prompts import AGENT_LANGUAGE, Speech, VoicePrompts
 
 PERSON_STAGES = ("person", "callback_safe", "callback_message")
