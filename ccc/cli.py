@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=["agent", "team_member", "supervisor", "admin"]
     )
     add_user.add_argument("--team", action="append", default=[], metavar="SLUG")
+    add_user.add_argument("--phone", metavar="E164", help="the phone they take calls on")
     add_user.set_defaults(run=_user_add)
     for action, help_text, run in (
         ("revoke", "end the user's API tokens and console sessions at once", _user_revoke),
@@ -101,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     check = workflows.add_parser("check", help="validate flow, prompt and rule files")
     check.add_argument("paths", nargs="*", type=Path)
     check.set_defaults(run=_workflows_check)
+
+    from ccc.calls.cli import add_commands as add_voice_commands
+
+    add_voice_commands(commands)
 
     demo = commands.add_parser("demo", help="load demo teams and users (idempotent)")
     demo.add_argument("--force", action="store_true", help="also on a database that is not SQLite")
@@ -157,6 +162,12 @@ def _user_add(args: argparse.Namespace) -> int:
         user, token = create_user(
             session, name=args.name, role=args.role, team_slugs=list(dict.fromkeys(args.team))
         )
+        if args.phone:
+            from ccc.calls.service import set_user_phone
+
+            set_user_phone(
+                session, user=user, phone=args.phone, region=get_settings().default_region
+            )
     print(f"created {user.role} {user.name}")
     print(token)
     return 0

@@ -5,6 +5,7 @@ domain package; nothing else should import from here."""
 from __future__ import annotations
 
 from ccc.access.models import ApiToken, AuditEntry, Role, Team, TeamMembership, User
+from ccc.calls.models import Call, Callback, CallbackAttempt, Recording
 from ccc.channels.models import PHONE_CHANNELS, Channel
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
@@ -17,6 +18,9 @@ __all__ = [
     "PHONE_CHANNELS",
     "ApiToken",
     "AuditEntry",
+    "Call",
+    "Callback",
+    "CallbackAttempt",
     "Category",
     "Channel",
     "Contact",
@@ -27,6 +31,7 @@ __all__ = [
     "MessageStatus",
     "OutboxJob",
     "Priority",
+    "Recording",
     "Referral",
     "ReferralStatus",
     "Role",

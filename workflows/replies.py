@@ -18,6 +18,8 @@ class Reply:
     key: str
     text: str
     buttons: tuple[Button, ...] = ()
+    # The placeholders' values: the voice line speaks a reference digit by digit from these.
+    values: tuple[tuple[str, str], ...] = ()
 
 
 def readable_reference(reference: str, language: str) -> str:

@@ -36,7 +36,8 @@ class Turn:
         return self.conversation.language or FALLBACK_LANGUAGE
 
     def say(self, key: str, **values: str) -> None:
-        self.replies.append(Reply(key, self.library.prompts.text(self.language, key, **values)))
+        text = self.library.prompts.text(self.language, key, **values)
+        self.replies.append(Reply(key, text, values=tuple(values.items())))
 
     def ask(self, step: Step) -> None:
         assert step.ask is not None

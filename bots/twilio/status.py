@@ -50,7 +50,7 @@ def status_callback(form: FormDep, session: SessionDep) -> Response:
         code = form.get("ErrorCode") or None
         record_status(
             session,
-            channels=("sms", "whatsapp"),
+            channels=("sms", "whatsapp", "voice"),
             external_id=sid,
             status=status,
             error_code=code,

@@ -40,6 +40,7 @@ class Detail(StrEnum):
     ticket = "ticket"  # its answers (one ticket, a queue item, a search hit, a change's answer)
     timeline = "timeline"  # its events, notes and messages
     referrals = "referrals"  # referral notes, override reasons, rejection reasons, outcomes
+    recording = "recording"  # a voice message, streamed through CCC
 
 
 def record(

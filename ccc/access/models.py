@@ -31,6 +31,8 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=120, unique=True, index=True)
     role: str = Field(max_length=20)
     active: bool = True
+    # The E.164 number the user takes calls on: the agent line knows agents by it.
+    phone: str | None = Field(default=None, max_length=20, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

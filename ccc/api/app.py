@@ -19,6 +19,7 @@ from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
 from ccc.api.responses import API_ERRORS
 from ccc.api.wiring import runtime_for, simulator_routers
+from ccc.calls import api as calls_api
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
@@ -70,7 +71,13 @@ def create_app(
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     _error_handlers(app)
-    for api_router in (tickets.router, referrals.router, reports.router, audit.router):
+    for api_router in (
+        tickets.router,
+        referrals.router,
+        reports.router,
+        audit.router,
+        calls_api.router,
+    ):
         app.include_router(api_router, responses=API_ERRORS)
     for router in runtime.channels.routers():
         app.include_router(router)

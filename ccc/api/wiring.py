@@ -19,7 +19,7 @@ from workflows.library import configure, resolve_dir
 def channel_registry() -> ChannelRegistry:
     from bots.telegram import sender as telegram_sender
     from bots.telegram import webhook as telegram
-    from bots.twilio import messaging, status
+    from bots.twilio import messaging, recordings, status, voice, voice_sender
     from bots.twilio import sender as twilio_sender
 
     registry = ChannelRegistry()
@@ -40,6 +40,14 @@ def channel_registry() -> ChannelRegistry:
         )
     )
     registry.register(
+        ChannelAdapter(
+            "voice",
+            sender=voice_sender.voice_sender,
+            routers=(voice.router, recordings.router, status.router),
+            status_callback_path=status.PATH,
+        )
+    )
+    registry.register(
         ChannelAdapter("telegram", sender=telegram_sender.sender, routers=(telegram.router,))
     )
     return registry
@@ -47,9 +55,14 @@ def channel_registry() -> ChannelRegistry:
 
 def simulator_routers() -> list[APIRouter]:
     """The simulator's endpoints and page, mounted only with `CCC_SIMULATOR=on`."""
-    from bots import simulator
+    from bots import simulator, voice_simulator
 
-    return [simulator.router, simulator.page_router]
+    return [
+        simulator.router,
+        simulator.page_router,
+        voice_simulator.router,
+        voice_simulator.page_router,
+    ]
 
 
 def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> Runtime:

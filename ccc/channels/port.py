@@ -61,6 +61,9 @@ class OutboundMessage:
     # A retry of a split message: these parts already went out; the first one had this id.
     parts_already_sent: int = 0
     first_external_id: str | None = None
+    # Other phone channels this number wrote in from, with when it last did: a channel that
+    # cannot carry text itself (voice) answers on one of them.
+    same_number: tuple[tuple[str, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class SendResult:
     external_id: str | None
     status: str = "sent"
     parts: int = 1
+    # The channel that really carried it, when an adapter handed the message to another one.
+    channel: str | None = None
 
 
 @dataclass

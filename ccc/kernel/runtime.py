@@ -114,6 +114,7 @@ def bootstrap() -> None:
     # In this order: subscribers run in the order they subscribed, and the satisfaction
     # question (`closing`) must follow the message saying a ticket was resolved (`notify`).
     for module in (
+        "ccc.calls.tasks",
         "ccc.messages.tasks",
         "ccc.referrals.service",
         "ccc.sla.tasks",

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
         None, validation_alias=_env("CCC_ESCALATION_WEBHOOK_SECRET")
     )
 
+    # The toll-free line (docs/voice.md).
+    voice_prompts_dir: str | None = Field(None, validation_alias=_env("CCC_VOICE_PROMPTS_DIR"))
+    voice_ar_voice: str = Field("Polly.Zeina", validation_alias=_env("CCC_VOICE_AR_VOICE"))
+    voice_ar_language: str = Field("arb", validation_alias=_env("CCC_VOICE_AR_LANGUAGE"))
+    voice_en_voice: str = Field("Polly.Joanna", validation_alias=_env("CCC_VOICE_EN_VOICE"))
+    voice_en_language: str = Field("en-US", validation_alias=_env("CCC_VOICE_EN_LANGUAGE"))
+    voice_queue_wait_seconds: int = Field(300, ge=0, validation_alias=_env("CCC_VOICE_QUEUE_WAIT"))
+    voice_record_seconds: int = Field(
+        180, ge=10, le=3600, validation_alias=_env("CCC_VOICE_RECORD_SECONDS")
+    )
+    voice_transcribe: bool = Field(False, validation_alias=_env("CCC_VOICE_TRANSCRIBE"))
+    voice_recordings_dir: str | None = Field(
+        None, validation_alias=_env("CCC_VOICE_RECORDINGS_DIR")
+    )
+
     @field_validator("simulator", "api_docs", mode="before")
     @classmethod
     def _on_off(cls, value: object, info: ValidationInfo) -> object:
@@ -75,6 +90,8 @@ class Settings(BaseSettings):
     @field_validator(
         "redis_url",
         "outbound",
+        "voice_prompts_dir",
+        "voice_recordings_dir",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_sms_from",
@@ -128,7 +145,9 @@ class Settings(BaseSettings):
         can_send = {
             "sms": self.twilio_configured and bool(self.twilio_sms_from),
             "whatsapp": self.twilio_configured and bool(self.twilio_whatsapp_from),
-            "voice": self.twilio_configured,
+            # Replies on a voice ticket travel by SMS or WhatsApp (bots/twilio/voice_sender.py).
+            "voice": self.twilio_configured
+            and bool(self.twilio_sms_from or self.twilio_whatsapp_from),
             "telegram": self.telegram_configured,
         }.get(channel, False)
         if self.outbound == "record" or not can_send:

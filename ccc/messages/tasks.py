@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from ccc.channels.models import Channel
 from ccc.channels.port import Button, OutboundMessage, SendError, SendResult
 from ccc.contacts.models import Identity
 from ccc.jobs.models import OutboxJob
@@ -89,8 +91,18 @@ def prepare_send(session: Session, message_id: int) -> Delivery | None:
         last_inbound_at=identity.last_inbound_at,
         parts_already_sent=message.parts_sent,
         first_external_id=message.external_id,
+        same_number=_same_number(session, identity),
     )
     return Delivery(message_id=message_id, outbound=outbound)
+
+
+def _same_number(session: Session, identity: Identity) -> tuple[tuple[str, datetime | None], ...]:
+    if identity.channel != Channel.voice:
+        return ()
+    others = session.exec(
+        select(Identity).where(Identity.address == identity.address, Identity.id != identity.id)
+    ).all()
+    return tuple((other.channel, other.last_inbound_at) for other in others)
 
 
 def perform_send(delivery: Delivery) -> SendResult:
@@ -113,6 +125,8 @@ def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResul
         _send_failed(session, message, exc)
         return
     message.external_id = result.external_id
+    if result.channel:
+        message.channel = result.channel  # the timeline says which channel carried it
     message.error_code = None
     message.error_message = None
     if message.status == MessageStatus.pending:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from ccc.access.models import Role, Team
 from ccc.access.policy import Caller
-from ccc.channels.models import Channel
+from ccc.calls.report import call_summary
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.messages.models import Direction, Message
 from ccc.sla import service as sla
@@ -83,13 +83,15 @@ def summary(
     created = tickets(col(Ticket.created_at))
     resolved = tickets(col(Ticket.resolved_at))
     inbound = _inbound_by_channel(session, start, end, insider=insider)
+    calls = call_summary(session, start=start, end=end)
     return {
         "from": start,
         "to": end,
         "tickets_created": len(created),
         **{key: _coarse(counts, min_count) for key, counts in _breakdowns(created, teams).items()},
         "messages_received": _coarse(Counter(inbound), min_count),
-        "calls_received": int(inbound.get(Channel.voice, 0)),
+        "calls_received": calls["received"],
+        "calls": calls,
         "inquiries_resolved": len(resolved),
         **_timings(created, resolved),
         "satisfaction": _satisfaction(session, start, end),

@@ -94,7 +94,7 @@ class FakeApi:
             def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
                 length = int(self.headers.get("content-length") or 0)
                 recorded = Recorded(
-                    method="POST",
+                    method=self.command,
                     path=self.path,
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=self.rfile.read(length),
@@ -102,11 +102,12 @@ class FakeApi:
                 reply = api._answer(recorded)
                 if reply.delay:
                     time.sleep(reply.delay)
-                payload = (
-                    reply.body.encode()
-                    if isinstance(reply.body, str)
-                    else json.dumps(reply.body).encode()
-                )
+                if isinstance(reply.body, bytes):
+                    payload = reply.body
+                elif isinstance(reply.body, str):
+                    payload = reply.body.encode()
+                else:
+                    payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 headers = {"Content-Type": _type(reply), **reply.headers}
                 for name, value in headers.items():
@@ -115,6 +116,9 @@ class FakeApi:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            do_GET = do_POST  # noqa: N815  (a recording is fetched with a GET)
+            do_DELETE = do_POST  # noqa: N815  (and deleted from Twilio with a DELETE)
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
@@ -122,6 +126,8 @@ class FakeApi:
 
 
 def _type(reply: Reply) -> str:
+    if isinstance(reply.body, bytes):
+        return "audio/wav"
     return "text/html" if isinstance(reply.body, str) else "application/json"
 
 

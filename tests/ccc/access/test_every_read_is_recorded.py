@@ -86,6 +86,9 @@ NO_DETAIL: dict[tuple[str, str], Call] = {
     ("GET", "/docs/oauth2-redirect"): lambda c: c.call("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"): lambda c: c.call("GET", "/redoc"),
     ("GET", "/simulator"): lambda c: c.call("GET", "/simulator"),
+    ("GET", "/simulator/voice"): lambda c: c.call("GET", "/simulator/voice"),
+    ("GET", "/api/calls"): lambda c: c.call("GET", "/api/calls"),
+    ("GET", "/api/callbacks"): lambda c: c.call("GET", "/api/callbacks"),
 }
 # Not called here, and why.
 EXEMPT = {
@@ -93,6 +96,26 @@ EXEMPT = {
     ("POST", "/webhooks/twilio/status"): "receives delivery statuses",
     ("POST", "/webhooks/telegram"): "receives updates; answers an empty 200",
     ("POST", "/api/simulator/messages"): "the simulator: a person writing in",
+    ("GET", "/api/recordings/{recording_sid}"): (
+        "a voice message (audio, not text): it goes through disclose(Detail.recording), "
+        "tested in tests/ccc/calls"
+    ),
+    ("GET", "/webhooks/twilio/voice/prompts/{language}/{name}"): "recorded IVR prompts, no case",
+    ("POST", "/webhooks/twilio/voice"): "Twilio Voice: answers TwiML menus",
+    ("POST", "/webhooks/twilio/voice/agent"): "the agent line: TwiML",
+    ("POST", "/webhooks/twilio/voice/connect"): "the agent line: TwiML",
+    ("POST", "/webhooks/twilio/voice/gather"): "Twilio Voice: keys pressed, TwiML",
+    ("POST", "/webhooks/twilio/voice/queue/result"): "Twilio Voice: queue outcome",
+    ("POST", "/webhooks/twilio/voice/queue/wait"): "Twilio Voice: the wait message",
+    ("POST", "/webhooks/twilio/voice/recording"): "Twilio Voice: a recording is ready",
+    ("POST", "/webhooks/twilio/voice/status"): "Twilio Voice: call status",
+    ("POST", "/api/callbacks/{callback_id}/attempts"): (
+        "records an attempt; answers the callback (status, attempts), no answers or notes"
+    ),
+    ("POST", "/api/simulator/calls"): "the simulator's keypad: a test call",
+    ("POST", "/api/simulator/calls/{call_sid}/hangup"): "the simulator's keypad",
+    ("POST", "/api/simulator/calls/{call_sid}/keys"): "the simulator's keypad",
+    ("POST", "/api/simulator/calls/{call_sid}/voice-message"): "the simulator's keypad",
     ("GET", "/api/simulator/messages"): (
         "the simulator shows one address's conversation without a login, by design; it is "
         "refused wherever outbound is live (ccc/access/exposure.py)"

@@ -1,0 +1,169 @@
+"""How fast the toll-free line answers: 1,000 simulated calls through signed Twilio webhooks.
+
+Starts `ccc serve` (one uvicorn process, a fresh database, migrated as in production) and
+places calls, `--concurrency` at a time. Each call is what Twilio would post for a caller who
+picks a language, option 1, agrees to the notice, leaves a voice message and hangs up: five
+TwiML answers (the language menu, two menus, the `<Record>`, the reference read back) and a
+status callback. Each request is signed with the real `RequestValidator`. In the same run, on
+the same server, the messaging webhook takes as many signed SMS, for comparison.
+
+    .venv/bin/python bench/voice.py [--calls 1000] [--concurrency 16] [--database URL]
+
+Prints TwiML answers per second with p50/p99 latency, calls per second, and the messaging
+webhook's figures next to them; every call must have made exactly one ticket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+from uuid import uuid4
+
+import httpx
+from sqlalchemy import create_engine, text
+from twilio.request_validator import RequestValidator
+from webhooks import AUTH_TOKEN, Result, forms, free_port, hammer, server
+
+VOICE = "/webhooks/twilio/voice"
+DEADLINE_SECONDS = 1800.0  # a thousand calls on a busy machine take minutes
+
+
+def call_steps(index: int) -> list[tuple[str, dict[str, str]]]:
+    """The posts of one call, in order (path, form)."""
+    sid = f"CA{uuid4().hex}"
+    base = {
+        "AccountSid": "AC0123456789abcdef0123456789abcdef",
+        "ApiVersion": "2010-04-01",
+        "CallSid": sid,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "From": f"+96478{index:08d}",
+        "Caller": f"+96478{index:08d}",
+        "To": "+18005550199",
+    }
+    recording = {
+        "RecordingSid": f"RE{uuid4().hex}",
+        "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE0",
+        "RecordingDuration": "37",
+    }
+    return [
+        (VOICE, {**base, "CallStatus": "ringing"}),
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),
+        (f"{VOICE}/recording", {**base, **recording}),
+        (f"{VOICE}/status", {**base, "CallStatus": "completed", "CallDuration": "95"}),
+    ]
+
+
+async def place_calls(origin: str, count: int, offset: int, concurrency: int) -> Result:
+    validator = RequestValidator(AUTH_TOKEN)
+    calls = asyncio.Queue[list[tuple[str, dict[str, str]]]]()
+    for index in range(count):
+        calls.put_nowait(call_steps(offset + index))
+    latencies: list[float] = []
+    refused = 0
+
+    async def caller(client: httpx.AsyncClient) -> None:
+        nonlocal refused
+        while not calls.empty():
+            for path, form in calls.get_nowait():
+                headers = {
+                    "content-type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": validator.compute_signature(origin + path, form),
+                }
+                started = time.perf_counter()
+                response = await client.post(
+                    origin + path, content=urlencode(form), headers=headers
+                )
+                elapsed = time.perf_counter() - started
+                ok = response.status_code == 200 and response.text.startswith("<?xml")
+                if path.endswith("/status"):
+                    refused += not ok
+                    continue  # not a TwiML answer the caller waits for
+                latencies.append(elapsed)
+                refused += not ok
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.wait_for(
+            asyncio.gather(*(caller(client) for _ in range(concurrency))), DEADLINE_SECONDS
+        )
+        seconds = time.perf_counter() - started
+    return Result("CCC voice TwiML answers", len(latencies) - refused, refused, seconds, latencies)
+
+
+def voice_tickets(database_url: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count: int = connection.execute(
+            text("SELECT count(*) FROM ticket WHERE channel = 'voice'")
+        ).scalar_one()
+    engine.dispose()
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--database", help="a scratch SQLAlchemy URL instead of a SQLite file")
+    args = parser.parse_args()
+    if not 1 <= args.calls <= 20_000 or not 1 <= args.concurrency <= 256:
+        parser.error("--calls must be 1..20000 and --concurrency 1..256")
+    with tempfile.TemporaryDirectory(prefix="ccc-bench-voice-") as scratch:
+        folder = Path(scratch)
+        database = args.database or f"sqlite:///{folder / 'ccc.db'}"
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        env = {
+            "CCC_DATABASE_URL": database,
+            "CCC_PUBLIC_URL": origin,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "CCC_REDIS_URL": "",
+            "CCC_OUTBOUND": "record",
+            "CCC_SIMULATOR": "off",
+        }
+        command = [sys.executable, "-m", "ccc.cli", "serve", "--port", str(port)]
+        with server(command, env, port, folder / "ccc.log"):
+            asyncio.run(place_calls(origin, args.warmup, 10**7, args.concurrency))
+            voice = asyncio.run(place_calls(origin, args.calls, 0, args.concurrency))
+            messaging_url = f"{origin}/webhooks/twilio/messaging"
+            sms = asyncio.run(
+                hammer(
+                    "CCC messaging webhook",
+                    messaging_url,
+                    messaging_url,
+                    forms(args.calls),
+                    args.concurrency,
+                )
+            )
+        tickets = voice_tickets(database)
+    kind = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
+    print(
+        f"{args.calls} calls ({args.calls * 5} TwiML answers) and {args.calls} SMS webhooks, "
+        f"{args.concurrency} at a time, {kind}, jobs in-process, one uvicorn process, loopback"
+    )
+    print(f"{'target':<32}{'answered':>9}{'refused':>9}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for result in (voice, sms):
+        print(
+            f"{result.name:<32}{result.accepted:>9}{result.refused:>9}{result.rate:>9.1f}"
+            f"{result.percentile(0.50):>9.1f}{result.percentile(0.99):>9.1f}"
+        )
+    print(
+        f"calls per second: {args.calls / voice.seconds:.1f}; "
+        f"voice tickets stored: {tickets} (warm-up of {args.warmup} calls included)"
+    )
+    ok = voice.refused == 0 and sms.refused == 0 and tickets == args.calls + args.warmup
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Voice messages, streamed through CCC to an authorised user: Twilio's URL never leaves CCC.
+
+Where `CCC_VOICE_RECORDINGS_DIR` is set, a job (`keep_recording`) downloads each recording into
+that folder and deletes it from Twilio; CCC then serves its own copy.
+
+The ticket's access rules apply (a ticket the user may not see is a 404, a sensitive one needs
+the right to its details), and each play is recorded on the ticket's timeline like a view.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlmodel import Session, select
+
+from ccc.access.audit import Detail, disclose
+from ccc.access.policy import get_visible_ticket
+from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.responses import API_ERRORS
+from ccc.calls.models import Recording
+from ccc.calls.service import KEEP_RECORDING
+from ccc.jobs.registry import External, Outcome, external_job_kind
+from ccc.kernel.errors import CCCError, Forbidden, NotFound
+from ccc.tickets.models import Ticket
+from ccc.tickets.service import record
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["calls"])
+TWILIO_API = "https://api.twilio.com"
+CHUNK = 64 * 1024
+
+
+class Unavailable(CCCError):
+    status_code = 502
+
+
+@router.get(
+    "/api/recordings/{recording_sid}",
+    summary="Stream a voice message",
+    response_model=None,
+    responses=API_ERRORS,
+)
+def stream(
+    recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> StreamingResponse | FileResponse:
+    found = session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
+    ticket = session.get(Ticket, found.ticket_id) if found else None
+    if found is None or ticket is None:
+        raise NotFound("recording not found")
+    ticket = get_visible_ticket(
+        session,
+        caller=caller,
+        reference=ticket.reference,
+        focal_team=settings.restricted_focal_team,
+    )
+    if not disclose(session, caller=caller, ticket=ticket, what=Detail.recording):
+        raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
+    record(session, ticket=ticket, kind="recording.played", caller=caller, recording=recording_sid)
+    if found.stored_file and settings.voice_recordings_dir:
+        kept = Path(settings.voice_recordings_dir) / found.stored_file
+        if kept.is_file():
+            return FileResponse(kept, media_type="audio/wav")
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        raise Unavailable("recordings are fetched from Twilio, and Twilio is not configured")
+    base = (settings.twilio_api_base or TWILIO_API).rstrip("/")
+    url = f"{base}/2010-04-01/Accounts/{settings.twilio_account_sid}/Recordings/{recording_sid}.wav"
+    try:
+        upstream = requests.get(
+            url,
+            auth=(settings.twilio_account_sid, settings.twilio_auth_token),
+            stream=True,
+            timeout=15,
+        )
+    except requests.RequestException as exc:
+        raise Unavailable(f"Twilio did not answer: {type(exc).__name__}") from exc
+    if upstream.status_code != 200:
+        upstream.close()
+        raise Unavailable(f"Twilio answered {upstream.status_code} for the recording")
+
+    def chunks() -> Iterator[bytes]:
+        with upstream:
+            yield from upstream.iter_content(CHUNK)
+
+    return StreamingResponse(chunks(), media_type="audio/wav")
+
+
+@dataclass(frozen=True)
+class Keeping:
+    recording_sid: str
+    folder: str
+    base: str
+    account_sid: str
+    auth_token: str
+
+
+def prepare_keep(session: Session, recording_sid: str, **_extra: Any) -> Keeping | None:
+    from ccc.kernel.runtime import get_runtime
+
+    settings = get_runtime().settings
+    found = session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
+    if found is None:
+        raise LookupError(f"recording {recording_sid} does not exist")
+    folder = settings.voice_recordings_dir
+    if found.stored_file or not folder or not settings.twilio_configured:
+        return None
+    assert settings.twilio_account_sid and settings.twilio_auth_token
+    return Keeping(
+        recording_sid=recording_sid,
+        folder=folder,
+        base=(settings.twilio_api_base or TWILIO_API).rstrip("/"),
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+    )
+
+
+def perform_keep(item: Keeping) -> str:
+    """Download to a temporary name, rename once complete, then delete Twilio's copy."""
+    url = f"{item.base}/2010-04-01/Accounts/{item.account_sid}/Recordings/{item.recording_sid}"
+    auth = (item.account_sid, item.auth_token)
+    folder = Path(item.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{item.recording_sid}.wav"
+    partial = folder / f"{name}.part"
+    with requests.get(f"{url}.wav", auth=auth, stream=True, timeout=30) as response:
+        response.raise_for_status()
+        with partial.open("wb") as output:
+            for chunk in response.iter_content(CHUNK):
+                output.write(chunk)
+    partial.replace(folder / name)
+    deleted = requests.delete(f"{url}.json", auth=auth, timeout=15)
+    if deleted.status_code not in (204, 404):
+        deleted.raise_for_status()
+    return name
+
+
+def finish_keep(session: Session, item: Keeping, outcome: Outcome[str]) -> None:
+    name = outcome.unwrap()
+    found = session.exec(
+        select(Recording).where(Recording.recording_sid == item.recording_sid)
+    ).first()
+    if found is not None:
+        found.stored_file = name
+        found.twilio_url = None
+        session.add(found)
+    log.info("recording %s kept by CCC and deleted from Twilio", found.id if found else "?")
+
+
+external_job_kind(
+    KEEP_RECORDING,
+    External(prepare=prepare_keep, perform=perform_keep, finish=finish_keep),
+    max_attempts=6,
+)

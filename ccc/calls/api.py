@@ -1,0 +1,145 @@
+"""`/api/calls` (call records) and `/api/callbacks` (the list agents work), for staff only.
+
+A call's or a callback's ticket is named only when the caller may see that ticket: a
+restricted case stays invisible here exactly as in the queue.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session, col, select
+
+from ccc.access.models import User
+from ccc.access.policy import STAFF, Caller, visible_tickets
+from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.calls.callbacks import record_attempt
+from ccc.calls.models import Call, Callback, CallbackStatus, Line
+from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
+from ccc.kernel.errors import Forbidden, Invalid
+from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, page
+from ccc.reports.service import parse_bound
+from ccc.tickets.models import Ticket
+
+router = APIRouter(tags=["calls"])
+
+
+def _staff(caller: Caller) -> None:
+    if caller.role not in STAFF:
+        raise Forbidden("calls and callbacks are for agents, supervisors and admins")
+
+
+def _references(session: Session, caller: Caller, focal: str, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    query = visible_tickets(caller, focal_team=focal).where(col(Ticket.id).in_(ids))
+    return {t.id: t.reference for t in session.exec(query).all() if t.id is not None}
+
+
+@router.get("/api/calls", response_model=CallPage)
+def list_calls(
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    _staff(caller)
+    query = select(Call).where(Call.line == Line.caller)
+    start, end = parse_bound(from_, end=False), parse_bound(to, end=True)
+    if start:
+        query = query.where(col(Call.started_at) >= start)
+    if end:
+        query = query.where(col(Call.started_at) < end)
+    rows, following = page(session, query, Call.id, cursor=cursor, limit=limit)
+    tickets = _references(
+        session, caller, settings.restricted_focal_team, {r.ticket_id for r in rows if r.ticket_id}
+    )
+    agent_ids = {r.answered_by_id for r in rows if r.answered_by_id}
+    agents = {
+        u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(agent_ids))).all()
+    }
+    items = [
+        CallOut(
+            call_sid=r.call_sid,
+            language=r.language,
+            path=r.path,
+            duration=r.duration,
+            outcome=r.outcome,
+            menu=r.menu if r.outcome == "abandoned" else None,
+            answered_by=agents.get(r.answered_by_id) if r.answered_by_id else None,
+            wait_seconds=r.wait_seconds,
+            started_at=r.started_at,
+            ticket=tickets.get(r.ticket_id) if r.ticket_id else None,
+        )
+        for r in rows
+    ]
+    return {"items": items, "next": following}
+
+
+@router.get("/api/callbacks", response_model=CallbackPage)
+def list_callbacks(
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """Newest first, like every list; within a page, open callbacks soonest due first."""
+    _staff(caller)
+    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team)
+    query = select(Callback).where(
+        col(Callback.ticket_id).in_(visible.with_only_columns(col(Ticket.id)))
+    )
+    if status is not None:
+        if status not in {s.value for s in CallbackStatus}:
+            raise Invalid("status is 'open' or 'done'")
+        query = query.where(Callback.status == status)
+    rows, following = page(session, query, Callback.id, cursor=cursor, limit=limit)
+    if status == CallbackStatus.open:
+        rows.sort(key=lambda row: row.due_at)
+    tickets = _references(
+        session, caller, settings.restricted_focal_team, {r.ticket_id for r in rows}
+    )
+    return {"items": [_callback_out(r, tickets) for r in rows], "next": following}
+
+
+def _callback_out(row: Callback, tickets: dict[int, str]) -> CallbackOut:
+    assert row.id is not None
+    return CallbackOut(
+        id=row.id,
+        ticket=tickets.get(row.ticket_id),
+        language=row.language,
+        safe_to_call=row.safe_to_call,
+        may_leave_message=row.may_leave_message,
+        automatic=row.automatic,
+        attempts=row.attempts,
+        status=row.status,
+        result=row.result,
+        due_at=row.due_at,
+        created_at=row.created_at,
+    )
+
+
+@router.post("/api/callbacks/{callback_id}/attempts", response_model=CallbackOut)
+def add_attempt(
+    callback_id: int,
+    body: AttemptIn,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> CallbackOut:
+    _staff(caller)
+    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team)
+    row = session.get(Callback, callback_id)
+    if row is None or session.exec(visible.where(Ticket.id == row.ticket_id)).first() is None:
+        from ccc.kernel.errors import NotFound
+
+        raise NotFound("callback not found")
+    callback = record_attempt(session, callback_id=callback_id, outcome=body.outcome, caller=caller)
+    tickets = _references(session, caller, settings.restricted_focal_team, {callback.ticket_id})
+    return _callback_out(callback, tickets)

@@ -1,0 +1,358 @@
+"""Call records, voice messages and callbacks: what the voice line makes durable.
+
+The IVR (`workflows/ivr.py`) decides what a caller hears; these services store what happened,
+keyword-only after the session and never committing, like every service of the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ccc.access.models import Role, User
+from ccc.calls.callbacks import first_due
+from ccc.calls.models import (
+    Call,
+    Callback,
+    Line,
+    Outcome,
+    Recording,
+)
+from ccc.contacts.models import Identity
+from ccc.contacts.service import find_identity, get_or_create_identity
+from ccc.kernel.phone import mask
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Direction, Message, MessageStatus
+from ccc.tickets.models import Category, Ticket, TicketStatus
+from ccc.tickets.service import create_ticket, record
+
+log = logging.getLogger(__name__)
+
+VOICE = "voice"
+# The job kind that moves a recording from Twilio to the centre's own storage (its steps are
+# the Twilio adapter's: bots/twilio/recordings.py).
+KEEP_RECORDING = "keep_recording"
+CENTRE_ZONE = ZoneInfo("Asia/Baghdad")
+AGENT_ROLES = frozenset({Role.agent, Role.supervisor})
+MAX_PATH = 500
+
+
+def find_call(session: Session, *, call_sid: str) -> Call | None:
+    return session.exec(select(Call).where(Call.call_sid == call_sid)).first()
+
+
+def start_call(
+    session: Session, *, call_sid: str, phone: str | None, line: str = Line.caller
+) -> Call:
+    """The record of a call, created at its first request (a repeated first request finds it)."""
+    existing = find_call(session, call_sid=call_sid)
+    if existing is not None:
+        return existing
+    identity = voice_identity(session, phone=phone) if phone else None
+    call = Call(call_sid=call_sid, line=line, identity_id=identity.id if identity else None)
+    try:
+        with session.begin_nested():
+            session.add(call)
+    except IntegrityError:
+        raced = find_call(session, call_sid=call_sid)
+        assert raced is not None
+        return raced
+    log.info("call %s on the %s line from %s", call.id, line, mask(phone or ""))
+    return call
+
+
+def withheld(call_sid: str) -> str:
+    """The address of a caller who withheld their number: this call only."""
+    return f"withheld:{call_sid}"[:64]
+
+
+def can_reach(identity: Identity | None) -> bool:
+    """Whether CCC can call or text this caller back (a real number, not a withheld one)."""
+    return identity is not None and identity.address.startswith("+")
+
+
+def voice_identity(session: Session, *, phone: str) -> Identity:
+    return get_or_create_identity(session, channel=VOICE, address=phone)
+
+
+def caller_identity(session: Session, *, call: Call) -> Identity | None:
+    return session.get(Identity, call.identity_id) if call.identity_id else None
+
+
+def add_keys(call: Call, digits: str) -> None:
+    """The path of keys: each answer once, a keyed reference ended by its '#'."""
+    shown = digits if len(digits) <= 1 else f"{digits}#"
+    call.path = f"{call.path} {shown or '-'}".strip()[-MAX_PATH:]
+
+
+def finish(session: Session, *, call: Call, outcome: str, ticket: Ticket | None = None) -> None:
+    call.outcome = outcome
+    if ticket is not None:
+        call.ticket_id = ticket.id
+    call.stage = "done"
+    session.add(call)
+
+
+@dataclass(frozen=True)
+class VoiceMessage:
+    recording_sid: str
+    duration: int
+    twilio_url: str | None
+    # What the simulator's keypad "leaves" instead of a voice; None for a real recording.
+    words: str | None = None
+
+
+def file_voice_message(
+    session: Session,
+    *,
+    call: Call,
+    category: str,
+    language: str | None,
+    answers: dict[str, Any],
+    voice: VoiceMessage,
+) -> tuple[Ticket, bool]:
+    """One ticket per recording, however often Twilio delivers its callback.
+
+    Returns the ticket and whether it is new. The message on the ticket points at CCC's own
+    streaming URL; Twilio's URL stays on the recording row, out of every API answer.
+    """
+    known = session.exec(
+        select(Recording).where(Recording.recording_sid == voice.recording_sid)
+    ).first()
+    if known is not None:
+        ticket = session.get(Ticket, known.ticket_id)
+        assert ticket is not None
+        return ticket, False
+    identity = caller_identity(session, call=call)
+    if identity is None:
+        raise LookupError(f"call {call.id} has no caller number")
+    kept = {
+        **answers,
+        "voice_message": {"recording": voice.recording_sid, "seconds": voice.duration},
+    }
+    ticket = create_ticket(
+        session, identity=identity, category=category, language=language, answers=kept
+    )
+    assert ticket.id is not None and call.id is not None
+    message = Message(
+        contact_id=identity.contact_id,
+        identity_id=identity.id or 0,
+        ticket_id=ticket.id,
+        direction=Direction.inbound,
+        channel=VOICE,
+        external_id=voice.recording_sid,
+        text=voice.words or f"(voice message, {voice.duration} s)",
+        media=[
+            {
+                "kind": "voice",
+                "url": f"/api/recordings/{voice.recording_sid}",
+                "content_type": "audio/wav",
+            }
+        ],
+        status=MessageStatus.received,
+        processed_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    session.add(
+        Recording(
+            recording_sid=voice.recording_sid,
+            call_id=call.id,
+            ticket_id=ticket.id,
+            message_id=message.id,
+            duration=voice.duration,
+            twilio_url=voice.twilio_url,
+        )
+    )
+    finish(session, call=call, outcome=Outcome.voice_message, ticket=ticket)
+    return ticket, True
+
+
+def request_callback(
+    session: Session,
+    *,
+    call: Call,
+    language: str | None,
+    safe_to_call: bool | None,
+    may_leave_message: bool | None,
+    automatic: bool = False,
+) -> tuple[Ticket, Callback]:
+    """A callback on the centre's list, with its ticket for the centre's own agents."""
+    identity = caller_identity(session, call=call)
+    if identity is None:
+        raise LookupError(f"call {call.id} has no caller number")
+    answers: dict[str, Any] = {"request": "callback", "call": call.call_sid}
+    if automatic:
+        answers["automatic"] = True
+    else:
+        answers.update(safe_to_call=safe_to_call, may_leave_message=may_leave_message)
+    ticket = create_ticket(
+        session, identity=identity, category=Category.other, language=language, answers=answers
+    )
+    assert ticket.id is not None and identity.id is not None
+    callback = Callback(
+        ticket_id=ticket.id,
+        identity_id=identity.id,
+        phone=identity.address,
+        language=language,
+        safe_to_call=safe_to_call,
+        may_leave_message=may_leave_message,
+        automatic=automatic,
+        due_at=first_due(utcnow()),
+    )
+    session.add(callback)
+    session.flush()
+    record(
+        session, ticket=ticket, kind="callback.requested", caller=_line(), callback_id=callback.id
+    )
+    if not automatic:
+        finish(session, call=call, outcome=Outcome.callback_requested, ticket=ticket)
+    return ticket, callback
+
+
+def _line() -> Any:
+    from ccc.access.policy import Caller
+
+    return Caller(user_id=None, name="voice line", role="system")
+
+
+def end_call(session: Session, *, call_sid: str, status: str, duration: int | None) -> Call | None:
+    """Twilio's final word on a call; a caller who reached nobody is called back once a day."""
+    call = find_call(session, call_sid=call_sid)
+    if call is None:
+        return None
+    call.twilio_status = status[:20]
+    if duration is not None:
+        call.duration = duration
+    if status in {"completed", "busy", "failed", "no-answer", "canceled"} and not call.ended_at:
+        call.ended_at = utcnow()
+        if call.outcome is None:
+            call.outcome = Outcome.abandoned
+            if call.line == Line.caller and _first_unreached_today(session, call):
+                request_callback(
+                    session,
+                    call=call,
+                    language=call.language,
+                    safe_to_call=None,
+                    may_leave_message=None,
+                    automatic=True,
+                )
+    session.add(call)
+    return call
+
+
+def _first_unreached_today(session: Session, call: Call) -> bool:
+    """No agent answered this number today, and no automatic callback was made for it today."""
+    identity = caller_identity(session, call=call)
+    if identity is None or not can_reach(identity):
+        return False
+    now = utcnow().astimezone(CENTRE_ZONE)
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    answered = session.exec(
+        select(Call.id).where(
+            Call.identity_id == identity.id,
+            Call.outcome == Outcome.answered,
+            col(Call.started_at) >= day_start,
+        )
+    ).first()
+    automatic = session.exec(
+        select(Callback.id).where(
+            Callback.phone == identity.address,
+            col(Callback.automatic).is_(True),
+            col(Callback.created_at) >= day_start,
+        )
+    ).first()
+    return answered is None and automatic is None
+
+
+def queue_call(session: Session, *, call: Call) -> None:
+    call.stage = "queued"
+    call.queued_at = utcnow()
+    call.menu = "queue"
+    session.add(call)
+
+
+def longest_waiting(session: Session) -> Call | None:
+    return session.exec(
+        select(Call)
+        .where(
+            Call.line == Line.caller,
+            Call.stage == "queued",
+            col(Call.ended_at).is_(None),
+        )
+        .order_by(col(Call.queued_at))
+    ).first()
+
+
+def left_queue(call: Call) -> None:
+    if call.queued_at is not None and call.wait_seconds is None:
+        call.wait_seconds = int((utcnow() - call.queued_at).total_seconds())
+    if call.stage == "queued":
+        call.stage = None
+
+
+def agent_for_phone(session: Session, *, phone: str | None) -> User | None:
+    """An active agent or supervisor who registered this number (`ccc user add --phone`)."""
+    if not phone:
+        return None
+    user = session.exec(select(User).where(User.phone == phone, col(User.active).is_(True))).first()
+    if user is None or user.role not in AGENT_ROLES:
+        return None
+    return user
+
+
+def answered_by(session: Session, *, call: Call, agent_call_sid: str | None) -> None:
+    """The caller was taken from the queue: by the agent whose agent-line call took them."""
+    left_queue(call)
+    agent_call = find_call(session, call_sid=agent_call_sid) if agent_call_sid else None
+    if agent_call is not None and agent_call.agent_id is not None:
+        call.answered_by_id = agent_call.agent_id
+    call.outcome = Outcome.answered
+    call.stage = "done"
+    session.add(call)
+
+
+def open_tickets(session: Session, *, identity: Identity | None) -> int:
+    if identity is None:
+        return 0
+    closed = [TicketStatus.resolved, TicketStatus.closed]
+    return len(
+        session.exec(
+            select(Ticket.id).where(
+                Ticket.contact_id == identity.contact_id, col(Ticket.status).not_in(closed)
+            )
+        ).all()
+    )
+
+
+def sms_identity(session: Session, *, phone: str) -> Identity:
+    """Where a text to a caller goes: their SMS identity, made for this number if new."""
+    existing = find_identity(session, channel="sms", address=phone)
+    return existing or get_or_create_identity(session, channel="sms", address=phone)
+
+
+def day_bounds(at: datetime) -> tuple[datetime, datetime]:
+    local = at.astimezone(CENTRE_ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local, local + timedelta(days=1)
+
+
+def set_user_phone(session: Session, *, user: User, phone: str, region: str) -> str:
+    """The number an agent takes calls on: E.164, and nobody else's."""
+    from ccc.kernel.errors import Invalid
+    from ccc.kernel.phone import to_e164
+
+    number = to_e164(phone, region)
+    if number is None:
+        raise Invalid(f"{phone!r} is not a phone number")
+    taken = session.exec(select(User).where(User.phone == number, User.id != user.id)).first()
+    if taken is not None:
+        raise Invalid(f"that number is already the phone of user {taken.name!r}")
+    user.phone = number
+    session.add(user)
+    return number

@@ -1,0 +1,47 @@
+"""The end of the callback ladder, as a job: after three unanswered attempts the person gets
+one SMS in their language (only if they said a message may be left) and the callback closes
+as not reached."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import Session
+
+from ccc.calls.callbacks import NOT_REACHED, close
+from ccc.calls.models import Callback, CallbackStatus
+from ccc.calls.service import sms_identity
+from ccc.jobs.registry import job_kind
+from ccc.messages.service import queue_outbound
+from ccc.tickets.models import Ticket
+from ccc.tickets.service import ROUTING, record
+
+log = logging.getLogger(__name__)
+
+
+@job_kind(NOT_REACHED, max_attempts=5)
+def callback_not_reached(session: Session, callback_id: int, **_extra: Any) -> None:
+    from workflows.library import current
+    from workflows.replies import readable_reference
+    from workflows.turn import FALLBACK_LANGUAGE
+    from workflows.voice_prompts import VoicePrompts
+
+    callback = session.get(Callback, callback_id, with_for_update=True)
+    if callback is None:
+        raise LookupError(f"callback {callback_id} does not exist")
+    if callback.status != CallbackStatus.open:
+        return
+    ticket = session.get(Ticket, callback.ticket_id)
+    assert ticket is not None
+    close(callback, "not_reached")
+    session.add(callback)
+    texted = bool(callback.may_leave_message)
+    if texted:
+        language = callback.language or FALLBACK_LANGUAGE
+        spaced = readable_reference(ticket.reference, language)
+        text = VoicePrompts(current()).voice.text(language, "callback_sms", reference=spaced)
+        identity = sms_identity(session, phone=callback.phone)
+        queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
+    record(session, ticket=ticket, kind="callback.not_reached", caller=ROUTING, texted=texted)
+    log.info("callback %s closed: not reached after three attempts", callback_id)

@@ -1,0 +1,48 @@
+"""The simulator's keypad drives the same IVR as Twilio, with no account: each prompt is read
+in the caller's language, and a typed text stands for the voice message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Harness
+
+CALLER = "+9647701234567"
+
+
+def step(ccc: Harness, path: str, body: dict[str, str]) -> dict[str, Any]:
+    response = ccc.client.post(f"/api/simulator/calls{path}", json=body)
+    assert response.status_code in (200, 201), response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_a_test_call_reads_each_prompt_and_leaves_a_typed_voice_message(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    menu = step(ccc, "", {"from": CALLER})
+    assert menu["then"] == "gather" and len(menu["said"]) == 4
+    sid = menu["call_sid"]
+    sorani = step(ccc, f"/{sid}/keys", {"digits": "2"})
+    assert sorani["said"][0]["language"] == "ckb"
+    assert "چۆن دەتوانین یارمەتیت بدەین" in sorani["said"][0]["text"]
+    step(ccc, f"/{sid}/keys", {"digits": "1"})
+    record = step(ccc, f"/{sid}/keys", {"digits": "1"})
+    assert record["then"] == "record"
+    done = step(ccc, f"/{sid}/voice-message", {"text": "My brother has been missing since May."})
+    assert done["then"] == "hangup"
+    page = ccc.client.get("/api/tickets?channel=voice", headers=agent).json()["items"]
+    [ticket] = page
+    assert ticket["category"] == "tracing" and ticket["language"] == "ckb"
+    timeline = ccc.client.get(f"/api/tickets/{ticket['reference']}/timeline", headers=agent)
+    assert "My brother has been missing since May." in timeline.text
+
+
+def test_the_keypad_page_is_served_with_the_simulator(ccc: Harness) -> None:
+    page = ccc.client.get("/simulator/voice")
+    assert page.status_code == 200 and 'id="keypad"' in page.text
+
+
+def test_keys_for_a_call_the_simulator_did_not_place_are_refused(ccc: Harness) -> None:
+    response = ccc.client.post("/api/simulator/calls/CAreal/keys", json={"digits": "1"})
+    assert response.status_code == 404

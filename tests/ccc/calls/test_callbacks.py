@@ -1,0 +1,202 @@
+"""The callback list: abandoned calls called back once a day, the attempts ladder to its SMS,
+and an agent's reply on a voice ticket reaching the caller by SMS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Harness
+from tests.support.fakes import FakeApi
+from tests.support.people import TwilioPerson
+from tests.support.voice import PhoneCall, spoken_reference
+
+CALLER = "+9647701234567"
+
+
+def abandon(ccc: Harness, number: str = CALLER) -> PhoneCall:
+    call = PhoneCall(ccc, number=number)
+    call.dial()
+    call.press("1")  # Arabic, then hangs up at the main menu
+    call.hang_up(duration=9)
+    return call
+
+
+def callbacks(ccc: Harness, headers: dict[str, str], status: str = "open") -> list[Any]:
+    response = ccc.client.get(f"/api/callbacks?status={status}", headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[Any] = response.json()["items"]
+    return items
+
+
+def test_an_abandoned_call_is_recorded_with_its_menu_and_called_back_once_a_day(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    first = abandon(ccc)
+    abandon(ccc)
+    [callback] = callbacks(ccc, agent)
+    assert callback["automatic"] is True and callback["language"] == "ar"
+    assert callback["safe_to_call"] is None  # never asked
+    records = ccc.client.get("/api/calls", headers=agent).json()["items"]
+    assert len(records) == 2
+    mine = next(r for r in records if r["call_sid"] == first.sid)
+    assert (mine["outcome"], mine["menu"], mine["path"]) == ("abandoned", "main_menu", "1")
+
+
+def test_a_caller_who_left_a_message_is_not_called_back(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("1", "1", "1")
+    call.leave_message()
+    call.hang_up()
+    assert callbacks(ccc, agent) == []
+
+
+def attempt(ccc: Harness, headers: dict[str, str], callback_id: int, outcome: str) -> Any:
+    response = ccc.client.post(
+        f"/api/callbacks/{callback_id}/attempts", json={"outcome": outcome}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    ccc.drain()
+    return response.json()
+
+
+def request_callback(ccc: Harness, may_leave_message: bool, language: str = "4") -> None:
+    from datetime import UTC, datetime
+
+    import workflows.ivr_person
+
+    original = workflows.ivr_person.utcnow
+    workflows.ivr_person.utcnow = lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # closed: Friday
+    try:
+        call = PhoneCall(ccc)
+        call.dial()
+        call.keys(language, "0", "2", "1", "1" if may_leave_message else "2")
+    finally:
+        workflows.ivr_person.utcnow = original
+
+
+def texts_to(api: FakeApi, number: str) -> list[str]:
+    return [c.form["Body"] for c in api.calls("Messages.json") if c.form.get("To") == number]
+
+
+def test_three_unanswered_attempts_send_one_sms_and_close_the_callback(
+    ccc: Harness, agent: dict[str, str], fake_twilio: FakeApi
+) -> None:
+    request_callback(ccc, may_leave_message=True)
+    [callback] = callbacks(ccc, agent)
+    before = len(texts_to(fake_twilio, CALLER))
+    attempt(ccc, agent, callback["id"], "no_answer")
+    second = attempt(ccc, agent, callback["id"], "busy")
+    assert second["status"] == "open" and second["due_at"] > callback["due_at"]
+    attempt(ccc, agent, callback["id"], "no_answer")
+    [done] = callbacks(ccc, agent, "done")
+    assert (done["attempts"], done["result"]) == (3, "not_reached")
+    sent = texts_to(fake_twilio, CALLER)[before:]
+    assert len(sent) == 1 and "three times" in sent[0]
+    late = ccc.client.post(
+        f"/api/callbacks/{callback['id']}/attempts", json={"outcome": "reached"}, headers=agent
+    )
+    assert late.status_code == 409
+
+
+def test_no_sms_when_the_caller_said_no_message_may_be_left(
+    ccc: Harness, agent: dict[str, str], fake_twilio: FakeApi
+) -> None:
+    request_callback(ccc, may_leave_message=False)
+    [callback] = callbacks(ccc, agent)
+    before = len(texts_to(fake_twilio, CALLER))
+    for outcome in ("no_answer", "no_answer", "no_answer"):
+        attempt(ccc, agent, callback["id"], outcome)
+    assert callbacks(ccc, agent, "done")[0]["result"] == "not_reached"
+    assert texts_to(fake_twilio, CALLER)[before:] == []
+
+
+def test_reached_ends_the_callback_and_a_bad_outcome_is_refused(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    request_callback(ccc, may_leave_message=False)
+    [callback] = callbacks(ccc, agent)
+    bad = ccc.client.post(
+        f"/api/callbacks/{callback['id']}/attempts", json={"outcome": "maybe"}, headers=agent
+    )
+    assert bad.status_code == 422
+    assert attempt(ccc, agent, callback["id"], "reached")["result"] == "reached"
+
+
+def test_an_agents_reply_on_a_voice_ticket_goes_by_sms_and_says_so(
+    ccc: Harness, agent: dict[str, str], fake_twilio: FakeApi
+) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "1", "1")
+    reference = spoken_reference(call.leave_message())
+    response = ccc.client.post(
+        f"/api/tickets/{reference}/replies", json={"text": "We have your message."}, headers=agent
+    )
+    assert response.status_code in (200, 201, 202), response.text
+    ccc.drain()
+    assert "We have your message." in texts_to(fake_twilio, CALLER)
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
+    [reply] = [m for m in _messages(timeline) if m.get("text") == "We have your message."]
+    assert reply["channel"] == "sms"
+
+
+def _messages(timeline: Any) -> list[Any]:
+    items = timeline if isinstance(timeline, list) else timeline.get("items", [])
+    return [i.get("message", i) for i in items]
+
+
+def test_the_summary_report_counts_the_calls(
+    ccc: Harness, agent: dict[str, str], supervisor: dict[str, str]
+) -> None:
+    abandon(ccc)
+    call = PhoneCall(ccc, number="+9647509876543")
+    call.dial()
+    call.keys("1", "2", "1")
+    call.leave_message()
+    call.hang_up()
+    request_callback(ccc, may_leave_message=False)
+    [callback] = [c for c in callbacks(ccc, agent) if not c["automatic"]]
+    attempt(ccc, agent, callback["id"], "reached")
+    report = ccc.client.get("/api/reports/summary", headers=supervisor).json()
+    calls = report["calls"]
+    assert report["calls_received"] == calls["received"] == 3
+    assert (calls["answered"], calls["abandoned"], calls["voice_messages"]) == (0, 1, 1)
+    assert calls["abandoned_by_menu"] == {"main_menu": 1}
+    assert (calls["callbacks_requested"], calls["callbacks_reached"]) == (2, 1)
+    assert calls["callbacks_automatic"] == 1
+
+
+def test_a_reply_goes_by_whatsapp_where_the_caller_wrote_from_it(
+    ccc: Harness, agent: dict[str, str], fake_twilio: FakeApi, whatsapp: TwilioPerson
+) -> None:
+    whatsapp.say("hello")
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "1", "1")
+    reference = spoken_reference(call.leave_message())
+    response = ccc.client.post(
+        f"/api/tickets/{reference}/replies", json={"text": "Seen, thank you."}, headers=agent
+    )
+    assert response.status_code in (200, 201, 202), response.text
+    ccc.drain()
+    assert "Seen, thank you." in whatsapp.received()
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).json()
+    [reply] = [m for m in _messages(timeline) if m.get("text") == "Seen, thank you."]
+    assert reply["channel"] == "whatsapp"
+
+
+def test_a_callback_is_due_within_the_centres_opening_hours(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    from datetime import datetime
+
+    from workflows.library import current
+
+    abandon(ccc)
+    [callback] = callbacks(ccc, agent)
+    due = datetime.fromisoformat(callback["due_at"])
+    assert current().calendars["centre"].is_open(due)
+    assert due >= datetime.fromisoformat(callback["created_at"])
