@@ -55,7 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=["agent", "team_member", "supervisor", "admin"]
     )
     add_user.add_argument("--team", action="append", default=[], metavar="SLUG")
+    add_user.add_argument("--language", choices=["ar", "ckb", "kmr", "en"])
+    add_user.add_argument(
+        "--password-stdin", action="store_true", help="read a console password from stdin"
+    )
     add_user.set_defaults(run=_user_add)
+    password = user.add_parser("password", help="set a console password, read from stdin")
+    password.add_argument("name")
+    password.set_defaults(run=_user_password)
 
     team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
     add_team = team.add_parser("add", help="create a team")
@@ -110,15 +117,40 @@ def _engine() -> Engine:
     return make_engine(settings.database_url)
 
 
+def _read_password() -> str:
+    """The first line of standard input (a pipe, a file, or typed without echo)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("console password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def _user_add(args: argparse.Namespace) -> int:
     from ccc.access.auth import create_user
+    from ccc.console import auth as console_auth
 
+    secret = _read_password() if args.password_stdin else None
     with session_scope(_engine()) as session:
         user, token = create_user(
             session, name=args.name, role=args.role, team_slugs=list(dict.fromkeys(args.team))
         )
+        if args.language:
+            console_auth.set_language(session, user=user, language=args.language)
+        if secret is not None:
+            user.password_hash = console_auth.hash_password(secret)
     print(f"created {user.role} {user.name}")
     print(token)
+    return 0
+
+
+def _user_password(args: argparse.Namespace) -> int:
+    from ccc.console import auth as console_auth
+
+    secret = _read_password()
+    with session_scope(_engine()) as session:
+        console_auth.set_password(session, name=args.name, password=secret)
+    print(f"console password of {args.name} changed; their console sessions are ended")
     return 0
 
 

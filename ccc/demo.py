@@ -10,8 +10,10 @@ from sqlmodel import Session, select
 from ccc.access.auth import digest, new_token
 from ccc.access.models import TeamMembership, User
 from ccc.access.teams import ensure_team
+from ccc.console.auth import ensure_demo_passwords
 
 TOKENS_FILE = Path(".ccc-demo-tokens.json")
+PASSWORDS_FILE = Path(".ccc-demo-passwords.json")
 
 TEAMS = {
     "ccc": "Community Contact Centre agents",
@@ -29,8 +31,10 @@ USERS: tuple[tuple[str, str, list[str]], ...] = (
 )
 
 
-def load_demo(session: Session, tokens_file: Path = TOKENS_FILE) -> list[str]:
-    """Creates what is missing and prints each demo user's token.
+def load_demo(
+    session: Session, tokens_file: Path = TOKENS_FILE, passwords_file: Path = PASSWORDS_FILE
+) -> list[str]:
+    """Creates what is missing and prints each demo user's token and console password.
 
     Running it twice changes nothing: tokens are stored hashed, so the demo keeps the clear
     tokens it issued in a local file (mode 600, never committed) and prints the same ones
@@ -38,7 +42,11 @@ def load_demo(session: Session, tokens_file: Path = TOKENS_FILE) -> list[str]:
     """
     teams = {slug: ensure_team(session, slug=slug, name=name) for slug, name in TEAMS.items()}
     known = _read_tokens(tokens_file)
-    lines = [f"teams: {', '.join(TEAMS)}"]
+    lines = [
+        f"teams: {', '.join(TEAMS)}",
+        "role         user             API token  console password",
+    ]
+    rows: list[tuple[str, str, str]] = []
     for name, role, team_slugs in USERS:
         user = session.exec(select(User).where(User.name == name)).first()
         token = known.get(name)
@@ -56,8 +64,12 @@ def load_demo(session: Session, tokens_file: Path = TOKENS_FILE) -> list[str]:
             if session.get(TeamMembership, (user.id, team_id)) is None:
                 session.add(TeamMembership(user_id=user.id, team_id=team_id))
         known[name] = token
-        lines.append(f"{role:12} {name:16} {token}")
+        rows.append((role, name, token))
     _write_tokens(tokens_file, known)
+    kept = _read_tokens(passwords_file)
+    passwords = ensure_demo_passwords(session, names=[name for _, name, _ in rows], known=kept)
+    _write_tokens(passwords_file, passwords)
+    lines += [f"{role:12} {name:16} {token} {passwords[name]}" for role, name, token in rows]
     return lines
 
 

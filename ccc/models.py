@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ccc.access.models import Role, Team, TeamMembership, User
 from ccc.channels.models import PHONE_CHANNELS, Channel
+from ccc.console.models import ConsoleSession, LoginAttempt
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
@@ -17,10 +18,12 @@ __all__ = [
     "PHONE_CHANNELS",
     "Category",
     "Channel",
+    "ConsoleSession",
     "Contact",
     "Conversation",
     "Direction",
     "Identity",
+    "LoginAttempt",
     "Message",
     "MessageStatus",
     "OutboxJob",

@@ -30,6 +30,9 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     active: bool = True
+    # The console: an argon2id hash (none: no console login) and the language of its pages.
+    password_hash: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ccc.api.limits import BodyLimit
 from ccc.api.wiring import runtime_for
+from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
@@ -65,6 +66,7 @@ def create_app(
     app.include_router(tickets.router)
     app.include_router(referrals.router)
     app.include_router(reports.router)
+    mount_console(app)
     for router in runtime.channels.routers():
         app.include_router(router)
     if settings.simulator:

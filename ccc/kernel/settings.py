@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     conversation_timeout_hours: float = Field(
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )
+    # The console: a session ends after this long without a request, and this long after login.
+    console_idle_minutes: float = Field(
+        30.0, gt=0, validation_alias=_env("CCC_CONSOLE_IDLE_MINUTES")
+    )
+    console_session_hours: float = Field(
+        12.0, gt=0, validation_alias=_env("CCC_CONSOLE_SESSION_HOURS")
+    )
 
     @field_validator("simulator", mode="before")
     @classmethod
