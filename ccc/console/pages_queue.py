@@ -138,6 +138,7 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
         "rows": build_rows(console, tickets),
         "next_cursor": next_cursor,
         "next_query": urlencode({**params, "cursor": next_cursor or ""}),
+        "rows_query": urlencode({k: v for k, v in params.items() if k != "cursor"}),
         "params": params,
         "failure": error,
         "choices": {
