@@ -94,7 +94,7 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
             "priority": [p.value for p in Priority],
             "team": _team_choices(console, ticket, teams),
             "sensitivity": _sensitivity_choices(console, ticket),
-            "refer_to": [t.slug for t in teams if t.id != ticket.team_id],
+            "refer_to": [t.slug for t in teams],
         },
         "may_claim": may_claim(console, ticket),
         "consented": ticket.answers.get("consent_to_share") == "yes",
