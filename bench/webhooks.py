@@ -190,7 +190,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="ccc-bench-") as scratch:
         folder = Path(scratch)
-        ccc_db = args.database or f"sqlite:///{folder / 'ccc.kernel.db'}"
+        ccc_db = args.database or f"sqlite:///{folder / 'ccc.db'}"
         bare_db = args.database or f"sqlite:///{folder / 'bare.db'}"
         ccc_port, bare_port = free_port(), free_port()
         ccc_env = {

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from ccc.kernel.db import session_scope
@@ -24,6 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     configure_logging()
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(
+                f"ccc: invalid setting: {error['msg'].removeprefix('Value error, ')}",
+                file=sys.stderr,
+            )
+        return 2
     try:
         result: int = args.run(args)
     except CCCError as exc:
@@ -164,9 +174,10 @@ def _team_add(args: argparse.Namespace) -> int:
 
 
 def _workflows_check(args: argparse.Namespace) -> int:
-    from workflows.library import check_paths
+    from workflows.library import check_paths, resolve_dir
 
-    problems = check_paths(list(args.paths))
+    paths = list(args.paths) or [resolve_dir(get_settings().workflows_dir)]
+    problems = check_paths(paths)
     for problem in problems:
         print(problem)
     if problems:

@@ -58,7 +58,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
         yield migrated_database
         _truncate(migrated_database)
         return
-    copy = tmp_path / "ccc.kernel.db"
+    copy = tmp_path / "ccc.db"
     shutil.copy(migrated_database, copy)
     yield f"sqlite:///{copy}"
 

@@ -1,4 +1,4 @@
-"""Where the flow, prompt and rule files are, loaded once and checked as a whole."""
+"""Where the flow, prompt, rule and calendar files are, loaded once and checked as a whole."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from workflows.calendars import Calendar, load_calendars, parse_calendars
 from workflows.flow import Flow, load_flow, parse_flow
 from workflows.prompts import Catalogue, check_catalogue, load_catalogue, parse_prompts
 from workflows.rules import RuleBook, load_rules, parse_rules
@@ -19,6 +20,7 @@ class Library:
     flow: Flow
     prompts: Catalogue
     rules: RuleBook
+    calendars: dict[str, Calendar]
 
 
 def resolve_dir(configured: str | None) -> Path:
@@ -32,7 +34,14 @@ def get_library(directory: Path = PACKAGE_DIR) -> Library:
         flow=flow,
         prompts=load_catalogue(directory / "prompts", flow),
         rules=load_rules(directory / "rules" / "routing.yaml"),
+        calendars=load_calendars(_calendars_file(directory)),
     )
+
+
+def _calendars_file(directory: Path) -> Path:
+    """A folder without its own calendars uses CCC's, so older workflow folders keep loading."""
+    own = directory / "calendars.yaml"
+    return own if own.exists() else PACKAGE_DIR / "calendars.yaml"
 
 
 def check_paths(paths: list[Path]) -> list[Problem]:
@@ -68,6 +77,8 @@ def _check_file(path: Path) -> list[Problem]:
         return check_catalogue(prompts_dir, flow)[1]
     if isinstance(data, dict) and "rules" in data:
         return parse_rules(data, str(path))[1]
+    if isinstance(data, dict) and "calendars" in data:
+        return parse_calendars(data, path)[1]
     if isinstance(data, dict) and "prompts" in data:
         problems = parse_prompts(data, str(path))[3]
         flow_file = path.parent.parent / "flows" / "default.yaml"
@@ -79,14 +90,15 @@ def _check_file(path: Path) -> list[Problem]:
         # A prompt file alone is still checked against the flow that uses it.
         found = check_catalogue(path.parent, flow)[1]
         return [problem for problem in found if problem.path == str(path)]
-    return [Problem(str(path), 1, "not a flow (steps), rules (rules) or prompts (prompts) file")]
+    kinds = "a flow (steps), rules (rules), prompts (prompts) or calendars (calendars) file"
+    return [Problem(str(path), 1, f"not {kinds}")]
 
 
 _configured: Path = PACKAGE_DIR
 
 
 def configure(directory: Path) -> None:
-    """Point the running process at a folder of flow, prompt and rule files (checked now)."""
+    """Point the running process at a folder of workflow files (checked now)."""
     global _configured
     get_library(directory)
     _configured = directory

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ccc.api.limits import BodyLimit
-from ccc.api.wiring import runtime_for
+from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
@@ -70,10 +70,8 @@ def create_app(
     for router in runtime.channels.routers():
         app.include_router(router)
     if settings.simulator:
-        from bots import simulator
-
-        app.include_router(simulator.router)
-        app.include_router(simulator.page_router)
+        for router in simulator_routers():
+            app.include_router(router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

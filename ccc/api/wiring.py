@@ -7,10 +7,13 @@ and one `register` call below.
 
 from __future__ import annotations
 
+from fastapi import APIRouter
+
 from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel.runtime import Runtime, build_runtime
 from ccc.kernel.settings import Settings
+from workflows.library import configure, resolve_dir
 
 
 def channel_registry() -> ChannelRegistry:
@@ -42,6 +45,15 @@ def channel_registry() -> ChannelRegistry:
     return registry
 
 
+def simulator_routers() -> list[APIRouter]:
+    """The simulator's endpoints and page, mounted only with `CCC_SIMULATOR=on`."""
+    from bots import simulator
+
+    return [simulator.router, simulator.page_router]
+
+
 def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> Runtime:
-    """The process's runtime, with every channel adapter registered."""
+    """The process's runtime, with every channel adapter registered and the flows, prompts and
+    rules of `CCC_WORKFLOWS_DIR` (checked now: a bad folder stops the start)."""
+    configure(resolve_dir(settings.workflows_dir))
     return build_runtime(settings, channels=channel_registry(), dispatcher=dispatcher)

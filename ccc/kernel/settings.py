@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -89,6 +90,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("CCC_PUBLIC_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("workflows_dir")
+    @classmethod
+    def _workflows_dir_exists(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_dir():
+            raise ValueError(f"CCC_WORKFLOWS_DIR {value!r} is not a folder")
+        return value
 
     @model_validator(mode="after")
     def _check_secrets(self) -> Settings:

@@ -39,3 +39,8 @@ def has_words(text: str) -> bool:
 
 def truncate(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def article(word: str) -> str:
+    """The English indefinite article for a status word in an error: "an open ticket"."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from ccc.access.models import Role, Team
 from ccc.access.policy import Caller
 from ccc.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from ccc.kernel.text import article
 from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Ticket, TicketStatus
@@ -38,7 +39,8 @@ def refer(
     if team is None or team.id is None:
         raise Invalid(f"unknown team {team_slug!r}")
     if ticket.status in (TicketStatus.resolved, TicketStatus.closed):
-        raise Conflict(f"a {ticket.status} ticket cannot be referred; reopen it first")
+        status = f"{article(ticket.status)} {ticket.status}"
+        raise Conflict(f"{status} ticket cannot be referred; reopen it first")
     if _active(session, ticket, team.id):
         raise Conflict(f"the ticket is already referred to {team.slug}")
     override = (override_reason or "").strip() or None
@@ -99,7 +101,7 @@ def check_answerable(caller: Caller, referral: Referral) -> None:
 def accept(session: Session, referral: Referral, ticket: Ticket, caller: Caller) -> Referral:
     check_answerable(caller, referral)
     if referral.status != ReferralStatus.pending:
-        raise Conflict(f"a {referral.status} referral cannot be accepted")
+        raise Conflict(f"{article(referral.status)} {referral.status} referral cannot be accepted")
     _answer(referral, ReferralStatus.accepted, caller)
     session.add(referral)
     record(session, ticket, "referral_accepted", caller, referral_id=referral.id)
@@ -111,7 +113,7 @@ def reject(
 ) -> Referral:
     check_answerable(caller, referral)
     if referral.status not in ACTIVE:
-        raise Conflict(f"a {referral.status} referral cannot be rejected")
+        raise Conflict(f"{article(referral.status)} {referral.status} referral cannot be rejected")
     reason = reason.strip()
     if not reason:
         raise Invalid("rejecting a referral needs a 'reason'")
@@ -129,7 +131,8 @@ def complete(
 ) -> Referral:
     check_answerable(caller, referral)
     if referral.status != ReferralStatus.accepted:
-        raise Conflict(f"a {referral.status} referral cannot be completed; accept it first")
+        status = f"{article(referral.status)} {referral.status}"
+        raise Conflict(f"{status} referral cannot be completed; accept it first")
     outcome = outcome.strip()
     if not outcome:
         raise Invalid("completing a referral needs an 'outcome'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ccc.kernel.errors import Conflict, Invalid
+from ccc.kernel.text import article
 from ccc.tickets.models import TicketStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -32,4 +33,5 @@ def check_transition(current: str, target: str) -> S:
     if to == frm or to in TRANSITIONS[frm]:
         return to
     allowed = ", ".join(sorted(s.value for s in TRANSITIONS[frm])) or "nothing (final)"
-    raise Conflict(f"a {frm.value} ticket cannot become {to.value}; allowed: {allowed}")
+    status = f"{article(frm.value)} {frm.value}"
+    raise Conflict(f"{status} ticket cannot become {to.value}; allowed: {allowed}")

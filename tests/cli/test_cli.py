@@ -35,7 +35,7 @@ class Cli:
     """The `ccc` command with an environment of its own and a fresh SQLite database."""
 
     def __init__(self, folder: Path) -> None:
-        self.database_url = f"sqlite:///{folder / 'ccc.kernel.db'}"
+        self.database_url = f"sqlite:///{folder / 'ccc.db'}"
         self.env = {
             name: value
             for name, value in os.environ.items()

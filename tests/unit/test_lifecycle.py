@@ -54,7 +54,8 @@ def test_any_other_change_is_a_conflict_that_names_what_is_allowed(
         check_transition(current, target)
     assert refused.value.status_code == 409
     detail = refused.value.detail
-    assert f"a {current} ticket cannot become {target}" in detail
+    article = "an" if current == "open" else "a"
+    assert f"{article} {current} ticket cannot become {target}" in detail
     for allowed in TRANSITIONS[TicketStatus(current)]:
         assert allowed.value in detail.split("allowed:", 1)[1]
 
@@ -94,3 +95,9 @@ def test_a_resolved_ticket_can_only_reopen_or_close() -> None:
 
 def test_active_tickets_are_those_not_yet_resolved_or_closed() -> None:
     assert ACTIVE == set(TicketStatus) - {TicketStatus.resolved, TicketStatus.closed}
+
+
+def test_errors_read_as_english() -> None:
+    with pytest.raises(Conflict) as refused:
+        check_transition("open", "new")
+    assert refused.value.detail.startswith("an open ticket cannot become new")

@@ -107,7 +107,11 @@ def test_a_yaml_file_of_an_unknown_kind_is_a_problem(tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text("colour: red\n", encoding="utf-8")
     assert check_paths([other]) == [
-        problem(other, 1, "not a flow (steps), rules (rules) or prompts (prompts) file")
+        problem(
+            other,
+            1,
+            "not a flow (steps), rules (rules), prompts (prompts) or calendars (calendars) file",
+        )
     ]
 
 
