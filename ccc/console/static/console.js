@@ -68,3 +68,18 @@
     }
   });
 })();
+
+// Dashboard charts: the data sits in a data-chart attribute beside the table that shows it.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof window.Chart === "undefined") { return; }
+  var rtl = document.documentElement.dir === "rtl";
+  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+    var data = JSON.parse(canvas.getAttribute("data-chart"));
+    new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: [{ label: data.label, data: data.values, backgroundColor: "#0b5cad" }] },
+      options: { animation: false, plugins: { legend: { display: false } },
+        scales: { x: { reverse: rtl }, y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  });
+});
