@@ -106,6 +106,26 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def serious_violations(browser: Any, page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page's current address (checked in a
+    context that lets the test inject axe despite the console's CSP, with the same cookies)."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.add_cookies(page.context.cookies())
+    checked = context.new_page()
+    checked.goto(page.url)
+    checked.add_script_tag(path=str(AXE))
+    result = checked.evaluate("async () => (await axe.run(document)).violations")
+    context.close()
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def test_a_case_from_the_simulator_to_the_person_being_told(
     ccc: Harness, server: str, chromium: Any
 ) -> None:
@@ -116,6 +136,7 @@ def test_a_case_from_the_simulator_to_the_person_being_told(
     # htmx polling brings the new ticket into the open queue without a reload
     agent.wait_for_selector(f"text={reference}", timeout=25_000)
     shot(agent, "en-queue")
+    assert serious_violations(chromium, agent) == []
 
     agent.click(f"a[href='/console/tickets/{reference}']")
     agent.wait_for_selector("#reply-text")
@@ -128,6 +149,7 @@ def test_a_case_from_the_simulator_to_the_person_being_told(
     agent.reload()
     assert agent.locator("li.msg-out[data-status=sent]").count() >= 1
     shot(agent, "en-ticket")
+    assert serious_violations(chromium, agent) == []
 
     agent.select_option("#refer-team", "tracing")
     agent.fill("#refer-note", "Please open a tracing request.")
@@ -185,12 +207,47 @@ def test_an_arabic_user_works_right_to_left(ccc: Harness, server: str, chromium:
     assert page.get_attribute("html", "lang") == "ar"
     assert "قائمة الانتظار" in page.inner_text("h1")
     shot(page, "ar-queue")
+    assert serious_violations(chromium, page) == []
     page.click(f"a[href='/console/tickets/{reference}']")
     page.wait_for_selector("#reply-text")
     assert re.search(r"التذكرة\s+" + reference, page.inner_text("h1"))
     page.fill("#reply-text", "نحن نتابع طلبكم")
     assert "حرفًا" in page.inner_text("#segments")
     shot(page, "ar-ticket")
+    assert serious_violations(chromium, page) == []
+    # SMS in Arabic script is UCS-2: 70 characters in one part, then parts of 67
+    parts = [page.evaluate(f"cccSmsParts('{'ب' * n}').parts") for n in (70, 71, 134, 135)]
+    assert parts == [1, 2, 2, 3]
+    latin = [page.evaluate(f"cccSmsParts('{'a' * n}').parts") for n in (160, 161)]
+    assert latin == [1, 2]
     page.select_option("#lang-switch", "en")
     page.wait_for_selector("html[dir=ltr]")
     assert page.get_attribute("html", "lang") == "en"
+
+
+def test_a_screenshot_of_every_page_in_arabic_and_english(
+    ccc: Harness, server: str, chromium: Any
+) -> None:
+    reference = open_ticket(ccc, PHONE, "tracing")
+    page = log_in(chromium, "sara", console_user(ccc, "sara", "supervisor", ["ccc"], language="ar"))
+    pages = {
+        "queue": "/console",
+        "ticket": f"/console/tickets/{reference}",
+        "team": "/console/team",
+        "dashboard": "/console/dashboard",
+        "account": "/console/account",
+        "not-found": "/console/tickets/00000000",
+    }
+    for language, direction in (("ar", "rtl"), ("en", "ltr")):
+        page.goto(f"{BASE}/console/account")
+        page.check(f"input[name=language][value={language}]")
+        page.click("section.card form[action='/console/language'] button[type=submit]")
+        page.wait_for_selector(f"html[dir={direction}]")
+        for name, path in pages.items():
+            page.goto(f"{BASE}{path}")
+            assert page.get_attribute("html", "lang") == language
+            shot(page, f"{language}-{name}-supervisor")
+    page.errors.clear()  # the not-found page itself answered 404, as it must
+    page.goto(f"{BASE}/console/dashboard")
+    assert page.locator("canvas[data-chart]").count() >= 4
+    assert not page.errors, page.errors
