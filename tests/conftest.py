@@ -8,8 +8,10 @@ set but unreachable, every test errors: CI must fail, not skip.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,43 @@ from ccc.kernel.db import make_engine
 from ccc.kernel.migrate import upgrade
 from ccc.kernel.runtime import Runtime, bootstrap, set_runtime
 from ccc.kernel.settings import Settings
+
+
+class NetworkBanned(RuntimeError):
+    """A test tried to reach a host that is not this machine: Twilio and Telegram are fakes on
+    loopback here, and a test that leaves the machine would pass or fail by the weather."""
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(sock: socket.socket, address: Any) -> None:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host = str(address[0])
+    try:
+        loopback = ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise NetworkBanned(f"a test tried to connect to {host}: only loopback is allowed")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(self, address)
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
 
 TEST_DATABASE_URL = os.environ.get("CCC_TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("CCC_TEST_REDIS_URL") or None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import update
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "ccc"
 RUN_JOB = "ccc.jobs.runner.run_job"
+
+
+def rq_job_id(outbox_id: int) -> str:
+    return f"ccc-outbox-{outbox_id}"
 
 
 class Dispatcher(Protocol):
@@ -108,8 +113,15 @@ class RQDispatcher:
         enqueued: list[int] = []
         for job_id in job_ids:
             try:
+                if self._waiting_in_redis(job_id):
+                    continue
                 self.queue.enqueue(
-                    RUN_JOB, job_id, job_timeout=120, result_ttl=0, failure_ttl=86400
+                    RUN_JOB,
+                    job_id,
+                    job_id=rq_job_id(job_id),
+                    job_timeout=120,
+                    result_ttl=0,
+                    failure_ttl=86400,
                 )
             except Exception as exc:
                 log.warning("could not enqueue job %s, the sweep will retry: %s", job_id, exc)
@@ -117,6 +129,30 @@ class RQDispatcher:
             enqueued.append(job_id)
         if enqueued:
             self._mark_enqueued(enqueued)
+
+    def _waiting_in_redis(self, job_id: int) -> bool:
+        """A row the sweep finds may still sit in a long queue: handing it out again would
+        only make a worker run it twice (it runs once; the second finds it done)."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            status = Job.fetch(rq_job_id(job_id), connection=self.connection).get_status()
+        except NoSuchJobError:
+            return False
+        return status in {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED}
+
+    @contextmanager
+    def exclusive(self, name: str, *, seconds: int = 60) -> Iterator[bool]:
+        """True for the one process holding the lock: of all workers' cron, one sweeps."""
+        lock = self.connection.lock(f"ccc:lock:{name}", timeout=seconds, blocking=False)
+        mine = bool(lock.acquire(blocking=False))
+        try:
+            yield mine
+        finally:
+            if mine:
+                with suppress(Exception):  # expired meanwhile: someone else may hold it now
+                    lock.release()
 
     def _mark_enqueued(self, job_ids: list[int]) -> None:
         try:

@@ -15,9 +15,15 @@ QUIET_DAYS = 7
 
 
 def sweep_outbox() -> int:
+    """Every worker's cron calls this; one sweeps at a time, the others skip their turn."""
+    from ccc.jobs.dispatch import RQDispatcher
     from ccc.kernel.runtime import get_runtime
 
-    return get_runtime().sweep()
+    runtime = get_runtime()
+    if not isinstance(runtime.dispatcher, RQDispatcher):
+        return runtime.sweep()
+    with runtime.dispatcher.exclusive("sweep") as mine:
+        return runtime.sweep() if mine else 0
 
 
 def close_quiet_tickets(days: float = QUIET_DAYS) -> int:

@@ -13,10 +13,10 @@ from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.kernel.errors import Invalid, NotFound
+from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Ticket
-from ccc.tickets.queue import MAX_ID
 from ccc.tickets.service import parse_enum
 
 router = APIRouter(tags=["referrals"])
@@ -56,9 +56,8 @@ class ReferralOut(BaseModel):
     completed_at: datetime | None
 
 
-class ReferralPage(BaseModel):
-    items: list[ReferralOut]
-    next: str | None
+class ReferralPage(Page[ReferralOut]):
+    pass
 
 
 def _out(session: Session, referral: Referral) -> ReferralOut:
@@ -139,7 +138,7 @@ def list_referrals(
     settings: SettingsDep,
     status: str | None = None,
     team: str | None = None,
-    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
@@ -156,13 +155,7 @@ def list_referrals(
         if team_row is None:
             raise Invalid(f"unknown team {team!r}")
         query = query.where(Referral.team_id == team_row.id)
-    if cursor is not None:
-        query = query.where(col(Referral.id) < cursor)
-    rows = list(session.exec(query.order_by(col(Referral.id).desc()).limit(limit + 1)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = str(rows[-1].id)
+    rows, next_cursor = page(session, query, Referral.id, cursor=cursor, limit=limit)
     return ReferralPage(items=[_out(session, r) for r in rows], next=next_cursor)
 
 

@@ -10,10 +10,18 @@ from sqlmodel import Session, col, select
 from ccc.access.models import Team, User
 from ccc.access.policy import Caller, check_details, get_visible_ticket, may_see_details
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
-from ccc.api.schemas import EventOut, MessageOut, TextIn, TicketOut, TicketPage, TicketPatch
+from ccc.messages.schemas import MessageOut
 from ccc.tickets import service as service
 from ccc.tickets.models import Sensitivity, Ticket
 from ccc.tickets.queue import QueueFilter, list_tickets
+from ccc.tickets.schemas import (
+    EventOut,
+    TextIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+    TimelineItem,
+)
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
@@ -136,7 +144,7 @@ def patch_ticket(
     return _one(session, ticket, caller)
 
 
-@router.get("/{reference}/timeline")
+@router.get("/{reference}/timeline", response_model=list[TimelineItem])
 def get_timeline(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,14 +13,13 @@ from ccc.access.policy import Caller, searchable_answers, visible_tickets
 from ccc.channels.models import Channel
 from ccc.contacts.models import Identity
 from ccc.kernel.errors import Invalid
+from ccc.kernel.paging import page
 from ccc.kernel.phone import to_e164
 from ccc.kernel.timeutil import utcnow
 from ccc.tickets import references
 from ccc.tickets.lifecycle import ACTIVE, parse_status
 from ccc.tickets.models import Category, Priority, Ticket
 from ccc.tickets.service import parse_enum
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 
 @dataclass(frozen=True)
@@ -41,23 +38,6 @@ def _values(raw: str | None) -> list[str]:
     return [v.strip() for v in raw.split(",") if v.strip()] if raw else []
 
 
-def encode_cursor(ticket_id: int) -> str:
-    return base64.urlsafe_b64encode(f"t{ticket_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("t"):
-            raise ValueError
-        ticket_id = int(raw[1:])
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise Invalid("invalid cursor") from None
-    if not 0 < ticket_id <= MAX_ID:
-        raise Invalid("invalid cursor")
-    return ticket_id
-
-
 def list_tickets(
     session: Session,
     caller: Caller,
@@ -69,15 +49,7 @@ def list_tickets(
 ) -> tuple[list[Ticket], str | None]:
     query = visible_tickets(caller, focal_team=focal_team)
     query = _apply(session, query, filters, caller)
-    if cursor:
-        query = query.where(col(Ticket.id) < decode_cursor(cursor))
-    rows = list(session.exec(query.order_by(col(Ticket.id).desc()).limit(limit + 1)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        assert rows[-1].id is not None
-        next_cursor = encode_cursor(rows[-1].id)
-    return rows, next_cursor
+    return page(session, query, Ticket.id, cursor=cursor, limit=limit)
 
 
 def _apply(session: Session, query: Any, f: QueueFilter, caller: Caller) -> Any:

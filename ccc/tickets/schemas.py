@@ -1,4 +1,4 @@
-"""Request and response bodies of the API."""
+"""Request and response bodies of the ticket API."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ccc.kernel.paging import Page
 
 
 class TicketOut(BaseModel):
@@ -31,9 +33,8 @@ class TicketOut(BaseModel):
     closed_at: datetime | None
 
 
-class TicketPage(BaseModel):
-    items: list[TicketOut]
-    next: str | None
+class TicketPage(Page[TicketOut]):
+    pass
 
 
 class TicketPatch(BaseModel):
@@ -56,18 +57,6 @@ class TextIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
-class MessageOut(BaseModel):
-    id: int
-    direction: str
-    channel: str
-    text: str
-    media: list[dict[str, Any]] = []
-    buttons: list[dict[str, Any]] = []
-    status: str
-    error_code: str | None = None
-    created_at: datetime
-
-
 class EventOut(BaseModel):
     id: int
     kind: str
@@ -76,11 +65,20 @@ class EventOut(BaseModel):
     created_at: datetime
 
 
-class SimulatorIn(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-    from_: str = Field(alias="from", min_length=1, max_length=64)
-    text: str = Field(default="", max_length=20000)
+class TimelineItem(BaseModel):
+    """An event (`type: event`: kind, actor, data) or a message (`type: message`: direction,
+    channel, text, media, delivery status), oldest first."""
 
-
-class Accepted(BaseModel):
-    message_id: int
+    type: str
+    id: int
+    created_at: datetime
+    kind: str | None = None
+    actor: str | None = None
+    data: dict[str, Any] | None = None
+    direction: str | None = None
+    channel: str | None = None
+    text: str | None = None
+    media: list[dict[str, Any]] | None = None
+    status: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
