@@ -14,11 +14,11 @@ from ccc.console.deps import ChangeDep, ConsoleDep
 from ccc.console.web import Console, page
 from ccc.jobs.outbox import forget_scheduled
 from ccc.kernel.errors import CCCError
+from ccc.kernel.paging import MAX_ID
 from ccc.referrals import service
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.referrals.service import OVERRIDERS
 from ccc.tickets.models import Ticket
-from ccc.tickets.queue import MAX_ID
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 OPEN = (ReferralStatus.pending, ReferralStatus.accepted)

@@ -8,8 +8,8 @@ import pytest
 
 from ccc.console import auth
 from ccc.kernel.timeutil import utcnow
+from tests.ccc.console.browsing import Browser, console_user
 from tests.conftest import Harness
-from tests.console.browsing import Browser, console_user
 
 
 @pytest.fixture

@@ -21,13 +21,13 @@ import pytest
 import uvicorn
 
 from ccc.kernel.settings import Settings
+from tests.ccc.console.browsing import console_user
 from tests.conftest import Harness, make_settings
-from tests.console.browsing import console_user
 from tests.flows import open_ticket, reference_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 ARGS = [
     "--headless",
     "--no-sandbox",

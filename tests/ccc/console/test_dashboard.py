@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.ccc.console.browsing import Browser, console_user
 from tests.conftest import Harness
-from tests.console.browsing import Browser, console_user
 from tests.flows import open_ticket
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from tests.ccc.console.browsing import Browser, console_user
 from tests.conftest import Harness
-from tests.console.browsing import Browser, console_user
 from tests.flows import ENGLISH, TRACING, open_ticket, reference_in
 
 PHONE = "+9647701234567"
