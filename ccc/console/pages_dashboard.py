@@ -1,8 +1,8 @@
 """The supervisors' dashboard: the reports API's figures as charts beside tables, and CSV.
 
-The figures come from `ccc.reports.service.summary` (what `GET /api/reports/summary` returns);
-the backlog and daily volume are counted over `visible_tickets`, so a supervisor outside the
-focal team never counts a restricted case there.
+Timings and SLA shares come from `ccc.reports.service.summary` (what `GET /api/reports/summary`
+returns); every count is made over `visible_tickets`, so a supervisor outside the focal team
+never counts a restricted case.
 """
 
 from __future__ import annotations
@@ -51,31 +51,38 @@ def _backlog(console: Console) -> dict[str, int]:
     return counts
 
 
-def _by_day(console: Console, start: datetime, end: datetime) -> dict[str, int]:
+def _created(console: Console, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+    """Tickets created in the period by day, channel, category and governorate, counted over
+    the tickets this user may see (the report's own breakdowns count every ticket)."""
     query = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
-    query = query.with_only_columns(col(Ticket.created_at)).where(
-        col(Ticket.created_at) >= start, col(Ticket.created_at) < end
-    )
-    days = Counter(
-        moment.astimezone(CENTRE_TZ).date().isoformat() for moment in console.session.exec(query)
-    )
-    return dict(sorted(days.items()))
+    query = query.with_only_columns(
+        col(Ticket.created_at), col(Ticket.channel), col(Ticket.category), col(Ticket.answers)
+    ).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
+    days: Counter[str] = Counter()
+    channels: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    governorates: Counter[str] = Counter()
+    for created_at, channel, category, answers in console.session.exec(query):
+        days[created_at.astimezone(CENTRE_TZ).date().isoformat()] += 1
+        channels[channel] += 1
+        categories[category] += 1
+        if answers and answers.get("governorate"):
+            governorates[str(answers["governorate"])] += 1
+    return {
+        "by_day": dict(sorted(days.items())),
+        "by_channel": dict(channels.most_common()),
+        "by_category": dict(categories.most_common()),
+        "by_governorate": dict(governorates.most_common()),
+    }
 
 
 def figures(console: Console, start: datetime, end: datetime) -> dict[str, Any]:
     if console.caller.role not in READERS:
         raise Forbidden("the dashboard is for supervisors and admins")
     report = summary(console.session, console.caller, start=start, end=end)
-    return {
-        "report": report,
-        "charts": {
-            "by_day": _by_day(console, start, end),
-            "by_channel": report["by_channel"],
-            "by_category": report["by_category"],
-            "by_governorate": report["by_governorate"],
-            "backlog": _backlog(console),
-        },
-    }
+    charts = _created(console, start, end)
+    report["tickets_created"] = sum(charts["by_day"].values())
+    return {"report": report, "charts": {**charts, "backlog": _backlog(console)}}
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
