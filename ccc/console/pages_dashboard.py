@@ -62,7 +62,7 @@ def _created(console: Console, start: datetime, end: datetime) -> dict[str, dict
     channels: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     governorates: Counter[str] = Counter()
-    for created_at, channel, category, answers in console.session.exec(query):
+    for created_at, channel, category, answers in console.session.execute(query):
         days[created_at.astimezone(CENTRE_TZ).date().isoformat()] += 1
         channels[channel] += 1
         categories[category] += 1
