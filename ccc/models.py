@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ccc.access.models import Role, Team, TeamMembership, User
 from ccc.channels.models import PHONE_CHANNELS, Channel
-from ccc.console.models import ConsoleSession, LoginAttempt
+from ccc.console.models import ConsoleSession, LoginAttempt, TicketPresence
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
@@ -36,6 +36,7 @@ __all__ = [
     "TeamMembership",
     "Ticket",
     "TicketEvent",
+    "TicketPresence",
     "TicketStatus",
     "User",
 ]

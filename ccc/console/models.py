@@ -37,3 +37,13 @@ class LoginAttempt(SQLModel, table=True):
     username: str = Field(max_length=120)
     address: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TicketPresence(SQLModel, table=True):
+    """Who has a ticket open right now (the page's timeline poll refreshes it), so two agents
+    see each other before both answer the same person."""
+
+    __tablename__ = "ticket_presence"
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

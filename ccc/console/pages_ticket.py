@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ccc.access.policy import get_visible_ticket
+from ccc.console import presence
 from ccc.console.deps import ChangeDep, ConsoleDep
 from ccc.console.ticket_view import ticket_context
 from ccc.console.web import Console, page
@@ -46,6 +47,7 @@ def ticket_page(reference: str, request: Request, console: ConsoleDep) -> HTMLRe
         return not_found(request, console)
     if ticket.sensitivity != Sensitivity.normal:
         service.record(console.session, ticket, "viewed", console.caller)
+    _here(console, ticket)
     return page(
         request,
         "ticket.html",
@@ -62,6 +64,7 @@ def timeline_part(reference: str, request: Request, console: ConsoleDep) -> HTML
         ticket = _ticket(console, reference)
     except NotFound:
         return not_found(request, console)
+    _here(console, ticket)
     return page(
         request,
         "timeline.html",
@@ -69,6 +72,11 @@ def timeline_part(reference: str, request: Request, console: ConsoleDep) -> HTML
         console=console,
         **ticket_context(console, ticket),
     )
+
+
+def _here(console: Console, ticket: Ticket) -> None:
+    assert ticket.id is not None and console.user.id is not None
+    presence.here(console.session, ticket_id=ticket.id, user_id=console.user.id)
 
 
 def act(

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from ccc.access.models import Role, Team, User
 from ccc.access.policy import OVERSIGHT, STAFF, may_see_details, visible_tickets
+from ccc.console import presence
 from ccc.console.format import clock, sla_state
 from ccc.console.web import Console
 from ccc.contacts.models import Identity
@@ -101,4 +102,7 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         "may_override": console.caller.role in OVERRIDERS,
         "referrals": referrals_of(console, ticket),
         "others": other_tickets(console, ticket),
+        "also_open": presence.others(
+            session, ticket_id=ticket.id or 0, user_id=console.user.id or 0
+        ),
     }

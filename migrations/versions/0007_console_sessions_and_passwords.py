@@ -48,6 +48,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_console_session_token_hash'), ['token_hash'], unique=True)
         batch_op.create_index(batch_op.f('ix_console_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('ticket_presence',
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('seen_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('ticket_id', 'user_id')
+    )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
         batch_op.add_column(sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True))
@@ -65,6 +73,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_console_session_user_id'))
         batch_op.drop_index(batch_op.f('ix_console_session_token_hash'))
 
+    op.drop_table('ticket_presence')
     op.drop_table('console_session')
     with op.batch_alter_table('login_attempt', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempt_username')

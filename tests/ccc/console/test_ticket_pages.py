@@ -215,3 +215,15 @@ def test_the_language_switch_changes_the_pages(ccc: Harness, agent: Browser) -> 
     assert '<html lang="ckb" dir="rtl">' in page.text
     page = agent.post("/console/language", {"language": "en", "next": "https://evil.example"})
     assert '<html lang="en" dir="ltr">' in page.text and 'class="queue"' in page.text
+
+
+def test_two_users_on_one_ticket_see_each_other(ccc: Harness, agent: Browser) -> None:
+    reference = open_ticket(ccc, PHONE, "tracing")
+    assert "Also open by" not in agent.get(f"/console/tickets/{reference}").text
+    bob = Browser.open(ccc)
+    bob.log_in("bob", console_user(ccc, "bob", "agent", ["ccc"]))
+    assert "Also open by alice: they may be replying." in bob.get(
+        f"/console/tickets/{reference}"
+    ).text
+    timeline = agent.get(f"/console/tickets/{reference}/timeline").text  # alice's page polls
+    assert "Also open by bob" in timeline
