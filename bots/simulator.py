@@ -64,7 +64,7 @@ def simulator_page() -> HTMLResponse:
 
 @router.post("/messages", status_code=202, response_model=Accepted)
 def post_message(body: SimulatorIn, session: SessionDep, settings: SettingsDep) -> Accepted:
-    accepted = accept_inbound(session, parse(body, settings.default_region))
+    accepted = accept_inbound(session, inbound=parse(body, settings.default_region))
     return Accepted(message_id=accepted.message_id)
 
 
@@ -75,7 +75,7 @@ def get_messages(
     address: str = Query(min_length=1, max_length=80),
 ) -> list[MessageOut]:
     identities = identities_for_address(
-        session, normalise_address(address, settings.default_region)
+        session, address=normalise_address(address, settings.default_region)
     )
     return [
         MessageOut.model_validate(message, from_attributes=True)

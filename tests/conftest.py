@@ -69,6 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+pytest_plugins = ["tests.support.channel_fixtures"]
+
 TEST_DATABASE_URL = os.environ.get("CCC_TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("CCC_TEST_REDIS_URL") or None
 PUBLIC_URL = "https://ccc.example.org"

@@ -264,7 +264,7 @@ def _confirm_link(turn: Turn, choice: str) -> None:
     conversation.answers = answers
     conversation.step = back
     if choice == "1" and phone:
-        link_phone(turn.session, turn.identity, str(phone))
+        link_phone(turn.session, identity=turn.identity, phone=str(phone))
         turn.say("link_done")
     else:
         turn.say("link_declined")
@@ -455,7 +455,9 @@ def _follow_up(turn: Turn) -> bool:
     spaced = turn.reference(ticket)
     if ticket.status in (TicketStatus.resolved, TicketStatus.pending):
         was = ticket.status
-        apply_changes(turn.session, ticket, Changes(status=TicketStatus.open), CONTACT)
+        apply_changes(
+            turn.session, ticket=ticket, changes=Changes(status=TicketStatus.open), caller=CONTACT
+        )
         if was == TicketStatus.resolved:
             turn.say("reopened", reference=spaced)
             return True

@@ -30,4 +30,4 @@ def tell_person_when_resolved(session: Session, event: events.DomainEvent) -> No
     message = queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
     assert identity.id is not None and ticket.id is not None
     focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
-    record(session, ticket, "person_notified", ROUTING, message_id=message.id)
+    record(session, ticket=ticket, kind="person_notified", caller=ROUTING, message_id=message.id)

@@ -37,9 +37,9 @@ def route_new_ticket(session: Session, event: events.DomainEvent) -> None:
     session.add(ticket)
     record(
         session,
-        ticket,
-        "routed",
-        ROUTING,
+        ticket=ticket,
+        kind="routed",
+        caller=ROUTING,
         rule=rule.name if rule else None,
         team=team.slug if team else None,
         priority=ticket.priority,

@@ -69,7 +69,7 @@ def telegram_webhook(
         log.info("telegram update %s ignored: %s", parsed.update_id, parsed.ignored)
         return {"status": "ignored"}
     run_in_background(session)
-    accepted = accept_inbound(session, parsed.inbound)
+    accepted = accept_inbound(session, inbound=parsed.inbound)
     if accepted.duplicate:
         return {"status": "duplicate"}
     if parsed.callback_query_id and settings.outbound_mode(CHANNEL) == "live":

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
 def messaging(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
     inbound = parse_message(form, settings.default_region)
     run_in_background(session)
-    accepted = accept_inbound(session, inbound)
+    accepted = accept_inbound(session, inbound=inbound)
     opt_out = form.get("OptOutType").upper()
     if not accepted.duplicate and opt_out in {"STOP", "START"}:
         reason = f"{opt_out}: the person unsubscribed by text" if opt_out == "STOP" else None

@@ -56,14 +56,14 @@ def create_user(
     return user, token
 
 
-def caller_for_token(session: Session, token: str) -> Caller | None:
+def caller_for_token(session: Session, *, token: str) -> Caller | None:
     user = session.exec(select(User).where(User.token_hash == digest(token))).first()
     if user is None or not user.active:
         return None
-    return caller_for_user(session, user)
+    return caller_for_user(session, user=user)
 
 
-def caller_for_user(session: Session, user: User) -> Caller:
+def caller_for_user(session: Session, *, user: User) -> Caller:
     teams = session.exec(
         select(Team).join(TeamMembership).where(TeamMembership.user_id == user.id)
     ).all()

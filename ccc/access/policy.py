@@ -48,7 +48,7 @@ def visible_tickets(caller: Caller, *, focal_team: str) -> Any:
 
 
 def get_visible_ticket(
-    session: Session, caller: Caller, reference: str, *, focal_team: str
+    session: Session, *, caller: Caller, reference: str, focal_team: str
 ) -> Ticket:
     """The ticket, or 404 exactly as for one that does not exist."""
     ticket = session.exec(
@@ -101,7 +101,7 @@ def authorize_changes(
             raise Forbidden("a team member may assign a ticket only to someone of its team")
 
 
-def may_see_details(session: Session, caller: Caller, ticket: Ticket) -> bool:
+def may_see_details(session: Session, *, caller: Caller, ticket: Ticket) -> bool:
     """A `sensitive` ticket's answers and timeline are for its own team, a team it is referred
     to, and supervisors; others see that it exists, its status and its clocks."""
     if ticket.sensitivity != Sensitivity.sensitive or caller.user_id is None:
@@ -118,8 +118,8 @@ def may_see_details(session: Session, caller: Caller, ticket: Ticket) -> bool:
     return referred is not None
 
 
-def check_details(session: Session, caller: Caller, ticket: Ticket) -> None:
-    if not may_see_details(session, caller, ticket):
+def check_details(session: Session, *, caller: Caller, ticket: Ticket) -> None:
+    if not may_see_details(session, caller=caller, ticket=ticket):
         raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
 
 

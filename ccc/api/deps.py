@@ -52,7 +52,7 @@ def get_caller(
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-    caller = caller_for_token(session, token.strip())
+    caller = caller_for_token(session, token=token.strip())
     if caller is None:
         raise Unauthorized("invalid or revoked token")
     return caller

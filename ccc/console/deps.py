@@ -41,7 +41,7 @@ def get_console(request: Request, session: SessionDep, settings: SettingsDep) ->
         session=session,
         settings=settings,
         user=user,
-        caller=caller_for_user(session, user),
+        caller=caller_for_user(session, user=user),
         login=row,
         language=i18n.pick_language(user.language, request.headers.get("accept-language")),
     )

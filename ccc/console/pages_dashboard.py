@@ -79,7 +79,7 @@ def _created(console: Console, start: datetime, end: datetime) -> dict[str, dict
 def figures(console: Console, start: datetime, end: datetime) -> dict[str, Any]:
     if console.caller.role not in READERS:
         raise Forbidden("the dashboard is for supervisors and admins")
-    report = summary(console.session, console.caller, start=start, end=end)
+    report = summary(console.session, caller=console.caller, start=start, end=end)
     charts = _created(console, start, end)
     report["tickets_created"] = sum(charts["by_day"].values())
     return {"report": report, "charts": {**charts, "backlog": _backlog(console)}}

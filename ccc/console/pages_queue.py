@@ -74,8 +74,8 @@ def _tickets(console: Console, params: dict[str, str]) -> tuple[list[Ticket], st
         values["assignee"] = "none"
     return list_tickets(
         console.session,
-        console.caller,
-        QueueFilter(**values),
+        caller=console.caller,
+        filters=QueueFilter(**values),
         focal_team=focal,
         cursor=params["cursor"] or None,
         limit=PAGE_SIZE,
@@ -111,7 +111,7 @@ def build_rows(console: Console, tickets: list[Ticket]) -> list[Row]:
             first_response_at=ticket.first_response_at,
             resolution_due=ticket.resolution_due,
         )
-        details = may_see_details(session, console.caller, ticket)
+        details = may_see_details(session, caller=console.caller, ticket=ticket)
         text = texts.get(ticket.id or 0) if details else None
         rows.append(
             Row(

@@ -83,11 +83,23 @@ def _answer(
         return _missing(request, console)
     try:
         if verb == "accept":
-            service.accept(console.session, referral, ticket, console.caller)
+            service.accept(console.session, referral=referral, ticket=ticket, caller=console.caller)
         elif verb == "reject":
-            service.reject(console.session, referral, ticket, text, console.caller)
+            service.reject(
+                console.session,
+                referral=referral,
+                ticket=ticket,
+                reason=text,
+                caller=console.caller,
+            )
         else:
-            service.complete(console.session, referral, ticket, text, console.caller)
+            service.complete(
+                console.session,
+                referral=referral,
+                ticket=ticket,
+                outcome=text,
+                caller=console.caller,
+            )
     except CCCError as exc:
         console.session.rollback()
         forget_scheduled(console.session)

@@ -33,8 +33,8 @@ def not_found(request: Request, console: Console) -> HTMLResponse:
 def _ticket(console: Console, reference: str) -> Ticket:
     return get_visible_ticket(
         console.session,
-        console.caller,
-        reference,
+        caller=console.caller,
+        reference=reference,
         focal_team=console.settings.restricted_focal_team,
     )
 
@@ -46,7 +46,7 @@ def ticket_page(reference: str, request: Request, console: ConsoleDep) -> HTMLRe
     except NotFound:
         return not_found(request, console)
     if ticket.sensitivity != Sensitivity.normal:
-        service.record(console.session, ticket, "viewed", console.caller)
+        service.record(console.session, ticket=ticket, kind="viewed", caller=console.caller)
     _here(console, ticket)
     return page(
         request,
@@ -111,7 +111,7 @@ def reply(reference: str, request: Request, console: ChangeDep, text: Text) -> R
         request,
         console,
         reference,
-        lambda t: service.reply(console.session, t, text, console.caller),
+        lambda t: service.reply(console.session, ticket=t, text=text, caller=console.caller),
     )
 
 
@@ -121,7 +121,7 @@ def note(reference: str, request: Request, console: ChangeDep, text: Text) -> Re
         request,
         console,
         reference,
-        lambda t: service.add_note(console.session, t, text, console.caller),
+        lambda t: service.add_note(console.session, ticket=t, text=text, caller=console.caller),
     )
 
 
@@ -156,7 +156,7 @@ def change(
         console,
         reference,
         lambda t: service.apply_changes(
-            console.session, t, changes, console.caller, focal_team=focal
+            console.session, ticket=t, changes=changes, caller=console.caller, focal_team=focal
         ),
     )
 
@@ -176,7 +176,7 @@ def refer(
         reference,
         lambda t: referrals.refer(
             console.session,
-            t,
+            ticket=t,
             team_slug=team,
             note=note,
             override_reason=override_reason,

@@ -69,7 +69,7 @@ def other_tickets(console: Console, ticket: Ticket) -> list[Ticket]:
 
 def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
     session = console.session
-    details = may_see_details(session, console.caller, ticket)
+    details = may_see_details(session, caller=console.caller, ticket=ticket)
     teams = list(session.exec(select(Team).order_by(col(Team.slug))).all())
     team = next((t.slug for t in teams if t.id == ticket.team_id), None)
     assignee = session.get(User, ticket.assignee_id) if ticket.assignee_id else None
@@ -89,7 +89,7 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         "address": identity.address if identity else None,
         "mask_address": console.caller.role == Role.team_member,
         "sla": sla_state(due),
-        "timeline": service.timeline(session, ticket) if details else [],
+        "timeline": service.timeline(session, ticket=ticket) if details else [],
         "choices": {
             "status": statuses,
             "priority": [p.value for p in Priority],

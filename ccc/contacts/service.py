@@ -53,10 +53,10 @@ def _create_identity(session: Session, *, channel: str, address: str) -> Identit
 def _phone_contact(session: Session, address: str) -> int | None:
     if not address.startswith("+"):
         return None
-    return phone_contact(session, address)
+    return phone_contact(session, phone=address)
 
 
-def phone_contact(session: Session, phone: str) -> int | None:
+def phone_contact(session: Session, *, phone: str) -> int | None:
     """The contact who uses this number on a phone channel, or who confirmed it elsewhere."""
     by_identity = session.exec(
         select(Identity.contact_id)
@@ -70,10 +70,10 @@ def phone_contact(session: Session, phone: str) -> int | None:
     ).first()
 
 
-def link_phone(session: Session, identity: Identity, phone: str) -> None:
+def link_phone(session: Session, *, identity: Identity, phone: str) -> None:
     """Join an identity (a Telegram chat) to the contact behind a phone number, once the person
     confirmed the number is theirs; with no such contact yet, remember the number instead."""
-    target = phone_contact(session, phone)
+    target = phone_contact(session, phone=phone)
     if target is not None and target != identity.contact_id:
         identity.contact_id = target
         session.add(identity)
@@ -84,7 +84,7 @@ def link_phone(session: Session, identity: Identity, phone: str) -> None:
         session.add(contact)
 
 
-def identities_for_address(session: Session, address: str) -> list[Identity]:
+def identities_for_address(session: Session, *, address: str) -> list[Identity]:
     """Every identity of the contact behind an address (`+964…`, `whatsapp:+964…`, a chat id)."""
     plain = address.split(":", 1)[1] if address.lower().startswith("whatsapp:") else address
     matches = session.exec(select(Identity).where(Identity.address == plain)).all()

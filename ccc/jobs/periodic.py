@@ -41,7 +41,7 @@ def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
         ).all()
         for ticket in rows:
             changes = Changes(status=TicketStatus.closed, reason="quiet period")
-            apply_changes(session, ticket, changes, ROUTING)
+            apply_changes(session, ticket=ticket, changes=changes, caller=ROUTING)
             closed += 1
     return closed
 

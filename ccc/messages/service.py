@@ -30,7 +30,7 @@ class Accepted:
     duplicate: bool
 
 
-def accept_inbound(session: Session, inbound: InboundMessage) -> Accepted:
+def accept_inbound(session: Session, *, inbound: InboundMessage) -> Accepted:
     """Make an inbound message durable and schedule the chatbot turn for it.
 
     A repeated delivery (same channel and external id) is stored once: the unique constraint

@@ -188,9 +188,9 @@ def _fail(
         if ticket is not None:
             record(
                 session,
-                ticket,
-                "note",
-                ROUTING,
+                ticket=ticket,
+                kind="note",
+                caller=ROUTING,
                 text=f"A message to the person could not be sent ({code}): {reason}"[:1000],
                 message_id=message.id,
             )

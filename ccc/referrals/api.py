@@ -85,7 +85,7 @@ def _out(session: Session, referral: Referral) -> ReferralOut:
 def _visible_referral(
     session: Session, caller: Caller, referral_id: int, focal: str
 ) -> tuple[Referral, Ticket]:
-    referral = service.get_referral(session, referral_id)
+    referral = service.get_referral(session, referral_id=referral_id)
     ticket = session.exec(
         visible_tickets(caller, focal_team=focal).where(Ticket.id == referral.ticket_id)
     ).first()
@@ -103,11 +103,11 @@ def create_referral(
     settings: SettingsDep,
 ) -> ReferralOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
     referral = service.refer(
         session,
-        ticket,
+        ticket=ticket,
         team_slug=body.team,
         note=body.note,
         override_reason=body.override_reason,
@@ -121,7 +121,7 @@ def ticket_referrals(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> list[ReferralOut]:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
     query = select(Referral).where(Referral.ticket_id == ticket.id)
     if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
@@ -166,7 +166,7 @@ def accept_referral(
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
     )
-    return _out(session, service.accept(session, referral, ticket, caller))
+    return _out(session, service.accept(session, referral=referral, ticket=ticket, caller=caller))
 
 
 @router.post("/api/referrals/{referral_id}/reject", response_model=ReferralOut)
@@ -180,7 +180,12 @@ def reject_referral(
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
     )
-    return _out(session, service.reject(session, referral, ticket, body.reason, caller))
+    return _out(
+        session,
+        service.reject(
+            session, referral=referral, ticket=ticket, reason=body.reason, caller=caller
+        ),
+    )
 
 
 @router.post("/api/referrals/{referral_id}/complete", response_model=ReferralOut)
@@ -194,4 +199,9 @@ def complete_referral(
     referral, ticket = _visible_referral(
         session, caller, referral_id, settings.restricted_focal_team
     )
-    return _out(session, service.complete(session, referral, ticket, body.outcome, caller))
+    return _out(
+        session,
+        service.complete(
+            session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
+        ),
+    )

@@ -27,8 +27,8 @@ DEFAULT_REFERRAL_HOURS = 72.0
 
 def refer(
     session: Session,
-    ticket: Ticket,
     *,
+    ticket: Ticket,
     team_slug: str,
     note: str | None,
     override_reason: str | None,
@@ -69,16 +69,18 @@ def refer(
     session.flush()
     record(
         session,
-        ticket,
-        "referred",
-        caller,
+        ticket=ticket,
+        kind="referred",
+        caller=caller,
         referral_id=referral.id,
         team=team.slug,
         note=referral.note,
         consent_override_reason=override,
     )
     if ticket.status != TicketStatus.referred:
-        apply_changes(session, ticket, Changes(status=TicketStatus.referred), caller)
+        apply_changes(
+            session, ticket=ticket, changes=Changes(status=TicketStatus.referred), caller=caller
+        )
     return referral
 
 
@@ -98,18 +100,18 @@ def check_answerable(caller: Caller, referral: Referral) -> None:
     raise Forbidden("only the team the ticket was referred to can answer this referral")
 
 
-def accept(session: Session, referral: Referral, ticket: Ticket, caller: Caller) -> Referral:
+def accept(session: Session, *, referral: Referral, ticket: Ticket, caller: Caller) -> Referral:
     check_answerable(caller, referral)
     if referral.status != ReferralStatus.pending:
         raise Conflict(f"{article(referral.status)} {referral.status} referral cannot be accepted")
     _answer(referral, ReferralStatus.accepted, caller)
     session.add(referral)
-    record(session, ticket, "referral_accepted", caller, referral_id=referral.id)
+    record(session, ticket=ticket, kind="referral_accepted", caller=caller, referral_id=referral.id)
     return referral
 
 
 def reject(
-    session: Session, referral: Referral, ticket: Ticket, reason: str, caller: Caller
+    session: Session, *, referral: Referral, ticket: Ticket, reason: str, caller: Caller
 ) -> Referral:
     check_answerable(caller, referral)
     if referral.status not in ACTIVE:
@@ -121,13 +123,20 @@ def reject(
     referral.reason = reason
     session.add(referral)
     session.flush()
-    record(session, ticket, "referral_rejected", caller, referral_id=referral.id, reason=reason)
+    record(
+        session,
+        ticket=ticket,
+        kind="referral_rejected",
+        caller=caller,
+        referral_id=referral.id,
+        reason=reason,
+    )
     _after_last_referral(session, ticket, TicketStatus.open, caller)
     return referral
 
 
 def complete(
-    session: Session, referral: Referral, ticket: Ticket, outcome: str, caller: Caller
+    session: Session, *, referral: Referral, ticket: Ticket, outcome: str, caller: Caller
 ) -> Referral:
     check_answerable(caller, referral)
     if referral.status != ReferralStatus.accepted:
@@ -141,7 +150,14 @@ def complete(
     referral.completed_at = utcnow()
     session.add(referral)
     session.flush()
-    record(session, ticket, "referral_completed", caller, referral_id=referral.id, outcome=outcome)
+    record(
+        session,
+        ticket=ticket,
+        kind="referral_completed",
+        caller=caller,
+        referral_id=referral.id,
+        outcome=outcome,
+    )
     # The loop closes by itself: resolving tells the person in their language.
     _after_last_referral(session, ticket, TicketStatus.resolved, caller)
     return referral
@@ -152,7 +168,7 @@ def _after_last_referral(
 ) -> None:
     """Once no referral is open any more, the ticket leaves `referred` for `status`."""
     if not _active(session, ticket) and ticket.status == TicketStatus.referred:
-        apply_changes(session, ticket, Changes(status=status), caller)
+        apply_changes(session, ticket=ticket, changes=Changes(status=status), caller=caller)
 
 
 def _answer(referral: Referral, status: ReferralStatus, caller: Caller) -> None:
@@ -161,7 +177,7 @@ def _answer(referral: Referral, status: ReferralStatus, caller: Caller) -> None:
     referral.answered_at = utcnow()
 
 
-def get_referral(session: Session, referral_id: int) -> Referral:
+def get_referral(session: Session, *, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise NotFound("referral not found")

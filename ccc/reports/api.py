@@ -21,7 +21,7 @@ def summary(
 ) -> dict[str, Any]:
     return reports.summary(
         session,
-        caller,
+        caller=caller,
         start=reports.parse_bound(from_, end=False),
         end=reports.parse_bound(to, end=True),
     )

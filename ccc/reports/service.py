@@ -39,7 +39,7 @@ def parse_bound(value: str | None, *, end: bool) -> datetime | None:
 
 
 def summary(
-    session: Session, caller: Caller, *, start: datetime | None, end: datetime | None
+    session: Session, *, caller: Caller, start: datetime | None, end: datetime | None
 ) -> dict[str, Any]:
     if caller.role not in READERS:
         raise Forbidden("reports are for supervisors and admins")

@@ -67,13 +67,15 @@ def _names(session: Session, rows: list[Ticket]) -> tuple[dict[int, str], dict[i
 
 def _one(session: Session, ticket: Ticket, caller: Caller) -> TicketOut:
     teams, users = _names(session, [ticket])
-    return ticket_out(ticket, teams, users, details=may_see_details(session, caller, ticket))
+    return ticket_out(
+        ticket, teams, users, details=may_see_details(session, caller=caller, ticket=ticket)
+    )
 
 
 def _open(session: Session, caller: Caller, reference: str, focal: str) -> Ticket:
-    ticket = get_visible_ticket(session, caller, reference, focal_team=focal)
+    ticket = get_visible_ticket(session, caller=caller, reference=reference, focal_team=focal)
     if ticket.sensitivity != Sensitivity.normal:
-        service.record(session, ticket, "viewed", caller)
+        service.record(session, ticket=ticket, kind="viewed", caller=caller)
     return ticket
 
 
@@ -96,14 +98,17 @@ def queue(
     filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
     rows, next_cursor = list_tickets(
         session,
-        caller,
-        filters,
+        caller=caller,
+        filters=filters,
         focal_team=settings.restricted_focal_team,
         cursor=cursor,
         limit=limit,
     )
     teams, users = _names(session, rows)
-    items = [ticket_out(t, teams, users, details=may_see_details(session, caller, t)) for t in rows]
+    items = [
+        ticket_out(t, teams, users, details=may_see_details(session, caller=caller, ticket=t))
+        for t in rows
+    ]
     return TicketPage(items=items, next=next_cursor)
 
 
@@ -124,7 +129,7 @@ def patch_ticket(
     settings: SettingsDep,
 ) -> TicketOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
     fields = body.model_fields_set
     changes = service.Changes(
@@ -139,7 +144,11 @@ def patch_ticket(
         reason=body.reason,
     )
     service.apply_changes(
-        session, ticket, changes, caller, focal_team=settings.restricted_focal_team
+        session,
+        ticket=ticket,
+        changes=changes,
+        caller=caller,
+        focal_team=settings.restricted_focal_team,
     )
     return _one(session, ticket, caller)
 
@@ -149,8 +158,8 @@ def get_timeline(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     ticket = _open(session, caller, reference, settings.restricted_focal_team)
-    check_details(session, caller, ticket)
-    return service.timeline(session, ticket)
+    check_details(session, caller=caller, ticket=ticket)
+    return service.timeline(session, ticket=ticket)
 
 
 @router.post("/{reference}/replies", status_code=202, response_model=MessageOut)
@@ -158,9 +167,9 @@ def post_reply(
     reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> MessageOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
-    message = service.reply(session, ticket, body.text, caller)
+    message = service.reply(session, ticket=ticket, text=body.text, caller=caller)
     return MessageOut.model_validate(message, from_attributes=True)
 
 
@@ -169,8 +178,8 @@ def post_note(
     reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> EventOut:
     ticket = get_visible_ticket(
-        session, caller, reference, focal_team=settings.restricted_focal_team
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
-    event = service.add_note(session, ticket, body.text, caller)
+    event = service.add_note(session, ticket=ticket, text=body.text, caller=caller)
     session.flush()
     return EventOut.model_validate(event, from_attributes=True)

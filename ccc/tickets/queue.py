@@ -40,9 +40,9 @@ def _values(raw: str | None) -> list[str]:
 
 def list_tickets(
     session: Session,
+    *,
     caller: Caller,
     filters: QueueFilter,
-    *,
     focal_team: str,
     cursor: str | None,
     limit: int,

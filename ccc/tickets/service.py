@@ -25,10 +25,12 @@ CONTACT = Caller(user_id=None, name="contact", role="contact")
 ROUTING = Caller(user_id=None, name="routing", role="system")
 
 
-def record(session: Session, ticket: Ticket, kind: str, actor: Caller, **data: Any) -> TicketEvent:
+def record(
+    session: Session, *, ticket: Ticket, kind: str, caller: Caller, **data: Any
+) -> TicketEvent:
     assert ticket.id is not None
     event = TicketEvent(
-        ticket_id=ticket.id, kind=kind, actor=actor.name, actor_user_id=actor.user_id, data=data
+        ticket_id=ticket.id, kind=kind, actor=caller.name, actor_user_id=caller.user_id, data=data
     )
     session.add(event)
     return event
@@ -50,7 +52,7 @@ def create_ticket(
     category: str,
     language: str | None,
     answers: dict[str, Any],
-    actor: Caller = CONTACT,
+    caller: Caller = CONTACT,
     priority: str = Priority.normal,
     sensitivity: str = Sensitivity.normal,
 ) -> Ticket:
@@ -77,7 +79,14 @@ def create_ticket(
         break
     else:
         raise RuntimeError("could not store a ticket with a unique reference")
-    record(session, ticket, "created", actor, category=category, channel=identity.channel)
+    record(
+        session,
+        ticket=ticket,
+        kind="created",
+        caller=caller,
+        category=category,
+        channel=identity.channel,
+    )
     events.publish(session, events.DomainEvent(events.TICKET_CREATED, ticket_id=ticket.id))
     return ticket
 
@@ -105,10 +114,10 @@ class Changes:
 
 def apply_changes(
     session: Session,
+    *,
     ticket: Ticket,
     changes: Changes,
-    actor: Caller,
-    *,
+    caller: Caller,
     focal_team: str | None = None,
 ) -> Ticket:
     """Validate every change first, then apply all of them, so a bad field changes nothing.
@@ -118,7 +127,7 @@ def apply_changes(
     updates = _planned_updates(session, ticket, changes)
     if not updates:
         return ticket
-    authorize_changes(session, actor, ticket, updates, focal_team=focal_team)
+    authorize_changes(session, caller, ticket, updates, focal_team=focal_team)
     for field, (_old, new) in updates.items():
         setattr(ticket, field, new)
     if "status" in updates:
@@ -135,7 +144,13 @@ def apply_changes(
             data["reason"] = changes.reason
         if field == "status" and new == TicketStatus.resolved:
             data["notify"] = changes.notify
-        record(session, ticket, f"{field.removesuffix('_id')}_changed", actor, **data)
+        record(
+            session,
+            ticket=ticket,
+            kind=f"{field.removesuffix('_id')}_changed",
+            caller=caller,
+            **data,
+        )
     events.publish(
         session,
         events.DomainEvent(
@@ -145,7 +160,7 @@ def apply_changes(
                 "changed": sorted(f.removesuffix("_id") for f in updates),
                 "status": updates.get("status", (None, None))[1],
                 "notify": changes.notify,
-                "actor": actor.name,
+                "actor": caller.name,
             },
         ),
     )
@@ -211,14 +226,14 @@ def _label(session: Session, field: str, value: Any) -> Any:
     return value
 
 
-def add_note(session: Session, ticket: Ticket, text: str, actor: Caller) -> TicketEvent:
+def add_note(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> TicketEvent:
     text = text.strip()
     if not text:
         raise Invalid("a note needs some text")
-    return record(session, ticket, "note", actor, text=text)
+    return record(session, ticket=ticket, kind="note", caller=caller, text=text)
 
 
-def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message:
+def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Message:
     """A message to the person on the channel of the ticket; it goes out as a job."""
     text = text.strip()
     if not text:
@@ -226,7 +241,7 @@ def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message
     identity = session.get(Identity, ticket.identity_id)
     assert identity is not None
     message = queue_outbound(
-        session, identity=identity, text=text, ticket_id=ticket.id, author_user_id=actor.user_id
+        session, identity=identity, text=text, ticket_id=ticket.id, author_user_id=caller.user_id
     )
     assert identity.id is not None and ticket.id is not None
     focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
@@ -234,11 +249,11 @@ def reply(session: Session, ticket: Ticket, text: str, actor: Caller) -> Message
         ticket.first_response_at = utcnow()
     ticket.updated_at = utcnow()
     session.add(ticket)
-    record(session, ticket, "reply", actor, message_id=message.id)
+    record(session, ticket=ticket, kind="reply", caller=caller, message_id=message.id)
     return message
 
 
-def timeline(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+def timeline(session: Session, *, ticket: Ticket) -> list[dict[str, Any]]:
     """Events and messages of a ticket, oldest first."""
     items: list[dict[str, Any]] = []
     for event in session.exec(

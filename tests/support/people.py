@@ -25,9 +25,9 @@ from ccc.contacts.models import Contact, Identity
 from ccc.jobs.models import OutboxJob
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
-from tests.channels.fakes import FakeApi
 from tests.conftest import PUBLIC_URL, Harness
 from tests.flows import reference_in
+from tests.support.fakes import FakeApi
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"

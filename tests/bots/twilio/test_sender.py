@@ -12,7 +12,8 @@ from bots.sms import UCS2, length
 from bots.twilio import rest as twilio_rest
 from ccc.contacts.models import Identity
 from ccc.kernel.timeutil import utcnow
-from tests.channels.fakes import (
+from tests.conftest import PUBLIC_URL, Harness
+from tests.support.fakes import (
     TWILIO_INVALID_NUMBER,
     TWILIO_RATE_LIMITED,
     TWILIO_UNAVAILABLE,
@@ -21,7 +22,7 @@ from tests.channels.fakes import (
     Reply,
     twilio_error,
 )
-from tests.channels.people import (
+from tests.support.people import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     PHONE,
@@ -36,7 +37,6 @@ from tests.channels.people import (
     retry_due,
     send_job,
 )
-from tests.conftest import PUBLIC_URL, Harness
 
 STATUS_CALLBACK = f"{PUBLIC_URL}/webhooks/twilio/status"
 
@@ -247,8 +247,8 @@ def test_a_split_sms_that_failed_halfway_resumes_without_repeating_the_first_par
 def test_five_hundreds_three_times_fail_the_message_when_three_attempts_are_allowed(
     database_url: str, fake_twilio: FakeApi, fake_telegram: FakeApi
 ) -> None:
-    from tests.channels.conftest import channel_settings
     from tests.conftest import build_harness
+    from tests.support.channel_fixtures import channel_settings
 
     settings = channel_settings(database_url, fake_twilio, fake_telegram, send_attempts=3)
     for ccc in build_harness(settings):

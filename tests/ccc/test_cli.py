@@ -187,7 +187,7 @@ def test_demo_twice_creates_teams_once_and_one_user_per_role(ccc: Cli) -> None:
         tokens = {run: demo_tokens(output.stdout) for run, output in (("1", first), ("2", second))}
         assert set(tokens["1"]) == set(tokens["2"]) == {name for name, _, _ in USERS}
         for name, token in tokens["2"].items():
-            caller = caller_for_token(session, token)
+            caller = caller_for_token(session, token=token)
             assert caller is not None and caller.name == name
         # idempotent: the second run prints the same tokens, and they still work
         assert tokens["1"] == tokens["2"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ccc.tickets import references
-from tests.channels.people import PHONE, TelegramPerson, TwilioPerson, messages
 from tests.conftest import Harness
 from tests.flows import reference_in
+from tests.support.people import PHONE, TelegramPerson, TwilioPerson, messages
 from workflows.library import current
 
 TRACING_ANSWERS = {

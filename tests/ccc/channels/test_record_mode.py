@@ -6,10 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.channels.conftest import channel_settings
-from tests.channels.fakes import FakeApi
-from tests.channels.people import CHAT_ID, PHONE, TelegramPerson, TwilioPerson
+from ccc.kernel.settings import Settings
 from tests.conftest import Harness, build_harness
+from tests.support.channel_fixtures import channel_settings
+from tests.support.fakes import FakeApi
+from tests.support.people import CHAT_ID, PHONE, TelegramPerson, TwilioPerson
+
+
+@pytest.fixture
+def settings(database_url: str, fake_twilio: FakeApi, fake_telegram: FakeApi) -> Settings:
+    """Real credentials, aimed at the local fakes: signatures are checked, sends go out."""
+    return channel_settings(database_url, fake_twilio, fake_telegram)
 
 
 @pytest.fixture

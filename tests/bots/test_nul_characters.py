@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from ccc.contacts.models import Identity
 from ccc.messages.models import Message
-from tests.channels.people import TelegramPerson, TwilioPerson
 from tests.conftest import Harness
+from tests.support.people import TelegramPerson, TwilioPerson
 
 
 def test_a_twilio_form_with_nul_characters_is_stored_without_them(
@@ -36,7 +36,7 @@ def test_a_telegram_update_with_nul_characters_is_stored_without_them(
 def test_values_longer_than_their_columns_are_refused_with_a_4xx(
     ccc: Harness, sms: TwilioPerson, telegram: TelegramPerson
 ) -> None:
-    from tests.channels.people import post_telegram, post_twilio
+    from tests.support.people import post_telegram, post_twilio
 
     long_sid = post_twilio(
         ccc.client, "/webhooks/twilio/messaging", sms.message("hi", MessageSid="SM" + "x" * 300)

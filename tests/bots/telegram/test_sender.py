@@ -11,7 +11,8 @@ from bots.telegram.sender import sender
 from ccc.channels.port import Button, OutboundMessage
 from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow
-from tests.channels.fakes import (
+from tests.conftest import Harness
+from tests.support.fakes import (
     TELEGRAM_BAD_GATEWAY,
     TELEGRAM_BLOCKED,
     TELEGRAM_CHAT_NOT_FOUND,
@@ -19,7 +20,7 @@ from tests.channels.fakes import (
     FakeApi,
     telegram_error,
 )
-from tests.channels.people import (
+from tests.support.people import (
     BOT_TOKEN,
     CHAT_ID,
     TelegramPerson,
@@ -31,7 +32,6 @@ from tests.channels.people import (
     retry_due,
     send_job,
 )
-from tests.conftest import Harness
 
 ADDRESS = str(CHAT_ID)
 # python-telegram-bot itself reads the deprecated int form while building RetryAfter.

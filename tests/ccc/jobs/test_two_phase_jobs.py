@@ -20,9 +20,10 @@ from ccc.jobs.runner import LEASE, execute, run_job
 from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
-from tests.channels.conftest import channel_settings
-from tests.channels.fakes import FakeApi, Recorded, Reply, twilio_message
-from tests.channels.people import (
+from tests.conftest import Harness
+from tests.support.channel_fixtures import channel_settings
+from tests.support.fakes import FakeApi, Recorded, Reply, twilio_message
+from tests.support.people import (
     TwilioPerson,
     message,
     notes,
@@ -31,7 +32,6 @@ from tests.channels.people import (
     reply,
     send_job,
 )
-from tests.conftest import Harness
 
 OTHER_PERSON = "+9647709876543"
 TEXT = "We have called the hospital in Erbil."

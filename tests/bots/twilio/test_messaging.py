@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.channels.conftest import channel_settings
-from tests.channels.people import (
+from tests.conftest import Harness, build_harness
+from tests.support.channel_fixtures import channel_settings
+from tests.support.people import (
     AUTH_TOKEN,
     FORM,
     PHONE,
@@ -22,7 +23,6 @@ from tests.channels.people import (
     sign,
     stored,
 )
-from tests.conftest import Harness, build_harness
 
 MESSAGING = "/webhooks/twilio/messaging"
 

@@ -16,10 +16,12 @@ from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.jobs.models import OutboxJob
 from ccc.kernel.db import make_engine
 from ccc.kernel.runtime import Runtime, set_runtime
+from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow
-from tests.channels.conftest import channel_settings
-from tests.channels.fakes import FakeApi
-from tests.channels.people import (
+from tests.conftest import TEST_REDIS_URL, Harness
+from tests.support.channel_fixtures import channel_settings
+from tests.support.fakes import FakeApi
+from tests.support.people import (
     CHAT_ID,
     PHONE,
     TelegramPerson,
@@ -28,9 +30,14 @@ from tests.channels.people import (
     post_telegram,
     post_twilio,
 )
-from tests.conftest import TEST_REDIS_URL, Harness
 
 NOBODY_LISTENS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def settings(database_url: str, fake_twilio: FakeApi, fake_telegram: FakeApi) -> Settings:
+    """Real credentials, aimed at the local fakes: signatures are checked, sends go out."""
+    return channel_settings(database_url, fake_twilio, fake_telegram)
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.channels.conftest import channel_settings
-from tests.channels.fakes import FakeApi
-from tests.channels.people import (
+from tests.conftest import Harness, build_harness
+from tests.support.channel_fixtures import channel_settings
+from tests.support.fakes import FakeApi
+from tests.support.people import (
     CHAT_ID,
     PHONE,
     TelegramPerson,
@@ -20,7 +21,6 @@ from tests.channels.people import (
     post_telegram,
     stored,
 )
-from tests.conftest import Harness, build_harness
 
 WEBHOOK = "/webhooks/telegram"
 ADDRESS = str(CHAT_ID)
@@ -87,7 +87,7 @@ def test_a_button_press_is_the_choice_and_the_query_is_answered(
 def test_a_failing_answer_to_a_button_never_fails_the_webhook(
     ccc: Harness, telegram: TelegramPerson, fake_telegram: FakeApi
 ) -> None:
-    from tests.channels.fakes import TELEGRAM_BAD_GATEWAY
+    from tests.support.fakes import TELEGRAM_BAD_GATEWAY
 
     telegram.say("hello")
     fake_telegram.then(TELEGRAM_BAD_GATEWAY)

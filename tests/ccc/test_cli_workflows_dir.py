@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from ccc.api.app import create_app
 from ccc.kernel.runtime import set_runtime
-from tests.cli.test_cli import Cli
+from tests.ccc.test_cli import Cli
 from tests.conftest import make_settings
 from workflows.library import PACKAGE_DIR, configure
 

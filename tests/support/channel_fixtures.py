@@ -1,7 +1,7 @@
-"""Channel tests: CCC with Twilio and Telegram credentials, its clients aimed at local fakes.
-
-The `settings` fixture here replaces the suite's default, so the `ccc` harness of these tests
-verifies signatures and sends for real, over HTTP, to the fake APIs of `fakes.py`.
+"""Fixtures for channel tests: fake Twilio and Telegram APIs on loopback, and people who
+write in through them. A pytest plugin of the whole suite (see tests/conftest.py); a folder or
+module opts into real credentials by overriding `settings` with `channel_settings`, so its
+`ccc` harness verifies signatures and sends for real, over HTTP, to the fakes of `fakes.py`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from ccc.kernel.settings import Settings
-from tests.channels.fakes import FakeApi, telegram_ok, twilio_message
-from tests.channels.people import (
+from tests.conftest import Harness, make_settings
+from tests.support.fakes import FakeApi, telegram_ok, twilio_message
+from tests.support.people import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     BOT_TOKEN,
@@ -22,7 +23,6 @@ from tests.channels.people import (
     TelegramPerson,
     TwilioPerson,
 )
-from tests.conftest import Harness, make_settings
 
 
 @pytest.fixture
@@ -54,11 +54,6 @@ def channel_settings(
     }
     values.update(overrides)
     return make_settings(database_url, **values)
-
-
-@pytest.fixture
-def settings(database_url: str, fake_twilio: FakeApi, fake_telegram: FakeApi) -> Settings:
-    return channel_settings(database_url, fake_twilio, fake_telegram)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.channels.people import (
+from tests.conftest import Harness
+from tests.support.people import (
     TwilioPerson,
     fixture,
     message,
@@ -12,7 +13,6 @@ from tests.channels.people import (
     post_twilio,
     stored,
 )
-from tests.conftest import Harness
 
 STATUS = "/webhooks/twilio/status"
 
