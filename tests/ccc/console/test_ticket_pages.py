@@ -222,8 +222,8 @@ def test_two_users_on_one_ticket_see_each_other(ccc: Harness, agent: Browser) ->
     assert "Also open by" not in agent.get(f"/console/tickets/{reference}").text
     bob = Browser.open(ccc)
     bob.log_in("bob", console_user(ccc, "bob", "agent", ["ccc"]))
-    assert "Also open by alice: they may be replying." in bob.get(
-        f"/console/tickets/{reference}"
-    ).text
+    assert (
+        "Also open by alice: they may be replying." in bob.get(f"/console/tickets/{reference}").text
+    )
     timeline = agent.get(f"/console/tickets/{reference}/timeline").text  # alice's page polls
     assert "Also open by bob" in timeline
