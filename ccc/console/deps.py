@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from ccc.access.auth import caller_for_user
+from ccc.access.policy import OVERSIGHT
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.console import auth, i18n
 from ccc.console.web import Console
@@ -37,6 +38,8 @@ def get_console(request: Request, session: SessionDep, settings: SettingsDep) ->
     if opened is None:
         raise login_required(request)
     row, user = opened
+    if _must_set_up_totp(request, settings.console_require_totp, user.role, user.totp_secret):
+        raise HTTPException(303, "set up a second factor", headers={"Location": SET_UP_TOTP})
     return Console(
         session=session,
         settings=settings,
@@ -45,6 +48,15 @@ def get_console(request: Request, session: SessionDep, settings: SettingsDep) ->
         login=row,
         language=i18n.pick_language(user.language, request.headers.get("accept-language")),
     )
+
+
+SET_UP_TOTP = f"{HOME}/account"
+# What a user without the required second factor may still reach: setting it up, and leaving.
+TOTP_EXEMPT = frozenset({SET_UP_TOTP, f"{HOME}/account/totp", f"{HOME}/logout", f"{HOME}/language"})
+
+
+def _must_set_up_totp(request: Request, required: bool, role: str, secret: str | None) -> bool:
+    return required and role in OVERSIGHT and not secret and request.url.path not in TOTP_EXEMPT
 
 
 ConsoleDep = Annotated[Console, Depends(get_console)]

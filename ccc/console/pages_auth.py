@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
+import pyotp
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -18,7 +19,7 @@ from ccc.console.deps import (
     ConsoleDep,
     client_address,
 )
-from ccc.console.web import page
+from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -52,6 +53,7 @@ def login(
     username: Annotated[str, Form(max_length=120)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
+    code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     secure = _secure(settings.public_url)
     if not auth.csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
@@ -59,7 +61,7 @@ def login(
     username, address = username.strip(), client_address(request)
     if auth.too_many_failures(session, username=username, address=address):
         return login_page(request, secure=secure, error="locked", status_code=429)
-    opened = auth.log_in(session, username=username, password=password, address=address)
+    opened = auth.log_in(session, username=username, password=password, address=address, code=code)
     if opened is None:
         return login_page(request, secure=secure, error="wrong")
     response = RedirectResponse(HOME, status_code=303)
@@ -95,9 +97,54 @@ def switch_language(
     return RedirectResponse(_back(next_url), status_code=303)
 
 
+def account_page(
+    request: Request, console: Console, *, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """The account page; without a second factor it offers a fresh secret to set one up."""
+    secret = None if console.user.totp_secret else pyotp.random_base32()
+    uri = (
+        pyotp.TOTP(secret).provisioning_uri(name=console.user.name, issuer_name="CCC")
+        if secret
+        else None
+    )
+    return page(
+        request,
+        "account.html",
+        language=console.language,
+        console=console,
+        error=error,
+        status_code=status_code,
+        totp_secret=secret,
+        totp_uri=uri,
+    )
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, console: ConsoleDep) -> HTMLResponse:
-    return page(request, "account.html", language=console.language, console=console)
+    return account_page(request, console)
+
+
+@router.post("/account/totp")
+def enable_totp(
+    request: Request,
+    console: ChangeDep,
+    secret: Annotated[str, Form(max_length=64)],
+    code: Annotated[str, Form(max_length=20)],
+) -> Response:
+    if not auth.enable_totp(console.session, user=console.user, secret=secret, code=code):
+        return account_page(request, console, error="wrong_code", status_code=422)
+    return RedirectResponse(f"{HOME}/account", status_code=303)
+
+
+@router.post("/account/totp/off")
+def disable_totp(
+    request: Request, console: ChangeDep, current: Annotated[str, Form(max_length=1000)]
+) -> Response:
+    """Turning the second factor off takes the password, so an open laptop is not enough."""
+    if not auth.verify_password(console.user, current):
+        return account_page(request, console, error="wrong_current", status_code=422)
+    auth.disable_totp(console.session, user=console.user)
+    return RedirectResponse(f"{HOME}/account", status_code=303)
 
 
 @router.post("/account/password")
@@ -121,14 +168,7 @@ def change_password(
         except CCCError:
             error = "too_short"
     if error:
-        return page(
-            request,
-            "account.html",
-            language=console.language,
-            console=console,
-            error=error,
-            status_code=422,
-        )
+        return account_page(request, console, error=error, status_code=422)
     response = login_page(request, secure=_secure(settings.public_url), error="changed")
     response.delete_cookie(COOKIE, path=HOME)
     return response

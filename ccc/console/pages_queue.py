@@ -15,7 +15,7 @@ from ccc.access.models import Team, User
 from ccc.access.policy import may_see_details, visible_tickets
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.models import Channel
-from ccc.console.deps import get_console
+from ccc.console.deps import SET_UP_TOTP, get_console
 from ccc.console.format import age, clock, sla_state
 from ccc.console.pages_auth import login_page
 from ccc.console.web import Console, page
@@ -158,7 +158,9 @@ def queue(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
     """The queue with a session, the login page without one."""
     try:
         console = get_console(request, session, settings)
-    except HTTPException:
+    except HTTPException as exc:
+        if (exc.headers or {}).get("Location") == SET_UP_TOTP:
+            raise
         return login_page(request, secure=settings.public_url.startswith("https://"))
     params = _params(request)
     return page(

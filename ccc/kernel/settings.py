@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     console_session_hours: float = Field(
         12.0, gt=0, validation_alias=_env("CCC_CONSOLE_SESSION_HOURS")
     )
+    # On: supervisors and admins must set up a second factor before any other console page.
+    console_require_totp: bool = Field(False, validation_alias=_env("CCC_CONSOLE_REQUIRE_TOTP"))
 
     @field_validator("simulator", mode="before")
     @classmethod

@@ -171,3 +171,61 @@ def test_passwords_are_stored_as_argon2id_hashes(ccc: Harness, alice: str) -> No
         user = session.exec(select(User).where(User.name == "alice")).one()
     assert user.password_hash is not None and user.password_hash.startswith("$argon2id$")
     assert alice not in user.password_hash
+
+
+def test_a_second_factor_set_up_on_the_account_page_is_asked_at_login(
+    ccc: Harness, alice: str
+) -> None:
+    import re
+
+    import pyotp
+
+    browser = Browser.open(ccc)
+    browser.log_in("alice", alice)
+    account = browser.get("/console/account").text
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', account)
+    assert secret
+    totp = pyotp.TOTP(secret.group(1))
+    wrong = browser.post(
+        "/console/account/totp",
+        {"secret": secret.group(1), "code": "000000" if totp.now() != "000000" else "111111"},
+        csrf_from="/console/account",
+    )
+    assert wrong.status_code == 422 and "That code is not right" in wrong.text
+    on = browser.post(
+        "/console/account/totp",
+        {"secret": secret.group(1), "code": totp.now()},
+        csrf_from="/console/account",
+    )
+    assert "On: logging in asks for a code" in on.text
+
+    without = Browser.open(ccc)
+    assert "Wrong user name or password." in without.log_in("alice", alice).text
+    assert "ccc_session" not in without.client.cookies
+    with_code = Browser.open(ccc)
+    page = with_code.post(
+        "/console/login", {"username": "alice", "password": alice, "code": totp.now()}
+    )
+    assert "Log out" in page.text
+
+
+def test_a_setting_makes_supervisors_set_up_a_second_factor_first(ccc: Harness) -> None:
+    import re
+
+    import pyotp
+
+    ccc.runtime.settings.console_require_totp = True
+    browser = Browser.open(ccc)
+    page = browser.log_in("sam", console_user(ccc, "sam", "supervisor"))
+    assert str(page.url).endswith("/console/account") and "Second factor" in page.text
+    assert str(browser.get("/console/dashboard").url).endswith("/console/account")
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', page.text)
+    assert secret
+    browser.post(
+        "/console/account/totp",
+        {"secret": secret.group(1), "code": pyotp.TOTP(secret.group(1)).now()},
+        csrf_from="/console/account",
+    )
+    assert browser.get("/console/dashboard").status_code == 200
+    agent = Browser.open(ccc)
+    assert 'class="queue"' in agent.log_in("alice", console_user(ccc, "alice", "agent")).text
