@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
@@ -90,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="load demo teams and users (idempotent)").set_defaults(
         run=_demo
     )
+
+    chat = commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE")
+    chat.add_argument("phone")
+    chat.add_argument("messages", nargs="*", help="send these (default: lines of standard input)")
+    chat.add_argument("--url", default="http://127.0.0.1:8000")
+    chat.set_defaults(run=_chat)
     return parser
 
 
@@ -175,11 +183,15 @@ def _team_add(args: argparse.Namespace) -> int:
 
 def _workflows_check(args: argparse.Namespace) -> int:
     from workflows.library import check_paths, resolve_dir
+    from workflows.segments import folders, report
 
     paths = list(args.paths) or [resolve_dir(get_settings().workflows_dir)]
     problems = check_paths(paths)
     for problem in problems:
         print(problem)
+    for folder in folders(list(args.paths), resolve_dir(get_settings().workflows_dir)):
+        for line in report(folder):
+            print(line)
     if problems:
         return 1
     print("ok")
@@ -193,6 +205,56 @@ def _demo(_args: argparse.Namespace) -> int:
         for line in load_demo(session):
             print(line)
     return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    """Talks to a running CCC through its simulator endpoints and prints the replies as
+    text, so Arabic and Kurdish read as they would on a phone (not as JSON escapes)."""
+    import httpx
+
+    # httpx logs each request with its query string, which holds the phone number.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    lines = args.messages or (line.rstrip("\n") for line in sys.stdin)
+    try:
+        with httpx.Client(base_url=args.url, timeout=15) as client:
+            seen = len(_transcript(client, args.phone))
+            for text in lines:
+                if not text.strip():
+                    continue
+                sent = client.post(
+                    "/api/simulator/messages", json={"from": args.phone, "text": text}
+                )
+                sent.raise_for_status()
+                seen = _print_replies(client, args.phone, seen)
+    except httpx.HTTPStatusError as exc:
+        off = exc.response.status_code == 404
+        print(f"ccc: {'the simulator is off (CCC_SIMULATOR=on)' if off else exc}", file=sys.stderr)
+        return 1
+    except httpx.TransportError:
+        print(f"ccc: nothing answers at {args.url} (is `make run` running?)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _transcript(client: Any, phone: str) -> list[dict[str, Any]]:
+    response = client.get("/api/simulator/messages", params={"address": phone})
+    response.raise_for_status()
+    messages: list[dict[str, Any]] = response.json()
+    return messages
+
+
+def _print_replies(client: Any, phone: str, seen: int) -> int:
+    """Waits (up to 10 s, for a server whose jobs run in a worker) for the replies to one
+    message, prints each followed by a blank line, and returns how many messages there are."""
+    deadline = time.monotonic() + 10
+    messages = _transcript(client, phone)
+    while not any(m["direction"] == "out" for m in messages[seen:]) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        messages = _transcript(client, phone)
+    for message in messages[seen:]:
+        if message["direction"] == "out":
+            print(f"{message['text']}\n", flush=True)
+    return len(messages)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,15 @@ import ipaddress
 import os
 import shutil
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -229,3 +232,33 @@ def agent(ccc: Harness) -> dict[str, str]:
 @pytest.fixture
 def supervisor(ccc: Harness) -> dict[str, str]:
     return ccc.user("sam", "supervisor")
+
+
+@pytest.fixture
+def live_server(ccc: Harness) -> Iterator[str]:
+    """The test's CCC served on a real port, for a browser or `ccc chat`.
+
+    Its jobs run in-process, before each response, even where the suite runs on Redis: no
+    worker drains a queue behind a real server, and what is tested here is the page or the
+    command, not the queue."""
+    from ccc.api.app import create_app
+
+    runtime = Runtime(
+        settings=ccc.runtime.settings, engine=ccc.engine, dispatcher=InlineDispatcher()
+    )
+    app = create_app(runtime=runtime, background=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if running.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=5)
+    set_runtime(ccc.runtime)

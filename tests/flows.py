@@ -41,9 +41,19 @@ SCRIPTS = {
 
 
 def reference_in(text: str) -> str:
-    match = re.search(r"(\d{4})[ -](\d{4})", text)
+    match = re.search(r"(\d{4})[\s-](\d{4})", text)
     assert match, f"no reference in {text!r}"
     return match.group(1) + match.group(2)
+
+
+def reference_as_read(text: str, reference: str) -> bool:
+    """True when a reader sees the reference's eight digits in their order: the reply laid out
+    by a real implementation of the Unicode bidirectional algorithm, as a phone would show it,
+    holds the two groups left to right (numbers read left to right in Arabic script too)."""
+    from bidi import get_display
+
+    shown = get_display(text)
+    return re.search(rf"{reference[:4]}\D{{0,3}}{reference[4:]}", shown) is not None
 
 
 def open_ticket(ccc: Harness, sender: str, script: str = "tracing", language: str = ENGLISH) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,15 @@ _STEP_KEYS = {
     "lookup_reference",
 }
 _CHOICE_KEYS = {"value", "next", "set_language"}
-_FLOW_KEYS = {"name", "start", "menu_step", "menu_words", "steps"}
+_FLOW_KEYS = {
+    "name",
+    "start",
+    "menu_step",
+    "menu_words",
+    "callback_step",
+    "keep_answers_hours",
+    "steps",
+}
 LANGUAGES = ("ar", "ckb", "kmr", "en")
 
 
@@ -60,6 +69,11 @@ class Flow:
     menu_step: str
     menu_words: frozenset[str]
     steps: dict[str, Step]
+    # Where a person goes who asks for, or needs, a person: a step that creates the callback
+    # request. Without one, the chatbot never offers 0 on its own.
+    callback_step: str | None = None
+    # How long the answers of an intake left half-way are kept for the person to continue.
+    keep_answers: timedelta = timedelta(0)
 
     def prompt_keys(self) -> dict[str, tuple[int, set[str]]]:
         """Each prompt key the flow uses, with a line that uses it and the choices it needs."""
@@ -112,7 +126,9 @@ def parse_flow(data: Any, name: str) -> tuple[Flow | None, list[Problem]]:
 
     start = str(data.get("start", ""))
     menu_step = str(data.get("menu_step", start))
-    for key, target in (("start", start), ("menu_step", menu_step)):
+    callback = data.get("callback_step")
+    named = [("start", start), ("menu_step", menu_step), ("callback_step", callback)]
+    for key, target in named:
         if target and target not in raw_steps:
             problem(data.line_of(key), f"{key} names an unknown step {target!r}")
     for step in steps.values():
@@ -126,6 +142,10 @@ def parse_flow(data: Any, name: str) -> tuple[Flow | None, list[Problem]]:
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
         problem(data.line_of("menu_words"), "'menu_words' must be a list of words")
         words = ["menu"]
+    keep = data.get("keep_answers_hours", 0)
+    if not isinstance(keep, int | float) or isinstance(keep, bool) or keep < 0:
+        problem(data.line_of("keep_answers_hours"), "'keep_answers_hours' must be hours, >= 0")
+        keep = 0
     if problems:
         return None, problems
     flow = Flow(
@@ -135,6 +155,8 @@ def parse_flow(data: Any, name: str) -> tuple[Flow | None, list[Problem]]:
         menu_step=menu_step,
         menu_words=frozenset(w.casefold() for w in words),
         steps=steps,
+        callback_step=str(callback) if callback else None,
+        keep_answers=timedelta(hours=keep),
     )
     return flow, problems
 

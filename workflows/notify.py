@@ -10,8 +10,9 @@ from ccc.kernel import events
 from ccc.messages.service import queue_outbound
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import ROUTING, record
-from workflows.engine import FALLBACK_LANGUAGE, readable_reference
 from workflows.library import current
+from workflows.replies import readable_reference
+from workflows.turn import FALLBACK_LANGUAGE
 
 
 @events.subscribe(events.TICKET_UPDATED)

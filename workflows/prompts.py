@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
 from typing import Any
 
+from workflows.answers import Words, parse_words
 from workflows.flow import LANGUAGES, Flow
 from workflows.yamlfile import LineDict, LoadError, Problem, load
 
@@ -21,6 +22,7 @@ class Prompt:
 class Catalogue:
     names: dict[str, str]
     prompts: dict[str, dict[str, Prompt]]
+    words: dict[str, Words] = field(default_factory=dict)
 
     def get(self, language: str, key: str) -> Prompt:
         return self.prompts[language][key]
@@ -30,6 +32,11 @@ class Catalogue:
 
     def name(self, language: str) -> str:
         return self.names[language]
+
+    def words_for(self, language: str) -> list[Words]:
+        """The person's language's words first, then every other language's."""
+        others = [words for code, words in self.words.items() if code != language]
+        return [self.words.get(language, Words()), *others]
 
 
 def _placeholders(text: str) -> set[str]:
@@ -78,6 +85,7 @@ def check_catalogue(directory: Path, flow: Flow) -> tuple[Catalogue | None, list
     problems: list[Problem] = []
     names: dict[str, str] = {}
     prompts: dict[str, dict[str, Prompt]] = {}
+    words: dict[str, Words] = {}
     lines: dict[str, LineDict] = {}
     for language in LANGUAGES:
         path = directory / f"{language}.yaml"
@@ -96,6 +104,8 @@ def check_catalogue(directory: Path, flow: Flow) -> tuple[Catalogue | None, list
             )
         names[language] = name
         prompts[language] = parsed
+        words[language], found = parse_words(data.get("words"), str(path))
+        problems += found
         lines[language] = data["prompts"] if isinstance(data, LineDict) else LineDict()
     needed = flow.prompt_keys()
     reference = prompts.get("en", {})
@@ -136,7 +146,7 @@ def check_catalogue(directory: Path, flow: Flow) -> tuple[Catalogue | None, list
                 )
     if problems:
         return None, problems
-    return Catalogue(names=names, prompts=prompts), []
+    return Catalogue(names=names, prompts=prompts, words=words), []
 
 
 # Prompts the engine itself says, whatever the flow.
@@ -153,7 +163,6 @@ _ENGINE_PROMPTS = (
     "too_many_attempts",
     "invalid_choice",
     "need_text",
-    "text_too_long",
     "invalid_number",
     "media_kept",
     "added_to_case",
@@ -162,4 +171,7 @@ _ENGINE_PROMPTS = (
     "link_confirm",
     "link_done",
     "link_declined",
+    "offer_person",
+    "callback_not_understood",
+    "resume_offer",
 )

@@ -25,9 +25,9 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bots.sms import split_utf16
 from bots.telegram.updates import CHANNEL
 from ccc.channels.port import Button, OutboundMessage, SendError, SendResult
+from ccc.channels.sms import split_utf16
 from ccc.kernel.settings import Settings
 
 log = logging.getLogger(__name__)

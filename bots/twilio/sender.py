@@ -9,10 +9,10 @@ from typing import Any
 import requests
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
-from bots.sms import split_sms, split_text
 from bots.twilio.rest import make_client, send_error
 from bots.twilio.status import STATUSES
 from ccc.channels.port import OutboundMessage, SendError, SendResult
+from ccc.channels.sms import split_sms, split_text
 from ccc.kernel.phone import mask
 from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow

@@ -9,8 +9,9 @@ _DIGITS = str.maketrans(
     "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹",
     "01234567890123456789",
 )
-# Bidi controls, zero-width joiners and the tatweel that phones insert into Arabic-script text.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u0640]")
+# Bidi controls (LRM, RLM, ALM, embeddings, isolates), zero-width joiners, word joiners and the
+# tatweel that phones insert into Arabic-script text, or that a copied reply carries along.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u0640]")
 _SPACES = re.compile(r"\s+")
 MAX_TEXT = 4000
 

@@ -78,13 +78,21 @@ def spaced(reference: str) -> str:
     return f"{reference[:4]} {reference[4:]}"
 
 
+LRM = "\u200e"  # LEFT-TO-RIGHT MARK
+NBSP = "\u00a0"  # NO-BREAK SPACE
+
+
 def for_reading(reference: str, right_to_left: bool) -> str:
     """The reference as a person should see it in a reply.
 
-    In Arabic-script text the bidirectional algorithm shows two digit groups separated by a
-    space in right-to-left order ("9930 4821"), and a person copying that back would fail the
-    check digit. A hyphen between digits joins them into one left-to-right number
-    ("4821-9930") on every phone, with no invisible control characters that old phones draw
-    as boxes.
+    After an Arabic letter the bidirectional algorithm takes digits for Arabic numbers, and
+    neither a space nor a hyphen joins two of them: "4821-9930" shows as "9930-4821", and a
+    person who types back what they see fails the check digit. Two guards, each enough alone:
+    left-to-right marks around the reference make its digits and the space between them
+    left-to-right, and a no-break space (a common separator, unlike the hyphen) joins the two
+    groups into one number should a phone or gateway drop the marks. Both are plain UCS-2
+    characters, which every Arabic-script SMS already is; English stays GSM-7 and unmarked.
     """
-    return f"{reference[:4]}-{reference[4:]}" if right_to_left else spaced(reference)
+    if not right_to_left:
+        return spaced(reference)
+    return f"{LRM}{reference[:4]}{NBSP}{reference[4:]}{LRM}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bots.sms import GSM7, UCS2, encoding_of, length, split_sms, split_text, split_utf16
+from ccc.channels.sms import GSM7, UCS2, encoding_of, length, split_sms, split_text, split_utf16
 
 ARABIC = "يرجى كتابة الاسم الكامل للشخص المفقود كما هو مكتوب في هويته الرسمية"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from ccc.demo import TEAMS, USERS
 from ccc.kernel.db import make_engine
 from ccc.kernel.runtime import set_runtime
 from ccc.kernel.settings import Settings
+from workflows.library import PACKAGE_DIR
 
 CCC = Path(sys.executable).parent / "ccc"
 TOKEN = re.compile(r"^ccc_[A-Za-z0-9_-]{40,}$")
@@ -147,7 +149,35 @@ def test_an_unknown_team_is_refused_and_no_user_is_stored(ccc: Cli) -> None:
 def test_checking_the_shipped_workflows_says_ok(ccc: Cli) -> None:
     checked = ccc("workflows", "check")
     assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.strip() == "ok"
+    assert checked.stdout.splitlines()[-1] == "ok"
+
+
+def test_checking_prints_each_prompts_sms_segments_and_warns_over_two(
+    ccc: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "workflows"
+    for part in ("flows", "prompts", "rules"):
+        shutil.copytree(PACKAGE_DIR / part, folder / part)
+    ar = folder / "prompts" / "ar.yaml"
+    ar.write_text(
+        ar.read_text(encoding="utf-8").replace(
+            'text: "ما اسمك الثلاثي؟"', f'text: "{"ما اسمك الثلاثي؟ " * 10}"'
+        ),
+        encoding="utf-8",
+    )
+    checked = ccc("workflows", "check", str(folder))
+    assert checked.returncode == 0, checked.stdout
+    lines = checked.stdout.splitlines()
+    assert "SMS segments per prompt (ar, ckb, kmr, en):" in lines
+    (welcome,) = [line for line in lines if line.split()[:1] == ["choose_language"]]
+    assert welcome.split()[1:] == ["ar", "2", "ckb", "2", "kmr", "2", "en", "2"]
+    (name,) = [line for line in lines if line.split()[:1] == ["enquirer_name"]]
+    assert name.split()[1:] == ["ar", "3", "ckb", "1", "kmr", "1", "en", "1"]
+    line = ar.read_text(encoding="utf-8").splitlines().index("  enquirer_name:") + 1
+    assert f"{ar}:{line}: warning: prompt 'enquirer_name' takes 3 SMS segments in ar" in (
+        checked.stdout
+    )
+    assert lines[-1] == "ok"
 
 
 def test_checking_a_broken_file_prints_each_problem_as_file_line_message(

@@ -221,8 +221,8 @@ class Person(Protocol):
 
 
 def open_ticket(person: Person) -> str:
-    """The shortest way to a ticket: English, then "speak to a person"."""
-    for text in ("hello", "4", "0"):
+    """The shortest way to a ticket: English, then "speak to a person", and yes."""
+    for text in ("hello", "4", "0", "1"):
         person.say(text)
     outbound = [m for m in messages(person.ccc, direction="out") if m.ticket_id]
     assert outbound, "no ticket was created"

@@ -27,7 +27,7 @@ def tracing_intake(ccc: Harness, consent: str) -> str:
     start_in_english(ccc)
     for answer in ("1", "1", "Layla Hassan", "Omar Hassan", "4", "Mosul, 2017", "He vanished."):
         ccc.say(PHONE, answer)
-    assert ccc.last_reply(PHONE).startswith("May we share your answers")
+    assert ccc.last_reply(PHONE).startswith("Do you agree that we share your answers")
     ccc.say(PHONE, consent)
     return reference_in(ccc.last_reply(PHONE))
 
@@ -36,7 +36,7 @@ def complaint(ccc: Harness, about: str, consent: str) -> str:
     start_in_english(ccc)
     for answer in ("4", "1", about, "Something went wrong.", "2"):
         ccc.say(PHONE, answer)
-    assert ccc.last_reply(PHONE).startswith("May we share your answers")
+    assert ccc.last_reply(PHONE).startswith("Do you agree that we share your answers")
     ccc.say(PHONE, consent)
     return reference_in(ccc.last_reply(PHONE))
 
@@ -159,7 +159,7 @@ def test_a_complaint_asks_for_consent_after_the_callback_question(ccc: Harness) 
         ccc.say(PHONE, answer)
     assert ccc.last_reply(PHONE).startswith("May we call you back about it?")
     ccc.say(PHONE, "1")
-    assert ccc.last_reply(PHONE).startswith("May we share your answers")
+    assert ccc.last_reply(PHONE).startswith("Do you agree that we share your answers")
 
 
 def test_a_complaint_without_consent_stays_with_the_centre(
@@ -211,5 +211,8 @@ def test_a_callback_request_does_not_promise_a_call_on_this_number(ccc: Harness)
     start_in_english(ccc)
     ccc.say(PHONE, "0")
     reply = ccc.last_reply(PHONE)
-    assert reply.startswith("Thank you. A member of our team will contact you soon.")
+    assert reply.startswith("Do you want a member of our team to contact you?")
+    ccc.say(PHONE, "1")
+    reply = ccc.last_reply(PHONE)
+    assert reply.startswith("Thank you. A member of our team will contact you within two")
     assert "number is" in reply and "this number" not in reply

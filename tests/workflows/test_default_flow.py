@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ccc.tickets import references
 from tests.conftest import Harness
-from tests.flows import reference_in
+from tests.flows import reference_as_read, reference_in
 
 PHONE = "+9647701234567"
 
@@ -22,11 +22,11 @@ def test_tracing_intake_in_english_ends_with_a_routed_ticket_an_agent_works(
     assert ccc.last_reply(PHONE) == "What is your full name?"
     ccc.say(PHONE, "Layla Hassan")
     ccc.say(PHONE, "Omar Hassan")
-    assert "How are you related" in ccc.last_reply(PHONE)
+    assert "This person is your:" in ccc.last_reply(PHONE)
     ccc.say(PHONE, "4")
     ccc.say(PHONE, "Mosul, old city, June 2017")
     ccc.say(PHONE, "He left for work and did not come back.")
-    assert "May we share your answers" in ccc.last_reply(PHONE)
+    assert "Do you agree that we share your answers" in ccc.last_reply(PHONE)
     ccc.say(PHONE, "1")
 
     reply = ccc.last_reply(PHONE)
@@ -75,7 +75,7 @@ def test_tracing_intake_in_arabic_with_arabic_indic_digits(
 ) -> None:
     ccc.say(PHONE, "السلام عليكم")
     ccc.say(PHONE, "١")
-    assert ccc.last_reply(PHONE).startswith("كيف يمكننا مساعدتك")
+    assert ccc.last_reply(PHONE).startswith("كيف نساعدك")
     for answer in (
         "١",
         "١",
@@ -88,7 +88,7 @@ def test_tracing_intake_in_arabic_with_arabic_indic_digits(
     ):
         ccc.say(PHONE, answer)
     reply = ccc.last_reply(PHONE)
-    assert reply.startswith("شكراً لك. رقمك المرجعي هو")
+    assert reply.startswith("شكراً. رقم طلبك")
     reference = reference_in(reply)
 
     [ticket] = ccc.client.get("/api/tickets", params={"team": "tracing"}, headers=agent).json()[
@@ -104,8 +104,8 @@ def test_tracing_intake_in_arabic_with_arabic_indic_digits(
 
     arabic_reference = reference.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     ccc.say(PHONE, f"ما حالة الطلب {arabic_reference[:4]} {arabic_reference[4:]}؟")
-    # In right-to-left text the reference is joined by a hyphen, so it reads left to right.
-    assert ccc.last_reply(PHONE).startswith(f"الطلب {reference[:4]}-{reference[4:]}")
+    assert ccc.last_reply(PHONE).startswith("الطلب")
+    assert reference_as_read(ccc.last_reply(PHONE), reference)
 
 
 def test_every_language_reaches_a_ticket(ccc: Harness, agent: dict[str, str]) -> None:

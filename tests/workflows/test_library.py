@@ -211,12 +211,12 @@ def test_an_unclosed_bracket_is_invalid_yaml_near_its_line(copy: Path) -> None:
 
 def test_a_choice_key_that_is_not_a_number_is_reported_at_that_choice(copy: Path) -> None:
     path = flow_file(copy)
-    edit(path, '"0": {next: callback}', '"zero": {next: callback}')
+    edit(path, '"0": {next: callback_confirm}', '"zero": {next: callback_confirm}')
     assert_flow_refused(
         path,
         problem(
             path,
-            line_of(path, '"zero": {next: callback}'),
+            line_of(path, '"zero": {next: callback_confirm}'),
             "step 'main_menu': choice 'zero' must be a number a person can key in",
         ),
     )
@@ -334,7 +334,7 @@ def test_a_prompt_with_other_placeholders_than_english_is_reported_at_that_promp
     copy: Path,
 ) -> None:
     path = prompt_file(copy, "kmr")
-    edit(path, "سوپاس. ژمارا داخوازیا تە: {reference}. ڤێ", "سوپاس. ژمارا داخوازیا تە: {ref}. ڤێ")
+    edit(path, "سوپاس. ژمارا داخوازیا تە: {reference}. ل", "سوپاس. ژمارا داخوازیا تە: {ref}. ل")
     assert_catalogue_refused(
         copy,
         problem(
@@ -463,3 +463,11 @@ def test_broken_rules_stop_the_whole_library_from_loading(copy: Path) -> None:
     edit(rules_file(copy), "when: {category: tracing}", "when: {category: missing}")
     with pytest.raises(LoadError):
         get_library(copy)
+
+
+def test_a_word_listed_as_both_yes_and_no_is_reported_at_the_list(copy: Path) -> None:
+    path = prompt_file(copy, "en")
+    edit(path, '"no": ["no", "nope"', '"no": ["no", "yes", "nope"')
+    assert_catalogue_refused(
+        copy, problem(path, line_of(path, '  "no":'), "both yes and no: ['yes']")
+    )

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bots.sms import UCS2, length
 from bots.twilio import rest as twilio_rest
+from ccc.channels.sms import UCS2, length
 from ccc.contacts.models import Identity
 from ccc.kernel.timeutil import utcnow
 from tests.conftest import PUBLIC_URL, Harness

@@ -72,7 +72,8 @@ def test_a_callback_request_is_a_ticket_for_the_centre(ccc: Harness, agent: dict
     ccc.say(PHONE, "hi")
     ccc.say(PHONE, "4")
     ccc.say(PHONE, "0")
-    assert "will contact you soon" in ccc.last_reply(PHONE)
+    ccc.say(PHONE, "1")  # yes, call me back
+    assert "will contact you within two working days" in ccc.last_reply(PHONE)
     [ticket] = ccc.client.get("/api/tickets", headers=agent).json()["items"]
     assert (ticket["team"], ticket["category"]) == ("ccc", "other")
     assert ticket["answers"] == {"request": "callback"}

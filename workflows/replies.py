@@ -1,0 +1,51 @@
+"""What the chatbot says, as text and buttons: questions with their numbered choices, and
+references written so that they read in order in every script."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ccc.channels.port import Button
+from ccc.tickets import references
+from workflows.flow import LANGUAGES, Step
+from workflows.prompts import Catalogue
+
+RIGHT_TO_LEFT = frozenset({"ar", "ckb", "kmr"})
+
+
+@dataclass(frozen=True)
+class Reply:
+    key: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+def readable_reference(reference: str, language: str) -> str:
+    return references.for_reading(reference, right_to_left=language in RIGHT_TO_LEFT)
+
+
+def with_choices(text: str, choices: dict[str, str]) -> str:
+    return "\n".join([text, *(f"{key} {label}" for key, label in choices.items())])
+
+
+def render_question(prompts: Catalogue, step: Step, language: str) -> Reply:
+    """The question's text with its numbered choices, and the same choices as buttons."""
+    assert step.ask is not None
+    if any(choice.set_language for choice in step.choices.values()):
+        return render_languages(prompts, step)
+    prompt = prompts.get(language, step.ask)
+    if not step.choices:
+        return Reply(step.ask, prompt.text)
+    labels = {key: prompt.choices[key] for key in step.choices}
+    buttons = tuple(Button(key, label) for key, label in labels.items())
+    return Reply(step.ask, with_choices(prompt.text, labels), buttons)
+
+
+def render_languages(prompts: Catalogue, step: Step) -> Reply:
+    """The language menu: every language's greeting on a line of its own (so each line keeps
+    its own direction), then each language named in itself."""
+    assert step.ask is not None
+    greetings = [prompts.text(language, step.ask) for language in LANGUAGES]
+    labels = {key: prompts.name(c.set_language or "") for key, c in step.choices.items()}
+    buttons = tuple(Button(key, label) for key, label in labels.items())
+    return Reply(step.ask, with_choices("\n".join(greetings), labels), buttons)
