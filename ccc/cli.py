@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_user.add_argument("--team", action="append", default=[], metavar="SLUG")
     add_user.add_argument("--phone", metavar="E164", help="the phone they take calls on")
+    add_user.add_argument("--language", choices=["ar", "ckb", "kmr", "en"])
+    add_user.add_argument(
+        "--password-stdin", action="store_true", help="read a console password from stdin"
+    )
     add_user.set_defaults(run=_user_add)
     for action, help_text, run in (
         ("revoke", "end the user's API tokens and console sessions at once", _user_revoke),
@@ -89,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         parser_ = user.add_parser(action, help=help_text)
         parser_.add_argument("name")
         parser_.set_defaults(run=run)
+    password = user.add_parser("password", help="set a console password, read from stdin")
+    password.add_argument("name")
+    password.set_defaults(run=_user_password)
 
     team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
     add_team = team.add_parser("add", help="create a team")
@@ -155,9 +162,20 @@ def _engine() -> Engine:
     return make_engine(settings.database_url)
 
 
+def _read_password() -> str:
+    """The first line of standard input (a pipe, a file, or typed without echo)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("console password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def _user_add(args: argparse.Namespace) -> int:
     from ccc.access.auth import create_user
+    from ccc.console import auth as console_auth
 
+    secret = _read_password() if args.password_stdin else None
     with session_scope(_engine()) as session:
         user, token = create_user(
             session, name=args.name, role=args.role, team_slugs=list(dict.fromkeys(args.team))
@@ -168,6 +186,10 @@ def _user_add(args: argparse.Namespace) -> int:
             set_user_phone(
                 session, user=user, phone=args.phone, region=get_settings().default_region
             )
+        if args.language:
+            console_auth.set_language(session, user=user, language=args.language)
+        if secret is not None:
+            user.password_hash = console_auth.hash_password(secret)
     print(f"created {user.role} {user.name}")
     print(token)
     return 0
@@ -223,6 +245,16 @@ def _user_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_password(args: argparse.Namespace) -> int:
+    from ccc.console import auth as console_auth
+
+    secret = _read_password()
+    with session_scope(_engine()) as session:
+        console_auth.set_password(session, name=args.name, password=secret)
+    print(f"console password of {args.name} changed; their console sessions are ended")
+    return 0
+
+
 def _team_add(args: argparse.Namespace) -> int:
     from ccc.access.teams import create_team
 
@@ -268,7 +300,7 @@ def _known_teams() -> set[str] | None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ccc.demo import TOKENS_FILE, load_demo
+    from ccc.demo import PASSWORDS_FILE, TOKENS_FILE, load_demo
 
     settings = get_settings()
     sqlite = settings.database_url.startswith("sqlite")
@@ -280,8 +312,10 @@ def _demo(args: argparse.Namespace) -> int:
         )
         return 1
     with session_scope(_engine()) as session:
+        # Files of clear demo secrets only beside a local SQLite demo database.
         tokens_file = TOKENS_FILE if sqlite else None
-        for line in load_demo(session, tokens_file, token_days=settings.token_days):
+        passwords_file = PASSWORDS_FILE if sqlite else None
+        for line in load_demo(session, tokens_file, passwords_file, token_days=settings.token_days):
             print(line)
     return 0
 

@@ -10,8 +10,10 @@ from sqlmodel import Session, select
 from ccc.access.auth import caller_for_token, issue_token
 from ccc.access.models import TeamMembership, User
 from ccc.access.teams import ensure_team
+from ccc.console.auth import ensure_demo_passwords
 
 TOKENS_FILE = Path(".ccc-demo-tokens.json")
+PASSWORDS_FILE = Path(".ccc-demo-passwords.json")
 
 TEAMS = {
     "ccc": "Community Contact Centre agents",
@@ -47,20 +49,26 @@ SEES = {
 def load_demo(
     session: Session,
     tokens_file: Path | None = TOKENS_FILE,
+    passwords_file: Path | None = PASSWORDS_FILE,
     *,
     token_days: float = 90,
 ) -> list[str]:
-    """Creates what is missing and prints each demo user's token and what they may see.
+    """Creates what is missing and prints each demo user's token, console password and what
+    they may see.
 
     Running it twice changes nothing: tokens are stored hashed, so the demo keeps the clear
-    tokens it issued in a local file (mode 600, never committed) and prints the same ones
-    again. Without a file (`None`: a database that is not a local SQLite demo) every run
+    tokens and passwords it issued in local files (mode 600, never committed) and prints the
+    same ones again. Without files (`None`: a database that is not a local SQLite demo) every run
     issues new tokens. Demo users are for trying CCC; a real deployment creates users with
     `ccc user add`.
     """
     teams = {slug: ensure_team(session, slug=slug, name=name) for slug, name in TEAMS.items()}
     known = _read_tokens(tokens_file) if tokens_file is not None else {}
-    lines = [f"teams: {', '.join(TEAMS)}"]
+    lines = [
+        f"teams: {', '.join(TEAMS)}",
+        "role         user             API token  console password",
+    ]
+    rows: list[tuple[str, str, str]] = []
     for name, role, team_slugs in USERS:
         user = session.exec(select(User).where(User.name == name)).first()
         if user is None:
@@ -78,9 +86,14 @@ def load_demo(
             if session.get(TeamMembership, (user.id, team_id)) is None:
                 session.add(TeamMembership(user_id=user.id, team_id=team_id))
         known[name] = token
-        lines.append(f"{role:12} {name:20} {token}")
+        rows.append((role, name, token))
     if tokens_file is not None:
         _write_tokens(tokens_file, known)
+    kept = _read_tokens(passwords_file) if passwords_file is not None else {}
+    passwords = ensure_demo_passwords(session, names=[name for _, name, _ in rows], known=kept)
+    if passwords_file is not None:
+        _write_tokens(passwords_file, passwords)
+    lines += [f"{role:12} {name:16} {token} {passwords[name]}" for role, name, token in rows]
     lines.append("what each login may see:")
     lines.extend(f"  {name}: {SEES[name]}" for name, _role, _teams in USERS)
     return lines

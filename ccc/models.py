@@ -7,6 +7,7 @@ from __future__ import annotations
 from ccc.access.models import ApiToken, AuditEntry, Role, Team, TeamMembership, User
 from ccc.calls.models import Call, Callback, CallbackAttempt, Recording
 from ccc.channels.models import PHONE_CHANNELS, Channel
+from ccc.console.models import ConsoleSession, LoginAttempt, TicketPresence
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
@@ -23,10 +24,12 @@ __all__ = [
     "CallbackAttempt",
     "Category",
     "Channel",
+    "ConsoleSession",
     "Contact",
     "Conversation",
     "Direction",
     "Identity",
+    "LoginAttempt",
     "Message",
     "MessageStatus",
     "OutboxJob",
@@ -40,6 +43,7 @@ __all__ = [
     "TeamMembership",
     "Ticket",
     "TicketEvent",
+    "TicketPresence",
     "TicketStatus",
     "User",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -28,12 +27,6 @@ def new_token() -> str:
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
-
-# Functions that end a user's console sessions, registered by the console (`ccc/console/`)
-# at import: `revoke_access` ends API tokens itself and calls each of these, so revoking a
-# user ends everything at once without the access domain knowing how the console keeps them.
-ConsoleSessionEnder = Callable[[Session, int], int]
-console_session_enders: list[ConsoleSessionEnder] = []
 
 # `last_used_at` is written at most this often per token, so that reads do not all turn into
 # writes (on SQLite every write takes the database's one write lock).
@@ -95,9 +88,9 @@ def revoke_access(session: Session, *, user: User) -> int:
     for token in tokens:
         token.revoked_at = now
         session.add(token)
-    ended = len(tokens)
-    for end_sessions in console_session_enders:
-        ended += end_sessions(session, user.id)
+    from ccc.console.auth import end_user_sessions
+
+    ended = len(tokens) + end_user_sessions(session, user_id=user.id)
     session.flush()
     return ended
 

@@ -33,6 +33,10 @@ class User(SQLModel, table=True):
     active: bool = True
     # The E.164 number the user takes calls on: the agent line knows agents by it.
     phone: str | None = Field(default=None, max_length=20, index=True)
+    # The console: an argon2id hash (none: no console login) and the language of its pages.
+    password_hash: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, max_length=8)
+    totp_secret: str | None = Field(default=None, max_length=64)  # the optional second factor
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -20,6 +20,7 @@ from ccc.api.limits import BodyLimit
 from ccc.api.responses import API_ERRORS
 from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.calls import api as calls_api
+from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
@@ -79,6 +80,7 @@ def create_app(
         calls_api.router,
     ):
         app.include_router(api_router, responses=API_ERRORS)
+    mount_console(app)
     for router in runtime.channels.routers():
         app.include_router(router)
     if settings.simulator:

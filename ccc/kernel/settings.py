@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     escalation_webhook_secret: str | None = Field(
         None, validation_alias=_env("CCC_ESCALATION_WEBHOOK_SECRET")
     )
+    # The console: a session ends after this long without a request, and this long after login.
+    console_idle_minutes: float = Field(
+        30.0, gt=0, validation_alias=_env("CCC_CONSOLE_IDLE_MINUTES")
+    )
+    console_session_hours: float = Field(
+        12.0, gt=0, validation_alias=_env("CCC_CONSOLE_SESSION_HOURS")
+    )
+    # On: supervisors and admins must set up a second factor before any other console page.
+    console_require_totp: bool = Field(False, validation_alias=_env("CCC_CONSOLE_REQUIRE_TOTP"))
 
     # The toll-free line (docs/voice.md).
     voice_prompts_dir: str | None = Field(None, validation_alias=_env("CCC_VOICE_PROMPTS_DIR"))

@@ -229,6 +229,6 @@ def demo_tokens(stdout: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in stdout.splitlines():
         parts = line.split()
-        if len(parts) == 3 and TOKEN.match(parts[2]):
+        if len(parts) >= 3 and TOKEN.match(parts[2]):
             found[parts[1]] = parts[2]
     return found

@@ -1,0 +1,221 @@
+"""Console logins: argon2id passwords, server-side sessions, CSRF tokens, login limits.
+
+The cookie carries a 256-bit random value; the database keeps only its SHA-256 digest (as for
+API tokens, a fast hash is enough for a random secret). Ending a session is a row update, so a
+stolen or old cookie stops working at once, in every web process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from ccc.access.models import User
+from ccc.console.models import ConsoleSession, LoginAttempt
+from ccc.kernel import timeutil
+from ccc.kernel.errors import Invalid, NotFound
+
+LANGUAGES = ("ar", "ckb", "kmr", "en")
+MIN_PASSWORD = 10
+ATTEMPT_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified when the user does not exist, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def now() -> datetime:
+    """The console's clock (tests move it forward to expire sessions)."""
+    return timeutil.utcnow()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"a console password is at least {MIN_PASSWORD} characters")
+    if len(password) > 1000:
+        raise Invalid("a console password is at most 1000 characters")
+    return _hasher.hash(password)
+
+
+def set_password(session: Session, *, name: str, password: str) -> User:
+    """A new password ends every console session of that user."""
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFound(f"no user {name!r}")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    end_user_sessions(session, user_id=user.id)
+    return user
+
+
+def set_language(session: Session, *, user: User, language: str) -> None:
+    if language not in LANGUAGES:
+        raise Invalid(f"unknown language {language!r}; one of: {', '.join(LANGUAGES)}")
+    user.language = language
+    session.add(user)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    stored = user.password_hash if user is not None else None
+    try:
+        ok = _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(ok and user is not None and stored and user.active)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A session just created: the cookie value exists in clear only here."""
+
+    token: str
+    row: ConsoleSession
+
+
+def too_many_failures(session: Session, *, username: str, address: str) -> bool:
+    since = now() - ATTEMPT_WINDOW
+    by_user = session.exec(
+        select(func.count()).where(
+            LoginAttempt.username == username, col(LoginAttempt.created_at) >= since
+        )
+    ).one()
+    by_address = session.exec(
+        select(func.count()).where(
+            LoginAttempt.address == address, col(LoginAttempt.created_at) >= since
+        )
+    ).one()
+    return by_user >= MAX_FAILURES_PER_USER or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def record_failure(session: Session, *, username: str, address: str) -> None:
+    session.add(LoginAttempt(username=username[:120], address=address[:64], created_at=now()))
+
+
+def totp_matches(secret: str, code: str | None) -> bool:
+    """A code of the authenticator app, allowing one 30-second step of clock drift."""
+    code = (code or "").strip().replace(" ", "")
+    return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+def log_in(
+    session: Session, *, username: str, password: str, address: str, code: str | None = None
+) -> Opened | None:
+    """A new session, or None (and the failure counted) for a wrong name, password or, for a
+    user with a second factor, code."""
+    user = session.exec(select(User).where(User.name == username)).first()
+    ok = verify_password(user, password)
+    if ok and user is not None and user.totp_secret:
+        ok = totp_matches(user.totp_secret, code)
+    if not ok:
+        record_failure(session, username=username, address=address)
+        return None
+    assert user is not None and user.id is not None
+    if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        session.add(user)
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    row = ConsoleSession(
+        token_hash=digest(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=moment,
+        last_seen_at=moment,
+    )
+    session.add(row)
+    session.flush()
+    return Opened(token=token, row=row)
+
+
+def open_session(
+    session: Session, token: str, *, idle: timedelta, lifetime: timedelta
+) -> tuple[ConsoleSession, User] | None:
+    """The live session for a cookie value and its user; an idle or too old one is ended."""
+    row = session.exec(
+        select(ConsoleSession).where(ConsoleSession.token_hash == digest(token))
+    ).first()
+    if row is None or row.ended_at is not None:
+        return None
+    moment = now()
+    if moment - row.last_seen_at > idle or moment - row.created_at > lifetime:
+        row.ended_at = moment
+        session.add(row)
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    # Writing on every request would serialise readers on SQLite: a minute is precise enough.
+    if moment - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = moment
+        session.add(row)
+    return row, user
+
+
+def end_session(session: Session, row: ConsoleSession) -> None:
+    row.ended_at = now()
+    session.add(row)
+
+
+def end_user_sessions(session: Session, *, user_id: int | None) -> int:
+    """Ends every console session of a user (new password, revoked user); returns how many."""
+    ended = session.exec(
+        select(ConsoleSession.id).where(
+            col(ConsoleSession.user_id) == user_id, col(ConsoleSession.ended_at).is_(None)
+        )
+    ).all()
+    session.execute(
+        update(ConsoleSession).where(col(ConsoleSession.id).in_(ended)).values(ended_at=now())
+    )
+    return len(ended)
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+def ensure_demo_passwords(
+    session: Session, *, names: list[str], known: dict[str, str]
+) -> dict[str, str]:
+    """Demo users' console passwords: the ones given if they still open the account, else
+    new ones (so `ccc demo` twice prints the same passwords)."""
+    passwords = {}
+    for name in names:
+        user = session.exec(select(User).where(User.name == name)).first()
+        if user is None:
+            continue
+        password = known.get(name)
+        if password is None or not verify_password(user, password):
+            password = secrets.token_urlsafe(12)
+            user.password_hash = hash_password(password)
+            session.add(user)
+        passwords[name] = password
+    return passwords
+
+
+def enable_totp(session: Session, *, user: User, secret: str, code: str) -> bool:
+    """Turns the second factor on once the user proved their app shows the right codes."""
+    if len(secret) < 16 or not totp_matches(secret, code):
+        return False
+    user.totp_secret = secret
+    session.add(user)
+    return True
+
+
+def disable_totp(session: Session, *, user: User) -> None:
+    user.totp_secret = None
+    session.add(user)

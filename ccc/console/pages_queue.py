@@ -1,0 +1,187 @@
+"""The queue: the same filters as `GET /api/tickets`, saved views, and rows refreshed by htmx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, col, func, or_, select
+
+from ccc.access.models import Team, User
+from ccc.access.policy import visible_tickets
+from ccc.api.deps import SessionDep, SettingsDep
+from ccc.channels.models import Channel
+from ccc.console.deps import SET_UP_TOTP, get_console
+from ccc.console.format import age, clock, sla_state
+from ccc.console.pages_auth import login_page
+from ccc.console.web import Console, page
+from ccc.kernel.errors import CCCError
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
+from ccc.tickets.lifecycle import ACTIVE
+from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketStatus
+from ccc.tickets.queue import QueueFilter, list_tickets
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FIELDS = ("status", "team", "category", "channel", "assignee", "priority", "sla", "q")
+VIEWS = ("all", "mine", "unassigned", "breaching")
+PAGE_SIZE = 50
+SOON = timedelta(hours=2)
+
+
+@dataclass
+class Row:
+    ticket: Ticket
+    team: str | None
+    assignee: str | None
+    due: Any
+    sla: str
+    age: tuple[int, str]
+    last_message: str | None
+
+
+def _params(request: Request) -> dict[str, str]:
+    values = {name: request.query_params.get(name, "").strip() for name in (*FIELDS, "cursor")}
+    view = request.query_params.get("view", "all")
+    values["view"] = view if view in VIEWS else "all"
+    if "status" not in request.query_params:
+        values["status"] = ",".join(sorted(ACTIVE))  # the working queue: nothing finished
+    return values
+
+
+def _tickets(console: Console, params: dict[str, str]) -> tuple[list[Ticket], str | None]:
+    focal = console.settings.restricted_focal_team
+    if params["view"] == "breaching":
+        now = utcnow()
+        soon = now + SOON
+        query = visible_tickets(console.caller, focal_team=focal).where(
+            col(Ticket.status).in_(sorted(ACTIVE)),
+            or_(
+                col(Ticket.resolution_due) <= soon,
+                (col(Ticket.first_response_due) <= soon) & col(Ticket.first_response_at).is_(None),
+            ),
+        )
+        rows = console.session.exec(query.order_by(col(Ticket.resolution_due)).limit(PAGE_SIZE))
+        return list(rows.all()), None
+    values = {name: params[name] or None for name in FIELDS}
+    if params["view"] == "mine":
+        values["assignee"] = console.user.name
+    elif params["view"] == "unassigned":
+        values["assignee"] = "none"
+    return list_tickets(
+        console.session,
+        caller=console.caller,
+        filters=QueueFilter(**values),
+        focal_team=focal,
+        cursor=params["cursor"] or None,
+        limit=PAGE_SIZE,
+    )
+
+
+def _last_messages(session: Session, tickets: list[Ticket]) -> dict[int, str]:
+    ids = [t.id for t in tickets if t.id is not None]
+    if not ids:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(col(Message.ticket_id).in_(ids))
+        .group_by(col(Message.ticket_id))
+    )
+    messages = session.exec(select(Message).where(col(Message.id).in_(latest))).all()
+    return {m.ticket_id: m.text for m in messages if m.ticket_id is not None}
+
+
+def build_rows(console: Console, tickets: list[Ticket]) -> list[Row]:
+    session = console.session
+    teams = {t.id: t.slug for t in session.exec(select(Team)).all()}
+    user_ids = {t.assignee_id for t in tickets if t.assignee_id}
+    users = {
+        u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
+    }
+    texts = _last_messages(session, tickets)
+    rows = []
+    for ticket in tickets:
+        due = clock(
+            status=ticket.status,
+            first_response_due=ticket.first_response_due,
+            first_response_at=ticket.first_response_at,
+            resolution_due=ticket.resolution_due,
+        )
+        # The last message is detail: a sensitive ticket's row shows none, so that a queue
+        # polled every few seconds neither leaks it nor floods the audit log with views.
+        text = texts.get(ticket.id or 0) if ticket.sensitivity == Sensitivity.normal else None
+        rows.append(
+            Row(
+                ticket=ticket,
+                team=teams.get(ticket.team_id) if ticket.team_id else None,
+                assignee=users.get(ticket.assignee_id) if ticket.assignee_id else None,
+                due=due,
+                sla=sla_state(due),
+                age=age(ticket.created_at),
+                last_message=(text[:90] + "…") if text and len(text) > 90 else text,
+            )
+        )
+    return rows
+
+
+def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
+    error = None
+    try:
+        tickets, next_cursor = _tickets(console, params)
+    except CCCError as exc:
+        tickets, next_cursor, error = [], None, exc.detail
+    teams = console.session.exec(select(Team).order_by(col(Team.slug))).all()
+    return {
+        "rows": build_rows(console, tickets),
+        "next_cursor": next_cursor,
+        "next_query": urlencode({**params, "cursor": next_cursor or ""}),
+        "rows_query": urlencode({k: v for k, v in params.items() if k != "cursor"}),
+        "params": params,
+        "failure": error,
+        "choices": {
+            "status": [s.value for s in TicketStatus],
+            "active": ",".join(sorted(ACTIVE)),
+            "category": [c.value for c in Category],
+            "channel": [c.value for c in Channel],
+            "priority": [p.value for p in Priority],
+            "team": [t.slug for t in teams],
+        },
+        "views": VIEWS,
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The queue with a session, the login page without one."""
+    try:
+        console = get_console(request, session, settings)
+    except HTTPException as exc:
+        if (exc.headers or {}).get("Location") == SET_UP_TOTP:
+            raise
+        return login_page(request, secure=settings.public_url.startswith("https://"))
+    params = _params(request)
+    return page(
+        request,
+        "queue.html",
+        language=console.language,
+        console=console,
+        **_context(console, params),
+    )
+
+
+@router.get("/queue/rows", response_class=HTMLResponse)
+def queue_rows(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The rows alone, for htmx polling: new tickets appear without a reload."""
+    console = get_console(request, session, settings)
+    params = _params(request)
+    return page(
+        request,
+        "queue_rows.html",
+        language=console.language,
+        console=console,
+        **_context(console, params),
+    )

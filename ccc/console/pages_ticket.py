@@ -1,0 +1,183 @@
+"""One ticket: the page, its timeline for htmx, and every change through the ticket services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ccc.access.policy import get_visible_ticket
+from ccc.console import presence
+from ccc.console.deps import ChangeDep, ConsoleDep
+from ccc.console.ticket_view import ticket_context
+from ccc.console.web import Console, page
+from ccc.jobs.outbox import forget_scheduled
+from ccc.kernel.errors import CCCError, NotFound
+from ccc.referrals import service as referrals
+from ccc.tickets import service
+from ccc.tickets.models import Ticket
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Text = Annotated[str, Form(max_length=4000)]
+
+
+def not_found(request: Request, console: Console) -> HTMLResponse:
+    """The same page for a ticket that does not exist and one the user may not see."""
+    return page(
+        request, "not_found.html", language=console.language, console=console, status_code=404
+    )
+
+
+def _ticket(console: Console, reference: str) -> Ticket:
+    return get_visible_ticket(
+        console.session,
+        caller=console.caller,
+        reference=reference,
+        focal_team=console.settings.restricted_focal_team,
+    )
+
+
+@router.get("/tickets/{reference}", response_class=HTMLResponse)
+def ticket_page(reference: str, request: Request, console: ConsoleDep) -> HTMLResponse:
+    try:
+        ticket = _ticket(console, reference)
+    except NotFound:
+        return not_found(request, console)
+    _here(console, ticket)
+    return page(
+        request,
+        "ticket.html",
+        language=console.language,
+        console=console,
+        **ticket_context(console, ticket),
+    )
+
+
+@router.get("/tickets/{reference}/timeline", response_class=HTMLResponse)
+def timeline_part(reference: str, request: Request, console: ConsoleDep) -> HTMLResponse:
+    """The timeline alone, polled by htmx so delivery statuses update in place."""
+    try:
+        ticket = _ticket(console, reference)
+    except NotFound:
+        return not_found(request, console)
+    _here(console, ticket)
+    return page(
+        request,
+        "timeline.html",
+        language=console.language,
+        console=console,
+        **ticket_context(console, ticket),
+    )
+
+
+def _here(console: Console, ticket: Ticket) -> None:
+    assert ticket.id is not None and console.user.id is not None
+    presence.here(console.session, ticket_id=ticket.id, user_id=console.user.id)
+
+
+def act(
+    request: Request, console: Console, reference: str, action: Callable[[Ticket], object]
+) -> Response:
+    """Runs one change; a refusal undoes everything and shows the page with the reason."""
+    try:
+        ticket = _ticket(console, reference)
+    except NotFound:
+        return not_found(request, console)
+    try:
+        action(ticket)
+    except CCCError as exc:
+        console.session.rollback()
+        forget_scheduled(console.session)
+        ticket = _ticket(console, reference)
+        return page(
+            request,
+            "ticket.html",
+            language=console.language,
+            console=console,
+            status_code=exc.status_code,
+            failure=exc.detail,
+            **ticket_context(console, ticket),
+        )
+    return RedirectResponse(f"/console/tickets/{ticket.reference}", status_code=303)
+
+
+@router.post("/tickets/{reference}/reply")
+def reply(reference: str, request: Request, console: ChangeDep, text: Text) -> Response:
+    return act(
+        request,
+        console,
+        reference,
+        lambda t: service.reply(console.session, ticket=t, text=text, caller=console.caller),
+    )
+
+
+@router.post("/tickets/{reference}/note")
+def note(reference: str, request: Request, console: ChangeDep, text: Text) -> Response:
+    return act(
+        request,
+        console,
+        reference,
+        lambda t: service.add_note(console.session, ticket=t, text=text, caller=console.caller),
+    )
+
+
+Choice = Annotated[str, Form(max_length=64)]
+
+
+@router.post("/tickets/{reference}/change")
+def change(
+    reference: str,
+    request: Request,
+    console: ChangeDep,
+    status: Choice = "",
+    priority: Choice = "",
+    team: Choice = "",
+    sensitivity: Choice = "",
+    assign: Choice = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Fields left as they were change nothing; `assign` is `me` (claim) or `none`."""
+    changes = service.Changes(
+        status=status or None,
+        priority=priority or None,
+        team=team or None,
+        sensitivity=sensitivity or None,
+        assignee=console.user.name if assign == "me" else None,
+        unassign=assign == "none",
+        reason=reason.strip() or None,
+    )
+    focal = console.settings.restricted_focal_team
+    return act(
+        request,
+        console,
+        reference,
+        lambda t: service.apply_changes(
+            console.session, ticket=t, changes=changes, caller=console.caller, focal_team=focal
+        ),
+    )
+
+
+@router.post("/tickets/{reference}/refer")
+def refer(
+    reference: str,
+    request: Request,
+    console: ChangeDep,
+    team: Choice,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    override_reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    return act(
+        request,
+        console,
+        reference,
+        lambda t: referrals.refer(
+            console.session,
+            ticket=t,
+            team_slug=team,
+            note=note,
+            override_reason=override_reason,
+            caller=console.caller,
+        ),
+    )

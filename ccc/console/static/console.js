@@ -1,0 +1,85 @@
+// CCC console: small progressive enhancements. No inline scripts anywhere (the CSP forbids them).
+(function () {
+  "use strict";
+
+  // GSM 03.38 basic set; anything else (Arabic, Kurdish, emoji) makes the SMS UCS-2.
+  var GSM = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXT = "^{}\\[~]|€";
+
+  function smsParts(text) {
+    var gsm = true, units = 0;
+    for (var i = 0; i < text.length; i++) {
+      var ch = text.charAt(i);
+      if (GSM.indexOf(ch) >= 0) { units += 1; }
+      else if (GSM_EXT.indexOf(ch) >= 0) { units += 2; }
+      else { gsm = false; break; }
+    }
+    if (!gsm) {
+      units = 0;
+      for (var c of text) { units += c.length; }  // UCS-2 code units: emoji count twice
+      return { chars: units, parts: units <= 70 ? (units ? 1 : 0) : Math.ceil(units / 67), ucs2: true };
+    }
+    return { chars: units, parts: units <= 160 ? (units ? 1 : 0) : Math.ceil(units / 153), ucs2: false };
+  }
+  window.cccSmsParts = smsParts;
+
+  function counter(area) {
+    var out = document.getElementById("segments");
+    if (!out) { return; }
+    var sms = area.getAttribute("data-sms") === "yes";
+    var info = smsParts(area.value);
+    var text = info.chars + " " + out.getAttribute("data-label-chars");
+    if (sms) { text += " · " + info.parts + " " + out.getAttribute("data-label-segments") + (info.ucs2 ? " (70/67)" : " (160/153)"); }
+    out.textContent = text;
+    out.setAttribute("data-parts", String(info.parts));
+  }
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("tr[data-href]")); }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var area = document.getElementById("reply-text");
+    if (area) {
+      area.addEventListener("input", function () { counter(area); });
+      counter(area);
+    }
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+    document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
+  });
+
+  // Keyboard: j/k move through the queue, Enter opens, r jumps to the reply box.
+  var current = -1;
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var list = rows();
+    if ((event.key === "j" || event.key === "k") && list.length) {
+      current = Math.max(0, Math.min(list.length - 1, current + (event.key === "j" ? 1 : -1)));
+      list.forEach(function (row, i) { row.classList.toggle("focused", i === current); });
+      var link = list[current].querySelector("a");
+      if (link) { link.focus(); }
+      event.preventDefault();
+    } else if (event.key === "r") {
+      var reply = document.getElementById("reply-text");
+      if (reply) { reply.focus(); event.preventDefault(); }
+    }
+  });
+})();
+
+// Dashboard charts: the data sits in a data-chart attribute beside the table that shows it.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof window.Chart === "undefined") { return; }
+  var rtl = document.documentElement.dir === "rtl";
+  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+    var data = JSON.parse(canvas.getAttribute("data-chart"));
+    new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: [{ label: data.label, data: data.values, backgroundColor: "#0b5cad" }] },
+      options: { animation: false, plugins: { legend: { display: false } },
+        scales: { x: { reverse: rtl }, y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  });
+});

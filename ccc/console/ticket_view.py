@@ -1,0 +1,117 @@
+"""What the ticket page shows and offers, decided from the access layer's answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from ccc.access.audit import Detail, disclose
+from ccc.access.models import Role, Team, User
+from ccc.access.policy import OVERSIGHT, STAFF, visible_tickets
+from ccc.console import presence
+from ccc.console.format import clock, sla_state
+from ccc.console.web import Console
+from ccc.contacts.models import Identity
+from ccc.referrals.models import Referral
+from ccc.referrals.service import OVERRIDERS
+from ccc.tickets import service
+from ccc.tickets.lifecycle import TRANSITIONS
+from ccc.tickets.models import Priority, Sensitivity, Ticket, TicketStatus
+
+LEVELS = [s.value for s in Sensitivity]
+
+
+def _team_choices(console: Console, ticket: Ticket, teams: list[Team]) -> list[str]:
+    """Staff move a ticket anywhere; a team member may only hand it back to the centre."""
+    if console.caller.role in STAFF:
+        return [t.slug for t in teams]
+    own = [t.slug for t in teams if t.id == ticket.team_id or t.slug == "ccc"]
+    return own
+
+
+def _sensitivity_choices(console: Console, ticket: Ticket) -> list[str]:
+    """Anyone may raise sensitivity; lowering is for supervisors, admins and the focal team."""
+    focal = console.settings.restricted_focal_team
+    if console.caller.role in OVERSIGHT or focal in console.caller.team_slugs:
+        return LEVELS
+    return LEVELS[LEVELS.index(ticket.sensitivity) :]
+
+
+def may_claim(console: Console, ticket: Ticket) -> bool:
+    if ticket.assignee_id == console.user.id:
+        return False
+    return console.caller.role in STAFF or ticket.team_id in console.caller.team_ids
+
+
+def referrals_of(console: Console, ticket: Ticket) -> list[dict[str, Any]]:
+    """As `GET /api/tickets/{reference}/referrals`: a receiving team sees only its own."""
+    caller = console.caller
+    query = select(Referral).where(Referral.ticket_id == ticket.id)
+    if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
+        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
+    rows = console.session.exec(query.order_by(col(Referral.id))).all()
+    teams = {t.id: t.slug for t in console.session.exec(select(Team)).all()}
+    return [
+        {
+            "referral": r,
+            "team": teams.get(r.team_id),
+            "answerable": caller.role in OVERRIDERS or r.team_id in caller.team_ids,
+        }
+        for r in rows
+    ]
+
+
+def other_tickets(console: Console, ticket: Ticket) -> list[Ticket]:
+    query = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
+    query = query.where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id)
+    return list(console.session.exec(query.order_by(col(Ticket.id).desc()).limit(10)).all())
+
+
+def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
+    session = console.session
+    # Through the access layer's one door: a yes on a sensitive ticket is recorded as a view.
+    details = disclose(session, caller=console.caller, ticket=ticket, what=Detail.ticket)
+    shows_timeline = details and disclose(
+        session, caller=console.caller, ticket=ticket, what=Detail.timeline
+    )
+    teams = list(session.exec(select(Team).order_by(col(Team.slug))).all())
+    team = next((t.slug for t in teams if t.id == ticket.team_id), None)
+    assignee = session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    identity = session.get(Identity, ticket.identity_id)
+    due = clock(
+        status=ticket.status,
+        first_response_due=ticket.first_response_due,
+        first_response_at=ticket.first_response_at,
+        resolution_due=ticket.resolution_due,
+    )
+    statuses = [ticket.status, *sorted(s.value for s in TRANSITIONS[TicketStatus(ticket.status)])]
+    return {
+        "ticket": ticket,
+        "details": details,
+        "team": team,
+        "assignee": assignee.name if assignee else None,
+        "address": identity.address if identity else None,
+        "mask_address": console.caller.role == Role.team_member,
+        "sla": sla_state(due),
+        "timeline": (
+            service.timeline(session, ticket=ticket, reader=console.caller)
+            if shows_timeline
+            else []
+        ),
+        "choices": {
+            "status": statuses,
+            "priority": [p.value for p in Priority],
+            "team": _team_choices(console, ticket, teams),
+            "sensitivity": _sensitivity_choices(console, ticket),
+            "refer_to": [t.slug for t in teams],
+        },
+        "may_claim": may_claim(console, ticket),
+        "consented": ticket.answers.get("consent_to_share") == "yes",
+        "may_override": console.caller.role in OVERRIDERS,
+        "referrals": referrals_of(console, ticket),
+        "others": other_tickets(console, ticket),
+        "also_open": presence.others(
+            session, ticket_id=ticket.id or 0, user_id=console.user.id or 0
+        ),
+    }

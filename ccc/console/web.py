@@ -1,0 +1,103 @@
+"""Rendering: the Jinja2 environment, the context every page gets, and security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
+
+from ccc.access.models import User
+from ccc.access.policy import Caller
+from ccc.console import i18n
+from ccc.console.format import mask_phone, sla_state
+from ccc.console.models import ConsoleSession
+from ccc.kernel.settings import Settings
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals["LANGUAGES"] = i18n.LANGUAGES
+_env.filters["mask_phone"] = mask_phone
+_env.globals["sla_state"] = sla_state
+
+# htmx gets its token from hx-headers; no inline script or style anywhere, so 'self' suffices.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class Console:
+    """Who is asking, in which language, within which transaction."""
+
+    session: Session
+    settings: Settings
+    user: User
+    caller: Caller
+    login: ConsoleSession
+    language: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def _(self) -> Callable[..., str]:
+        return i18n.gettext_for(self.language)
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    language: str,
+    status_code: int = 200,
+    console: Console | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": language,
+        "dir": i18n.direction(language),
+        "_": i18n.gettext_for(language),
+        "when": lambda moment: i18n.format_moment(moment, language),
+        "me": console.user if console else None,
+        "caller": console.caller if console else None,
+        "csrf": console.login.csrf_token if console else context.pop("csrf", ""),
+    }
+    values.update(context)
+    html = _env.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code)
+
+
+async def security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    if request.url.path.startswith("/console"):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        # The app-wide headers (ccc/api/headers.py) set a frame-ancestors-only policy first:
+        # the console's pages need their own, which allows their own scripts and no other.
+        response.headers["Content-Security-Policy"] = CSP
+        if request.url.path.startswith("/console/static/"):
+            response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,253 @@
+"""The console in a real browser (Debian's chromium driven by Playwright) against a real
+uvicorn server: the whole path of a case, from the simulator to the person being told.
+
+Skipped only where there is no chromium and no CCC_TEST_DATABASE_URL (a developer's laptop);
+CI sets the database URL, so a missing browser fails there instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from ccc.kernel.settings import Settings
+from tests.ccc.console.browsing import console_user
+from tests.conftest import Harness, make_settings
+from tests.flows import open_ticket, reference_in
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PHONE = "+9647709876543"
+
+pytestmark = pytest.mark.skipif(
+    not HAVE_CHROMIUM and not os.environ.get("CCC_TEST_DATABASE_URL"),
+    reason="no chromium here (apt-get install chromium); CI installs it",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+PORT = _free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url, public_url=BASE)
+
+
+@pytest.fixture
+def server(ccc: Harness) -> Iterator[str]:
+    config = uvicorn.Config(
+        ccc.client.app, host="127.0.0.1", port=PORT, log_level="warning", lifespan="off"
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, name="console-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not running.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield BASE
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    assert HAVE_CHROMIUM, "chromium is missing: apt-get install chromium"
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def log_in(browser: Any, name: str, password: str) -> Any:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.errors = errors
+    page.goto(f"{BASE}/console")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("table.queue")
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def serious_violations(browser: Any, page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page's current address (checked in a
+    context that lets the test inject axe despite the console's CSP, with the same cookies)."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.add_cookies(page.context.cookies())
+    checked = context.new_page()
+    checked.goto(page.url)
+    checked.add_script_tag(path=str(AXE))
+    result = checked.evaluate("async () => (await axe.run(document)).violations")
+    context.close()
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_a_case_from_the_simulator_to_the_person_being_told(
+    ccc: Harness, server: str, chromium: Any
+) -> None:
+    agent = log_in(chromium, "alice", console_user(ccc, "alice", "agent", ["ccc"]))
+    shot(agent, "en-queue-empty")
+
+    reference = open_ticket(ccc, PHONE, "tracing")
+    # htmx polling brings the new ticket into the open queue without a reload
+    agent.wait_for_selector(f"text={reference}", timeout=25_000)
+    shot(agent, "en-queue")
+    assert serious_violations(chromium, agent) == []
+
+    agent.click(f"a[href='/console/tickets/{reference}']")
+    agent.wait_for_selector("#reply-text")
+    agent.fill("#reply-text", "We have your request and are looking into it.")
+    assert "characters" in agent.inner_text("#segments")
+    agent.click("#reply-form button[type=submit]")
+    agent.wait_for_selector("text=We have your request and are looking into it.")
+    ccc.drain()
+    assert ccc.last_reply(PHONE) == "We have your request and are looking into it."
+    agent.reload()
+    assert agent.locator("li.msg-out[data-status=sent]").count() >= 1
+    shot(agent, "en-ticket")
+    assert serious_violations(chromium, agent) == []
+
+    agent.select_option("#refer-team", "tracing")
+    agent.fill("#refer-note", "Please open a tracing request.")
+    agent.click("section[aria-labelledby=refer-title] button[type=submit]")
+    agent.wait_for_selector("text=Please open a tracing request.")
+    assert agent.locator("section#timeline").inner_text().count("Referred") >= 1
+
+    # logging out ends the session: the old cookie opens nothing any more
+    old = agent.context.cookies()
+    agent.click("text=Log out")
+    agent.wait_for_selector("#password")
+    agent.context.add_cookies(old)
+    agent.goto(f"{BASE}/console")
+    assert agent.locator("#password").count() == 1
+
+    team = log_in(chromium, "tina", console_user(ccc, "tina", "team_member", ["tracing"]))
+    team.goto(f"{BASE}/console/team")
+    team.click(f"article:has-text('{reference}') button:has-text('Accept')")
+    team.wait_for_selector("input[name=outcome]")
+    team.fill("input[name=outcome]", "Tracing request opened with the family.")
+    team.click("button:has-text('Complete')")
+    team.wait_for_load_state()
+    ccc.drain()
+    assert reference_in(ccc.last_reply(PHONE)) == reference
+    team.goto(f"{BASE}/console/tickets/{reference}")
+    assert "+964 770 *** **43" in team.inner_text("header.ticket-head")
+    shot(team, "en-ticket-team")
+    assert not agent.errors and not team.errors, agent.errors + team.errors
+
+
+def test_the_console_refuses_what_it_must(ccc: Harness, server: str, chromium: Any) -> None:
+    other = open_ticket(ccc, PHONE, "detention")
+    team = log_in(chromium, "tina", console_user(ccc, "tina", "team_member", ["tracing"]))
+    team.goto(f"{BASE}/console/tickets/{other}")
+    assert team.locator("h1").inner_text() == "Not found"
+    assert other not in team.inner_text("main")
+
+    forged = team.request.post(
+        f"{BASE}/console/tickets/{other}/note", form={"text": "forged"}, max_redirects=0
+    )
+    assert forged.status in (403, 404)
+    agent = log_in(chromium, "alice", console_user(ccc, "alice", "agent", ["ccc"]))
+    no_token = agent.request.post(
+        f"{BASE}/console/tickets/{other}/note", form={"text": "forged"}, max_redirects=0
+    )
+    assert no_token.status == 403
+    agent.goto(f"{BASE}/console/tickets/{other}")
+    assert "forged" not in agent.content()
+
+
+def test_an_arabic_user_works_right_to_left(ccc: Harness, server: str, chromium: Any) -> None:
+    reference = open_ticket(ccc, PHONE, "tracing")
+    page = log_in(chromium, "amal", console_user(ccc, "amal", "agent", ["ccc"], language="ar"))
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.get_attribute("html", "lang") == "ar"
+    assert "قائمة الانتظار" in page.inner_text("h1")
+    shot(page, "ar-queue")
+    assert serious_violations(chromium, page) == []
+    page.click(f"a[href='/console/tickets/{reference}']")
+    page.wait_for_selector("#reply-text")
+    assert re.search(r"التذكرة\s+" + reference, page.inner_text("h1"))
+    page.fill("#reply-text", "نحن نتابع طلبكم")
+    assert "حرفًا" in page.inner_text("#segments")
+    shot(page, "ar-ticket")
+    assert serious_violations(chromium, page) == []
+    # SMS in Arabic script is UCS-2: 70 characters in one part, then parts of 67
+    parts = [page.evaluate(f"cccSmsParts('{'ب' * n}').parts") for n in (70, 71, 134, 135)]
+    assert parts == [1, 2, 2, 3]
+    latin = [page.evaluate(f"cccSmsParts('{'a' * n}').parts") for n in (160, 161)]
+    assert latin == [1, 2]
+    page.select_option("#lang-switch", "en")
+    page.wait_for_selector("html[dir=ltr]")
+    assert page.get_attribute("html", "lang") == "en"
+
+
+def test_a_screenshot_of_every_page_in_arabic_and_english(
+    ccc: Harness, server: str, chromium: Any
+) -> None:
+    reference = open_ticket(ccc, PHONE, "tracing")
+    page = log_in(chromium, "sara", console_user(ccc, "sara", "supervisor", ["ccc"], language="ar"))
+    pages = {
+        "queue": "/console",
+        "ticket": f"/console/tickets/{reference}",
+        "team": "/console/team",
+        "dashboard": "/console/dashboard",
+        "account": "/console/account",
+        "not-found": "/console/tickets/00000000",
+    }
+    for language, direction in (("ar", "rtl"), ("en", "ltr")):
+        page.goto(f"{BASE}/console/account")
+        page.check(f"input[name=language][value={language}]")
+        page.click("section.card form[action='/console/language'] button[type=submit]")
+        page.wait_for_selector(f"html[dir={direction}]")
+        for name, path in pages.items():
+            page.goto(f"{BASE}{path}")
+            assert page.get_attribute("html", "lang") == language
+            shot(page, f"{language}-{name}-supervisor")
+    page.errors.clear()  # the not-found page itself answered 404, as it must
+    page.goto(f"{BASE}/console/dashboard")
+    assert page.locator("canvas[data-chart]").count() >= 4
+    assert not page.errors, page.errors

@@ -1,0 +1,59 @@
+"""The console's words exist in every language; dates are Baghdad time; numbers are masked."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ccc.console import i18n
+from ccc.console.format import mask_phone
+from ccc.tickets.models import Category, Priority, Sensitivity, TicketStatus
+
+TEMPLATES = Path(i18n.__file__).parent / "templates"
+WORDS = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')""")
+
+
+def template_words() -> set[str]:
+    found: set[str] = set()
+    for template in TEMPLATES.glob("*.html"):
+        for double, single in WORDS.findall(template.read_text(encoding="utf-8")):
+            found.add(double or single)
+    return found
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb", "kmr"])
+def test_every_word_of_the_pages_is_translated(language: str) -> None:
+    catalogue = i18n.catalogue(language)
+    enums = [m.value for e in (TicketStatus, Category, Priority, Sensitivity) for m in e]
+    missing = sorted(w for w in template_words() | set(enums) if not catalogue.get(w))
+    assert not missing, f"{language} lacks: {missing}"
+
+
+def test_arabic_and_kurdish_read_right_to_left() -> None:
+    assert [i18n.direction(lang) for lang in ("ar", "ckb", "kmr", "en")] == [
+        "rtl",
+        "rtl",
+        "rtl",
+        "ltr",
+    ]
+
+
+def test_times_are_shown_in_baghdad() -> None:
+    moment = datetime(2026, 3, 1, 21, 30, tzinfo=UTC)  # 00:30 the next day in Baghdad
+    assert "3/2/26" in i18n.format_moment(moment, "en")
+    assert "12:30" in i18n.format_moment(moment, "en")
+
+
+def test_the_browser_language_is_a_fallback_for_a_user_without_one() -> None:
+    assert i18n.pick_language(None, "ckb-IQ,ar;q=0.8") == "ckb"
+    assert i18n.pick_language("ar", "en-GB") == "ar"
+    assert i18n.pick_language(None, "fr-FR") == "en"
+
+
+def test_phone_numbers_are_masked_but_recognisable() -> None:
+    assert mask_phone("+9647701234567") == "+964 770 *** **67"
+    assert mask_phone("123456789") == "*******89"
+    assert mask_phone(None) == "—"
