@@ -45,7 +45,8 @@ class Unavailable(CCCError):
     "/api/recordings/{recording_sid}",
     summary="Stream a voice message",
     response_model=None,
-    responses=API_ERRORS,
+    response_class=StreamingResponse,
+    responses={**API_ERRORS, 200: {"content": {"audio/wav": {}}, "description": "WAV audio"}},
 )
 def stream(
     recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from sqlmodel import Session
 
 from ccc.access.auth import caller_for_token
 from ccc.access.policy import Caller
 from ccc.kernel.errors import CCCError
+from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.settings import Settings
 
@@ -64,3 +65,15 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_page_params(
+    cursor: Annotated[
+        str | None, Query(max_length=64, description="The `next` of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> PageParams:
+    return PageParams(cursor=cursor, limit=limit)
+
+
+PageDep = Annotated[PageParams, Depends(get_page_params)]

@@ -13,12 +13,12 @@ from sqlmodel import Session, col, select
 
 from ccc.access.models import User
 from ccc.access.policy import STAFF, Caller, visible_tickets
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
 from ccc.calls.callbacks import record_attempt
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
 from ccc.kernel.errors import Forbidden, Invalid
-from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, page
+from ccc.kernel.paging import page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
 
@@ -41,11 +41,10 @@ def _references(session: Session, caller: Caller, focal: str, ids: set[int]) -> 
 def list_calls(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     _staff(caller)
     query = select(Call).where(Call.line == Line.caller)
@@ -54,7 +53,7 @@ def list_calls(
         query = query.where(col(Call.started_at) >= start)
     if end:
         query = query.where(col(Call.started_at) < end)
-    rows, following = page(session, query, Call.id, cursor=cursor, limit=limit)
+    rows, following = page(session, query, Call.id, cursor=paging.cursor, limit=paging.limit)
     tickets = _references(
         session, caller, settings.restricted_focal_team, {r.ticket_id for r in rows if r.ticket_id}
     )
@@ -84,10 +83,9 @@ def list_calls(
 def list_callbacks(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     status: str | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Newest first, like every list; within a page, open callbacks soonest due first."""
     _staff(caller)
@@ -99,7 +97,7 @@ def list_callbacks(
         if status not in {s.value for s in CallbackStatus}:
             raise Invalid("status is 'open' or 'done'")
         query = query.where(Callback.status == status)
-    rows, following = page(session, query, Callback.id, cursor=cursor, limit=limit)
+    rows, following = page(session, query, Callback.id, cursor=paging.cursor, limit=paging.limit)
     if status == CallbackStatus.open:
         rows.sort(key=lambda row: row.due_at)
     tickets = _references(

@@ -38,13 +38,13 @@ def _bounds(start: str | None, end: str | None) -> tuple[datetime, datetime]:
 
 
 def _backlog(console: Console) -> dict[str, int]:
-    query = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
-    query = query.with_only_columns(col(Ticket.created_at)).where(
+    visible = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
+    ages = visible.with_only_columns(col(Ticket.created_at)).where(
         col(Ticket.status).in_(sorted(ACTIVE))
     )
     now = utcnow()
     counts = dict.fromkeys((label for _, label in AGE_BUCKETS), 0)
-    for created_at in console.session.exec(query):
+    for created_at in console.session.scalars(ages):
         days = (now - created_at).total_seconds() / 86400
         label = next(lbl for limit, lbl in AGE_BUCKETS if limit is None or days < limit)
         counts[label] += 1
@@ -54,15 +54,15 @@ def _backlog(console: Console) -> dict[str, int]:
 def _created(console: Console, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
     """Tickets created in the period by day, channel, category and governorate, counted over
     the tickets this user may see (the report's own breakdowns count every ticket)."""
-    query = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
-    query = query.with_only_columns(
+    visible = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
+    rows = visible.with_only_columns(
         col(Ticket.created_at), col(Ticket.channel), col(Ticket.category), col(Ticket.answers)
     ).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
     days: Counter[str] = Counter()
     channels: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     governorates: Counter[str] = Counter()
-    for created_at, channel, category, answers in console.session.execute(query):
+    for created_at, channel, category, answers in console.session.execute(rows):
         days[created_at.astimezone(CENTRE_TZ).date().isoformat()] += 1
         channels[channel] += 1
         categories[category] += 1

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from ccc.access.audit import Detail, disclose
 from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
@@ -144,11 +144,10 @@ def ticket_referrals(
 def list_referrals(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     status: str | None = None,
     team: str | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
     visible = visible_tickets(caller, focal_team=settings.restricted_focal_team).with_only_columns(
@@ -164,7 +163,7 @@ def list_referrals(
         if team_row is None:
             raise Invalid(f"unknown team {team!r}")
         query = query.where(Referral.team_id == team_row.id)
-    rows, next_cursor = page(session, query, Referral.id, cursor=cursor, limit=limit)
+    rows, next_cursor = page(session, query, Referral.id, cursor=paging.cursor, limit=paging.limit)
     return ReferralPage(items=[_out(session, r, caller) for r in rows], next=next_cursor)
 
 

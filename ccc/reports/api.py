@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.reports import service as reports
+from ccc.reports.schemas import Summary
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
 
-@router.get("/summary")
+@router.get("/summary", response_model=Summary)
 def summary(
     session: SessionDep,
     caller: CallerDep,

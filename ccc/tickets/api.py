@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
 from ccc.access.audit import Detail, disclose, require_disclosure
 from ccc.access.models import Team, User
 from ccc.access.policy import get_visible_ticket, may_see_details
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
 from ccc.messages.schemas import MessageOut
 from ccc.tickets import service as service
 from ccc.tickets.models import Ticket
@@ -18,9 +18,9 @@ from ccc.tickets.queue import QueueFilter, list_tickets
 from ccc.tickets.schemas import (
     EventOut,
     TextIn,
-    TicketOut,
     TicketPage,
     TicketPatch,
+    TicketPublic,
     TimelineItem,
 )
 
@@ -29,29 +29,15 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
 def ticket_out(
     ticket: Ticket, teams: dict[int, str], users: dict[int, str], *, details: bool = True
-) -> TicketOut:
-    return TicketOut(
-        reference=ticket.reference,
-        status=ticket.status,
-        category=ticket.category,
-        team=teams.get(ticket.team_id) if ticket.team_id else None,
-        priority=ticket.priority,
-        sensitivity=ticket.sensitivity,
-        channel=ticket.channel,
-        language=ticket.language,
-        contact_id=ticket.contact_id,
-        assignee=users.get(ticket.assignee_id) if ticket.assignee_id else None,
-        answers=ticket.answers if details else {},
-        details_hidden=not details,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        first_response_due=ticket.first_response_due,
-        first_response_at=ticket.first_response_at,
-        resolution_due=ticket.resolution_due,
-        resolved_at=ticket.resolved_at,
-        closed_at=ticket.closed_at,
-        tags=ticket.tags,
-        satisfaction=ticket.satisfaction,
+) -> TicketPublic:
+    return TicketPublic.model_validate(
+        ticket,
+        update={
+            "team": teams.get(ticket.team_id) if ticket.team_id else None,
+            "assignee": users.get(ticket.assignee_id) if ticket.assignee_id else None,
+            "answers": ticket.answers if details else {},
+            "details_hidden": not details,
+        },
     )
 
 
@@ -68,7 +54,7 @@ def _names(session: Session, rows: list[Ticket]) -> tuple[dict[int, str], dict[i
     return teams, users
 
 
-def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketOut:
+def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketPublic:
     teams, users = _names(session, [ticket])
     return ticket_out(ticket, teams, users, details=details)
 
@@ -77,6 +63,7 @@ def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketOut:
 def queue(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     status: str | None = None,
     team: str | None = None,
@@ -86,8 +73,6 @@ def queue(
     priority: str | None = None,
     sla: str | None = None,
     q: str | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:
     filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
     rows, next_cursor = list_tickets(
@@ -95,8 +80,8 @@ def queue(
         caller=caller,
         filters=filters,
         focal_team=settings.restricted_focal_team,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
     teams, users = _names(session, rows)
     items = [
@@ -108,10 +93,10 @@ def queue(
     return TicketPage(items=items, next=next_cursor)
 
 
-@router.get("/{reference}", response_model=TicketOut)
+@router.get("/{reference}", response_model=TicketPublic)
 def get_ticket(
     reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
-) -> TicketOut:
+) -> TicketPublic:
     ticket = get_visible_ticket(
         session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
@@ -120,14 +105,14 @@ def get_ticket(
     )
 
 
-@router.patch("/{reference}", response_model=TicketOut)
+@router.patch("/{reference}", response_model=TicketPublic)
 def patch_ticket(
     reference: str,
     body: TicketPatch,
     session: SessionDep,
     caller: CallerDep,
     settings: SettingsDep,
-) -> TicketOut:
+) -> TicketPublic:
     ticket = get_visible_ticket(
         session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
     )
