@@ -25,9 +25,9 @@ from urllib.parse import urlencode
 from uuid import uuid4
 
 import httpx
-from sqlalchemy import create_engine, text
+from harness import AUTH_TOKEN, Result, count, free_port, pool, print_results, server
 from twilio.request_validator import RequestValidator
-from webhooks import AUTH_TOKEN, Result, forms, free_port, hammer, server
+from webhooks import forms, hammer
 
 VOICE = "/webhooks/twilio/voice"
 DEADLINE_SECONDS = 1800.0  # a thousand calls on a busy machine take minutes
@@ -89,24 +89,8 @@ async def place_calls(origin: str, count: int, offset: int, concurrency: int) ->
                 latencies.append(elapsed)
                 refused += not ok
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.wait_for(
-            asyncio.gather(*(caller(client) for _ in range(concurrency))), DEADLINE_SECONDS
-        )
-        seconds = time.perf_counter() - started
+    seconds = await pool(concurrency, caller, DEADLINE_SECONDS)
     return Result("CCC voice TwiML answers", len(latencies) - refused, refused, seconds, latencies)
-
-
-def voice_tickets(database_url: str) -> int:
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        count: int = connection.execute(
-            text("SELECT count(*) FROM ticket WHERE channel = 'voice'")
-        ).scalar_one()
-    engine.dispose()
-    return count
 
 
 def main() -> int:
@@ -145,18 +129,13 @@ def main() -> int:
                     args.concurrency,
                 )
             )
-        tickets = voice_tickets(database)
+        tickets = count(database, "SELECT count(*) FROM ticket WHERE channel = 'voice'")
     kind = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
     print(
         f"{args.calls} calls ({args.calls * 5} TwiML answers) and {args.calls} SMS webhooks, "
         f"{args.concurrency} at a time, {kind}, jobs in-process, one uvicorn process, loopback"
     )
-    print(f"{'target':<32}{'answered':>9}{'refused':>9}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
-    for result in (voice, sms):
-        print(
-            f"{result.name:<32}{result.accepted:>9}{result.refused:>9}{result.rate:>9.1f}"
-            f"{result.percentile(0.50):>9.1f}{result.percentile(0.99):>9.1f}"
-        )
+    print_results([voice, sms], width=32)
     print(
         f"calls per second: {args.calls / voice.seconds:.1f}; "
         f"voice tickets stored: {tickets} (warm-up of {args.warmup} calls included)"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from ccc.access.audit import Detail, disclose
 from ccc.access.models import Role, Team, User
-from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
-from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
+from ccc.access.policy import Caller, visible_tickets
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
@@ -92,28 +92,31 @@ def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
 
 
 def _visible_referral(
-    session: Session, caller: Caller, referral_id: int, focal: str
+    referral_id: ReferralId, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> tuple[Referral, Ticket]:
+    """The referral and its ticket, or 404 when the caller may not see the ticket: a referral
+    of a ticket one may not see does not exist, for that caller."""
     referral = service.get_referral(session, referral_id=referral_id)
     ticket = session.exec(
-        visible_tickets(caller, focal_team=focal).where(Ticket.id == referral.ticket_id)
+        visible_tickets(caller, focal_team=settings.restricted_focal_team).where(
+            Ticket.id == referral.ticket_id
+        )
     ).first()
     if ticket is None:
         raise NotFound("referral not found")
     return referral, ticket
 
 
+VisibleReferral = Annotated[tuple[Referral, Ticket], Depends(_visible_referral)]
+
+
 @router.post("/api/tickets/{reference}/referrals", status_code=201, response_model=ReferralOut)
 def create_referral(
-    reference: str,
+    ticket: VisibleTicket,
     body: ReferralIn,
     session: SessionDep,
     caller: CallerDep,
-    settings: SettingsDep,
 ) -> ReferralOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     referral = service.refer(
         session,
         ticket=ticket,
@@ -127,11 +130,8 @@ def create_referral(
 
 @router.get("/api/tickets/{reference}/referrals", response_model=list[ReferralOut])
 def ticket_referrals(
-    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, session: SessionDep, caller: CallerDep
 ) -> list[ReferralOut]:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     query = select(Referral).where(Referral.ticket_id == ticket.id)
     if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
         # A receiving team sees its own referrals of the ticket, not the notes sent to others.
@@ -168,52 +168,29 @@ def list_referrals(
 
 
 @router.post("/api/referrals/{referral_id}/accept", response_model=ReferralOut)
-def accept_referral(
-    referral_id: ReferralId, session: SessionDep, caller: CallerDep, settings: SettingsDep
-) -> ReferralOut:
-    referral, ticket = _visible_referral(
-        session, caller, referral_id, settings.restricted_focal_team
-    )
-    return _out(
-        session, service.accept(session, referral=referral, ticket=ticket, caller=caller), caller
-    )
+def accept_referral(found: VisibleReferral, session: SessionDep, caller: CallerDep) -> ReferralOut:
+    referral, ticket = found
+    accepted = service.accept(session, referral=referral, ticket=ticket, caller=caller)
+    return _out(session, accepted, caller)
 
 
 @router.post("/api/referrals/{referral_id}/reject", response_model=ReferralOut)
 def reject_referral(
-    referral_id: ReferralId,
-    body: ReasonIn,
-    session: SessionDep,
-    caller: CallerDep,
-    settings: SettingsDep,
+    found: VisibleReferral, body: ReasonIn, session: SessionDep, caller: CallerDep
 ) -> ReferralOut:
-    referral, ticket = _visible_referral(
-        session, caller, referral_id, settings.restricted_focal_team
+    referral, ticket = found
+    rejected = service.reject(
+        session, referral=referral, ticket=ticket, reason=body.reason, caller=caller
     )
-    return _out(
-        session,
-        service.reject(
-            session, referral=referral, ticket=ticket, reason=body.reason, caller=caller
-        ),
-        caller,
-    )
+    return _out(session, rejected, caller)
 
 
 @router.post("/api/referrals/{referral_id}/complete", response_model=ReferralOut)
 def complete_referral(
-    referral_id: ReferralId,
-    body: OutcomeIn,
-    session: SessionDep,
-    caller: CallerDep,
-    settings: SettingsDep,
+    found: VisibleReferral, body: OutcomeIn, session: SessionDep, caller: CallerDep
 ) -> ReferralOut:
-    referral, ticket = _visible_referral(
-        session, caller, referral_id, settings.restricted_focal_team
+    referral, ticket = found
+    completed = service.complete(
+        session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
     )
-    return _out(
-        session,
-        service.complete(
-            session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
-        ),
-        caller,
-    )
+    return _out(session, completed, caller)

@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from ccc.access.audit import Detail, disclose, require_disclosure
 from ccc.access.models import Team, User
-from ccc.access.policy import get_visible_ticket, may_see_details
-from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
+from ccc.access.policy import may_see_details
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
 from ccc.messages.schemas import MessageOut
 from ccc.tickets import service as service
 from ccc.tickets.models import Ticket
@@ -94,12 +94,7 @@ def queue(
 
 
 @router.get("/{reference}", response_model=TicketPublic)
-def get_ticket(
-    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
-) -> TicketPublic:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
+def get_ticket(ticket: VisibleTicket, session: SessionDep, caller: CallerDep) -> TicketPublic:
     return _one(
         session, ticket, details=disclose(session, caller=caller, ticket=ticket, what=Detail.ticket)
     )
@@ -107,15 +102,12 @@ def get_ticket(
 
 @router.patch("/{reference}", response_model=TicketPublic)
 def patch_ticket(
-    reference: str,
+    ticket: VisibleTicket,
     body: TicketPatch,
     session: SessionDep,
     caller: CallerDep,
     settings: SettingsDep,
 ) -> TicketPublic:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     # The answer to a change never shows more than the caller could read before it.
     could_read = may_see_details(session, caller=caller, ticket=ticket)
     fields = body.model_fields_set
@@ -144,33 +136,24 @@ def patch_ticket(
 
 @router.get("/{reference}/timeline", response_model=list[TimelineItem])
 def get_timeline(
-    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, session: SessionDep, caller: CallerDep
 ) -> list[dict[str, Any]]:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     require_disclosure(session, caller=caller, ticket=ticket, what=Detail.timeline)
     return service.timeline(session, ticket=ticket, reader=caller)
 
 
 @router.post("/{reference}/replies", status_code=202, response_model=MessageOut)
 def post_reply(
-    reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, body: TextIn, session: SessionDep, caller: CallerDep
 ) -> MessageOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     message = service.reply(session, ticket=ticket, text=body.text, caller=caller)
     return MessageOut.model_validate(message, from_attributes=True)
 
 
 @router.post("/{reference}/notes", status_code=201, response_model=EventOut)
 def post_note(
-    reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, body: TextIn, session: SessionDep, caller: CallerDep
 ) -> EventOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     event = service.add_note(session, ticket=ticket, text=body.text, caller=caller)
     session.flush()
     return EventOut.model_validate(event, from_attributes=True)
