@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
@@ -16,7 +15,7 @@ from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTic
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
-from ccc.referrals.models import Referral, ReferralStatus
+from ccc.referrals.models import Referral, ReferralBase, ReferralStatus
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import parse_enum
 
@@ -41,22 +40,16 @@ class OutcomeIn(BaseModel):
     outcome: str = Field(min_length=1, max_length=4000)
 
 
-class ReferralOut(BaseModel):
+class ReferralOut(ReferralBase):
+    # Every field is in every answer: the schema says so, defaults or not.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)  # type: ignore[assignment]
+
     id: int
     ticket: str
     team: str
-    status: str
+    created_by: str | None
     # True when the ticket is sensitive and the caller may not read its notes: they are null.
     details_hidden: bool = False
-    note: str | None
-    consent_override_reason: str | None
-    reason: str | None
-    outcome: str | None
-    created_by: str | None
-    created_at: datetime
-    due_at: datetime | None
-    answered_at: datetime | None
-    completed_at: datetime | None
 
 
 class ReferralPage(Page[ReferralOut]):
@@ -73,21 +66,17 @@ def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
     notes = disclose(
         session, caller=caller, ticket=ticket, what=Detail.referrals, referral_team_id=team.id
     )
-    return ReferralOut(
-        id=referral.id,
-        ticket=ticket.reference,
-        team=team.slug,
-        status=referral.status,
-        details_hidden=not notes,
-        note=referral.note if notes else None,
-        consent_override_reason=referral.consent_override_reason if notes else None,
-        reason=referral.reason if notes else None,
-        outcome=referral.outcome if notes else None,
-        created_by=author.name if author else None,
-        created_at=referral.created_at,
-        due_at=referral.due_at,
-        answered_at=referral.answered_at,
-        completed_at=referral.completed_at,
+    hidden = {"note", "consent_override_reason", "reason", "outcome"}
+    return ReferralOut.model_validate(
+        referral,
+        update={
+            "id": referral.id,
+            "ticket": ticket.reference,
+            "team": team.slug,
+            "created_by": author.name if author else None,
+            "details_hidden": not notes,
+            **({} if notes else dict.fromkeys(hidden)),
+        },
     )
 
 
