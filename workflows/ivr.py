@@ -13,6 +13,7 @@ agent within opening hours, or offers a voice message or a callback. Adapters re
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -21,6 +22,7 @@ from ccc.calls import service as calls
 from ccc.calls.models import Outcome
 from ccc.contacts.models import Identity
 from ccc.conversations.models import Conversation
+from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
 from workflows.flow import Flow, Step
 from workflows.ivr_line import (
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 REPEAT = "*"
 # The answers of an intake given in its voice message rather than keyed (kept with the ticket).
 IN_MESSAGE = "_in_voice_message"
+# How long Twilio's copy of a recording stays while it is transcribed (CCC_VOICE_TRANSCRIBE).
+TRANSCRIPTION_GRACE = timedelta(minutes=30)
 
 
 def incoming(session: Session, *, call_sid: str, phone: str | None) -> Screen:
@@ -268,13 +272,17 @@ def _intake_answers(line: Line, conversation: Conversation) -> dict[str, Any]:
     return answers
 
 
-def _keep_recording(line: Line, recording_sid: str) -> None:
-    """Where the centre keeps recordings itself, a job fetches it and deletes Twilio's copy."""
+def _keep_recording(line: Line, sid: str) -> None:
+    """Where the centre keeps recordings itself, a job fetches it and deletes Twilio's copy;
+    while Twilio transcribes, only after the transcription has had time to arrive (deleting
+    a recording deletes its transcription)."""
     from ccc.jobs.outbox import schedule
     from ccc.kernel.runtime import get_runtime
 
-    if get_runtime().settings.voice_recordings_dir:
-        schedule(line.session, calls.KEEP_RECORDING, recording_sid=recording_sid)
+    settings = get_runtime().settings
+    if settings.voice_recordings_dir:
+        later = utcnow() + TRANSCRIPTION_GRACE if settings.voice_transcribe else None
+        schedule(line.session, calls.KEEP_RECORDING, available_at=later, recording_sid=sid)
 
 
 def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:
