@@ -234,9 +234,12 @@ def recorded(
         call = calls.start_call(session, call_sid=call_sid, phone=phone)
     line = Line(session, call)
     if not recording_sid or duration <= 0:
+        # No message: the keyed answers of this intake must not join the next one.
         menu = line.flow.steps[line.flow.menu_step]
         call.stage = None
-        line.conversation().step = menu.name
+        conversation = line.conversation()
+        conversation.step, conversation.answers, conversation.invalid_inputs = menu.name, {}, 0
+        session.add(conversation)
         return _gather(line, menu, [line.say("no_message")])
     conversation = line.conversation()
     answers = _intake_answers(line, conversation)

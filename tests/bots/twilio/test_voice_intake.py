@@ -167,3 +167,21 @@ def test_a_number_step_is_keyed_and_ended_with_hash(ccc: Harness) -> None:
     assert "hash" in household.said()
     too_many = call.press("500")
     assert too_many.has("Gather") and "household" in too_many.said()
+
+
+def test_an_intake_without_a_message_leaves_nothing_to_the_next_one(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+    call.keys("4", "1", "1", "2", "1")  # tracing: a spouse, consent: then silence
+    record = call.last
+    assert record is not None
+    menu = call.post(record.action("Record"), RecordingSid="", RecordingDuration="0")
+    assert "We did not hear a message." in menu.said() and menu.has("Gather")
+    call.keys("3", "1", "4", "6", "10", "2")  # assistance instead, no consent this time
+    reference = spoken_reference(call.leave_message())
+    answers = ticket(ccc, reference, agent)["answers"]
+    assert isinstance(answers, dict)
+    assert "relationship" not in answers and answers["consent_to_share"] == "no"
+    assert answers["in_voice_message"] == ["enquirer_name"]
