@@ -2,10 +2,11 @@
 
 Starts `ccc serve` (one uvicorn process, a fresh database, migrated as in production) and
 places calls, `--concurrency` at a time. Each call is what Twilio would post for a caller who
-picks a language, option 1, agrees to the notice, leaves a voice message and hangs up: five
-TwiML answers (the language menu, two menus, the `<Record>`, the reference read back) and a
-status callback. Each request is signed with the real `RequestValidator`. In the same run, on
-the same server, the messaging webhook takes as many signed SMS, for comparison.
+picks a language, option 1, agrees to the notice, keys the relationship and the consent to
+share, leaves a voice message and hangs up: seven TwiML answers (the language menu, four menus,
+the `<Record>`, the reference read back) and a status callback. Each request is signed with
+the real `RequestValidator`. In the same run, on the same server, the messaging webhook takes
+as many signed SMS, for comparison.
 
     .venv/bin/python bench/voice.py [--calls 1000] [--concurrency 16] [--database URL]
 
@@ -53,9 +54,11 @@ def call_steps(index: int) -> list[tuple[str, dict[str, str]]]:
     }
     return [
         (VOICE, {**base, "CallStatus": "ringing"}),
-        (f"{VOICE}/gather", {**base, "Digits": "1"}),
-        (f"{VOICE}/gather", {**base, "Digits": "1"}),
-        (f"{VOICE}/gather", {**base, "Digits": "1"}),
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # Arabic
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # tracing
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # continue after the privacy notice
+        (f"{VOICE}/gather", {**base, "Digits": "4"}),  # a sibling
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # consent to share
         (f"{VOICE}/recording", {**base, **recording}),
         (f"{VOICE}/status", {**base, "CallStatus": "completed", "CallDuration": "95"}),
     ]
@@ -132,7 +135,7 @@ def main() -> int:
         tickets = count(database, "SELECT count(*) FROM ticket WHERE channel = 'voice'")
     kind = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
     print(
-        f"{args.calls} calls ({args.calls * 5} TwiML answers) and {args.calls} SMS webhooks, "
+        f"{args.calls} calls ({args.calls * 7} TwiML answers) and {args.calls} SMS webhooks, "
         f"{args.concurrency} at a time, {kind}, jobs in-process, one uvicorn process, loopback"
     )
     print_results([voice, sms], width=32)

@@ -12,22 +12,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, StreamingResponse
-from sqlmodel import Session, select
+from pydantic import BaseModel
+from sqlmodel import Session
 
 from ccc.access.audit import Detail, disclose
-from ccc.access.policy import get_visible_ticket
+from ccc.access.policy import Caller, get_visible_ticket
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.api.responses import API_ERRORS
 from ccc.calls.models import Recording
-from ccc.calls.service import KEEP_RECORDING
+from ccc.calls.service import KEEP_RECORDING, find_recording
 from ccc.jobs.registry import External, Outcome, external_job_kind
 from ccc.kernel.errors import CCCError, Forbidden, NotFound
+from ccc.kernel.settings import Settings
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import record
 
@@ -51,18 +54,7 @@ class Unavailable(CCCError):
 def stream(
     recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> StreamingResponse | FileResponse:
-    found = session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
-    ticket = session.get(Ticket, found.ticket_id) if found else None
-    if found is None or ticket is None:
-        raise NotFound("recording not found")
-    ticket = get_visible_ticket(
-        session,
-        caller=caller,
-        reference=ticket.reference,
-        focal_team=settings.restricted_focal_team,
-    )
-    if not disclose(session, caller=caller, ticket=ticket, what=Detail.recording):
-        raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
+    found, ticket = _disclosed(session, caller, settings, recording_sid)
     record(session, ticket=ticket, kind="recording.played", caller=caller, recording=recording_sid)
     if found.stored_file and settings.voice_recordings_dir:
         kept = Path(settings.voice_recordings_dir) / found.stored_file
@@ -92,6 +84,55 @@ def stream(
     return StreamingResponse(chunks(), media_type="audio/wav")
 
 
+class TranscriptOut(BaseModel):
+    recording: str
+    # null until Twilio posts it; "completed" or "failed" after.
+    status: str | None
+    text: str | None
+    transcribed_at: datetime | None
+
+
+@router.get(
+    "/api/recordings/{recording_sid}/transcript",
+    summary="The transcript of a voice message",
+    response_model=TranscriptOut,
+    responses=API_ERRORS,
+)
+def transcript(
+    recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> TranscriptOut:
+    """The same rule as the voice itself: the ticket's access rules, and each read is on the
+    ticket's timeline (`transcript.read`)."""
+    found, ticket = _disclosed(session, caller, settings, recording_sid)
+    record(session, ticket=ticket, kind="transcript.read", caller=caller, recording=recording_sid)
+    return TranscriptOut(
+        recording=recording_sid,
+        status=found.transcript_status,
+        text=found.transcript,
+        transcribed_at=found.transcribed_at,
+    )
+
+
+def _disclosed(
+    session: Session, caller: Caller, settings: Settings, recording_sid: str
+) -> tuple[Recording, Ticket]:
+    """The recording and its ticket, for a caller who may hear it: 404 for a ticket they may
+    not see (as for one that does not exist), 403 for a sensitive one's details."""
+    found = find_recording(session, recording_sid=recording_sid)
+    ticket = session.get(Ticket, found.ticket_id) if found else None
+    if found is None or ticket is None:
+        raise NotFound("recording not found")
+    ticket = get_visible_ticket(
+        session,
+        caller=caller,
+        reference=ticket.reference,
+        focal_team=settings.restricted_focal_team,
+    )
+    if not disclose(session, caller=caller, ticket=ticket, what=Detail.recording):
+        raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
+    return found, ticket
+
+
 @dataclass(frozen=True)
 class Keeping:
     recording_sid: str
@@ -105,7 +146,7 @@ def prepare_keep(session: Session, recording_sid: str, **_extra: Any) -> Keeping
     from ccc.kernel.runtime import get_runtime
 
     settings = get_runtime().settings
-    found = session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
+    found = find_recording(session, recording_sid=recording_sid)
     if found is None:
         raise LookupError(f"recording {recording_sid} does not exist")
     folder = settings.voice_recordings_dir
@@ -143,9 +184,7 @@ def perform_keep(item: Keeping) -> str:
 
 def finish_keep(session: Session, item: Keeping, outcome: Outcome[str]) -> None:
     name = outcome.unwrap()
-    found = session.exec(
-        select(Recording).where(Recording.recording_sid == item.recording_sid)
-    ).first()
+    found = find_recording(session, recording_sid=item.recording_sid)
     if found is not None:
         found.stored_file = name
         found.twilio_url = None
