@@ -3,8 +3,9 @@
 Where `CCC_VOICE_RECORDINGS_DIR` is set, a job (`keep_recording`) downloads each recording into
 that folder and deletes it from Twilio; CCC then serves its own copy.
 
-The ticket's access rules apply (a ticket the user may not see is a 404, a sensitive one needs
-the right to its details), and each play is recorded on the ticket's timeline like a view.
+Who may hear it is decided in the core (`ccc/calls/recordings.py`), for this route and the
+console's alike; this module fetches the audio from Twilio (`from_twilio`, the voice channel's
+recording source) and keeps a copy where configured.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlmodel import Session, select
 
-from ccc.access.audit import Detail, disclose
-from ccc.access.policy import get_visible_ticket
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.api.responses import API_ERRORS
 from ccc.calls.models import Recording
+from ccc.calls.recordings import authorise_play, kept_file
 from ccc.calls.service import KEEP_RECORDING
 from ccc.jobs.registry import External, Outcome, external_job_kind
-from ccc.kernel.errors import CCCError, Forbidden, NotFound
-from ccc.tickets.models import Ticket
-from ccc.tickets.service import record
+from ccc.kernel.errors import CCCError
+from ccc.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["calls"])
@@ -50,23 +49,21 @@ class Unavailable(CCCError):
 def stream(
     recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> StreamingResponse | FileResponse:
-    found = session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
-    ticket = session.get(Ticket, found.ticket_id) if found else None
-    if found is None or ticket is None:
-        raise NotFound("recording not found")
-    ticket = get_visible_ticket(
+    found = authorise_play(
         session,
         caller=caller,
-        reference=ticket.reference,
+        recording_sid=recording_sid,
         focal_team=settings.restricted_focal_team,
     )
-    if not disclose(session, caller=caller, ticket=ticket, what=Detail.recording):
-        raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
-    record(session, ticket=ticket, kind="recording.played", caller=caller, recording=recording_sid)
-    if found.stored_file and settings.voice_recordings_dir:
-        kept = Path(settings.voice_recordings_dir) / found.stored_file
-        if kept.is_file():
-            return FileResponse(kept, media_type="audio/wav")
+    kept = kept_file(settings, found)
+    if kept is not None:
+        return FileResponse(kept, media_type="audio/wav")
+    return StreamingResponse(from_twilio(settings, recording_sid), media_type="audio/wav")
+
+
+def from_twilio(settings: Settings, recording_sid: str) -> Iterator[bytes]:
+    """The recording as Twilio keeps it; the request is made now, so a refusal is a 502
+    before any byte is sent."""
     if not (settings.twilio_account_sid and settings.twilio_auth_token):
         raise Unavailable("recordings are fetched from Twilio, and Twilio is not configured")
     base = (settings.twilio_api_base or TWILIO_API).rstrip("/")
@@ -88,7 +85,7 @@ def stream(
         with upstream:
             yield from upstream.iter_content(CHUNK)
 
-    return StreamingResponse(chunks(), media_type="audio/wav")
+    return chunks()
 
 
 @dataclass(frozen=True)
