@@ -78,7 +78,7 @@ def _known(pattern: str, message: str, *words: str, prefix: str = "") -> Known:
 
 KNOWN = (
     _known(
-        r"^(?P<old>\w+) ticket cannot become (?P<new>\w+);",
+        r"^(?:an? )?(?P<old>\w+) ticket cannot become (?P<new>\w+);",
         "A ticket that is %(old)s cannot become %(new)s.",
         "old",
         "new",
@@ -97,7 +97,7 @@ KNOWN = (
     _known(r"^a (note|reply) needs some text", "Write some text first."),
     _known(r"^q must be 1 to 200 characters", "Search for 1 to 200 characters."),
     _known(
-        r"^(?P<status>\w+) ticket cannot be referred",
+        r"^(?:an? )?(?P<status>\w+) ticket cannot be referred",
         "A ticket that is %(status)s cannot be referred; reopen it first.",
         "status",
     ),
@@ -119,7 +119,7 @@ KNOWN = (
         "status",
     ),
     _known(
-        r"^(?P<status>\w+) referral cannot be completed",
+        r"^(?:an? )?(?P<status>\w+) referral cannot be completed",
         "A referral that is %(status)s cannot be completed; accept it first.",
         "status",
     ),
