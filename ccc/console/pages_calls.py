@@ -14,8 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from sqlmodel import col, select
 
-from ccc.access.policy import STAFF
-from ccc.calls.callbacks import attempt, visible_callbacks
+from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import AttemptOutcome, Callback, CallbackStatus
 from ccc.calls.recordings import authorise_play, kept_file
 from ccc.console.deps import ChangeDep, ConsoleDep
@@ -23,7 +22,7 @@ from ccc.console.feedback import explain
 from ccc.console.format import age
 from ccc.console.web import Console, done, page
 from ccc.jobs.outbox import forget_scheduled
-from ccc.kernel.errors import CCCError, Forbidden, NotFound
+from ccc.kernel.errors import CCCError, NotFound
 from ccc.kernel.paging import MAX_ID
 from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
@@ -76,11 +75,11 @@ def _list(
     status_code: int = 200,
 ) -> HTMLResponse:
     rows: list[Row] = []
-    if console.caller.role in STAFF:
+    try:
+        require_staff(console.caller)
         rows = _rows(console, status)
-    else:
-        failure = explain(Forbidden("calls and callbacks are for agents"), console.language)
-        status_code = 403
+    except CCCError as exc:
+        failure, status_code = explain(exc, console.language), exc.status_code
     return page(
         request,
         "callbacks.html",
