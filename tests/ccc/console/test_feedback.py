@@ -139,3 +139,18 @@ def test_an_error_nobody_listed_still_reads_as_its_kind() -> None:
     )
     assert explain(Forbidden("no"), "ckb") == i18n.gettext_for("ckb")("You may not do this.")
     assert explain(Invalid("bad"), "en") == "bad"
+
+
+def test_a_programme_teams_answer_is_confirmed(ccc: Harness) -> None:
+    reference = open_ticket(ccc, PHONE, "tracing")
+    alice = agent(ccc)
+    page = f"/console/tickets/{reference}"
+    alice.post(f"{page}/refer", {"team": "tracing", "note": "Please trace."}, csrf_from=page)
+    tina = Browser.open(ccc)
+    tina.log_in("tina", console_user(ccc, "tina", "team_member", ["tracing"]))
+    team = tina.get("/console/team").text
+    accept = re.search(r'action="(/console/referrals/\d+/accept)"', team)
+    assert accept, team
+    after = tina.post(accept.group(1), {}, csrf_from="/console/team")
+    assert after.url.path == "/console/team"
+    assert FLASH.findall(after.text) == ["Referral accepted"]
