@@ -57,7 +57,7 @@ def visible(request: Request, console: Console, reference: str) -> Ticket:
         raise TicketNotShown(not_found(request, console)) from None
 
 
-def open_ticket(reference: str, request: Request, console: ConsoleDep) -> Ticket:
+def shown_ticket(reference: str, request: Request, console: ConsoleDep) -> Ticket:
     """The ticket this user may see, marked as open by them (\"someone else is replying\")."""
     ticket = visible(request, console, reference)
     assert ticket.id is not None and console.user.id is not None
@@ -65,7 +65,7 @@ def open_ticket(reference: str, request: Request, console: ConsoleDep) -> Ticket
     return ticket
 
 
-OpenTicket = Annotated[Ticket, Depends(open_ticket)]
+ShownTicket = Annotated[Ticket, Depends(shown_ticket)]
 
 
 def show(request: Request, console: Console, ticket: Ticket, template: str) -> HTMLResponse:
@@ -79,12 +79,12 @@ def show(request: Request, console: Console, ticket: Ticket, template: str) -> H
 
 
 @router.get("/tickets/{reference}", response_class=HTMLResponse)
-def ticket_page(request: Request, console: ConsoleDep, ticket: OpenTicket) -> HTMLResponse:
+def ticket_page(request: Request, console: ConsoleDep, ticket: ShownTicket) -> HTMLResponse:
     return show(request, console, ticket, "ticket.html")
 
 
 @router.get("/tickets/{reference}/timeline", response_class=HTMLResponse)
-def timeline_part(request: Request, console: ConsoleDep, ticket: OpenTicket) -> HTMLResponse:
+def timeline_part(request: Request, console: ConsoleDep, ticket: ShownTicket) -> HTMLResponse:
     """The timeline alone, polled by htmx so delivery statuses update in place."""
     return show(request, console, ticket, "timeline.html")
 
