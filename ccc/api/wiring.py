@@ -42,6 +42,7 @@ def channel_registry() -> ChannelRegistry:
             sender=voice_sender.voice_sender,
             routers=(voice.router, recordings.router, status.router),
             status_callback_path=status.PATH,
+            recordings=recordings.from_twilio,
         )
     )
     registry.register(

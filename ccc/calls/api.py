@@ -12,22 +12,17 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session, col, select
 
 from ccc.access.models import User
-from ccc.access.policy import STAFF, Caller, visible_tickets
+from ccc.access.policy import Caller, visible_tickets
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
-from ccc.calls.callbacks import record_attempt
+from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
-from ccc.kernel.errors import Forbidden, Invalid
+from ccc.kernel.errors import Invalid
 from ccc.kernel.paging import page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
 
 router = APIRouter(tags=["calls"])
-
-
-def _staff(caller: Caller) -> None:
-    if caller.role not in STAFF:
-        raise Forbidden("calls and callbacks are for agents, supervisors and admins")
 
 
 def _references(session: Session, caller: Caller, focal: str, ids: set[int]) -> dict[int, str]:
@@ -46,7 +41,7 @@ def list_calls(
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
 ) -> dict[str, Any]:
-    _staff(caller)
+    require_staff(caller)
     query = select(Call).where(Call.line == Line.caller)
     start, end = parse_bound(from_, end=False), parse_bound(to, end=True)
     if start:
@@ -88,11 +83,8 @@ def list_callbacks(
     status: str | None = None,
 ) -> dict[str, Any]:
     """Newest first, like every list; within a page, open callbacks soonest due first."""
-    _staff(caller)
-    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team)
-    query = select(Callback).where(
-        col(Callback.ticket_id).in_(visible.with_only_columns(col(Ticket.id)))
-    )
+    require_staff(caller)
+    query = visible_callbacks(caller, focal_team=settings.restricted_focal_team)
     if status is not None:
         if status not in {s.value for s in CallbackStatus}:
             raise Invalid("status is 'open' or 'done'")
@@ -131,13 +123,12 @@ def add_attempt(
     caller: CallerDep,
     settings: SettingsDep,
 ) -> CallbackOut:
-    _staff(caller)
-    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team)
-    row = session.get(Callback, callback_id)
-    if row is None or session.exec(visible.where(Ticket.id == row.ticket_id)).first() is None:
-        from ccc.kernel.errors import NotFound
-
-        raise NotFound("callback not found")
-    callback = record_attempt(session, callback_id=callback_id, outcome=body.outcome, caller=caller)
+    callback = attempt(
+        session,
+        caller=caller,
+        callback_id=callback_id,
+        outcome=body.outcome,
+        focal_team=settings.restricted_focal_team,
+    )
     tickets = _references(session, caller, settings.restricted_focal_team, {callback.ticket_id})
     return _callback_out(callback, tickets)

@@ -19,7 +19,7 @@ from ccc.console.deps import (
     ConsoleDep,
     client_address,
 )
-from ccc.console.web import Console, page
+from ccc.console.web import Console, done, page
 from ccc.kernel.errors import CCCError
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -94,7 +94,7 @@ def switch_language(
     next_url: Annotated[str, Form(alias="next", max_length=2000)] = HOME,
 ) -> Response:
     auth.set_language(console.session, user=console.user, language=language)
-    return RedirectResponse(_back(next_url), status_code=303)
+    return done(console, _back(next_url), "language")
 
 
 def account_page(
@@ -133,7 +133,7 @@ def enable_totp(
 ) -> Response:
     if not auth.enable_totp(console.session, user=console.user, secret=secret, code=code):
         return account_page(request, console, error="wrong_code", status_code=422)
-    return RedirectResponse(f"{HOME}/account", status_code=303)
+    return done(console, f"{HOME}/account", "totp_on")
 
 
 @router.post("/account/totp/off")
@@ -144,7 +144,7 @@ def disable_totp(
     if not auth.verify_password(console.user, current):
         return account_page(request, console, error="wrong_current", status_code=422)
     auth.disable_totp(console.session, user=console.user)
-    return RedirectResponse(f"{HOME}/account", status_code=303)
+    return done(console, f"{HOME}/account", "totp_off")
 
 
 @router.post("/account/password")

@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from ccc.access.policy import visible_tickets
 from ccc.console.deps import ConsoleDep
+from ccc.console.feedback import explain
 from ccc.console.i18n import CENTRE_TZ
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError, Forbidden
@@ -89,7 +90,41 @@ def figures(console: Console, start: datetime, end: datetime) -> dict[str, Any]:
     )
     charts = _created(console, start, end)
     report["tickets_created"] = sum(charts["by_day"].values())
-    return {"report": report, "charts": {**charts, "backlog": _backlog(console)}}
+    calls = {key: report["calls"][key] for key in CALL_FIGURES}
+    return {
+        "report": report,
+        "charts": {**charts, "backlog": _backlog(console), "calls": calls},
+    }
+
+
+# The calls chart: the summary report's `calls` counts (docs/voice.md), in this order.
+CALL_FIGURES = {
+    "received": "Calls received",
+    "answered": "Answered by an agent",
+    "abandoned": "Abandoned",
+    "voice_messages": "Voice messages",
+    "callbacks_requested": "Callbacks requested",
+    "callbacks_reached": "Callbacks: reached",
+    "callbacks_not_reached": "Callbacks: not reached",
+}
+AXES = {
+    "by_day": "Day",
+    "by_channel": "Channel",
+    "by_category": "Category",
+    "by_governorate": "Governorate",
+    "backlog": "Age",
+    "calls": "Calls",
+}
+
+
+def labels(console: Console, charts: dict[str, dict[str, int]]) -> dict[str, list[str]]:
+    """Each chart's labels in the reader's language: the UI's words (channels, categories,
+    ages, call figures) translated, data (days, governorates as people wrote them) as is."""
+    _ = console._
+    return {
+        name: [_(CALL_FIGURES.get(str(key), str(key))) for key in values]
+        for name, values in charts.items()
+    }
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -105,7 +140,7 @@ def dashboard(
             "dashboard.html",
             language=console.language,
             console=console,
-            failure=exc.detail,
+            failure=explain(exc, console.language),
             status_code=exc.status_code,
             charts={},
             report=None,
@@ -119,6 +154,8 @@ def dashboard(
         console=console,
         start=since.date().isoformat(),
         end=(to - timedelta(seconds=1)).date().isoformat(),
+        labels=labels(console, data["charts"]),
+        axes={name: console._(word) for name, word in AXES.items()},
         **data,
     )
 
@@ -146,6 +183,7 @@ def dashboard_csv(
         writer.writerow([name, "", report.get(name)])
     for key, value in report["sla"].items():
         writer.writerow(["sla", key, value])
+    writer.writerow(["calls", "median_wait_seconds", report["calls"]["median_wait_seconds"]])
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     return Response(
         out.getvalue(),
