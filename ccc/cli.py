@@ -34,7 +34,15 @@ def _admin_caller() -> Caller:
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["chat"]:
+        # Intermixed, so `--url` may come before, between or after the messages; argparse
+        # cannot intermix under subcommands, hence a parser of its own.
+        args = _chat_arguments(argparse.ArgumentParser(prog="ccc chat")).parse_intermixed_args(
+            argv[1:]
+        )
+    else:
+        args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
@@ -118,12 +126,16 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="also on a database that is not SQLite")
     demo.set_defaults(run=_demo)
 
-    chat = commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE")
+    _chat_arguments(commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE"))
+    return parser
+
+
+def _chat_arguments(chat: argparse.ArgumentParser) -> argparse.ArgumentParser:
     chat.add_argument("phone")
     chat.add_argument("messages", nargs="*", help="send these (default: lines of standard input)")
     chat.add_argument("--url", default="http://127.0.0.1:8000")
     chat.set_defaults(run=_chat)
-    return parser
+    return chat
 
 
 def _migrate(_args: argparse.Namespace) -> int:
