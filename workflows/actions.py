@@ -119,8 +119,8 @@ def _check(
         return _check_assign(value, line, ctx)
     if key == "link":
         spec = {"same_category": True} if value in (True, "same_category") else value
-        if not isinstance(spec, dict) or set(spec) - {"same_category", "same_answer"}:
-            ctx.report(line, "link is 'same_category' or {same_category, same_answer: KEY}")
+        if not isinstance(spec, dict) or set(spec) - {"same_category", "same_answer", "join"}:
+            ctx.report(line, "link is 'same_category' or {same_category, same_answer: KEY, join}")
             return None
         return spec
     return value
@@ -223,7 +223,9 @@ def _set_team(run: Run, slug: str) -> None:
 
 
 def _link(run: Run, spec: dict[str, Any]) -> None:
-    """Point the ticket at the contact's earliest open ticket of the same request."""
+    """Point the ticket at the contact's earliest open ticket of the same request. On a new
+    ticket (unless `join: false`) the intake joins that ticket instead of opening a duplicate:
+    `workflows/duplicates.py` undoes the new ticket once the rules are done."""
     same = same_request(spec)
     for other in sorted(run.facts.history, key=lambda o: o.created_at):
         if other.status in (TicketStatus.resolved, TicketStatus.closed):
@@ -231,6 +233,11 @@ def _link(run: Run, spec: dict[str, Any]) -> None:
         if same(run.ticket, other) and run.ticket.linked_ticket_id != other.id:
             run.ticket.linked_ticket_id = other.id
             run.log("link", to=other.reference)
+            if run.facts.event == "ticket.created" and spec.get("join", True):
+                from workflows.duplicates import mark_join
+
+                assert run.ticket.id is not None
+                mark_join(run.session, ticket_id=run.ticket.id, first_id=other.id, rule=run.rule)
             first = run.session.get(Ticket, other.id)
             if first is not None:
                 record(

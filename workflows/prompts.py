@@ -166,6 +166,7 @@ _ENGINE_PROMPTS = (
     "invalid_number",
     "media_kept",
     "added_to_case",
+    "joined_request",
     "reopened",
     "ticket_resolved",
     "link_confirm",

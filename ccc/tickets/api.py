@@ -47,6 +47,7 @@ def ticket_out(
         updated_at=ticket.updated_at,
         first_response_due=ticket.first_response_due,
         first_response_at=ticket.first_response_at,
+        next_response_due=ticket.next_response_due,
         resolution_due=ticket.resolution_due,
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,

@@ -86,6 +86,11 @@ class Ticket(SQLModel, table=True):
     sla_next_check: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The next-response clock: since when the person's message waits for an agent's reply (None
+    # once answered), when that reply is due, and the paused time already spent before it began.
+    next_response_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_response_paused_before: float = Field(default=0.0)
     satisfaction: int | None = Field(default=None)
     satisfaction_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

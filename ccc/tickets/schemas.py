@@ -28,6 +28,7 @@ class TicketOut(BaseModel):
     updated_at: datetime
     first_response_due: datetime | None
     first_response_at: datetime | None
+    next_response_due: datetime | None = None
     resolution_due: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None

@@ -453,8 +453,8 @@ def test_a_service_level_resolving_before_its_first_response_is_reported(copy: P
     path = rules_file(copy)
     edit(
         path,
-        "default: {first_response: 8h, resolution: 40h, calendar: centre}",
-        "default: {first_response: 8h, resolution: 4h, calendar: centre}",
+        "default: {first_response: 8h, next_response: 8h, resolution: 40h, calendar: centre}",
+        "default: {first_response: 8h, next_response: 8h, resolution: 4h, calendar: centre}",
     )
     assert_rules_refused(
         path,
