@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     add_user.add_argument("--phone", metavar="E164", help="the phone they take calls on")
     add_user.add_argument("--language", choices=["ar", "ckb", "kmr", "en"])
     add_user.add_argument(
+        "--calendar", metavar="NAME", help="their own shifts: a calendar of calendars.yaml"
+    )
+    add_user.add_argument(
         "--password-stdin", action="store_true", help="read a console password from stdin"
     )
     add_user.set_defaults(run=_user_add)
@@ -101,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         parser_ = user.add_parser(action, help=help_text)
         parser_.add_argument("name")
         parser_.set_defaults(run=run)
+    shifts = user.add_parser(
+        "calendar", help="set the calendar of the user's shifts (none: the team's calendar)"
+    )
+    shifts.add_argument("name")
+    shifts.add_argument("calendar", help="a calendar of calendars.yaml, or 'none'")
+    shifts.set_defaults(run=_user_calendar)
     password = user.add_parser("password", help="set a console password, read from stdin")
     password.add_argument("name")
     password.set_defaults(run=_user_password)
@@ -200,11 +209,37 @@ def _user_add(args: argparse.Namespace) -> int:
             )
         if args.language:
             console_auth.set_language(session, user=user, language=args.language)
+        if args.calendar:
+            user.calendar = _known_calendar(args.calendar)
         if secret is not None:
             user.password_hash = console_auth.hash_password(secret)
     print(f"created {user.role} {user.name}")
     print(token)
     return 0
+
+
+def _user_calendar(args: argparse.Namespace) -> int:
+    from ccc.access.auth import find_user
+
+    calendar = None if args.calendar == "none" else _known_calendar(args.calendar)
+    with session_scope(_engine()) as session:
+        user = find_user(session, name=args.name)
+        user.calendar = calendar
+        session.add(user)
+    hours = f"the hours of calendar {calendar}" if calendar else "the team's calendar"
+    print(f"{user.name} now works {hours}")
+    return 0
+
+
+def _known_calendar(name: str) -> str:
+    """A calendar of the workflow files in force, or a clear error naming those that exist."""
+    from ccc.kernel.errors import Invalid
+    from workflows.library import get_library, resolve_dir
+
+    known = get_library(resolve_dir(get_settings().workflows_dir)).calendars
+    if name not in known:
+        raise Invalid(f"unknown calendar {name!r}; the calendars are {', '.join(sorted(known))}")
+    return name
 
 
 def _user_revoke(args: argparse.Namespace) -> int:
