@@ -8,6 +8,7 @@ from string import Formatter
 from typing import Any
 
 from workflows.answers import Words, parse_words
+from workflows.callback_words import CALLBACK_PROMPTS
 from workflows.flow import LANGUAGES, Flow
 from workflows.yamlfile import LineDict, LoadError, Problem, load
 
@@ -175,4 +176,5 @@ _ENGINE_PROMPTS = (
     "offer_person",
     "callback_not_understood",
     "resume_offer",
+    *CALLBACK_PROMPTS,
 )

@@ -48,16 +48,30 @@ def rendered(flow: Flow, catalogue: Catalogue, language: str) -> dict[str, str]:
         **_SAMPLES,
         "reference": readable_reference(_SAMPLE_REFERENCE, language),
         "status": max(statuses, key=len, default=""),
+        "when": _longest_when(catalogue, language),
     }
     texts: dict[str, str] = {}
     for key, prompt in catalogue.prompts[language].items():
         step = asked.get(key)
         if step is not None:
-            texts[key] = render_question(catalogue, step, language).text
+            texts[key] = render_question(catalogue, step, language, values).text
             continue
         text = prompt.text.format_map(_Defaults(values))
         texts[key] = with_choices(text, prompt.choices)
     return texts
+
+
+def _longest_when(catalogue: Catalogue, language: str) -> str:
+    """The longest "when we call back" of the language, so a callback prompt is not undercounted."""
+    prompts = catalogue.prompts[language]
+    days = [p.text for key, p in prompts.items() if key.startswith("day_")]
+    fills = {"time": "16:00", "date": "14/12", "day": max(days, key=len, default="")}
+    whens = [
+        p.text.format_map(_Defaults(fills))
+        for key, p in prompts.items()
+        if key.startswith("callback_when_")
+    ]
+    return max(whens, key=len, default="")
 
 
 def costs(flow: Flow, catalogue: Catalogue) -> list[Cost]:

@@ -81,4 +81,5 @@ def create(turn: Turn, step: Step) -> None:
         record(turn.session, ticket=ticket, kind="note", caller=CHATBOT, text=note)
     reset(conversation)
     conversation.ticket_id = ticket.id
-    turn.say("joined_request" if joined else step.say, reference=turn.reference(ticket))
+    key = "joined_request" if joined else step.say
+    turn.say(key, reference=turn.reference(ticket), when=turn.when_we_call())
