@@ -80,6 +80,34 @@ def _parser() -> argparse.ArgumentParser:
         run=_worker
     )
 
+    _user_commands(commands)
+
+    team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
+    add_team = team.add_parser("add", help="create a team")
+    add_team.add_argument("slug")
+    add_team.add_argument("--name", required=True)
+    add_team.set_defaults(run=_team_add)
+
+    workflows = commands.add_parser("workflows", help="flow and rule files").add_subparsers(
+        metavar="ACTION"
+    )
+    check = workflows.add_parser("check", help="validate flow, prompt and rule files")
+    check.add_argument("paths", nargs="*", type=Path)
+    check.set_defaults(run=_workflows_check)
+
+    from ccc.calls.cli import add_commands as add_voice_commands
+
+    add_voice_commands(commands)
+
+    demo = commands.add_parser("demo", help="load demo teams and users (idempotent)")
+    demo.add_argument("--force", action="store_true", help="also on a database that is not SQLite")
+    demo.set_defaults(run=_demo)
+
+    _chat_arguments(commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE"))
+    return parser
+
+
+def _user_commands(commands: Any) -> None:
     user = commands.add_parser("user", help="manage users").add_subparsers(metavar="ACTION")
     add_user = user.add_parser("add", help="create a user and print their API token")
     add_user.add_argument("name")
@@ -113,30 +141,6 @@ def _parser() -> argparse.ArgumentParser:
     password = user.add_parser("password", help="set a console password, read from stdin")
     password.add_argument("name")
     password.set_defaults(run=_user_password)
-
-    team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
-    add_team = team.add_parser("add", help="create a team")
-    add_team.add_argument("slug")
-    add_team.add_argument("--name", required=True)
-    add_team.set_defaults(run=_team_add)
-
-    workflows = commands.add_parser("workflows", help="flow and rule files").add_subparsers(
-        metavar="ACTION"
-    )
-    check = workflows.add_parser("check", help="validate flow, prompt and rule files")
-    check.add_argument("paths", nargs="*", type=Path)
-    check.set_defaults(run=_workflows_check)
-
-    from ccc.calls.cli import add_commands as add_voice_commands
-
-    add_voice_commands(commands)
-
-    demo = commands.add_parser("demo", help="load demo teams and users (idempotent)")
-    demo.add_argument("--force", action="store_true", help="also on a database that is not SQLite")
-    demo.set_defaults(run=_demo)
-
-    _chat_arguments(commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE"))
-    return parser
 
 
 def _chat_arguments(chat: argparse.ArgumentParser) -> argparse.ArgumentParser:

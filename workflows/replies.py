@@ -48,6 +48,15 @@ def render_question(
     return Reply(step.ask, with_choices(text, labels), buttons, values=pairs)
 
 
+def render_by_name(prompts: Catalogue, step: Step, language: str) -> Reply:
+    """A long list's question asked by name: the short text alone by SMS; the choices still
+    as buttons where the channel shows them (they cost nothing there)."""
+    assert step.ask is not None and step.ask_by_name is not None
+    labels = prompts.get(language, step.ask).choices
+    buttons = tuple(Button(key, labels[key]) for key in step.choices)
+    return Reply(step.ask_by_name, prompts.text(language, step.ask_by_name), buttons)
+
+
 def render_languages(prompts: Catalogue, step: Step) -> Reply:
     """The language menu: every language's greeting on a line of its own (so each line keeps
     its own direction), then each language named in itself."""

@@ -15,7 +15,7 @@ from ccc.tickets.models import Ticket
 from workflows import answers as read
 from workflows.flow import Step
 from workflows.library import Library
-from workflows.replies import Reply, readable_reference, render_question
+from workflows.replies import Reply, readable_reference, render_by_name, render_question
 
 FALLBACK_LANGUAGE = "ar"
 # The question that promises a callback says when, from the centre's opening hours.
@@ -44,6 +44,9 @@ class Turn:
     def ask(self, step: Step) -> None:
         assert step.ask is not None
         values = {"when": self.when_we_call()} if step.ask == CALLBACK_CONFIRM else None
+        if step.ask_by_name is not None and self.conversation.invalid_inputs == 0:
+            self.replies.append(render_by_name(self.library.prompts, step, self.language))
+            return
         self.replies.append(render_question(self.library.prompts, step, self.language, values))
 
     def when_we_call(self) -> str:

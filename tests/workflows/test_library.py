@@ -323,7 +323,7 @@ def test_a_menu_prompt_lacking_one_of_the_flows_choices_is_reported_at_that_prom
     copy: Path,
 ) -> None:
     path = prompt_file(copy, "ckb")
-    edit(path, '      "0": قسە لەگەڵ کارمەندێک\n', "")
+    edit(path, '      "0": قسە لەگەڵ کارمەند\n', "")
     assert_catalogue_refused(
         copy,
         problem(path, line_of(path, "  main_menu:"), "prompt 'main_menu' lacks choices ['0']"),
