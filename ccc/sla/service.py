@@ -206,6 +206,9 @@ def follow_changes(session: Session, event: events.DomainEvent) -> None:
     elif ticket.status in RUNNING:
         recalculate(ticket=ticket)
     else:
+        # Resolved or closed: the person was told, so no reply is owed any more; a message
+        # that reopens the ticket starts a new wait from itself.
+        answered(ticket=ticket)
         ticket.sla_next_check = None
     session.add(ticket)
 

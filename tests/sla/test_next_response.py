@@ -157,3 +157,28 @@ def test_the_breach_job_finds_an_unanswered_follow_up(
     # The agent answers: the wait is over.
     assert ccc.client.post(f"{url}/replies", json={"text": "Soon"}, headers=supervisor).is_success
     assert ccc.client.get(url, headers=supervisor).json()["next_response_due"] is None
+
+
+def test_a_resolved_ticket_owes_no_reply_and_a_reopening_message_starts_afresh(
+    ccc: Harness, supervisor: dict[str, str]
+) -> None:
+    phone = "+9647701239002"
+    reference = open_ticket(ccc, phone)
+    url = f"/api/tickets/{reference}"
+    assert ccc.client.post(f"{url}/replies", json={"text": "Hello"}, headers=supervisor).is_success
+    ccc.say(phone, "Any news?")
+    with ccc.session() as session:
+        found = session.exec(select(Ticket).where(Ticket.reference == reference)).one()
+        found.next_response_since = found.created_at - timedelta(days=30)  # long unanswered
+        service.recalculate(ticket=found)
+        session.add(found)
+        session.commit()
+    resolved = ccc.client.patch(url, json={"status": "resolved"}, headers=supervisor)
+    assert resolved.status_code == 200, resolved.text
+    assert ccc.client.get(url, headers=supervisor).json()["next_response_due"] is None
+    ccc.say(phone, "It is not solved, he is still missing")  # reopens the ticket
+    ticket = ccc.client.get(url, headers=supervisor).json()
+    assert ticket["status"] == "open"
+    run_breach_job(ccc)
+    assert ("sla.breached", "next_response") not in sla_events(ccc, reference, supervisor)
+    assert ticket["next_response_due"] is not None
