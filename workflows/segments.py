@@ -102,6 +102,8 @@ def report(folder: Path) -> list[str]:
         counts = "  ".join(f"{language} {row.get(language, '-')}" for language in LANGUAGES)
         lines.append(f"  {key.ljust(width)}  {counts}")
     warned: set[tuple[str, str]] = set()
+    # A list asked by name first is sent only after an answer that names no choice.
+    fallbacks = {s.ask: s.ask_by_name for s in flow.steps.values() if s.ask_by_name}
     for cost in found:
         # The language menu is one text in every language: warn about it once.
         if cost.segments > MAX_SEGMENTS and (cost.key, cost.text) not in warned:
@@ -111,6 +113,11 @@ def report(folder: Path) -> list[str]:
                 f"{path}:{_line_of(path, cost.key)}: warning: prompt {cost.key!r} takes "
                 f"{cost.segments} SMS segments in {cost.language} "
                 f"({cost.units} {cost.encoding} characters)"
+                + (
+                    f"; sent only after an answer to {fallbacks[cost.key]!r} names no choice"
+                    if cost.key in fallbacks
+                    else ""
+                )
             )
     return lines
 

@@ -84,3 +84,19 @@ def test_an_answer_naming_none_brings_the_numbered_list(ccc: Harness) -> None:
     assert listed.splitlines()[1] == "1 Baghdad" and listed.splitlines()[-1] == "19 Halabja"
     (consent,) = replies_to(ccc, phone, "4")
     assert consent.startswith("Do you agree that we share your answers")
+
+
+def test_the_cost_report_counts_the_question_and_says_when_the_list_is_sent() -> None:
+    from workflows.library import PACKAGE_DIR
+    from workflows.segments import report
+
+    lines = report(PACKAGE_DIR)
+    (asked,) = [line for line in lines if line.split()[:1] == ["governorate_by_name"]]
+    assert asked.split()[1:] == ["ar", "1", "ckb", "1", "kmr", "1", "en", "1"]
+    warnings = [line for line in lines if "warning: prompt 'governorate'" in line]
+    assert len(warnings) == 3  # the numbered list in ar, ckb and kmr: 3 segments each
+    assert all(
+        line.endswith("sent only after an answer to 'governorate_by_name' names no choice")
+        for line in warnings
+    )
+    assert not [line for line in lines if "warning" in line and "main_menu" in line]
