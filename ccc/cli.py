@@ -34,7 +34,15 @@ def _admin_caller() -> Caller:
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["chat"]:
+        # Intermixed, so `--url` may come before, between or after the messages; argparse
+        # cannot intermix under subcommands, hence a parser of its own.
+        args = _chat_arguments(argparse.ArgumentParser(prog="ccc chat")).parse_intermixed_args(
+            argv[1:]
+        )
+    else:
+        args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
@@ -94,6 +102,9 @@ def _user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     add_user.add_argument("--phone", metavar="E164", help="the phone they take calls on")
     add_user.add_argument("--language", choices=["ar", "ckb", "kmr", "en"])
     add_user.add_argument(
+        "--calendar", metavar="NAME", help="their own shifts: a calendar of calendars.yaml"
+    )
+    add_user.add_argument(
         "--password-stdin", action="store_true", help="read a console password from stdin"
     )
     add_user.set_defaults(run=_user_add)
@@ -105,6 +116,12 @@ def _user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         parser_ = user.add_parser(action, help=help_text)
         parser_.add_argument("name")
         parser_.set_defaults(run=run)
+    shifts = user.add_parser(
+        "calendar", help="set the calendar of the user's shifts (none: the team's calendar)"
+    )
+    shifts.add_argument("name")
+    shifts.add_argument("calendar", help="a calendar of calendars.yaml, or 'none'")
+    shifts.set_defaults(run=_user_calendar)
     password = user.add_parser("password", help="set a console password, read from stdin")
     password.add_argument("name")
     password.set_defaults(run=_user_password)
@@ -130,11 +147,15 @@ def _demo_and_chat_commands(commands: argparse._SubParsersAction[argparse.Argume
     demo = commands.add_parser("demo", help="load demo teams and users (idempotent)")
     demo.add_argument("--force", action="store_true", help="also on a database that is not SQLite")
     demo.set_defaults(run=_demo)
-    chat = commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE")
+    _chat_arguments(commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE"))
+
+
+def _chat_arguments(chat: argparse.ArgumentParser) -> argparse.ArgumentParser:
     chat.add_argument("phone")
     chat.add_argument("messages", nargs="*", help="send these (default: lines of standard input)")
     chat.add_argument("--url", default="http://127.0.0.1:8000")
     chat.set_defaults(run=_chat)
+    return chat
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -199,11 +220,37 @@ def _user_add(args: argparse.Namespace) -> int:
             )
         if args.language:
             console_auth.set_language(session, user=user, language=args.language)
+        if args.calendar:
+            user.calendar = _known_calendar(args.calendar)
         if secret is not None:
             user.password_hash = console_auth.hash_password(secret)
     print(f"created {user.role} {user.name}")
     print(token)
     return 0
+
+
+def _user_calendar(args: argparse.Namespace) -> int:
+    from ccc.access.auth import find_user
+
+    calendar = None if args.calendar == "none" else _known_calendar(args.calendar)
+    with session_scope(_engine()) as session:
+        user = find_user(session, name=args.name)
+        user.calendar = calendar
+        session.add(user)
+    hours = f"the hours of calendar {calendar}" if calendar else "the team's calendar"
+    print(f"{user.name} now works {hours}")
+    return 0
+
+
+def _known_calendar(name: str) -> str:
+    """A calendar of the workflow files in force, or a clear error naming those that exist."""
+    from ccc.kernel.errors import Invalid
+    from workflows.library import get_library, resolve_dir
+
+    known = get_library(resolve_dir(get_settings().workflows_dir)).calendars
+    if name not in known:
+        raise Invalid(f"unknown calendar {name!r}; the calendars are {', '.join(sorted(known))}")
+    return name
 
 
 def _user_revoke(args: argparse.Namespace) -> int:

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 
-from ccc.access.models import Role, Team, TeamMembership, User
+from ccc.access.models import Team
 from ccc.access.policy import Caller
 from ccc.contacts.models import Identity
 from ccc.messages.service import queue_outbound
@@ -22,6 +22,7 @@ from ccc.tickets.models import Priority, Ticket, TicketStatus
 from ccc.tickets.service import record
 from workflows.calendars import Calendar
 from workflows.conditions import _ENUMS, LANGUAGES, Context, Facts, same_request
+from workflows.shifts import pick_member
 from workflows.yamlfile import LineDict
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ ORDER = (
     "escalate",
 )
 LADDER = tuple(p.value for p in Priority)
-ASSIGNABLE = (Role.agent, Role.team_member, Role.supervisor)
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ def _check(
         return _check_assign(value, line, ctx)
     if key == "link":
         spec = {"same_category": True} if value in (True, "same_category") else value
-        if not isinstance(spec, dict) or set(spec) - {"same_category", "same_answer"}:
-            ctx.report(line, "link is 'same_category' or {same_category, same_answer: KEY}")
+        if not isinstance(spec, dict) or set(spec) - {"same_category", "same_answer", "join"}:
+            ctx.report(line, "link is 'same_category' or {same_category, same_answer: KEY, join}")
             return None
         return spec
     return value
@@ -223,7 +223,9 @@ def _set_team(run: Run, slug: str) -> None:
 
 
 def _link(run: Run, spec: dict[str, Any]) -> None:
-    """Point the ticket at the contact's earliest open ticket of the same request."""
+    """Point the ticket at the contact's earliest open ticket of the same request. On a new
+    ticket (unless `join: false`) the intake joins that ticket instead of opening a duplicate:
+    `workflows/duplicates.py` undoes the new ticket once the rules are done."""
     same = same_request(spec)
     for other in sorted(run.facts.history, key=lambda o: o.created_at):
         if other.status in (TicketStatus.resolved, TicketStatus.closed):
@@ -231,6 +233,11 @@ def _link(run: Run, spec: dict[str, Any]) -> None:
         if same(run.ticket, other) and run.ticket.linked_ticket_id != other.id:
             run.ticket.linked_ticket_id = other.id
             run.log("link", to=other.reference)
+            if run.facts.event == "ticket.created" and spec.get("join", True):
+                from workflows.duplicates import mark_join
+
+                assert run.ticket.id is not None
+                mark_join(run.session, ticket_id=run.ticket.id, first_id=other.id, rule=run.rule)
             first = run.session.get(Ticket, other.id)
             if first is not None:
                 record(
@@ -246,47 +253,28 @@ def _link(run: Run, spec: dict[str, Any]) -> None:
 
 
 def _assign(run: Run, spec: dict[str, Any]) -> None:
-    """The member of the team with the fewest open tickets under the cap (then the one
-    assigned longest ago, by id), while the team's calendar says it is on shift."""
+    """The member of the team on shift now (their own calendar, else the team's) with the
+    fewest open tickets under the cap, then the one with the lowest id."""
     ticket = run.ticket
     slug = spec.get("team") or team_slug(run.session, ticket.team_id)
     calendar = run.calendars.get(str(spec.get("calendar") or slug)) or run.calendars.get("centre")
-    if calendar is not None and not calendar.is_open(run.facts.now):
-        run.log("assign", assignee=None, reason="nobody on shift")
-        return
     team = run.session.exec(select(Team).where(Team.slug == slug)).first()
-    if team is None:
+    if team is None or team.id is None:
         return
-    member = _least_loaded(run.session, team.id, spec["cap"])
+    member, reason = pick_member(
+        run.session,
+        team_id=team.id,
+        cap=spec["cap"],
+        team_calendar=calendar,
+        calendars=run.calendars,
+        now=run.facts.now,
+    )
     if member is None:
-        run.log("assign", assignee=None, reason="every member is at the cap")
+        run.log("assign", assignee=None, reason=reason)
         return
     if member.id != ticket.assignee_id:
         ticket.assignee_id = member.id
         run.log("assign", assignee=member.name)
-
-
-def _least_loaded(session: Session, team_id: int | None, cap: int) -> User | None:
-    load = (
-        select(Ticket.assignee_id, func.count().label("n"))
-        .where(col(Ticket.status).in_(sorted(sla.OPEN)))
-        .group_by(col(Ticket.assignee_id))
-        .subquery()
-    )
-    row = session.exec(
-        select(User, func.coalesce(load.c.n, 0))
-        .join(TeamMembership, col(TeamMembership.user_id) == col(User.id))
-        .outerjoin(load, load.c.assignee_id == col(User.id))
-        .where(
-            TeamMembership.team_id == team_id,
-            col(User.active).is_(True),
-            col(User.role).in_(list(ASSIGNABLE)),
-            func.coalesce(load.c.n, 0) < cap,
-        )
-        .order_by(func.coalesce(load.c.n, 0), col(User.id))
-        .limit(1)
-    ).first()
-    return row[0] if row else None
 
 
 def send_template(run: Run, name: str) -> None:

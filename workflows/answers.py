@@ -82,6 +82,24 @@ def label_key(text: str, labels: dict[str, str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def name_key(text: str, label_sets: Iterable[dict[str, str]]) -> str | None:
+    """The key of the choice a free answer names, in any language's labels: `البصرة`, `بصرة`,
+    `Basra`, `الديوانية` for «القادسية (الديوانية)». None unless exactly one choice is named."""
+    key = _without_article(fold(text))
+    found = {
+        choice
+        for labels in label_sets
+        for choice, label in labels.items()
+        for name in re.split(r"[()/]", label)
+        if fold(name) and _without_article(fold(name)) == key
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _without_article(text: str) -> str:
+    return text[2:] if text.startswith("ال") and len(text) > 3 else text
+
+
 def yes_or_no(text: str, words: Iterable[Words]) -> str | None:
     """ "yes" or "no" when the whole message is one of the listed words (in any language:
     the first language given wins where two disagree)."""

@@ -168,7 +168,7 @@ def after_turn(session: Session, message: Message, started: datetime) -> None:
     events.publish(
         session,
         events.DomainEvent(
-            "ticket.message",
+            events.TICKET_MESSAGE,
             ticket_id=ticket.id,
             message_id=message.id,
             data={"text": message.text},

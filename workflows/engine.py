@@ -303,7 +303,15 @@ def _picked_by_words(turn: Turn, step: Step, text: str) -> Choice | None:
         code = read.named_language(text, turn.library.prompts.words)
         return next((c for c in step.choices.values() if c.set_language == code), None)
     assert step.ask is not None
-    labels = turn.library.prompts.get(turn.language, step.ask).choices
+    prompts = turn.library.prompts
+    if step.ask_by_name is not None:
+        every = [catalogue[step.ask].choices for catalogue in prompts.prompts.values()]
+        named = read.name_key(
+            text, [{k: v for k, v in c.items() if k in step.choices} for c in every]
+        )
+        if named is not None:
+            return step.choices[named]
+    labels = prompts.get(turn.language, step.ask).choices
     key = read.label_key(text, {k: v for k, v in labels.items() if k in step.choices})
     if key is not None:
         return step.choices[key]

@@ -8,6 +8,7 @@ from string import Formatter
 from typing import Any
 
 from workflows.answers import Words, parse_words
+from workflows.callback_words import CALLBACK_PROMPTS
 from workflows.flow import LANGUAGES, Flow
 from workflows.yamlfile import LineDict, LoadError, Problem, load
 
@@ -79,74 +80,93 @@ def load_catalogue(directory: Path, flow: Flow) -> Catalogue:
     return catalogue
 
 
+@dataclass
+class _Loaded:
+    """The prompt files read so far, before they are checked against each other."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    prompts: dict[str, dict[str, Prompt]] = field(default_factory=dict)
+    words: dict[str, Words] = field(default_factory=dict)
+    lines: dict[str, LineDict] = field(default_factory=dict)
+
+
 def check_catalogue(directory: Path, flow: Flow) -> tuple[Catalogue | None, list[Problem]]:
     """Every language present, every prompt the flow uses present with its choices, and the
     same placeholders as in English, so no language can crash a reply with a missing value."""
+    loaded = _Loaded()
     problems: list[Problem] = []
-    names: dict[str, str] = {}
-    prompts: dict[str, dict[str, Prompt]] = {}
-    words: dict[str, Words] = {}
-    lines: dict[str, LineDict] = {}
     for language in LANGUAGES:
-        path = directory / f"{language}.yaml"
-        if not path.exists():
-            problems.append(Problem(str(path), 1, f"missing prompt file for language {language!r}"))
-            continue
-        data, found = load(path)
-        problems += found
-        if found:
-            continue
-        code, name, parsed, found = parse_prompts(data, str(path))
-        problems += found
-        if code is not None and code != language:
-            problems.append(
-                Problem(str(path), 1, f"file says language {code!r}, name says {language!r}")
-            )
-        names[language] = name
-        prompts[language] = parsed
-        words[language], found = parse_words(data.get("words"), str(path))
-        problems += found
-        lines[language] = data["prompts"] if isinstance(data, LineDict) else LineDict()
-    needed = flow.prompt_keys()
-    reference = prompts.get("en", {})
-    for language, catalogue in prompts.items():
+        problems += _load_language(directory / f"{language}.yaml", language, loaded)
+    for language, catalogue in loaded.prompts.items():
         file_name = str(directory / f"{language}.yaml")
-        for key, (line, choice_keys) in needed.items():
-            prompt = catalogue.get(key)
-            if prompt is None:
-                problems.append(
-                    Problem(file_name, 1, f"prompt {key!r} (used in {flow.path}:{line}) is missing")
-                )
-                continue
-            missing = sorted(choice_keys - set(prompt.choices))
-            if missing:
-                problems.append(
-                    Problem(
-                        file_name,
-                        lines[language].line_of(key),
-                        f"prompt {key!r} lacks choices {missing}",
-                    )
-                )
-        for key, prompt in catalogue.items():
-            english = reference.get(key)
-            if english is not None and _placeholders(prompt.text) != _placeholders(english.text):
-                problems.append(
-                    Problem(
-                        file_name,
-                        lines[language].line_of(key),
-                        f"prompt {key!r} has placeholders {sorted(_placeholders(prompt.text))}, "
-                        f"English has {sorted(_placeholders(english.text))}",
-                    )
-                )
-    for key in _ENGINE_PROMPTS:
-        for language, catalogue in prompts.items():
-            if key not in catalogue:
-                problems.append(
-                    Problem(str(directory / f"{language}.yaml"), 1, f"prompt {key!r} is missing")
-                )
+        lines = loaded.lines[language]
+        problems += _check_needed(file_name, catalogue, lines, flow)
+        problems += _check_placeholders(file_name, catalogue, lines, loaded.prompts.get("en", {}))
+        problems += [
+            Problem(file_name, 1, f"prompt {key!r} is missing")
+            for key in _ENGINE_PROMPTS
+            if key not in catalogue
+        ]
     if problems:
         return None, problems
-    return Catalogue(names=names, prompts=prompts, words=words), []
+    return Catalogue(names=loaded.names, prompts=loaded.prompts, words=loaded.words), []
+
+
+def _load_language(path: Path, language: str, loaded: _Loaded) -> list[Problem]:
+    if not path.exists():
+        return [Problem(str(path), 1, f"missing prompt file for language {language!r}")]
+    data, problems = load(path)
+    if problems:
+        return problems
+    code, name, parsed, problems = parse_prompts(data, str(path))
+    if code is not None and code != language:
+        problems.append(
+            Problem(str(path), 1, f"file says language {code!r}, name says {language!r}")
+        )
+    loaded.names[language] = name
+    loaded.prompts[language] = parsed
+    loaded.words[language], found = parse_words(data.get("words"), str(path))
+    loaded.lines[language] = data["prompts"] if isinstance(data, LineDict) else LineDict()
+    return problems + found
+
+
+def _check_needed(
+    file_name: str, catalogue: dict[str, Prompt], lines: LineDict, flow: Flow
+) -> list[Problem]:
+    """Each prompt the flow uses, with the choices its step offers."""
+    problems: list[Problem] = []
+    for key, (line, choice_keys) in flow.prompt_keys().items():
+        prompt = catalogue.get(key)
+        if prompt is None:
+            problems.append(
+                Problem(file_name, 1, f"prompt {key!r} (used in {flow.path}:{line}) is missing")
+            )
+            continue
+        missing = sorted(choice_keys - set(prompt.choices))
+        if missing:
+            problems.append(
+                Problem(file_name, lines.line_of(key), f"prompt {key!r} lacks choices {missing}")
+            )
+    return problems
+
+
+def _check_placeholders(
+    file_name: str, catalogue: dict[str, Prompt], lines: LineDict, english: dict[str, Prompt]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for key, prompt in catalogue.items():
+        reference = english.get(key)
+        if reference is None or _placeholders(prompt.text) == _placeholders(reference.text):
+            continue
+        problems.append(
+            Problem(
+                file_name,
+                lines.line_of(key),
+                f"prompt {key!r} has placeholders {sorted(_placeholders(prompt.text))}, "
+                f"English has {sorted(_placeholders(reference.text))}",
+            )
+        )
+    return problems
 
 
 # Prompts the engine itself says, whatever the flow.
@@ -166,6 +186,7 @@ _ENGINE_PROMPTS = (
     "invalid_number",
     "media_kept",
     "added_to_case",
+    "joined_request",
     "reopened",
     "ticket_resolved",
     "link_confirm",
@@ -174,4 +195,5 @@ _ENGINE_PROMPTS = (
     "offer_person",
     "callback_not_understood",
     "resume_offer",
+    *CALLBACK_PROMPTS,
 )

@@ -30,17 +30,31 @@ def with_choices(text: str, choices: dict[str, str]) -> str:
     return "\n".join([text, *(f"{key} {label}" for key, label in choices.items())])
 
 
-def render_question(prompts: Catalogue, step: Step, language: str) -> Reply:
-    """The question's text with its numbered choices, and the same choices as buttons."""
+def render_question(
+    prompts: Catalogue, step: Step, language: str, values: dict[str, str] | None = None
+) -> Reply:
+    """The question's text (its placeholders filled from `values`) with its numbered choices,
+    and the same choices as buttons."""
     assert step.ask is not None
     if any(choice.set_language for choice in step.choices.values()):
         return render_languages(prompts, step)
     prompt = prompts.get(language, step.ask)
+    text = prompt.text.format(**values) if values else prompt.text
+    pairs = tuple((values or {}).items())
     if not step.choices:
-        return Reply(step.ask, prompt.text)
+        return Reply(step.ask, text, values=pairs)
     labels = {key: prompt.choices[key] for key in step.choices}
     buttons = tuple(Button(key, label) for key, label in labels.items())
-    return Reply(step.ask, with_choices(prompt.text, labels), buttons)
+    return Reply(step.ask, with_choices(text, labels), buttons, values=pairs)
+
+
+def render_by_name(prompts: Catalogue, step: Step, language: str) -> Reply:
+    """A long list's question asked by name: the short text alone by SMS; the choices still
+    as buttons where the channel shows them (they cost nothing there)."""
+    assert step.ask is not None and step.ask_by_name is not None
+    labels = prompts.get(language, step.ask).choices
+    buttons = tuple(Button(key, labels[key]) for key in step.choices)
+    return Reply(step.ask_by_name, prompts.text(language, step.ask_by_name), buttons)
 
 
 def render_languages(prompts: Catalogue, step: Step) -> Reply:

@@ -117,7 +117,7 @@ def on_update(session: Session, event: events.DomainEvent) -> None:
     _on(session, event, "ticket.updated")
 
 
-@events.subscribe("ticket.message")
+@events.subscribe(events.TICKET_MESSAGE)
 def on_message(session: Session, event: events.DomainEvent) -> None:
     _on(session, event, MESSAGE_ON_TICKET)
 

@@ -48,16 +48,30 @@ def rendered(flow: Flow, catalogue: Catalogue, language: str) -> dict[str, str]:
         **_SAMPLES,
         "reference": readable_reference(_SAMPLE_REFERENCE, language),
         "status": max(statuses, key=len, default=""),
+        "when": _longest_when(catalogue, language),
     }
     texts: dict[str, str] = {}
     for key, prompt in catalogue.prompts[language].items():
         step = asked.get(key)
         if step is not None:
-            texts[key] = render_question(catalogue, step, language).text
+            texts[key] = render_question(catalogue, step, language, values).text
             continue
         text = prompt.text.format_map(_Defaults(values))
         texts[key] = with_choices(text, prompt.choices)
     return texts
+
+
+def _longest_when(catalogue: Catalogue, language: str) -> str:
+    """The longest "when we call back" of the language, so a callback prompt is not undercounted."""
+    prompts = catalogue.prompts[language]
+    days = [p.text for key, p in prompts.items() if key.startswith("day_")]
+    fills = {"time": "16:00", "date": "14/12", "day": max(days, key=len, default="")}
+    whens = [
+        p.text.format_map(_Defaults(fills))
+        for key, p in prompts.items()
+        if key.startswith("callback_when_")
+    ]
+    return max(whens, key=len, default="")
 
 
 def costs(flow: Flow, catalogue: Catalogue) -> list[Cost]:
@@ -88,6 +102,8 @@ def report(folder: Path) -> list[str]:
         counts = "  ".join(f"{language} {row.get(language, '-')}" for language in LANGUAGES)
         lines.append(f"  {key.ljust(width)}  {counts}")
     warned: set[tuple[str, str]] = set()
+    # A list asked by name first is sent only after an answer that names no choice.
+    fallbacks = {s.ask: s.ask_by_name for s in flow.steps.values() if s.ask_by_name}
     for cost in found:
         # The language menu is one text in every language: warn about it once.
         if cost.segments > MAX_SEGMENTS and (cost.key, cost.text) not in warned:
@@ -97,6 +113,11 @@ def report(folder: Path) -> list[str]:
                 f"{path}:{_line_of(path, cost.key)}: warning: prompt {cost.key!r} takes "
                 f"{cost.segments} SMS segments in {cost.language} "
                 f"({cost.units} {cost.encoding} characters)"
+                + (
+                    f"; sent only after an answer to {fallbacks[cost.key]!r} names no choice"
+                    if cost.key in fallbacks
+                    else ""
+                )
             )
     return lines
 

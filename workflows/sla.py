@@ -2,7 +2,7 @@
 
 ```yaml
 sla:
-  default: {first_response: 8h, resolution: 5d, calendar: centre}
+  default: {first_response: 8h, next_response: 8h, resolution: 5d, calendar: centre}
   category:    {complaint: {resolution: 10d}}
   sensitivity: {restricted: {satisfaction: false}}
   priority:    {urgent: {first_response: 30m, resolution: 1d, calendar: always}}
@@ -28,7 +28,14 @@ from workflows.yamlfile import LineDict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
-_POLICY_KEYS = ("first_response", "resolution", "calendar", "warning", "satisfaction")
+_POLICY_KEYS = (
+    "first_response",
+    "next_response",
+    "resolution",
+    "calendar",
+    "warning",
+    "satisfaction",
+)
 _OVERRIDES = ("category", "sensitivity", "priority")
 
 
@@ -121,7 +128,7 @@ def _policy(raw: Any, line: int, ctx: Context, *, full: bool) -> dict[str, Any] 
         if key not in _POLICY_KEYS:
             ctx.report(line, f"unknown key {key!r}; a policy has {', '.join(_POLICY_KEYS)}")
             ok = False
-        elif key in ("first_response", "resolution"):
+        elif key in ("first_response", "next_response", "resolution"):
             duration = parse_duration(value)
             if duration is None or duration <= timedelta(0):
                 ctx.report(line, f"{key} {value!r} is not a duration such as 30m, 8h or 2d")

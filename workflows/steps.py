@@ -8,7 +8,7 @@ from sqlmodel import col, update
 from ccc.access.policy import Caller
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Message
-from ccc.tickets.service import create_ticket, record
+from ccc.tickets.service import record
 from workflows.flow import Step
 from workflows.turn import Turn
 
@@ -59,13 +59,10 @@ def create(turn: Turn, step: Step) -> None:
     conversation = turn.conversation
     answers = {k: v for k, v in conversation.answers.items() if not k.startswith("_")}
     answers.update(step.create_ticket.get("answers", {}))
-    ticket = create_ticket(
-        turn.session,
-        identity=turn.identity,
-        category=step.create_ticket["category"],
-        language=conversation.language,
-        answers=answers,
-    )
+    from workflows.duplicates import open_or_join
+
+    category = step.create_ticket["category"]
+    ticket, joined = open_or_join(turn, category=category, answers=answers)
     since = conversation.answers.get(SINCE, turn.message.id)
     turn.session.execute(
         update(Message)
@@ -85,4 +82,5 @@ def create(turn: Turn, step: Step) -> None:
         record(turn.session, ticket=ticket, kind="note", caller=CHATBOT, text=note)
     reset(conversation)
     conversation.ticket_id = ticket.id
-    turn.say(step.say, reference=turn.reference(ticket))
+    key = "joined_request" if joined else step.say
+    turn.say(key, reference=turn.reference(ticket), when=turn.when_we_call())

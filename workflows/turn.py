@@ -15,9 +15,11 @@ from ccc.tickets.models import Ticket
 from workflows import answers as read
 from workflows.flow import Step
 from workflows.library import Library
-from workflows.replies import Reply, readable_reference, render_question
+from workflows.replies import Reply, readable_reference, render_by_name, render_question
 
 FALLBACK_LANGUAGE = "ar"
+# The question that promises a callback says when, from the centre's opening hours.
+CALLBACK_CONFIRM = "callback_confirm"
 
 
 @dataclass
@@ -44,7 +46,18 @@ class Turn:
 
     def ask(self, step: Step) -> None:
         assert step.ask is not None
-        self.replies.append(render_question(self.library.prompts, step, self.language))
+        values = {"when": self.when_we_call()} if step.ask == CALLBACK_CONFIRM else None
+        if step.ask_by_name is not None and self.conversation.invalid_inputs == 0:
+            self.replies.append(render_by_name(self.library.prompts, step, self.language))
+            return
+        self.replies.append(render_question(self.library.prompts, step, self.language, values))
+
+    def when_we_call(self) -> str:
+        """ "today before 16:00", "on Sunday from 08:00": from the centre's opening hours."""
+        from workflows.callback_time import when_we_call
+
+        library = self.library
+        return when_we_call(library.calendars, library.prompts, self.language, self.now)
 
     def reference(self, ticket: Ticket) -> str:
         return readable_reference(ticket.reference, self.language)

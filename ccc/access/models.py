@@ -37,6 +37,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, max_length=8)
     totp_secret: str | None = Field(default=None, max_length=64)  # the optional second factor
+    # The calendar (in calendars.yaml) of the user's own shifts; none: the team's calendar.
+    calendar: str | None = Field(default=None, max_length=60)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -49,5 +49,16 @@ def take_scheduled(session: Session) -> list[int]:
     return ids
 
 
+def scheduled_count(session: Session) -> int:
+    """How many jobs this transaction has scheduled so far: a mark for `drop_scheduled_after`."""
+    return len(session.info.get(_PENDING_KEY, []))
+
+
+def drop_scheduled_after(session: Session, mark: int) -> None:
+    """Forget the jobs scheduled since `mark`: their rows went with a rolled-back savepoint."""
+    pending: list[int] = session.info.get(_PENDING_KEY, [])
+    del pending[mark:]
+
+
 def forget_scheduled(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)

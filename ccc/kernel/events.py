@@ -17,6 +17,8 @@ TICKET_CREATED = "ticket.created"
 TICKET_UPDATED = "ticket.updated"
 MESSAGE_RECEIVED = "message.received"
 MESSAGE_SENT = "message.sent"
+# A person's message that joined an existing ticket (published by the chatbot after its turn).
+TICKET_MESSAGE = "ticket.message"
 
 
 @dataclass(frozen=True)

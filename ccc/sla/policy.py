@@ -38,6 +38,9 @@ class TicketPolicy:
     first_response: timedelta
     resolution: timedelta
     calendar: str = "always"
+    # After an agent's reply, a new message from the person must be answered within this;
+    # None: no next-response clock.
+    next_response: timedelta | None = None
     # A warning fires once this share of a clock's business time has passed.
     warn_at: float = 0.8
     # Ask the person how satisfied they were once the ticket is resolved.

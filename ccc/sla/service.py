@@ -3,7 +3,9 @@ paused while a ticket waits on the person, and checked for warnings and breaches
 
 Every due time is counted from the ticket's creation in the business time of its policy's
 calendar, plus the business time it spent `pending`: one formula, so a recalculation, a resume
-and the breach job can never disagree about when a ticket is due.
+and the breach job can never disagree about when a ticket is due. The next-response clock is the
+same formula counted from the person's first unanswered message after an agent's reply, plus
+the time paused since then.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from sqlmodel import Session, col
 
 from ccc.kernel import events
 from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
 from ccc.sla.policy import Clock, TicketPolicy, policies
 from ccc.tickets.models import Ticket, TicketStatus
 
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
+NEXT_RESPONSE = "next_response"
 WARNING = "warning"
 BREACHED = "breached"
 # Clocks run while the centre owes the person something; `pending` waits on the person.
@@ -32,7 +36,7 @@ OPEN = RUNNING | {TicketStatus.pending}
 
 @dataclass(frozen=True)
 class Alert:
-    clock: str  # first_response or resolution
+    clock: str  # first_response, next_response or resolution
     kind: str  # warning or breached
     at: datetime
     due: datetime
@@ -67,6 +71,7 @@ def recalculate(*, ticket: Ticket, now: datetime | None = None) -> None:
     plan = _plan(ticket)
     ticket.first_response_due = plan[f"{FIRST_RESPONSE}.{BREACHED}"]
     ticket.resolution_due = plan[f"{RESOLUTION}.{BREACHED}"]
+    ticket.next_response_due = plan.get(f"{NEXT_RESPONSE}.{BREACHED}")
     ticket.sla_fired = [name for name in ticket.sla_fired if plan.get(name, now) <= now]
     if not any(name.endswith(BREACHED) for name in ticket.sla_fired):
         ticket.sla_breached_at = None
@@ -80,12 +85,18 @@ def _plan(ticket: Ticket) -> dict[str, datetime]:
     clock = _clock(policy)
     paused = timedelta(seconds=ticket.sla_paused_seconds)
     plan = {}
-    for name, duration in (
-        (FIRST_RESPONSE, policy.first_response),
-        (RESOLUTION, policy.resolution),
-    ):
-        plan[f"{name}.{WARNING}"] = clock.add(ticket.created_at, duration * policy.warn_at + paused)
-        plan[f"{name}.{BREACHED}"] = clock.add(ticket.created_at, duration + paused)
+    clocks = [
+        (FIRST_RESPONSE, ticket.created_at, policy.first_response, paused),
+        (RESOLUTION, ticket.created_at, policy.resolution, paused),
+    ]
+    if policy.next_response is not None and ticket.next_response_since is not None:
+        since_paused = paused - timedelta(seconds=ticket.next_response_paused_before)
+        clocks.append(
+            (NEXT_RESPONSE, ticket.next_response_since, policy.next_response, since_paused)
+        )
+    for name, start, duration, pause in clocks:
+        plan[f"{name}.{WARNING}"] = clock.add(start, duration * policy.warn_at + pause)
+        plan[f"{name}.{BREACHED}"] = clock.add(start, duration + pause)
     return plan
 
 
@@ -95,8 +106,10 @@ def alerts(ticket: Ticket) -> list[Alert]:
         return []
     plan = _plan(ticket)
     found = []
-    for clock in (FIRST_RESPONSE, RESOLUTION):
+    for clock in (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION):
         if clock == FIRST_RESPONSE and ticket.first_response_at is not None:
+            continue
+        if f"{clock}.{BREACHED}" not in plan:
             continue
         due = plan[f"{clock}.{BREACHED}"]
         for kind in (WARNING, BREACHED):
@@ -130,6 +143,38 @@ def fire_due(*, ticket: Ticket, now: datetime) -> list[Alert]:
     return fired
 
 
+def awaiting_reply(*, ticket: Ticket, since: datetime) -> None:
+    """The person wrote after an agent's reply: the next reply is due from `since`. Later
+    messages before that reply do not move it; each wait fires its own warning and breach."""
+    if ticket.first_response_at is None or ticket.next_response_since is not None:
+        return
+    ticket.next_response_since = since
+    ticket.next_response_paused_before = ticket.sla_paused_seconds
+    ticket.sla_fired = [n for n in ticket.sla_fired if not n.startswith(f"{NEXT_RESPONSE}.")]
+    if ticket.status in OPEN:
+        recalculate(ticket=ticket, now=since)
+
+
+def answered(*, ticket: Ticket) -> None:
+    """An agent replied: the wait for a next response, if any, is over."""
+    if ticket.next_response_since is None:
+        return
+    ticket.next_response_since = None
+    ticket.next_response_due = None
+    schedule_next(ticket=ticket)
+
+
+@events.subscribe(events.TICKET_MESSAGE)
+def follow_messages(session: Session, event: events.DomainEvent) -> None:
+    """A message from the person on a ticket an agent already answered starts the clock."""
+    ticket = session.get(Ticket, event.ticket_id)
+    message = session.get(Message, event.message_id) if event.message_id else None
+    if ticket is None:
+        return
+    awaiting_reply(ticket=ticket, since=message.created_at if message else utcnow())
+    session.add(ticket)
+
+
 def pause(*, ticket: Ticket, now: datetime | None = None) -> None:
     if ticket.sla_paused_at is None:
         ticket.sla_paused_at = now or utcnow()
@@ -161,6 +206,9 @@ def follow_changes(session: Session, event: events.DomainEvent) -> None:
     elif ticket.status in RUNNING:
         recalculate(ticket=ticket)
     else:
+        # Resolved or closed: the person was told, so no reply is owed any more; a message
+        # that reopens the ticket starts a new wait from itself.
+        answered(ticket=ticket)
         ticket.sla_next_check = None
     session.add(ticket)
 
@@ -177,6 +225,7 @@ def breached_filter(now: datetime) -> Any:
     past_due = or_(
         col(Ticket.resolution_due) < now,
         and_(col(Ticket.first_response_due) < now, col(Ticket.first_response_at).is_(None)),
+        col(Ticket.next_response_due) < now,
     )
     return or_(
         and_(col(Ticket.status).in_(sorted(OPEN)), col(Ticket.sla_breached_at).is_not(None)),

@@ -62,6 +62,7 @@ class TicketBase(SQLModel):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     first_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolution_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -94,6 +95,10 @@ class Ticket(TicketBase, table=True):
     sla_next_check: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The next-response clock: since when the person's message waits for an agent's reply (None
+    # once answered), and the paused time already spent before it began (the due time is public).
+    next_response_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_response_paused_before: float = Field(default=0.0)
     satisfaction_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

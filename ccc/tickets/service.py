@@ -326,6 +326,7 @@ def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Mes
     if ticket.first_response_at is None:
         ticket.first_response_at = utcnow()
         sla.schedule_next(ticket=ticket)
+    sla.answered(ticket=ticket)
     ticket.updated_at = utcnow()
     session.add(ticket)
     record(session, ticket=ticket, kind="reply", caller=caller, message_id=message.id)

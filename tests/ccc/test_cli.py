@@ -232,3 +232,28 @@ def demo_tokens(stdout: str) -> dict[str, str]:
         if len(parts) >= 3 and TOKEN.match(parts[2]):
             found[parts[1]] = parts[2]
     return found
+
+
+def test_a_users_own_shift_calendar_is_set_and_cleared_by_name(ccc: Cli) -> None:
+    assert ccc("team", "add", "tracing", "--name", "Tracing").returncode == 0
+    added = ccc("user", "add", "Hana", "--role", "team_member", "--team", "tracing",
+                "--calendar", "centre")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    refused = ccc("user", "calendar", "Hana", "night_shift")
+    assert refused.returncode == 1
+    assert "unknown calendar 'night_shift'; the calendars are always, centre" in refused.stderr
+    with ccc.session() as session:
+        assert session.exec(select(User).where(User.name == "Hana")).one().calendar == "centre"
+    cleared = ccc("user", "calendar", "Hana", "none")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "Hana now works the team's calendar" in cleared.stdout
+    with ccc.session() as session:
+        assert session.exec(select(User).where(User.name == "Hana")).one().calendar is None
+
+
+def test_an_unknown_calendar_on_a_new_user_stores_nobody(ccc: Cli) -> None:
+    refused = ccc("user", "add", "Ida", "--role", "agent", "--calendar", "night_shift")
+    assert refused.returncode == 1
+    assert "unknown calendar 'night_shift'" in refused.stderr
+    with ccc.session() as session:
+        assert session.exec(select(User).where(User.name == "Ida")).first() is None

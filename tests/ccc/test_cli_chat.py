@@ -47,3 +47,24 @@ def test_chat_logs_no_phone_number(live_server: str, caplog: pytest.LogCaptureFi
     caplog.set_level(logging.INFO)
     assert main(["chat", PHONE, "hello", "--url", live_server]) == 0
     assert "9647701234567" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["--url", "URL", PHONE, "hello", "4"],
+        [PHONE, "--url", "URL", "hello", "4"],
+        [PHONE, "hello", "--url", "URL", "4"],
+        [PHONE, "hello", "4", "--url", "URL"],
+    ],
+)
+def test_the_url_may_come_anywhere_among_the_messages(
+    live_server: str, capsys: pytest.CaptureFixture[str], order: list[str]
+) -> None:
+    # A number of its own for each order, so no earlier conversation answers for it.
+    phone = f"+96477099{len(order[0]) + 10 * order.index('URL'):05d}"
+    words = [live_server if word == "URL" else phone if word == PHONE else word for word in order]
+    argv = ["chat", *words]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Welcome" in out and "How can we help you?" in out

@@ -19,7 +19,7 @@ from workflows.yamlfile import LineDict
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 RULES = """
 sla:
-  default: {first_response: 8h, resolution: 40h, calendar: centre}
+  default: {first_response: 8h, next_response: 8h, resolution: 40h, calendar: centre}
   priority:
     urgent: {first_response: 2h, resolution: 24h, calendar: always}
   category:

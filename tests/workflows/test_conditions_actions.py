@@ -183,3 +183,24 @@ def test_assign_takes_turns_up_to_the_cap_while_the_team_is_on_shift(ccc: Harnes
         names = {u.id: u.name for u in session.exec(select(User)).all()}
         session.rollback()
     assert [names.get(a) for a in assigned] == ["bob", "carol", None, None]
+
+
+@pytest.mark.parametrize(("join", "joins"), [("", True), (", join: false", False)])
+def test_link_on_a_new_ticket_joins_the_first_unless_told_not_to(
+    ccc: Harness, assistance: str, join: str, joins: bool
+) -> None:
+    from workflows.duplicates import _JOINS
+
+    second = open_ticket(ccc, "+9647704440009", "assistance")
+    with ccc.session() as session:
+        first = ticket_of(session, assistance)
+        ticket = ticket_of(session, second)
+        ticket.contact_id = first.contact_id  # the same person, from the rules' point of view
+        rule = one_rule("{}", f"{{link: {{same_category: true{join}}}}}", on="ticket.created")
+        assert evaluate(session, ticket, "ticket.created", book=rule)
+        assert ticket.linked_ticket_id == first.id
+        marked = session.info.get(_JOINS, {}).get(ticket.id)
+        assert (marked is not None) is joins
+        if marked is not None:
+            assert (marked.first_id, marked.rule) == (first.id, "under test")
+        session.rollback()

@@ -323,7 +323,7 @@ def test_a_menu_prompt_lacking_one_of_the_flows_choices_is_reported_at_that_prom
     copy: Path,
 ) -> None:
     path = prompt_file(copy, "ckb")
-    edit(path, '      "0": قسە لەگەڵ کارمەندێک\n', "")
+    edit(path, '      "0": قسە لەگەڵ کارمەند\n', "")
     assert_catalogue_refused(
         copy,
         problem(path, line_of(path, "  main_menu:"), "prompt 'main_menu' lacks choices ['0']"),
@@ -453,8 +453,8 @@ def test_a_service_level_resolving_before_its_first_response_is_reported(copy: P
     path = rules_file(copy)
     edit(
         path,
-        "default: {first_response: 8h, resolution: 40h, calendar: centre}",
-        "default: {first_response: 8h, resolution: 4h, calendar: centre}",
+        "default: {first_response: 8h, next_response: 8h, resolution: 40h, calendar: centre}",
+        "default: {first_response: 8h, next_response: 8h, resolution: 4h, calendar: centre}",
     )
     assert_rules_refused(
         path,

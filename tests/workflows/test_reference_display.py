@@ -27,11 +27,13 @@ def test_every_reply_with_a_reference_shows_its_digits_in_reading_order(language
     assert {"ticket_created", "status", "ticket_resolved", "added_to_case"} <= set(keys)
     prompts = current().prompts
     status = prompts.text(language, "status_open")
+    # Said beside the reference in a callback's reply: its digits must not disturb it.
+    when = prompts.text(language, "callback_when_day_from", day="x", time="08:00")
     for reference in SAMPLES:
         assert references.is_valid(reference)
         shown = readable_reference(reference, language)
         for key in keys:
-            text = prompts.text(language, key, reference=shown, status=status)
+            text = prompts.text(language, key, reference=shown, status=status, when=when)
             assert reference_as_read(text, reference), (language, key, text)
 
 

@@ -101,17 +101,24 @@ CASES = [
     ),
     (
         "unknown calendar",
-        "default: {first_response: 8h, resolution: 40h, calendar: centre}",
+        "default: {first_response: 8h, next_response: 8h, resolution: 40h, calendar: centre}",
         "default: {first_response: 8h, resolution: 40h, calendar: office}",
         "  default:",
         "sla: unknown calendar 'office'",
     ),
     (
         "malformed duration",
-        "default: {first_response: 8h, resolution: 40h, calendar: centre}",
-        "default: {first_response: 8 hours, resolution: 40h, calendar: centre}",
+        "default: {first_response: 8h, next_response: 8h, resolution: 40h, calendar: centre}",
+        "default: {first_response: 8 hours, next_response: 8h, resolution: 40h, calendar: centre}",
         "  default:",
         "sla: first_response '8 hours' is not a duration such as 30m, 8h or 2d",
+    ),
+    (
+        "malformed next response",
+        "default: {first_response: 8h, next_response: 8h, resolution: 40h, calendar: centre}",
+        "default: {first_response: 8h, next_response: soon, resolution: 40h, calendar: centre}",
+        "  default:",
+        "sla: next_response 'soon' is not a duration such as 30m, 8h or 2d",
     ),
     (
         "a rule that can never match",

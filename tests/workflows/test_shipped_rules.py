@@ -135,28 +135,48 @@ SAME_NAME = {
     "ckb": ("عومەر حەسەن", "عومه‌ر حه‌سه‌ن"),
     "kmr": ("Omer Hesen", "Omer Hesen"),
 }
+ALREADY = {
+    "en": "You already have a request for this person",
+    "ar": "لديك طلب سابق لهذا الشخص",
+    "ckb": "پێشتر داواکاریت بۆ ئەم کەسە هەیە",
+    "kmr": "تە بەری نوکە داخوازەک بۆ ڤی کەسی هەیە",
+}
 
 
 @pytest.mark.parametrize("language", sorted(SAME_NAME))
-def test_a_second_tracing_request_for_the_same_name_links_to_the_first(
+def test_a_second_tracing_request_for_the_same_name_joins_the_first(
     ccc: Harness, supervisor: dict[str, str], language: str
 ) -> None:
     phone = "+9647701110006"
     first_name, second_name = SAME_NAME[language]
     intake(ccc, phone, language, tracing("lost", missing=first_name))
-    intake(ccc, phone, language, tracing("still lost", missing=second_name))
-    intake(ccc, phone, language, tracing("another", missing="Someone Else"))
-    first, second, third = tickets_of(ccc, phone, supervisor)
-    second_events = rule_events(ccc, second["reference"], supervisor)
+    [first] = tickets_of(ccc, phone, supervisor)
+    intake(ccc, phone, language, tracing("seen in Tal Afar in 2018", missing=second_name))
+    # No second ticket: the person is told the reference they already have, in their language.
+    assert [t["reference"] for t in tickets_of(ccc, phone, supervisor)] == [first["reference"]]
+    told = ccc.last_reply(phone)
+    assert told.startswith(ALREADY[language])
+    assert _digits(told) == first["reference"]
+    # The second intake's answers and messages are on the first ticket's timeline.
+    timeline = ccc.client.get(
+        f"/api/tickets/{first['reference']}/timeline", headers=supervisor
+    ).json()
+    [joined] = [e for e in timeline if e.get("kind") == "intake_joined"]
+    assert joined["data"]["answers"]["circumstances"] == "seen in Tal Afar in 2018"
+    assert "seen in Tal Afar in 2018" in [e.get("text") for e in timeline]
     assert {
         "rule": "a second tracing request for the same person links to the first",
-        "action": "link",
-        "to": first["reference"],
-    } in second_events
-    assert not [
-        e for e in rule_events(ccc, third["reference"], supervisor) if e["action"] == "link"
-    ]
-    first_events = rule_events(ccc, first["reference"], supervisor)
-    assert [e["reference"] for e in first_events if e["action"] == "linked_from"] == [
-        second["reference"]
-    ]
+        "action": "joined",
+        "reason": "a second intake for the same request",
+    } in rule_events(ccc, first["reference"], supervisor)
+    # Another name is another request: a ticket of its own.
+    intake(ccc, phone, language, tracing("another", missing="Someone Else"))
+    assert len(tickets_of(ccc, phone, supervisor)) == 2
+
+
+def _digits(text: str) -> str:
+    import re
+
+    from ccc.kernel.text import normalise_digits
+
+    return "".join(re.findall("[0-9]", normalise_digits(text)))
