@@ -40,10 +40,20 @@ def run_worker(runtime: Runtime) -> int:
             worker.work(with_scheduler=False)
         except Exception:
             log.exception("the worker stopped on an error")
-        if getattr(worker, "_stop_requested", False):
+        if _asked_to_stop(worker):
             break
         _wait_for_redis(connection, stopping)
     return 0
+
+
+def _asked_to_stop(worker: Any) -> bool:
+    """RQ's loop also returns on SIGTERM/SIGINT: an idle worker raises StopRequested without
+    setting `_stop_requested`, so the date of the request is what tells a stop from an outage
+    (mistaking one for the other restarted the worker instead of ending it)."""
+    return bool(
+        getattr(worker, "_stop_requested", False)
+        or getattr(worker, "_shutdown_requested_date", None) is not None
+    )
 
 
 def _wait_for_redis(connection: Any, stopping: threading.Event) -> None:
