@@ -29,8 +29,10 @@ class Action(StrEnum):
     sensitivity_changed = "sensitivity_changed"
     consent_override = "consent_override"
     export = "export"
-    login = "login"
-    logout = "logout"
+    login = "login"  # a console login, `outcome` success or failure (with its `reason`)
+    logout = "logout"  # a console session ended: `reason` logout, idle, lifetime, revoked, …
+    password_changed = "password_changed"  # noqa: S105  (an action name)
+    second_factor_changed = "second_factor_changed"
     token_issued = "token_issued"  # noqa: S105  (an action name)
     token_revoked = "token_revoked"  # noqa: S105  (an action name)
     user_deactivated = "user_deactivated"

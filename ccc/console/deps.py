@@ -35,6 +35,7 @@ def get_console(request: Request, session: SessionDep, settings: SettingsDep) ->
             token,
             idle=timedelta(minutes=settings.console_idle_minutes),
             lifetime=timedelta(hours=settings.console_session_hours),
+            address=client_address(request),
         )
     if opened is None:
         raise login_required(request)
