@@ -19,6 +19,8 @@ from ccc.kernel.paging import decode_cursor, encode_cursor
 from ccc.tickets.models import Sensitivity, Ticket
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
+# A date, or an ISO datetime to the minute or finer, with or without its offset.
+MOMENT = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
 
 
 class AuditEntryOut(BaseModel):
@@ -72,8 +74,8 @@ def audit_log(
     settings: SettingsDep,
     ticket: Annotated[str | None, Query(max_length=32)] = None,
     user: Annotated[str | None, Query(max_length=120)] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    to: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, pattern=MOMENT)] = None,
+    to: Annotated[str | None, Query(max_length=40, pattern=MOMENT)] = None,
     action: Action | None = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlmodel import Session, col, select
 
 from ccc.access.models import User
 from ccc.access.policy import STAFF, Caller, visible_tickets
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.params import WindowEnd, WindowStart
 from ccc.calls.callbacks import record_attempt
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
-from ccc.kernel.errors import Forbidden, Invalid
-from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, page
+from ccc.kernel.errors import Forbidden
+from ccc.kernel.paging import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
 
@@ -42,8 +43,8 @@ def list_calls(
     session: SessionDep,
     caller: CallerDep,
     settings: SettingsDep,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    from_: WindowStart = None,
+    to: WindowEnd = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
@@ -85,8 +86,8 @@ def list_callbacks(
     session: SessionDep,
     caller: CallerDep,
     settings: SettingsDep,
-    status: str | None = None,
-    cursor: str | None = None,
+    status: CallbackStatus | None = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Newest first, like every list; within a page, open callbacks soonest due first."""
@@ -96,9 +97,7 @@ def list_callbacks(
         col(Callback.ticket_id).in_(visible.with_only_columns(col(Ticket.id)))
     )
     if status is not None:
-        if status not in {s.value for s in CallbackStatus}:
-            raise Invalid("status is 'open' or 'done'")
-        query = query.where(Callback.status == status)
+        query = query.where(Callback.status == status.value)
     rows, following = page(session, query, Callback.id, cursor=cursor, limit=limit)
     if status == CallbackStatus.open:
         rows.sort(key=lambda row: row.due_at)
@@ -127,7 +126,7 @@ def _callback_out(row: Callback, tickets: dict[int, str]) -> CallbackOut:
 
 @router.post("/api/callbacks/{callback_id}/attempts", response_model=CallbackOut)
 def add_attempt(
-    callback_id: int,
+    callback_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: AttemptIn,
     session: SessionDep,
     caller: CallerDep,

@@ -18,7 +18,6 @@ from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Ticket
-from ccc.tickets.service import parse_enum
 
 router = APIRouter(tags=["referrals"])
 ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -145,9 +144,9 @@ def list_referrals(
     session: SessionDep,
     caller: CallerDep,
     settings: SettingsDep,
-    status: str | None = None,
-    team: str | None = None,
-    cursor: str | None = None,
+    status: ReferralStatus | None = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
@@ -158,7 +157,7 @@ def list_referrals(
     if caller.role == Role.team_member:
         query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
     if status:
-        query = query.where(Referral.status == parse_enum(ReferralStatus, status, "status"))
+        query = query.where(Referral.status == status.value)
     if team:
         team_row = session.exec(select(Team).where(Team.slug == team)).first()
         if team_row is None:

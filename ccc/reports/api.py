@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from ccc.access import audit
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.params import WindowEnd, WindowStart
 from ccc.reports import service as reports
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -18,8 +19,8 @@ def summary(
     session: SessionDep,
     caller: CallerDep,
     settings: SettingsDep,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    from_: WindowStart = None,
+    to: WindowEnd = None,
 ) -> dict[str, Any]:
     """A download of the figures: an export, recorded in the audit log (who, when, which
     window, from which address)."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ccc.kernel.paging import Page
+from ccc.tickets.models import Category, Priority, Sensitivity, TicketStatus
 
 
 class TicketOut(BaseModel):
@@ -44,13 +45,13 @@ class TicketPatch(BaseModel):
     resolves without the automatic message to the person."""
 
     model_config = ConfigDict(extra="forbid")
-    status: str | None = None
-    priority: str | None = None
-    team: str | None = None
-    assignee: str | None = None
-    category: str | None = None
-    sensitivity: str | None = None
-    notify: bool = True
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    team: str | None = Field(None, max_length=64)
+    assignee: str | None = Field(None, max_length=120)
+    category: Category | None = None
+    sensitivity: Sensitivity | None = None
+    notify: StrictBool = True
     reason: str | None = Field(None, max_length=1000)
     # Moving a ticket to a programme team although the person said No (supervisors, admins).
     override_reason: str | None = Field(None, max_length=1000)

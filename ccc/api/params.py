@@ -1,0 +1,42 @@
+"""Query parameters described precisely in `/openapi.json`: a client (or schemathesis) learns
+the values a filter takes from the schema, and a value outside them is a 422 before any code
+runs."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Query
+
+from ccc.reports.service import WINDOW_PATTERN
+
+
+def one_or_more(enum: type[StrEnum]) -> str:
+    """A pattern for one value of the enum or several, comma-separated (`open,pending`)."""
+    one = "|".join(re.escape(member.value) for member in enum)
+    return f"^({one})(,({one}))*$"
+
+
+def enum_list(enum: type[StrEnum], what: str) -> object:
+    values = ", ".join(member.value for member in enum)
+    return Query(
+        pattern=one_or_more(enum),
+        max_length=200,
+        description=f"{what}: one or more of {values}, comma-separated",
+    )
+
+
+def _window(alias: str | None = None) -> object:
+    return Query(
+        alias=alias,
+        pattern=WINDOW_PATTERN,
+        max_length=40,
+        description="a date (YYYY-MM-DD) or a whole hour (YYYY-MM-DDTHH[:00[:00]][±HH:MM|Z])",
+    )
+
+
+# Report windows (`GET /api/reports/summary`, `GET /api/calls`): whole days or hours only.
+WindowStart = Annotated[str | None, _window("from")]
+WindowEnd = Annotated[str | None, _window()]
