@@ -32,12 +32,12 @@ class ReferralIn(BaseModel):
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
 
 
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome: str = Field(min_length=1, max_length=4000)
+    outcome: str = Field(min_length=1, max_length=4000, pattern=r"\S")
 
 
 class ReferralOut(BaseModel):

@@ -59,7 +59,8 @@ class TicketPatch(BaseModel):
 
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    # Some text, not only spaces: the schema says so, so a client knows before it sends.
+    text: str = Field(min_length=1, max_length=4000, pattern=r"\S")
 
 
 class EventOut(BaseModel):

@@ -113,3 +113,15 @@ def test_every_error_an_api_route_can_give_is_described(ccc: Harness) -> None:
                 assert "403" in codes, (method, path)
     nul = ccc.client.get("/api/tickets", params={"q": "a\x00b"})
     assert nul.status_code == 400 and "NUL" in nul.json()["detail"]
+
+
+def test_text_of_only_spaces_is_refused_by_the_schema_itself(
+    ccc: Harness, supervisor: dict[str, str]
+) -> None:
+    reference = open_ticket(ccc, "+9647701234567", "tracing")
+    response = ccc.client.post(
+        f"/api/tickets/{reference}/notes", json={"text": "   "}, headers=supervisor
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "text"]
+    assert spec(ccc)["components"]["schemas"]["TextIn"]["properties"]["text"]["pattern"] == r"\S"
