@@ -14,13 +14,17 @@ from ccc.access.audit import Action
 from ccc.access.models import AuditEntry
 from ccc.access.policy import OVERSIGHT, Caller
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.params import meaning
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.kernel.paging import decode_cursor, encode_cursor
 from ccc.tickets.models import Sensitivity, Ticket
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 # A date, or an ISO datetime to the minute or finer, with or without its offset.
-MOMENT = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+MOMENT = meaning(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$",
+    "must be a date (YYYY-MM-DD) or an ISO datetime",
+)
 
 
 class AuditEntryOut(BaseModel):

@@ -20,6 +20,7 @@ from starlette.routing import Match
 from ccc.access import api as audit
 from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
+from ccc.api.params import explain
 from ccc.api.responses import API_ERRORS, HEALTH_ERRORS, SIMULATOR_ERRORS, WEBHOOK_ERRORS
 from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.calls import api as calls_api
@@ -167,7 +168,7 @@ def _error_handlers(app: FastAPI) -> None:
         problems = [
             {
                 "loc": list(error.get("loc", ())),
-                "msg": error.get("msg", ""),
+                "msg": explain(dict(error)),
                 "type": error.get("type", ""),
             }
             for error in exc.errors()

@@ -125,3 +125,17 @@ def test_text_of_only_spaces_is_refused_by_the_schema_itself(
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "text"]
     assert spec(ccc)["components"]["schemas"]["TextIn"]["properties"]["text"]["pattern"] == r"\S"
+
+
+def test_a_value_outside_a_pattern_is_explained_in_words(
+    ccc: Harness, supervisor: dict[str, str]
+) -> None:
+    for path, params, words in (
+        ("/api/tickets", {"status": "opne"}, "one or more of new, open"),
+        ("/api/audit", {"from": "yesterday"}, "a date (YYYY-MM-DD) or an ISO datetime"),
+        ("/api/calls", {"to": "2026-01-01T10:30"}, "report windows are whole days or hours"),
+    ):
+        response = ccc.client.get(path, params=params, headers=supervisor)
+        assert response.status_code == 422
+        [problem] = response.json()["detail"]
+        assert words in problem["msg"] and "\\d" not in problem["msg"], path
