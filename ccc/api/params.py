@@ -30,6 +30,10 @@ def meaning(pattern: str, words: str) -> str:
     return pattern
 
 
+# Text that is not only spaces (notes, replies, reasons, outcomes).
+SOME_TEXT = meaning(r"\S", "needs some text, not only spaces")
+
+
 def one_or_more(enum: type[StrEnum]) -> str:
     """A pattern for one value of the enum or several, comma-separated (`open,pending`)."""
     one = "|".join(re.escape(member.value) for member in enum)

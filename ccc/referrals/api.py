@@ -13,6 +13,7 @@ from ccc.access.audit import Detail, disclose
 from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.params import SOME_TEXT
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
@@ -32,12 +33,12 @@ class ReferralIn(BaseModel):
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    reason: str = Field(min_length=1, max_length=2000, pattern=SOME_TEXT)
 
 
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome: str = Field(min_length=1, max_length=4000, pattern=r"\S")
+    outcome: str = Field(min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
 class ReferralOut(BaseModel):

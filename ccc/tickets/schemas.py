@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from ccc.api.params import SOME_TEXT
 from ccc.kernel.paging import Page
 from ccc.tickets.models import Category, Priority, Sensitivity, TicketStatus
 
@@ -60,7 +61,7 @@ class TicketPatch(BaseModel):
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Some text, not only spaces: the schema says so, so a client knows before it sends.
-    text: str = Field(min_length=1, max_length=4000, pattern=r"\S")
+    text: str = Field(min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
 class EventOut(BaseModel):

@@ -123,7 +123,10 @@ def test_text_of_only_spaces_is_refused_by_the_schema_itself(
         f"/api/tickets/{reference}/notes", json={"text": "   "}, headers=supervisor
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "text"]
+    [problem] = response.json()["detail"]
+    assert (
+        problem["loc"] == ["body", "text"] and problem["msg"] == "needs some text, not only spaces"
+    )
     assert spec(ccc)["components"]["schemas"]["TextIn"]["properties"]["text"]["pattern"] == r"\S"
 
 
