@@ -26,11 +26,14 @@ run: $(STAMP)
 
 # The suite runs on SQLite first; when CCC_TEST_DATABASE_URL / CCC_TEST_REDIS_URL are set it
 # runs again on PostgreSQL with jobs through a real Redis.
+# Tests run in parallel, one process per core (TEST_JOBS=0 runs them in this process); each
+# process has its own database and Redis db (tests/conftest.py).
+TEST_JOBS ?= auto
 test: $(STAMP)
-	env -u CCC_TEST_DATABASE_URL -u CCC_TEST_REDIS_URL $(BIN)/pytest -q
+	env -u CCC_TEST_DATABASE_URL -u CCC_TEST_REDIS_URL $(BIN)/pytest -q -n $(TEST_JOBS)
 	@if [ -n "$$CCC_TEST_DATABASE_URL$$CCC_TEST_REDIS_URL" ]; then \
 		echo "== again on $$CCC_TEST_DATABASE_URL with Redis $$CCC_TEST_REDIS_URL"; \
-		$(BIN)/pytest -q; \
+		$(BIN)/pytest -q -n $(TEST_JOBS); \
 	fi
 
 lint: $(STAMP)

@@ -2,10 +2,11 @@
 
 Starts `ccc serve` (one uvicorn process, a fresh database, migrated as in production) and
 places calls, `--concurrency` at a time. Each call is what Twilio would post for a caller who
-picks a language, option 1, agrees to the notice, leaves a voice message and hangs up: five
-TwiML answers (the language menu, two menus, the `<Record>`, the reference read back) and a
-status callback. Each request is signed with the real `RequestValidator`. In the same run, on
-the same server, the messaging webhook takes as many signed SMS, for comparison.
+picks a language, option 1, agrees to the notice, keys the relationship and the consent to
+share, leaves a voice message and hangs up: seven TwiML answers (the language menu, four menus,
+the `<Record>`, the reference read back) and a status callback. Each request is signed with
+the real `RequestValidator`. In the same run, on the same server, the messaging webhook takes
+as many signed SMS, for comparison.
 
     .venv/bin/python bench/voice.py [--calls 1000] [--concurrency 16] [--database URL]
 
@@ -25,9 +26,9 @@ from urllib.parse import urlencode
 from uuid import uuid4
 
 import httpx
-from sqlalchemy import create_engine, text
+from harness import AUTH_TOKEN, Result, count, free_port, pool, print_results, server
 from twilio.request_validator import RequestValidator
-from webhooks import AUTH_TOKEN, Result, forms, free_port, hammer, server
+from webhooks import forms, hammer
 
 VOICE = "/webhooks/twilio/voice"
 DEADLINE_SECONDS = 1800.0  # a thousand calls on a busy machine take minutes
@@ -53,9 +54,11 @@ def call_steps(index: int) -> list[tuple[str, dict[str, str]]]:
     }
     return [
         (VOICE, {**base, "CallStatus": "ringing"}),
-        (f"{VOICE}/gather", {**base, "Digits": "1"}),
-        (f"{VOICE}/gather", {**base, "Digits": "1"}),
-        (f"{VOICE}/gather", {**base, "Digits": "1"}),
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # Arabic
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # tracing
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # continue after the privacy notice
+        (f"{VOICE}/gather", {**base, "Digits": "4"}),  # a sibling
+        (f"{VOICE}/gather", {**base, "Digits": "1"}),  # consent to share
         (f"{VOICE}/recording", {**base, **recording}),
         (f"{VOICE}/status", {**base, "CallStatus": "completed", "CallDuration": "95"}),
     ]
@@ -89,24 +92,8 @@ async def place_calls(origin: str, count: int, offset: int, concurrency: int) ->
                 latencies.append(elapsed)
                 refused += not ok
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.wait_for(
-            asyncio.gather(*(caller(client) for _ in range(concurrency))), DEADLINE_SECONDS
-        )
-        seconds = time.perf_counter() - started
+    seconds = await pool(concurrency, caller, DEADLINE_SECONDS)
     return Result("CCC voice TwiML answers", len(latencies) - refused, refused, seconds, latencies)
-
-
-def voice_tickets(database_url: str) -> int:
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        count: int = connection.execute(
-            text("SELECT count(*) FROM ticket WHERE channel = 'voice'")
-        ).scalar_one()
-    engine.dispose()
-    return count
 
 
 def main() -> int:
@@ -145,18 +132,13 @@ def main() -> int:
                     args.concurrency,
                 )
             )
-        tickets = voice_tickets(database)
+        tickets = count(database, "SELECT count(*) FROM ticket WHERE channel = 'voice'")
     kind = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
     print(
-        f"{args.calls} calls ({args.calls * 5} TwiML answers) and {args.calls} SMS webhooks, "
+        f"{args.calls} calls ({args.calls * 7} TwiML answers) and {args.calls} SMS webhooks, "
         f"{args.concurrency} at a time, {kind}, jobs in-process, one uvicorn process, loopback"
     )
-    print(f"{'target':<32}{'answered':>9}{'refused':>9}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
-    for result in (voice, sms):
-        print(
-            f"{result.name:<32}{result.accepted:>9}{result.refused:>9}{result.rate:>9.1f}"
-            f"{result.percentile(0.50):>9.1f}{result.percentile(0.99):>9.1f}"
-        )
+    print_results([voice, sms], width=32)
     print(
         f"calls per second: {args.calls / voice.seconds:.1f}; "
         f"voice tickets stored: {tickets} (warm-up of {args.warmup} calls included)"

@@ -18,86 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 from uuid import uuid4
 
 import httpx
-from sqlalchemy import create_engine, text
+from harness import AUTH_TOKEN, Result, count, free_port, pool, print_results, server
 from twilio.request_validator import RequestValidator
 
-ROOT = Path(__file__).resolve().parent.parent
-AUTH_TOKEN = "b3nchmark0auth0token0not0a0secret"  # noqa: S105 (a throwaway for loopback)
 PATH = "/webhooks/twilio/messaging"
 DEADLINE_SECONDS = 300.0
-
-
-@dataclass
-class Result:
-    name: str
-    accepted: int
-    refused: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def rate(self) -> float:
-        return self.accepted / self.seconds if self.seconds else 0.0
-
-    def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
-        return ordered[index] * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
-    """A server process for the length of the block; its output goes to a log file."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            command, env={**os.environ, **env}, cwd=ROOT, stdout=output, stderr=output
-        )
-        try:
-            wait_until_up(port, process)
-            yield
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {process.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server on port {port} did not start")
 
 
 def forms(count: int) -> list[dict[str, str]]:
@@ -152,29 +85,13 @@ async def hammer(
             if response.status_code != 200:
                 refused += 1
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.wait_for(
-            asyncio.gather(*(worker(client) for _ in range(concurrency))), DEADLINE_SECONDS
-        )
-        seconds = time.perf_counter() - started
+    seconds = await pool(concurrency, worker, DEADLINE_SECONDS)
     return Result(name, len(latencies) - refused, refused, seconds, latencies)
 
 
 def run(name: str, url: str, signed: str, count: int, warmup: int, concurrency: int) -> Result:
     asyncio.run(hammer(name, url, signed, forms(warmup), concurrency))
     return asyncio.run(hammer(name, url, signed, forms(count), concurrency))
-
-
-def stored_messages(database_url: str) -> int:
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        count: int = connection.execute(
-            text("SELECT count(*) FROM message WHERE direction = 'in'")
-        ).scalar_one()
-    engine.dispose()
-    return count
 
 
 def main() -> int:
@@ -220,7 +137,7 @@ def main() -> int:
                 args.warmup,
                 args.concurrency,
             )
-        kept = stored_messages(ccc_db)
+        kept = count(ccc_db, "SELECT count(*) FROM message WHERE direction = 'in'")
 
     database = "PostgreSQL" if ccc_db.startswith("postgresql") else "SQLite"
     jobs = "jobs enqueued on Redis" if args.redis else "jobs in-process (chatbot turn included)"
@@ -228,12 +145,7 @@ def main() -> int:
         f"{args.requests} signed Twilio SMS webhooks per server, {args.concurrency} at a time, "
         f"{database}, {jobs}, one uvicorn process each, loopback"
     )
-    print(f"{'target':<40}{'accepted':>9}{'refused':>9}{'msgs/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
-    for result in (ccc, bare):
-        print(
-            f"{result.name:<40}{result.accepted:>9}{result.refused:>9}{result.rate:>10.1f}"
-            f"{result.percentile(0.50):>9.1f}{result.percentile(0.99):>9.1f}"
-        )
+    print_results([ccc, bare], unit="msgs/s")
     print(
         f"CCC/bare: {ccc.rate / bare.rate:.2f}x the throughput, "
         f"{ccc.percentile(0.5) / bare.percentile(0.5):.1f}x the median latency; "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -40,16 +39,32 @@ class VoiceMessageIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
-def _screen(call_sid: str, screen: ivr.Screen) -> dict[str, Any]:
-    return {
-        "call_sid": call_sid,
-        "said": [
-            {"key": s.key, "language": s.language, "text": s.text, "recordable": s.recordable}
+class Said(BaseModel):
+    key: str
+    language: str
+    text: str
+    recordable: bool
+
+
+class ScreenOut(BaseModel):
+    """What the line says, as text, and what it waits for next."""
+
+    call_sid: str
+    said: list[Said]
+    then: str
+    digits: int | None
+
+
+def _screen(call_sid: str, screen: ivr.Screen) -> ScreenOut:
+    return ScreenOut(
+        call_sid=call_sid,
+        said=[
+            Said(key=s.key, language=s.language, text=s.text, recordable=s.recordable)
             for s in screen.speech
         ],
-        "then": screen.then,
-        "digits": screen.digits,
-    }
+        then=screen.then,
+        digits=screen.digits,
+    )
 
 
 def _known(session: SessionDep, call_sid: str) -> str:
@@ -63,8 +78,8 @@ def keypad_page() -> HTMLResponse:
     return HTMLResponse(PAGE.read_text(encoding="utf-8"))
 
 
-@router.post("", status_code=201)
-def place_call(body: CallIn, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+@router.post("", status_code=201, response_model=ScreenOut)
+def place_call(body: CallIn, session: SessionDep, settings: SettingsDep) -> ScreenOut:
     phone = to_e164(body.from_, settings.default_region)
     if phone is None:
         raise Invalid("from must be a phone number")
@@ -72,15 +87,15 @@ def place_call(body: CallIn, session: SessionDep, settings: SettingsDep) -> dict
     return _screen(sid, ivr.incoming(session, call_sid=sid, phone=phone))
 
 
-@router.post("/{call_sid}/keys")
-def press_keys(call_sid: str, body: KeysIn, session: SessionDep) -> dict[str, Any]:
+@router.post("/{call_sid}/keys", response_model=ScreenOut)
+def press_keys(call_sid: str, body: KeysIn, session: SessionDep) -> ScreenOut:
     sid = _known(session, call_sid)
     digits = body.digits.rstrip("#") if len(body.digits) > 1 else body.digits
     return _screen(sid, ivr.press(session, call_sid=sid, phone=None, digits=digits))
 
 
-@router.post("/{call_sid}/voice-message")
-def leave_message(call_sid: str, body: VoiceMessageIn, session: SessionDep) -> dict[str, Any]:
+@router.post("/{call_sid}/voice-message", response_model=ScreenOut)
+def leave_message(call_sid: str, body: VoiceMessageIn, session: SessionDep) -> ScreenOut:
     sid = _known(session, call_sid)
     screen = ivr.recorded(
         session,

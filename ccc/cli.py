@@ -59,12 +59,22 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ccc", description=__doc__)
     commands = parser.add_subparsers(metavar="COMMAND")
+    _server_commands(commands)
+    _user_commands(commands)
+    _team_and_workflow_commands(commands)
 
+    from ccc.calls.cli import add_commands as add_voice_commands
+
+    add_voice_commands(commands)
+    _demo_and_chat_commands(commands)
+    return parser
+
+
+def _server_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="migrate, then serve the API and webhooks")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(run=_serve)
-
     commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
         run=_migrate
     )
@@ -72,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         run=_worker
     )
 
+
+def _user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     user = commands.add_parser("user", help="manage users").add_subparsers(metavar="ACTION")
     add_user = user.add_parser("add", help="create a user and print their API token")
     add_user.add_argument("name")
@@ -97,12 +109,15 @@ def _parser() -> argparse.ArgumentParser:
     password.add_argument("name")
     password.set_defaults(run=_user_password)
 
+
+def _team_and_workflow_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     team = commands.add_parser("team", help="manage teams").add_subparsers(metavar="ACTION")
     add_team = team.add_parser("add", help="create a team")
     add_team.add_argument("slug")
     add_team.add_argument("--name", required=True)
     add_team.set_defaults(run=_team_add)
-
     workflows = commands.add_parser("workflows", help="flow and rule files").add_subparsers(
         metavar="ACTION"
     )
@@ -110,20 +125,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", type=Path)
     check.set_defaults(run=_workflows_check)
 
-    from ccc.calls.cli import add_commands as add_voice_commands
 
-    add_voice_commands(commands)
-
+def _demo_and_chat_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = commands.add_parser("demo", help="load demo teams and users (idempotent)")
     demo.add_argument("--force", action="store_true", help="also on a database that is not SQLite")
     demo.set_defaults(run=_demo)
-
     chat = commands.add_parser("chat", help="talk to a running CCC's simulator as PHONE")
     chat.add_argument("phone")
     chat.add_argument("messages", nargs="*", help="send these (default: lines of standard input)")
     chat.add_argument("--url", default="http://127.0.0.1:8000")
     chat.set_defaults(run=_chat)
-    return parser
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -310,7 +321,7 @@ def _known_teams() -> set[str] | None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ccc.demo import PASSWORDS_FILE, TOKENS_FILE, load_demo
+    from ccc.demo import keep_secrets, load_demo, read_secrets
 
     settings = get_settings()
     sqlite = settings.database_url.startswith("sqlite")
@@ -321,12 +332,18 @@ def _demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    # Files of clear demo secrets only beside a local SQLite demo database.
+    tokens, passwords = read_secrets() if sqlite else ({}, {})
     with session_scope(_engine()) as session:
-        # Files of clear demo secrets only beside a local SQLite demo database.
-        tokens_file = TOKENS_FILE if sqlite else None
-        passwords_file = PASSWORDS_FILE if sqlite else None
-        for line in load_demo(session, tokens_file, passwords_file, token_days=settings.token_days):
-            print(line)
+        logins = load_demo(
+            session,
+            known_tokens=tokens,
+            known_passwords=passwords,
+            token_days=settings.token_days,
+        )
+    if sqlite:
+        keep_secrets(logins)
+    print("\n".join(logins.lines))
     return 0
 
 

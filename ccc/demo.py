@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from ccc.access.auth import caller_for_token, issue_token
-from ccc.access.models import TeamMembership, User
+from ccc.access.models import Team, TeamMembership, User
 from ccc.access.teams import ensure_team
 from ccc.console.auth import ensure_demo_passwords
 
@@ -46,57 +47,81 @@ SEES = {
 }
 
 
+@dataclass(frozen=True)
+class DemoLogins:
+    """What `load_demo` issued: the clear tokens and passwords (to keep beside a SQLite demo
+    database once the transaction has committed) and the lines to print."""
+
+    tokens: dict[str, str]
+    passwords: dict[str, str]
+    lines: list[str]
+
+
 def load_demo(
     session: Session,
-    tokens_file: Path | None = TOKENS_FILE,
-    passwords_file: Path | None = PASSWORDS_FILE,
     *,
+    known_tokens: dict[str, str],
+    known_passwords: dict[str, str],
     token_days: float = 90,
-) -> list[str]:
-    """Creates what is missing and prints each demo user's token, console password and what
+) -> DemoLogins:
+    """Creates what is missing and says each demo user's token, console password and what
     they may see.
 
     Running it twice changes nothing: tokens are stored hashed, so the demo keeps the clear
-    tokens and passwords it issued in local files (mode 600, never committed) and prints the
-    same ones again. Without files (`None`: a database that is not a local SQLite demo) every run
-    issues new tokens. Demo users are for trying CCC; a real deployment creates users with
-    `ccc user add`.
+    tokens and passwords it issued in local files (`read_secrets`/`keep_secrets`, mode 600,
+    never committed) and gives the same ones again; with none known every run issues new ones.
+    Demo users are for trying CCC; a real deployment creates users with `ccc user add`.
     """
     teams = {slug: ensure_team(session, slug=slug, name=name) for slug, name in TEAMS.items()}
-    known = _read_tokens(tokens_file) if tokens_file is not None else {}
-    lines = [
-        f"teams: {', '.join(TEAMS)}",
-        "role         user             API token  console password",
-    ]
-    rows: list[tuple[str, str, str]] = []
+    tokens = dict(known_tokens)
+    rows: list[tuple[str, str]] = []
     for name, role, team_slugs in USERS:
-        user = session.exec(select(User).where(User.name == name)).first()
-        if user is None:
-            user = User(name=name, role=role)
-            session.add(user)
-            session.flush()
-        assert user.id is not None
-        token = known.get(name)
+        user = _demo_user(session, name, role)
+        token = tokens.get(name)
         caller = caller_for_token(session, token=token, token_days=token_days) if token else None
         if token is None or caller is None or caller.user_id != user.id:
             token = issue_token(session, user=user)
-        for slug in team_slugs:
-            team_id = teams[slug].id
-            assert team_id is not None
-            if session.get(TeamMembership, (user.id, team_id)) is None:
-                session.add(TeamMembership(user_id=user.id, team_id=team_id))
-        known[name] = token
-        rows.append((role, name, token))
-    if tokens_file is not None:
-        _write_tokens(tokens_file, known)
-    kept = _read_tokens(passwords_file) if passwords_file is not None else {}
-    passwords = ensure_demo_passwords(session, names=[name for _, name, _ in rows], known=kept)
-    if passwords_file is not None:
-        _write_tokens(passwords_file, passwords)
-    lines += [f"{role:12} {name:16} {token} {passwords[name]}" for role, name, token in rows]
-    lines.append("what each login may see:")
-    lines.extend(f"  {name}: {SEES[name]}" for name, _role, _teams in USERS)
-    return lines
+        _join(session, user, [teams[slug] for slug in team_slugs])
+        tokens[name] = token
+        rows.append((role, name))
+    passwords = ensure_demo_passwords(
+        session, names=[name for _, name in rows], known=known_passwords
+    )
+    lines = [
+        f"teams: {', '.join(TEAMS)}",
+        "role         user             API token  console password",
+        *(f"{role:12} {name:16} {tokens[name]} {passwords[name]}" for role, name in rows),
+        "what each login may see:",
+        *(f"  {name}: {SEES[name]}" for name, _role, _teams in USERS),
+    ]
+    return DemoLogins(tokens=tokens, passwords=passwords, lines=lines)
+
+
+def _demo_user(session: Session, name: str, role: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        user = User(name=name, role=role)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def _join(session: Session, user: User, teams: list[Team]) -> None:
+    for team in teams:
+        assert user.id is not None and team.id is not None
+        if session.get(TeamMembership, (user.id, team.id)) is None:
+            session.add(TeamMembership(user_id=user.id, team_id=team.id))
+
+
+def read_secrets() -> tuple[dict[str, str], dict[str, str]]:
+    """The demo tokens and passwords issued before, from the files beside the database."""
+    return _read_tokens(TOKENS_FILE), _read_tokens(PASSWORDS_FILE)
+
+
+def keep_secrets(logins: DemoLogins) -> None:
+    """Called only after the commit: a file must never hold a token the database lacks."""
+    _write_tokens(TOKENS_FILE, logins.tokens)
+    _write_tokens(PASSWORDS_FILE, logins.passwords)
 
 
 def _read_tokens(path: Path) -> dict[str, str]:

@@ -18,11 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
@@ -74,8 +75,29 @@ def pytest_configure(config: pytest.Config) -> None:
 
 pytest_plugins = ["tests.support.channel_fixtures"]
 
-TEST_DATABASE_URL = os.environ.get("CCC_TEST_DATABASE_URL") or None
-TEST_REDIS_URL = os.environ.get("CCC_TEST_REDIS_URL") or None
+
+def _for_this_worker(database_url: str | None, redis_url: str | None) -> tuple[str | None, ...]:
+    """Under pytest-xdist each worker gets a database and a Redis db of its own (`ccc_test_gw1`,
+    db 14 beside 15), so parallel tests never truncate or flush each other's data."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return database_url, redis_url
+    index = int(worker[2:])
+    if database_url:
+        url = make_url(database_url)
+        database_url = url.set(database=f"{url.database}_{worker}").render_as_string(
+            hide_password=False
+        )
+    if redis_url:
+        parts = urlsplit(redis_url)
+        db = (int(parts.path.strip("/") or 0) - index) % 16
+        redis_url = urlunsplit(parts._replace(path=f"/{db}"))
+    return database_url, redis_url
+
+
+TEST_DATABASE_URL, TEST_REDIS_URL = _for_this_worker(
+    os.environ.get("CCC_TEST_DATABASE_URL") or None, os.environ.get("CCC_TEST_REDIS_URL") or None
+)
 PUBLIC_URL = "https://ccc.example.org"
 
 
@@ -84,6 +106,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The URL of a database at the latest migration (a template file for SQLite)."""
     bootstrap()
     if TEST_DATABASE_URL:
+        _create_database(TEST_DATABASE_URL)
         engine = make_engine(TEST_DATABASE_URL)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -105,6 +128,19 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
     copy = tmp_path / "ccc.db"
     shutil.copy(migrated_database, copy)
     yield f"sqlite:///{copy}"
+
+
+def _create_database(url: str) -> None:
+    """A worker's own PostgreSQL database, made on first use from the server's `postgres` one."""
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def _truncate(url: str) -> None:

@@ -62,14 +62,20 @@ def process_identity(session: Session, identity_id: int, *, timeout_hours: float
 
 
 def run_turn(
-    session: Session, identity: Identity, message: Message, *, timeout_hours: float = 24.0
+    session: Session,
+    identity: Identity,
+    message: Message,
+    *,
+    timeout_hours: float = 24.0,
+    hold_ticket: bool = False,
 ) -> list[Reply]:
     """One turn of the flow for one inbound message: the conversation moves on, tickets are
     created or updated, and the replies are returned rather than sent.
 
     Text channels queue the replies as outbound messages (`process_identity`); the voice line
     renders the same replies into the TwiML answer of the very request, so one flow file
-    drives both. The message is marked processed.
+    drives both. The message is marked processed. With `hold_ticket` (the voice line) an
+    intake stops at its `create_ticket` step: the ticket is filed with the recording.
     """
     library = current()
     turn = Turn(
@@ -80,6 +86,7 @@ def run_turn(
         message=message,
         now=utcnow(),
         timeout=timedelta(hours=timeout_hours),
+        hold_ticket=hold_ticket,
     )
     handle(turn)
     from workflows import closing

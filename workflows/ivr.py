@@ -1,9 +1,11 @@
 """The default flow on the telephone: the engine's turns, pressed on a keypad.
 
 Each key a caller presses is one turn of `workflows.engine.run_turn`, so the language menu, the
-main menu and every choice are the flow file's own. What the phone cannot do the line does
-itself, as a small stage on the call record: a step that asks for free text becomes one voice
-message for the whole intake (the category noted from the flow); `0` queues the caller for an
+main menu and every choice are the flow file's own, and so is every keyed step of an intake
+(the privacy notice, the relationship, a number, the consent to share). What the phone cannot do
+the line does itself, as a small stage on the call record: the steps that ask for free text are
+answered in one voice message at the end of the intake, and the recording's callback files the
+ticket the flow would have created, with every keyed answer; `0` queues the caller for an
 agent within opening hours, or offers a voice message or a callback. Adapters render the
 `Screen` returned here (TwiML for Twilio, text for the simulator's keypad).
 """
@@ -11,12 +13,16 @@ agent within opening hours, or offers a voice message or a callback. Adapters re
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session
 
 from ccc.calls import service as calls
 from ccc.calls.models import Outcome
 from ccc.contacts.models import Identity
+from ccc.conversations.models import Conversation
+from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
 from workflows.flow import Flow, Step
 from workflows.ivr_line import (
@@ -37,6 +43,10 @@ __all__ = ["Screen", "incoming", "press", "recorded"]
 log = logging.getLogger(__name__)
 
 REPEAT = "*"
+# The answers of an intake given in its voice message rather than keyed (kept with the ticket).
+IN_MESSAGE = "_in_voice_message"
+# How long Twilio's copy of a recording stays while it is transcribed (CCC_VOICE_TRANSCRIBE).
+TRANSCRIPTION_GRACE = timedelta(minutes=30)
 
 
 def incoming(session: Session, *, call_sid: str, phone: str | None) -> Screen:
@@ -105,8 +115,10 @@ def _requests_callback(step: Step | None) -> bool:
 
 def after_turn(line: Line, replies: list[Reply]) -> Screen:
     conversation = line.conversation()
+    skipped = _past_words(line.flow, conversation)
     step = line.flow.steps.get(conversation.step or "")
-    said = [_spoken(line, reply) for reply in replies if step is None or reply.key != step.ask]
+    asked = {s.ask for s in skipped} | {step.ask if step else None}
+    said = [_spoken(line, reply) for reply in replies if step is None or reply.key not in asked]
     line.call.menu = step.name if step else line.flow.menu_step
     if step is None:
         # The flow ended its turn (a status was said): back to the main menu.
@@ -116,11 +128,38 @@ def after_turn(line: Line, replies: list[Reply]) -> Screen:
         conversation.step = menu.name
         conversation.invalid_inputs = 0
         return _gather(line, menu, said)
+    if step.create_ticket is not None:
+        if _requests_callback(step):
+            return person(line)
+        # Every keyed step is answered: the words the flow asks for are the voice message.
+        return record(line, str(step.create_ticket["category"]), said)
     if conversation.invalid_inputs >= MAX_MISSES:
         return offer_message(line, _category_after(line.flow, step) or "other")
-    if step.ask is not None and not (step.choices or step.number or step.lookup_reference):
+    if _asks_words(step):
         return record(line, _category_after(line.flow, step) or "other", said)
     return _gather(line, step, said)
+
+
+def _asks_words(step: Step) -> bool:
+    return step.ask is not None and not (step.choices or step.number or step.lookup_reference)
+
+
+def _past_words(flow: Flow, conversation: Conversation) -> list[Step]:
+    """Questions that ask for words are answered in the voice message at the end: the line
+    walks past them to the next keyed step (consent, relationship, a number) or to the step
+    that files the ticket, and notes what the message stands for."""
+    skipped: list[Step] = []
+    step = flow.steps.get(conversation.step or "")
+    while step is not None and _asks_words(step) and step.next and step not in skipped:
+        skipped.append(step)
+        step = flow.steps.get(step.next)
+    if skipped and step is not None:
+        saves = [s.save for s in skipped if s.save]
+        said = [*conversation.answers.get(IN_MESSAGE, []), *saves]
+        conversation.answers = {**conversation.answers, IN_MESSAGE: said}
+        conversation.step = step.name
+        conversation.invalid_inputs = 0
+    return skipped
 
 
 def _spoken(line: Line, reply: Reply) -> Speech:
@@ -195,13 +234,15 @@ def recorded(
         call = calls.start_call(session, call_sid=call_sid, phone=phone)
     line = Line(session, call)
     if not recording_sid or duration <= 0:
+        # No message: the keyed answers of this intake must not join the next one.
         menu = line.flow.steps[line.flow.menu_step]
         call.stage = None
-        line.conversation().step = menu.name
+        conversation = line.conversation()
+        conversation.step, conversation.answers, conversation.invalid_inputs = menu.name, {}, 0
+        session.add(conversation)
         return _gather(line, menu, [line.say("no_message")])
     conversation = line.conversation()
-    answers = {k: v for k, v in conversation.answers.items() if not k.startswith("_")}
-    answers["keys"] = call.path
+    answers = _intake_answers(line, conversation)
     ticket, new = calls.file_voice_message(
         session,
         call=call,
@@ -220,13 +261,31 @@ def recorded(
     return read_back(line, ticket, "message_saved")
 
 
-def _keep_recording(line: Line, recording_sid: str) -> None:
-    """Where the centre keeps recordings itself, a job fetches it and deletes Twilio's copy."""
+def _intake_answers(line: Line, conversation: Conversation) -> dict[str, Any]:
+    """What a text intake's ticket would hold (the keyed answers, the flow's own additions),
+    plus the path of keys and which answers the voice message gives."""
+    kept = conversation.answers
+    answers = {k: v for k, v in kept.items() if not k.startswith("_")}
+    held = line.flow.steps.get(conversation.step or "")
+    if held is not None and held.create_ticket is not None:
+        answers.update(held.create_ticket.get("answers", {}))
+    answers["keys"] = line.call.path
+    if kept.get(IN_MESSAGE):
+        answers["in_voice_message"] = list(kept[IN_MESSAGE])
+    return answers
+
+
+def _keep_recording(line: Line, sid: str) -> None:
+    """Where the centre keeps recordings itself, a job fetches it and deletes Twilio's copy;
+    while Twilio transcribes, only after the transcription has had time to arrive (deleting
+    a recording deletes its transcription)."""
     from ccc.jobs.outbox import schedule
     from ccc.kernel.runtime import get_runtime
 
-    if get_runtime().settings.voice_recordings_dir:
-        schedule(line.session, calls.KEEP_RECORDING, recording_sid=recording_sid)
+    settings = get_runtime().settings
+    if settings.voice_recordings_dir:
+        later = utcnow() + TRANSCRIPTION_GRACE if settings.voice_transcribe else None
+        schedule(line.session, calls.KEEP_RECORDING, available_at=later, recording_sid=sid)
 
 
 def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:

@@ -84,7 +84,7 @@ class Line:
             status=MessageStatus.received,
         )
         with self.session.no_autoflush:
-            replies = run_turn(self.session, self.identity, press)
+            replies = run_turn(self.session, self.identity, press, hold_ticket=True)
             if press in self.session:
                 self.session.expunge(press)
         conversation = self.conversation()

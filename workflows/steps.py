@@ -48,7 +48,8 @@ def enter(turn: Turn, step_name: str) -> None:
     conversation.step = step_name
     conversation.invalid_inputs = 0
     if step.create_ticket is not None:
-        create(turn, step)
+        if not turn.hold_ticket:
+            create(turn, step)
         return
     turn.ask(step)
 

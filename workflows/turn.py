@@ -30,6 +30,9 @@ class Turn:
     now: datetime
     timeout: timedelta
     replies: list[Reply] = field(default_factory=list)
+    # The voice line files an intake's ticket with its recording, after the keyed steps: the
+    # flow stops at its `create_ticket` step and leaves the filing to the line.
+    hold_ticket: bool = False
 
     @property
     def language(self) -> str:

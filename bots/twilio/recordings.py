@@ -3,8 +3,9 @@
 Where `CCC_VOICE_RECORDINGS_DIR` is set, a job (`keep_recording`) downloads each recording into
 that folder and deletes it from Twilio; CCC then serves its own copy.
 
-The ticket's access rules apply (a ticket the user may not see is a 404, a sensitive one needs
-the right to its details), and each play is recorded on the ticket's timeline like a view.
+Who may hear it is decided in the core (`ccc/calls/recordings.py`), for this route and the
+console's alike; this module fetches the audio from Twilio (`from_twilio`, the voice channel's
+recording source) and keeps a copy where configured.
 """
 
 from __future__ import annotations
@@ -12,23 +13,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, StreamingResponse
-from sqlmodel import Session, select
+from pydantic import BaseModel
+from sqlmodel import Session
 
-from ccc.access.audit import Detail, disclose
-from ccc.access.policy import get_visible_ticket
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.api.responses import API_ERRORS
-from ccc.calls.models import Recording
-from ccc.calls.service import KEEP_RECORDING
+from ccc.calls.recordings import authorise_play, disclosed_recording, kept_file
+from ccc.calls.service import KEEP_RECORDING, find_recording
 from ccc.jobs.registry import External, Outcome, external_job_kind
-from ccc.kernel.errors import CCCError, Forbidden, NotFound
-from ccc.tickets.models import Ticket
+from ccc.kernel.errors import CCCError
+from ccc.kernel.settings import Settings
 from ccc.tickets.service import record
 
 log = logging.getLogger(__name__)
@@ -45,28 +46,27 @@ class Unavailable(CCCError):
     "/api/recordings/{recording_sid}",
     summary="Stream a voice message",
     response_model=None,
-    responses=API_ERRORS,
+    response_class=StreamingResponse,
+    responses={**API_ERRORS, 200: {"content": {"audio/wav": {}}, "description": "WAV audio"}},
 )
 def stream(
     recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> StreamingResponse | FileResponse:
-    found = session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
-    ticket = session.get(Ticket, found.ticket_id) if found else None
-    if found is None or ticket is None:
-        raise NotFound("recording not found")
-    ticket = get_visible_ticket(
+    found = authorise_play(
         session,
         caller=caller,
-        reference=ticket.reference,
+        recording_sid=recording_sid,
         focal_team=settings.restricted_focal_team,
     )
-    if not disclose(session, caller=caller, ticket=ticket, what=Detail.recording):
-        raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
-    record(session, ticket=ticket, kind="recording.played", caller=caller, recording=recording_sid)
-    if found.stored_file and settings.voice_recordings_dir:
-        kept = Path(settings.voice_recordings_dir) / found.stored_file
-        if kept.is_file():
-            return FileResponse(kept, media_type="audio/wav")
+    kept = kept_file(settings, found)
+    if kept is not None:
+        return FileResponse(kept, media_type="audio/wav")
+    return StreamingResponse(from_twilio(settings, recording_sid), media_type="audio/wav")
+
+
+def from_twilio(settings: Settings, recording_sid: str) -> Iterator[bytes]:
+    """The recording as Twilio keeps it; the request is made now, so a refusal is a 502
+    before any byte is sent."""
     if not (settings.twilio_account_sid and settings.twilio_auth_token):
         raise Unavailable("recordings are fetched from Twilio, and Twilio is not configured")
     base = (settings.twilio_api_base or TWILIO_API).rstrip("/")
@@ -88,7 +88,41 @@ def stream(
         with upstream:
             yield from upstream.iter_content(CHUNK)
 
-    return StreamingResponse(chunks(), media_type="audio/wav")
+    return chunks()
+
+
+class TranscriptOut(BaseModel):
+    recording: str
+    # null until Twilio posts it; "completed" or "failed" after.
+    status: str | None
+    text: str | None
+    transcribed_at: datetime | None
+
+
+@router.get(
+    "/api/recordings/{recording_sid}/transcript",
+    summary="The transcript of a voice message",
+    response_model=TranscriptOut,
+    responses=API_ERRORS,
+)
+def transcript(
+    recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> TranscriptOut:
+    """The same rule as the voice itself: the ticket's access rules, and each read is on the
+    ticket's timeline (`transcript.read`)."""
+    found, ticket = disclosed_recording(
+        session,
+        caller=caller,
+        recording_sid=recording_sid,
+        focal_team=settings.restricted_focal_team,
+    )
+    record(session, ticket=ticket, kind="transcript.read", caller=caller, recording=recording_sid)
+    return TranscriptOut(
+        recording=recording_sid,
+        status=found.transcript_status,
+        text=found.transcript,
+        transcribed_at=found.transcribed_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +138,7 @@ def prepare_keep(session: Session, recording_sid: str, **_extra: Any) -> Keeping
     from ccc.kernel.runtime import get_runtime
 
     settings = get_runtime().settings
-    found = session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
+    found = find_recording(session, recording_sid=recording_sid)
     if found is None:
         raise LookupError(f"recording {recording_sid} does not exist")
     folder = settings.voice_recordings_dir
@@ -142,9 +176,7 @@ def perform_keep(item: Keeping) -> str:
 
 def finish_keep(session: Session, item: Keeping, outcome: Outcome[str]) -> None:
     name = outcome.unwrap()
-    found = session.exec(
-        select(Recording).where(Recording.recording_sid == item.recording_sid)
-    ).first()
+    found = find_recording(session, recording_sid=item.recording_sid)
     if found is not None:
         found.stored_file = name
         found.twilio_url = None

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 from twilio.twiml.voice_response import VoiceResponse
@@ -36,6 +38,7 @@ STATUS_PATH = f"{BASE}/status"
 router = APIRouter(prefix=BASE, tags=["webhooks"])
 _SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 _FILE = re.compile(r"^[a-z0-9_]{1,64}\.(wav|mp3)$")
+TRANSCRIPTION_STATUSES = frozenset({"completed", "failed"})
 
 
 def _call_sid(form: TwilioForm) -> str:
@@ -45,8 +48,36 @@ def _call_sid(form: TwilioForm) -> str:
     return sid
 
 
-def _caller(form: TwilioForm, settings: Settings) -> str | None:
-    return to_e164(form.get("From") or form.get("Caller"), settings.default_region)
+@dataclass(frozen=True)
+class VoiceStep:
+    """One verified request of a call: the form (signature already checked), its CallSid and
+    caller, and the way every step answers: its screen as TwiML, or the call started over."""
+
+    form: TwilioForm
+    session: Session
+    settings: Settings
+    sid: str
+
+    @property
+    def caller(self) -> str | None:
+        number = self.form.get("From") or self.form.get("Caller")
+        return to_e164(number, self.settings.default_region)
+
+    def answer(self, make: Callable[[], ivr.Screen]) -> Response:
+        return _answer(self.session, self.settings, make, self.sid)
+
+    def number(self, name: str) -> int:
+        try:
+            return max(0, int(self.form.get(name) or 0))
+        except ValueError as exc:
+            raise Invalid(f"{name} is not a number") from exc
+
+
+def _voice_step(form: FormDep, session: SessionDep, settings: SettingsDep) -> VoiceStep:
+    return VoiceStep(form, session, settings, _call_sid(form))
+
+
+StepDep = Annotated[VoiceStep, Depends(_voice_step)]
 
 
 def _answer(
@@ -72,112 +103,99 @@ def _answer(
 
 
 @router.post("", summary="Twilio Voice: a call to the toll-free line")
-def incoming(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    sid = _call_sid(form)
-    phone = _caller(form, settings)
-    return _answer(session, settings, lambda: ivr.incoming(session, call_sid=sid, phone=phone), sid)
+def incoming(step: StepDep) -> Response:
+    return step.answer(lambda: ivr.incoming(step.session, call_sid=step.sid, phone=step.caller))
 
 
 @router.post("/gather", summary="Keys pressed at a menu")
-def gather(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    sid = _call_sid(form)
-    phone = _caller(form, settings)
-    digits = form.get("Digits")[:40]
-    return _answer(
-        session,
-        settings,
-        lambda: ivr.press(session, call_sid=sid, phone=phone, digits=digits),
-        sid,
+def gather(step: StepDep) -> Response:
+    digits = step.form.get("Digits")[:40]
+    return step.answer(
+        lambda: ivr.press(step.session, call_sid=step.sid, phone=step.caller, digits=digits)
     )
 
 
 @router.post("/recording", summary="A voice message was recorded")
-def recording(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    sid = _call_sid(form)
-    run_in_background(session)  # the reference by SMS must not hold up the answer
-    phone = _caller(form, settings)
-    recording_sid = form.get("RecordingSid")
+def recording(step: StepDep) -> Response:
+    run_in_background(step.session)  # the reference by SMS must not hold up the answer
+    recording_sid = step.form.get("RecordingSid")
     if recording_sid and not _SID.match(recording_sid):
         raise Invalid("RecordingSid is malformed")
     try:
-        duration = int(form.get("RecordingDuration") or 0)
+        duration = int(step.form.get("RecordingDuration") or 0)
     except ValueError as exc:
         raise Invalid("RecordingDuration is not a number") from exc
-    return _answer(
-        session,
-        settings,
+    return step.answer(
         lambda: ivr.recorded(
-            session,
-            call_sid=sid,
-            phone=phone,
+            step.session,
+            call_sid=step.sid,
+            phone=step.caller,
             recording_sid=recording_sid,
             duration=duration,
-            url=form.get("RecordingUrl")[:500] or None,
-        ),
-        sid,
+            url=step.form.get("RecordingUrl")[:500] or None,
+        )
     )
 
 
-@router.post("/queue/wait", summary="What a caller waiting for an agent hears")
-def queue_wait(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    sid = _call_sid(form)
-    position, waited = _number(form, "QueuePosition"), _number(form, "QueueTime")
-    return _answer(
+@router.post("/transcription", summary="Twilio's transcription of a voice message")
+def transcription(form: FormDep, session: SessionDep) -> Response:
+    """Stored with its recording, read only through the access layer; never logged. Twilio
+    may post it more than once; a recording CCC does not know is 200 and ignored."""
+    recording_sid = form.get("RecordingSid")
+    if not _SID.match(recording_sid):
+        raise Invalid("RecordingSid is missing or malformed")
+    status = form.get("TranscriptionStatus").lower()[:20]
+    if status not in TRANSCRIPTION_STATUSES:
+        raise Invalid("TranscriptionStatus must be 'completed' or 'failed'")
+    calls.store_transcript(
         session,
-        settings,
-        lambda: ivr_person.queue_wait(session, call_sid=sid, position=position, waited=waited),
-        sid,
+        recording_sid=recording_sid,
+        status=status,
+        text=form.get("TranscriptionText"),
+    )
+    return Response(str(VoiceResponse()), media_type="text/xml")
+
+
+@router.post("/queue/wait", summary="What a caller waiting for an agent hears")
+def queue_wait(step: StepDep) -> Response:
+    position, waited = step.number("QueuePosition"), step.number("QueueTime")
+    return step.answer(
+        lambda: ivr_person.queue_wait(
+            step.session, call_sid=step.sid, position=position, waited=waited
+        )
     )
 
 
 @router.post("/queue/result", summary="The caller left the agents' queue")
-def queue_result(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    sid = _call_sid(form)
-    result = form.get("QueueResult").lower()
-    return _answer(
-        session,
-        settings,
-        lambda: ivr_person.queue_result(session, call_sid=sid, result=result),
-        sid,
+def queue_result(step: StepDep) -> Response:
+    result = step.form.get("QueueResult").lower()
+    return step.answer(
+        lambda: ivr_person.queue_result(step.session, call_sid=step.sid, result=result)
     )
 
 
 @router.post("/connect", summary="An agent takes the caller from the queue")
-def connect(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    sid = _call_sid(form)
-    agent_sid = form.get("DequeingCallSid") or None
-    return _answer(
-        session,
-        settings,
-        lambda: ivr_person.connect(session, call_sid=sid, agent_call_sid=agent_sid),
-        sid,
+def connect(step: StepDep) -> Response:
+    agent_sid = step.form.get("DequeingCallSid") or None
+    return step.answer(
+        lambda: ivr_person.connect(step.session, call_sid=step.sid, agent_call_sid=agent_sid)
     )
 
 
 @router.post("/agent", summary="Twilio Voice: a call to the agent line")
-def agent(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    sid = _call_sid(form)
-    phone = _caller(form, settings)
-    screen = ivr_person.agent_line(session, call_sid=sid, phone=phone)
-    return Response(voice_twiml.render(screen, settings), media_type="text/xml")
+def agent(step: StepDep) -> Response:
+    screen = ivr_person.agent_line(step.session, call_sid=step.sid, phone=step.caller)
+    return Response(voice_twiml.render(screen, step.settings), media_type="text/xml")
 
 
 @router.post("/status", summary="Twilio call status callback")
-def status(form: FormDep, session: SessionDep) -> Response:
-    sid = _call_sid(form)
-    run_in_background(session)
-    reported = form.get("CallStatus").lower()[:20]
-    duration = _number(form, "CallDuration") if form.get("CallDuration") else None
+def status(step: StepDep) -> Response:
+    run_in_background(step.session)
+    reported = step.form.get("CallStatus").lower()[:20]
+    duration = step.number("CallDuration") if step.form.get("CallDuration") else None
     if reported:
-        calls.end_call(session, call_sid=sid, status=reported, duration=duration)
+        calls.end_call(step.session, call_sid=step.sid, status=reported, duration=duration)
     return Response(str(VoiceResponse()), media_type="text/xml")
-
-
-def _number(form: TwilioForm, name: str) -> int:
-    try:
-        return max(0, int(form.get(name) or 0))
-    except ValueError as exc:
-        raise Invalid(f"{name} is not a number") from exc
 
 
 @router.get("/prompts/{language}/{name}", summary="A recorded prompt, for <Play>")

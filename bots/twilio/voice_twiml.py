@@ -107,6 +107,12 @@ def _finish(response: VoiceResponse, screen: Screen, settings: Settings) -> None
             finish_on_key="#*",
             play_beep=True,
             transcribe=settings.voice_transcribe,
+            # Twilio posts the words here (signed): stored with the recording, never logged.
+            **(
+                {"transcribe_callback": url(settings, "transcription")}
+                if settings.voice_transcribe
+                else {}
+            ),
         )
         # Silence ends a <Record> without calling its action: say so and go on.
         response.redirect(url(settings, screen.action), method="POST")

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, or_, select
 from ccc.access.audit import Action
 from ccc.access.models import AuditEntry
 from ccc.access.policy import OVERSIGHT, Caller
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
 from ccc.api.params import meaning
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.kernel.paging import decode_cursor, encode_cursor
@@ -75,14 +75,13 @@ def _visible_entries(caller: Caller, focal_team: str) -> Any:
 def audit_log(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     ticket: Annotated[str | None, Query(max_length=32)] = None,
     user: Annotated[str | None, Query(max_length=120)] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=40, pattern=MOMENT)] = None,
     to: Annotated[str | None, Query(max_length=40, pattern=MOMENT)] = None,
     action: Action | None = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditPage:
     """Newest first; `user` is the name of who acted (`cli:NAME` for the command line)."""
     if caller.role not in OVERSIGHT:
@@ -96,12 +95,14 @@ def audit_log(
         end=_moment(to, "to", end=True),
         action=action,
     )
-    if cursor:
-        query = query.where(col(AuditEntry.id) < decode_cursor(cursor))
-    rows = list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit + 1)).all())
+    if paging.cursor:
+        query = query.where(col(AuditEntry.id) < decode_cursor(paging.cursor))
+    rows = list(
+        session.exec(query.order_by(col(AuditEntry.id).desc()).limit(paging.limit + 1)).all()
+    )
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
+    if len(rows) > paging.limit:
+        rows = rows[: paging.limit]
         last_id = rows[-1][0].id
         assert last_id is not None
         next_cursor = encode_cursor(last_id)

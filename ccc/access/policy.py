@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import true
+from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ccc.access.models import Role, Team, TeamMembership
 from ccc.kernel.errors import Conflict, Forbidden, NotFound
@@ -36,7 +37,7 @@ class Caller:
 SEEING_REFERRALS = (ReferralStatus.pending, ReferralStatus.accepted, ReferralStatus.completed)
 
 
-def visible_tickets(caller: Caller, *, focal_team: str) -> Any:
+def visible_tickets(caller: Caller, *, focal_team: str) -> SelectOfScalar[Ticket]:
     """A `select(Ticket)` limited to what the caller may see.
 
     Every member of the focal team sees every restricted ticket, whichever team owns it: a
@@ -52,12 +53,12 @@ def visible_tickets(caller: Caller, *, focal_team: str) -> Any:
         referred_to_them = select(Referral.ticket_id).where(
             col(Referral.team_id).in_(teams), col(Referral.status).in_(SEEING_REFERRALS)
         )
-        conditions: list[Any] = [
+        conditions: list[ColumnElement[bool]] = [
             col(Ticket.team_id).in_(teams),
             col(Ticket.id).in_(referred_to_them),
         ]
         if in_focal_team:
-            conditions.append(Ticket.sensitivity == Sensitivity.restricted)
+            conditions.append(col(Ticket.sensitivity) == Sensitivity.restricted)
         query = query.where(or_(*conditions))
     return query
 
@@ -71,7 +72,7 @@ def get_visible_ticket(
     ).first()
     if ticket is None:
         raise NotFound("ticket not found")
-    return ticket  # type: ignore[no-any-return]
+    return ticket
 
 
 _LEVEL = {Sensitivity.normal: 0, Sensitivity.sensitive: 1, Sensitivity.restricted: 2}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -48,6 +48,32 @@ def create_app(
     runtime = runtime or runtime_for(settings)
     set_runtime(runtime)
 
+    docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
+    app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        title="CCC",
+        summary="Chatbot and ticketing backend for humanitarian Community Contact Centres",
+        version="0.1.0",
+        lifespan=_lifespan(runtime, background=background),
+    )
+    app.state.runtime = runtime
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
+    _error_handlers(app)
+    _include_routers(app, runtime, simulator=settings.simulator)
+    app.add_api_route(
+        "/healthz", _healthz(runtime), methods=["GET"], tags=["health"], responses=HEALTH_ERRORS
+    )
+    return app
+
+
+def _lifespan(
+    runtime: Runtime, *, background: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Under `ccc serve` with no Redis, a thread sweeps the outbox and runs the periodic jobs."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
@@ -62,20 +88,11 @@ def create_app(
         if thread is not None:
             thread.join(timeout=5)
 
-    docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
-    app = FastAPI(
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
-        title="CCC",
-        summary="Chatbot and ticketing backend for humanitarian Community Contact Centres",
-        version="0.1.0",
-        lifespan=lifespan,
-    )
-    app.state.runtime = runtime
-    app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders)
-    _error_handlers(app)
+    return lifespan
+
+
+def _include_routers(app: FastAPI, runtime: Runtime, *, simulator: bool) -> None:
+    """The API, the console, each channel's webhooks (from the registry) and the simulator."""
     for api_router in (
         tickets.router,
         referrals.router,
@@ -87,11 +104,12 @@ def create_app(
     mount_console(app)
     for router in runtime.channels.routers():
         app.include_router(router, responses=WEBHOOK_ERRORS)
-    if settings.simulator:
+    if simulator:
         for router in simulator_routers():
             app.include_router(router, responses=SIMULATOR_ERRORS)
 
-    @app.get("/healthz", tags=["health"], responses=HEALTH_ERRORS)
+
+def _healthz(runtime: Runtime) -> Callable[[], JSONResponse]:
     def healthz() -> JSONResponse:
         """For a load balancer or a monitor: 503 names what is down. Redis being down loses
         nothing (the outbox keeps the work), but replies wait until it is back."""
@@ -102,7 +120,7 @@ def create_app(
         body["workflows"] = _workflows_health()
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    return app
+    return healthz
 
 
 def _workflows_health() -> dict[str, object]:

@@ -8,14 +8,16 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from sqlmodel import Session
 
 from ccc.access.auth import caller_for_token
-from ccc.access.policy import Caller
+from ccc.access.policy import Caller, get_visible_ticket
 from ccc.kernel.errors import CCCError
+from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.settings import Settings
+from ccc.tickets.models import Ticket
 
 
 class Unauthorized(CCCError):
@@ -64,3 +66,29 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_ticket_in_path(
+    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> Ticket:
+    """The ticket of the path's `{reference}` that the caller may see: 404, exactly as for a
+    ticket that does not exist, when they may not. Whether they may read its detail is still
+    each route's question, answered through `ccc.access.audit.disclose`."""
+    return get_visible_ticket(
+        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
+    )
+
+
+VisibleTicket = Annotated[Ticket, Depends(get_ticket_in_path)]
+
+
+def get_page_params(
+    cursor: Annotated[
+        str | None, Query(max_length=64, description="The `next` of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> PageParams:
+    return PageParams(cursor=cursor, limit=limit)
+
+
+PageDep = Annotated[PageParams, Depends(get_page_params)]

@@ -23,28 +23,26 @@ def channel_registry() -> ChannelRegistry:
     from bots.twilio import sender as twilio_sender
 
     registry = ChannelRegistry()
-    registry.register(
-        ChannelAdapter(
-            "sms",
-            sender=twilio_sender.sms_sender,
-            routers=(messaging.router, status.router),
-            status_callback_path=status.PATH,
+    # SMS and WhatsApp come through Twilio's one messaging webhook and status callback.
+    for name, sender in (
+        ("sms", twilio_sender.sms_sender),
+        ("whatsapp", twilio_sender.whatsapp_sender),
+    ):
+        registry.register(
+            ChannelAdapter(
+                name,
+                sender=sender,
+                routers=(messaging.router, status.router),
+                status_callback_path=status.PATH,
+            )
         )
-    )
-    registry.register(
-        ChannelAdapter(
-            "whatsapp",
-            sender=twilio_sender.whatsapp_sender,
-            routers=(messaging.router, status.router),
-            status_callback_path=status.PATH,
-        )
-    )
     registry.register(
         ChannelAdapter(
             "voice",
             sender=voice_sender.voice_sender,
             routers=(voice.router, recordings.router, status.router),
             status_callback_path=status.PATH,
+            recordings=recordings.from_twilio,
         )
     )
     registry.register(

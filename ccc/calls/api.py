@@ -8,27 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from sqlmodel import Session, col, select
 
 from ccc.access.models import User
-from ccc.access.policy import STAFF, Caller, visible_tickets
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.access.policy import Caller, visible_tickets
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
 from ccc.api.params import WindowEnd, WindowStart
-from ccc.calls.callbacks import record_attempt
+from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
-from ccc.kernel.errors import Forbidden
-from ccc.kernel.paging import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, page
+from ccc.kernel.paging import MAX_ID, page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
 
 router = APIRouter(tags=["calls"])
-
-
-def _staff(caller: Caller) -> None:
-    if caller.role not in STAFF:
-        raise Forbidden("calls and callbacks are for agents, supervisors and admins")
 
 
 def _references(session: Session, caller: Caller, focal: str, ids: set[int]) -> dict[int, str]:
@@ -42,20 +36,19 @@ def _references(session: Session, caller: Caller, focal: str, ids: set[int]) -> 
 def list_calls(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     from_: WindowStart = None,
     to: WindowEnd = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    _staff(caller)
+    require_staff(caller)
     query = select(Call).where(Call.line == Line.caller)
     start, end = parse_bound(from_, end=False), parse_bound(to, end=True)
     if start:
         query = query.where(col(Call.started_at) >= start)
     if end:
         query = query.where(col(Call.started_at) < end)
-    rows, following = page(session, query, Call.id, cursor=cursor, limit=limit)
+    rows, following = page(session, query, Call.id, cursor=paging.cursor, limit=paging.limit)
     tickets = _references(
         session, caller, settings.restricted_focal_team, {r.ticket_id for r in rows if r.ticket_id}
     )
@@ -85,20 +78,16 @@ def list_calls(
 def list_callbacks(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     status: CallbackStatus | None = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Newest first, like every list; within a page, open callbacks soonest due first."""
-    _staff(caller)
-    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team)
-    query = select(Callback).where(
-        col(Callback.ticket_id).in_(visible.with_only_columns(col(Ticket.id)))
-    )
+    require_staff(caller)
+    query = visible_callbacks(caller, focal_team=settings.restricted_focal_team)
     if status is not None:
         query = query.where(Callback.status == status.value)
-    rows, following = page(session, query, Callback.id, cursor=cursor, limit=limit)
+    rows, following = page(session, query, Callback.id, cursor=paging.cursor, limit=paging.limit)
     if status == CallbackStatus.open:
         rows.sort(key=lambda row: row.due_at)
     tickets = _references(
@@ -132,13 +121,12 @@ def add_attempt(
     caller: CallerDep,
     settings: SettingsDep,
 ) -> CallbackOut:
-    _staff(caller)
-    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team)
-    row = session.get(Callback, callback_id)
-    if row is None or session.exec(visible.where(Ticket.id == row.ticket_id)).first() is None:
-        from ccc.kernel.errors import NotFound
-
-        raise NotFound("callback not found")
-    callback = record_attempt(session, callback_id=callback_id, outcome=body.outcome, caller=caller)
+    callback = attempt(
+        session,
+        caller=caller,
+        callback_id=callback_id,
+        outcome=body.outcome,
+        focal_team=settings.restricted_focal_team,
+    )
     tickets = _references(session, caller, settings.restricted_focal_team, {callback.ticket_id})
     return _callback_out(callback, tickets)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from ccc.access.policy import Caller
+from ccc.access.policy import STAFF, Caller, visible_tickets
 from ccc.calls.models import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus
 from ccc.jobs.outbox import schedule
-from ccc.kernel.errors import Conflict, NotFound
+from ccc.kernel.errors import Conflict, Forbidden, NotFound
 from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import parse_enum, record
@@ -41,6 +42,32 @@ def first_due(now: datetime) -> datetime:
     if calendar is None or calendar.is_open(now):
         return now
     return calendar.next_open(now) or now
+
+
+def require_staff(caller: Caller) -> None:
+    if caller.role not in STAFF:
+        raise Forbidden("calls and callbacks are for agents, supervisors and admins")
+
+
+def visible_callbacks(caller: Caller, *, focal_team: str) -> SelectOfScalar[Callback]:
+    """Callbacks of the tickets this caller may see: a restricted case's callback is as
+    invisible as its ticket."""
+    visible = visible_tickets(caller, focal_team=focal_team)
+    return select(Callback).where(
+        col(Callback.ticket_id).in_(visible.with_only_columns(col(Ticket.id)))
+    )
+
+
+def attempt(
+    session: Session, *, caller: Caller, callback_id: int, outcome: str, focal_team: str
+) -> Callback:
+    """What the API and the console both call: staff only, and a callback of a ticket the
+    caller may not see is as missing as one that never was."""
+    require_staff(caller)
+    query = visible_callbacks(caller, focal_team=focal_team).where(Callback.id == callback_id)
+    if session.exec(query).first() is None:
+        raise NotFound("callback not found")
+    return record_attempt(session, callback_id=callback_id, outcome=outcome, caller=caller)
 
 
 def record_attempt(session: Session, *, callback_id: int, outcome: str, caller: Caller) -> Callback:

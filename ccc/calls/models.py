@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from ccc.kernel.timeutil import UTCDateTime, utcnow
@@ -73,6 +73,11 @@ class Recording(SQLModel, table=True):
     twilio_url: str | None = Field(default=None, max_length=500)
     # Set once CCC keeps the file itself (CCC_VOICE_RECORDINGS_DIR) and Twilio's copy is deleted.
     stored_file: str | None = Field(default=None, max_length=200)
+    # Twilio's transcription (CCC_VOICE_TRANSCRIBE=on), as sensitive as the voice itself: read
+    # only through the access layer, never logged.
+    transcript: str | None = Field(default=None, sa_type=Text)
+    transcript_status: str | None = Field(default=None, max_length=20)
+    transcribed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

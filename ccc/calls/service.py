@@ -41,6 +41,8 @@ KEEP_RECORDING = "keep_recording"
 CENTRE_ZONE = ZoneInfo("Asia/Baghdad")
 AGENT_ROLES = frozenset({Role.agent, Role.supervisor})
 MAX_PATH = 500
+TRANSCRIBED = "completed"  # Twilio's TranscriptionStatus when the words are there
+MAX_TRANSCRIPT = 20_000
 
 
 def find_call(session: Session, *, call_sid: str) -> Call | None:
@@ -108,6 +110,10 @@ class VoiceMessage:
     words: str | None = None
 
 
+def find_recording(session: Session, *, recording_sid: str) -> Recording | None:
+    return session.exec(select(Recording).where(Recording.recording_sid == recording_sid)).first()
+
+
 def file_voice_message(
     session: Session,
     *,
@@ -122,9 +128,7 @@ def file_voice_message(
     Returns the ticket and whether it is new. The message on the ticket points at CCC's own
     streaming URL; Twilio's URL stays on the recording row, out of every API answer.
     """
-    known = session.exec(
-        select(Recording).where(Recording.recording_sid == voice.recording_sid)
-    ).first()
+    known = find_recording(session, recording_sid=voice.recording_sid)
     if known is not None:
         ticket = session.get(Ticket, known.ticket_id)
         assert ticket is not None
@@ -140,10 +144,29 @@ def file_voice_message(
         session, identity=identity, category=category, language=language, answers=kept
     )
     assert ticket.id is not None and call.id is not None
+    message = _voice_message(session, identity=identity, ticket_id=ticket.id, voice=voice)
+    session.add(
+        Recording(
+            recording_sid=voice.recording_sid,
+            call_id=call.id,
+            ticket_id=ticket.id,
+            message_id=message.id,
+            duration=voice.duration,
+            twilio_url=voice.twilio_url,
+        )
+    )
+    finish(session, call=call, outcome=Outcome.voice_message, ticket=ticket)
+    return ticket, True
+
+
+def _voice_message(
+    session: Session, *, identity: Identity, ticket_id: int, voice: VoiceMessage
+) -> Message:
+    """The voice message on the ticket's timeline, linking to CCC's stream, never Twilio's."""
     message = Message(
         contact_id=identity.contact_id,
         identity_id=identity.id or 0,
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         direction=Direction.inbound,
         channel=VOICE,
         external_id=voice.recording_sid,
@@ -160,18 +183,41 @@ def file_voice_message(
     )
     session.add(message)
     session.flush()
-    session.add(
-        Recording(
-            recording_sid=voice.recording_sid,
-            call_id=call.id,
-            ticket_id=ticket.id,
-            message_id=message.id,
-            duration=voice.duration,
-            twilio_url=voice.twilio_url,
+    return message
+
+
+def store_transcript(
+    session: Session, *, recording_sid: str, status: str, text: str
+) -> Recording | None:
+    """Twilio's transcription of a voice message (its transcribeCallback).
+
+    None for a recording CCC does not know: the caller ignores it. A repeated delivery stores
+    the same words again, and a late failure never erases words already stored. The words are
+    as sensitive as the voice: they are never logged, and the timeline notes only that they
+    arrived.
+    """
+    found = find_recording(session, recording_sid=recording_sid)
+    if found is None:
+        return None
+    if found.transcript is not None and status != TRANSCRIBED:
+        return found
+    first = found.transcript_status is None
+    found.transcript_status = status
+    found.transcript = text[:MAX_TRANSCRIPT] if status == TRANSCRIBED else None
+    found.transcribed_at = utcnow()
+    session.add(found)
+    ticket = session.get(Ticket, found.ticket_id)
+    if first and ticket is not None:
+        record(
+            session,
+            ticket=ticket,
+            kind="recording.transcribed",
+            caller=_line(),
+            recording=recording_sid,
+            status=status,
         )
-    )
-    finish(session, call=call, outcome=Outcome.voice_message, ticket=ticket)
-    return ticket, True
+    log.info("transcription of recording %s: %s", found.id, status)
+    return found
 
 
 def request_callback(

@@ -7,7 +7,7 @@ module and one `register` call there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from fastapi import APIRouter
@@ -16,6 +16,9 @@ from ccc.channels.port import Sender, SendError
 from ccc.kernel.settings import Settings
 
 SenderFactory = Callable[[Settings], Sender]
+# Opens a recording kept by the provider (settings, recording id) -> its bytes; raises a
+# CCCError (502) when the provider cannot give it.
+RecordingSource = Callable[[Settings, str], Iterator[bytes]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class ChannelAdapter:
     sender: SenderFactory | None = None
     routers: tuple[APIRouter, ...] = ()
     status_callback_path: str | None = None
+    recordings: RecordingSource | None = None
 
 
 class ChannelRegistry:
@@ -59,6 +63,12 @@ class ChannelRegistry:
                 f"CCC cannot send on the {channel} channel", code="no_sender", permanent=True
             )
         return adapter.sender(settings)
+
+    def recording(self, channel: str, settings: Settings, recording_sid: str) -> Iterator[bytes]:
+        adapter = self._adapters.get(channel)
+        if adapter is None or adapter.recordings is None:
+            raise LookupError(f"the {channel} channel keeps no recordings")
+        return adapter.recordings(settings, recording_sid)
 
     def status_callback_url(self, channel: str, settings: Settings) -> str | None:
         adapter = self._adapters.get(channel)

@@ -22,7 +22,7 @@ from ccc.console.deps import (
     ConsoleDep,
     client_address,
 )
-from ccc.console.web import Console, page
+from ccc.console.web import Console, done, page
 from ccc.kernel.errors import CCCError
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -108,7 +108,7 @@ def switch_language(
     next_url: Annotated[str, Form(alias="next", max_length=2000)] = HOME,
 ) -> Response:
     auth.set_language(console.session, user=console.user, language=language)
-    return RedirectResponse(_back(next_url), status_code=303)
+    return done(console, _back(next_url), "language")
 
 
 def account_page(
@@ -150,7 +150,7 @@ def enable_totp(
     audit.record(
         console.session, caller=console.caller, action=audit.Action.second_factor_changed, on=True
     )
-    return RedirectResponse(f"{HOME}/account", status_code=303)
+    return done(console, f"{HOME}/account", "totp_on")
 
 
 @router.post("/account/totp/off")
@@ -164,7 +164,7 @@ def disable_totp(
     audit.record(
         console.session, caller=console.caller, action=audit.Action.second_factor_changed, on=False
     )
-    return RedirectResponse(f"{HOME}/account", status_code=303)
+    return done(console, f"{HOME}/account", "totp_off")
 
 
 @router.post("/account/password")

@@ -20,6 +20,7 @@ from sqlmodel import col
 from ccc.access import audit
 from ccc.access.policy import visible_tickets
 from ccc.console.deps import ConsoleDep
+from ccc.console.feedback import explain
 from ccc.console.i18n import CENTRE_TZ
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError, Forbidden
@@ -39,13 +40,13 @@ def _bounds(start: str | None, end: str | None) -> tuple[datetime, datetime]:
 
 
 def _backlog(console: Console) -> dict[str, int]:
-    query = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
-    query = query.with_only_columns(col(Ticket.created_at)).where(
+    visible = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
+    ages = visible.with_only_columns(col(Ticket.created_at)).where(
         col(Ticket.status).in_(sorted(ACTIVE))
     )
     now = utcnow()
     counts = dict.fromkeys((label for _, label in AGE_BUCKETS), 0)
-    for created_at in console.session.exec(query):
+    for created_at in console.session.scalars(ages):
         days = (now - created_at).total_seconds() / 86400
         label = next(lbl for limit, lbl in AGE_BUCKETS if limit is None or days < limit)
         counts[label] += 1
@@ -55,15 +56,15 @@ def _backlog(console: Console) -> dict[str, int]:
 def _created(console: Console, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
     """Tickets created in the period by day, channel, category and governorate, counted over
     the tickets this user may see (the report's own breakdowns count every ticket)."""
-    query = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
-    query = query.with_only_columns(
+    visible = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
+    rows = visible.with_only_columns(
         col(Ticket.created_at), col(Ticket.channel), col(Ticket.category), col(Ticket.answers)
     ).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
     days: Counter[str] = Counter()
     channels: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     governorates: Counter[str] = Counter()
-    for created_at, channel, category, answers in console.session.execute(query):
+    for created_at, channel, category, answers in console.session.execute(rows):
         days[created_at.astimezone(CENTRE_TZ).date().isoformat()] += 1
         channels[channel] += 1
         categories[category] += 1
@@ -90,7 +91,41 @@ def figures(console: Console, start: datetime, end: datetime) -> dict[str, Any]:
     )
     charts = _created(console, start, end)
     report["tickets_created"] = sum(charts["by_day"].values())
-    return {"report": report, "charts": {**charts, "backlog": _backlog(console)}}
+    calls = {key: report["calls"][key] for key in CALL_FIGURES}
+    return {
+        "report": report,
+        "charts": {**charts, "backlog": _backlog(console), "calls": calls},
+    }
+
+
+# The calls chart: the summary report's `calls` counts (docs/voice.md), in this order.
+CALL_FIGURES = {
+    "received": "Calls received",
+    "answered": "Answered by an agent",
+    "abandoned": "Abandoned",
+    "voice_messages": "Voice messages",
+    "callbacks_requested": "Callbacks requested",
+    "callbacks_reached": "Callbacks: reached",
+    "callbacks_not_reached": "Callbacks: not reached",
+}
+AXES = {
+    "by_day": "Day",
+    "by_channel": "Channel",
+    "by_category": "Category",
+    "by_governorate": "Governorate",
+    "backlog": "Age",
+    "calls": "Calls",
+}
+
+
+def labels(console: Console, charts: dict[str, dict[str, int]]) -> dict[str, list[str]]:
+    """Each chart's labels in the reader's language: the UI's words (channels, categories,
+    ages, call figures) translated, data (days, governorates as people wrote them) as is."""
+    _ = console._
+    return {
+        name: [_(CALL_FIGURES.get(str(key), str(key))) for key in values]
+        for name, values in charts.items()
+    }
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -106,7 +141,7 @@ def dashboard(
             "dashboard.html",
             language=console.language,
             console=console,
-            failure=exc.detail,
+            failure=explain(exc, console.language),
             status_code=exc.status_code,
             charts={},
             report=None,
@@ -120,6 +155,8 @@ def dashboard(
         console=console,
         start=since.date().isoformat(),
         end=(to - timedelta(seconds=1)).date().isoformat(),
+        labels=labels(console, data["charts"]),
+        axes={name: console._(word) for name, word in AXES.items()},
         **data,
     )
 
@@ -168,6 +205,7 @@ def _csv_rows(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     ):
         rows.append((name, "", report.get(name)))
     rows.extend(("sla", key, value) for key, value in report["sla"].items())
+    rows.append(("calls", "median_wait_seconds", report["calls"]["median_wait_seconds"]))
     return rows
 
 

@@ -15,7 +15,8 @@ from ccc.access.models import Team, User
 from ccc.access.policy import visible_tickets
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.models import Channel
-from ccc.console.deps import SET_UP_TOTP, get_console
+from ccc.console.deps import SET_UP_TOTP, ConsoleDep, get_console
+from ccc.console.feedback import explain
 from ccc.console.format import age, clock, sla_state
 from ccc.console.pages_auth import login_page
 from ccc.console.web import Console, page
@@ -133,7 +134,7 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
     try:
         tickets, next_cursor = _tickets(console, params)
     except CCCError as exc:
-        tickets, next_cursor, error = [], None, exc.detail
+        tickets, next_cursor, error = [], None, explain(exc, console.language)
     teams = console.session.exec(select(Team).order_by(col(Team.slug))).all()
     return {
         "rows": build_rows(console, tickets),
@@ -154,6 +155,16 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _render(request: Request, console: Console, template: str) -> HTMLResponse:
+    return page(
+        request,
+        template,
+        language=console.language,
+        console=console,
+        **_context(console, _params(request)),
+    )
+
+
 @router.get("", response_class=HTMLResponse)
 def queue(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The queue with a session, the login page without one."""
@@ -163,25 +174,10 @@ def queue(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
         if (exc.headers or {}).get("Location") == SET_UP_TOTP:
             raise
         return login_page(request, secure=settings.public_url.startswith("https://"))
-    params = _params(request)
-    return page(
-        request,
-        "queue.html",
-        language=console.language,
-        console=console,
-        **_context(console, params),
-    )
+    return _render(request, console, "queue.html")
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
-def queue_rows(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def queue_rows(request: Request, console: ConsoleDep) -> Response:
     """The rows alone, for htmx polling: new tickets appear without a reload."""
-    console = get_console(request, session, settings)
-    params = _params(request)
-    return page(
-        request,
-        "queue_rows.html",
-        language=console.language,
-        console=console,
-        **_context(console, params),
-    )
+    return _render(request, console, "queue_rows.html")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from ccc.access.models import Role, Team
 from ccc.access.policy import visible_tickets
 from ccc.console.deps import ChangeDep, ConsoleDep
-from ccc.console.web import Console, page
+from ccc.console.feedback import explain
+from ccc.console.web import Console, done, page
 from ccc.jobs.outbox import forget_scheduled
 from ccc.kernel.errors import CCCError
 from ccc.kernel.paging import MAX_ID
@@ -110,10 +111,13 @@ def _answer(
             console=console,
             items=_referrals(console, "open"),
             show="open",
-            failure=exc.detail,
+            failure=explain(exc, console.language),
             status_code=exc.status_code,
         )
-    return RedirectResponse(_back(next_url, ticket), status_code=303)
+    return done(console, _back(next_url, ticket), ANSWERED[verb])
+
+
+ANSWERED = {"accept": "accepted", "reject": "rejected", "complete": "completed"}
 
 
 def _missing(request: Request, console: Console) -> HTMLResponse:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
 from ccc.access.policy import get_visible_ticket
 from ccc.console import presence
 from ccc.console.deps import ChangeDep, ConsoleDep
+from ccc.console.feedback import explain
 from ccc.console.ticket_view import ticket_context
-from ccc.console.web import Console, page
+from ccc.console.web import Console, done, page
 from ccc.jobs.outbox import forget_scheduled
 from ccc.kernel.errors import CCCError, NotFound
 from ccc.referrals import service as referrals
@@ -23,6 +24,15 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 Text = Annotated[str, Form(max_length=4000)]
 
 
+class TicketNotShown(Exception):
+    """A ticket that does not exist, or that this user may not see: the same 404 page,
+    rendered while the request's session is still open and answered by `ticket_not_shown`."""
+
+    def __init__(self, response: HTMLResponse) -> None:
+        super().__init__("ticket not found")
+        self.response = response
+
+
 def not_found(request: Request, console: Console) -> HTMLResponse:
     """The same page for a ticket that does not exist and one the user may not see."""
     return page(
@@ -30,77 +40,80 @@ def not_found(request: Request, console: Console) -> HTMLResponse:
     )
 
 
-def _ticket(console: Console, reference: str) -> Ticket:
-    return get_visible_ticket(
-        console.session,
-        caller=console.caller,
-        reference=reference,
-        focal_team=console.settings.restricted_focal_team,
+async def ticket_not_shown(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TicketNotShown)
+    return exc.response
+
+
+def visible(request: Request, console: Console, reference: str) -> Ticket:
+    try:
+        return get_visible_ticket(
+            console.session,
+            caller=console.caller,
+            reference=reference,
+            focal_team=console.settings.restricted_focal_team,
+        )
+    except NotFound:
+        raise TicketNotShown(not_found(request, console)) from None
+
+
+def shown_ticket(reference: str, request: Request, console: ConsoleDep) -> Ticket:
+    """The ticket this user may see, marked as open by them (\"someone else is replying\")."""
+    ticket = visible(request, console, reference)
+    assert ticket.id is not None and console.user.id is not None
+    presence.here(console.session, ticket_id=ticket.id, user_id=console.user.id)
+    return ticket
+
+
+ShownTicket = Annotated[Ticket, Depends(shown_ticket)]
+
+
+def show(request: Request, console: Console, ticket: Ticket, template: str) -> HTMLResponse:
+    return page(
+        request,
+        template,
+        language=console.language,
+        console=console,
+        **ticket_context(console, ticket),
     )
 
 
 @router.get("/tickets/{reference}", response_class=HTMLResponse)
-def ticket_page(reference: str, request: Request, console: ConsoleDep) -> HTMLResponse:
-    try:
-        ticket = _ticket(console, reference)
-    except NotFound:
-        return not_found(request, console)
-    _here(console, ticket)
-    return page(
-        request,
-        "ticket.html",
-        language=console.language,
-        console=console,
-        **ticket_context(console, ticket),
-    )
+def ticket_page(request: Request, console: ConsoleDep, ticket: ShownTicket) -> HTMLResponse:
+    return show(request, console, ticket, "ticket.html")
 
 
 @router.get("/tickets/{reference}/timeline", response_class=HTMLResponse)
-def timeline_part(reference: str, request: Request, console: ConsoleDep) -> HTMLResponse:
+def timeline_part(request: Request, console: ConsoleDep, ticket: ShownTicket) -> HTMLResponse:
     """The timeline alone, polled by htmx so delivery statuses update in place."""
-    try:
-        ticket = _ticket(console, reference)
-    except NotFound:
-        return not_found(request, console)
-    _here(console, ticket)
-    return page(
-        request,
-        "timeline.html",
-        language=console.language,
-        console=console,
-        **ticket_context(console, ticket),
-    )
-
-
-def _here(console: Console, ticket: Ticket) -> None:
-    assert ticket.id is not None and console.user.id is not None
-    presence.here(console.session, ticket_id=ticket.id, user_id=console.user.id)
+    return show(request, console, ticket, "timeline.html")
 
 
 def act(
-    request: Request, console: Console, reference: str, action: Callable[[Ticket], object]
+    request: Request,
+    console: Console,
+    reference: str,
+    action: Callable[[Ticket], object],
+    flash: str,
 ) -> Response:
     """Runs one change; a refusal undoes everything and shows the page with the reason."""
-    try:
-        ticket = _ticket(console, reference)
-    except NotFound:
-        return not_found(request, console)
+    ticket = visible(request, console, reference)
     try:
         action(ticket)
     except CCCError as exc:
         console.session.rollback()
         forget_scheduled(console.session)
-        ticket = _ticket(console, reference)
+        ticket = visible(request, console, reference)
         return page(
             request,
             "ticket.html",
             language=console.language,
             console=console,
             status_code=exc.status_code,
-            failure=exc.detail,
+            failure=explain(exc, console.language),
             **ticket_context(console, ticket),
         )
-    return RedirectResponse(f"/console/tickets/{ticket.reference}", status_code=303)
+    return done(console, f"/console/tickets/{ticket.reference}", flash)
 
 
 @router.post("/tickets/{reference}/reply")
@@ -110,6 +123,7 @@ def reply(reference: str, request: Request, console: ChangeDep, text: Text) -> R
         console,
         reference,
         lambda t: service.reply(console.session, ticket=t, text=text, caller=console.caller),
+        "reply",
     )
 
 
@@ -120,6 +134,7 @@ def note(reference: str, request: Request, console: ChangeDep, text: Text) -> Re
         console,
         reference,
         lambda t: service.add_note(console.session, ticket=t, text=text, caller=console.caller),
+        "note",
     )
 
 
@@ -156,6 +171,7 @@ def change(
         lambda t: service.apply_changes(
             console.session, ticket=t, changes=changes, caller=console.caller, focal_team=focal
         ),
+        "changed",
     )
 
 
@@ -180,4 +196,5 @@ def refer(
             override_reason=override_reason,
             caller=console.caller,
         ),
+        "referred",
     )

@@ -5,12 +5,21 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ccc.console import pages_auth, pages_dashboard, pages_queue, pages_team, pages_ticket
+from ccc.console import (
+    pages_auth,
+    pages_calls,
+    pages_dashboard,
+    pages_queue,
+    pages_team,
+    pages_ticket,
+)
 from ccc.console.web import STATIC_DIR, security_headers
 
 
 def mount_console(app: FastAPI) -> None:
     app.middleware("http")(security_headers)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    for module in (pages_auth, pages_queue, pages_ticket, pages_team, pages_dashboard):
+    app.add_exception_handler(pages_ticket.TicketNotShown, pages_ticket.ticket_not_shown)
+    modules = (pages_auth, pages_queue, pages_ticket, pages_team, pages_dashboard, pages_calls)
+    for module in modules:
         app.include_router(module.router)

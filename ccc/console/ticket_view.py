@@ -9,6 +9,8 @@ from sqlmodel import col, select
 from ccc.access.audit import Detail, disclose
 from ccc.access.models import Role, Team, User
 from ccc.access.policy import OVERSIGHT, STAFF, visible_tickets
+from ccc.calls.models import Call
+from ccc.calls.recordings import recordings_of
 from ccc.console import presence
 from ccc.console.format import clock, sla_state
 from ccc.console.web import Console
@@ -68,6 +70,18 @@ def other_tickets(console: Console, ticket: Ticket) -> list[Ticket]:
     return list(console.session.exec(query.order_by(col(Ticket.id).desc()).limit(10)).all())
 
 
+def voice_of(console: Console, ticket: Ticket, details: bool) -> dict[str, Any]:
+    """The ticket's calls (duration, keys, outcome) and voice messages, with its details only:
+    the keys pressed tell what the call was about. The audio itself is fetched only when
+    played, through `/console/recordings/…`, which records each play."""
+    if not details:
+        return {"calls": [], "recordings": []}
+    calls = console.session.exec(
+        select(Call).where(Call.ticket_id == ticket.id).order_by(col(Call.id))
+    ).all()
+    return {"calls": list(calls), "recordings": recordings_of(console.session, ticket=ticket)}
+
+
 def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
     session = console.session
     # Through the access layer's one door: a yes on a sensitive ticket is recorded as a view.
@@ -114,4 +128,5 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         "also_open": presence.others(
             session, ticket_id=ticket.id or 0, user_id=console.user.id or 0
         ),
+        **voice_of(console, ticket, details),
     }

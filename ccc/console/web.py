@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
 from ccc.access.models import User
 from ccc.access.policy import Caller
 from ccc.console import i18n
+from ccc.console.feedback import flash, forget_flash, take_flash
 from ccc.console.format import mask_phone, sla_state
 from ccc.console.models import ConsoleSession
 from ccc.kernel.settings import Settings
@@ -31,6 +32,9 @@ _env = Environment(
 _env.globals["LANGUAGES"] = i18n.LANGUAGES
 _env.filters["mask_phone"] = mask_phone
 _env.globals["sla_state"] = sla_state
+# Catalogue keys of a callback attempt's outcome and a call's outcome ("attempt:busy").
+_env.globals["ATTEMPT"] = "attempt:"
+_env.globals["CALL"] = "call:"
 
 # htmx gets its token from hx-headers; no inline script or style anywhere, so 'self' suffices.
 CSP = (
@@ -82,10 +86,21 @@ def page(
         "me": console.user if console else None,
         "caller": console.caller if console else None,
         "csrf": console.login.csrf_token if console else context.pop("csrf", ""),
+        "flash": take_flash(request, language) if console else None,
     }
     values.update(context)
     html = _env.get_template(template).render(values)
-    return HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code)
+    if console:
+        forget_flash(request, response)
+    return response
+
+
+def done(console: Console, url: str, key: str) -> RedirectResponse:
+    """After an action: back to the page, which then says once what was done."""
+    response = RedirectResponse(url, status_code=303)
+    flash(response, key, secure=console.settings.public_url.startswith("https://"))
+    return response
 
 
 async def security_headers(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ccc.kernel.errors import Invalid
 
@@ -21,6 +23,15 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 Row = TypeVar("Row")
 Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """Where a list resumes and how long its page is: the two query parameters every list
+    endpoint takes (read by `ccc.api.deps.PageDep`, so their bounds are written once)."""
+
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
 
 
 class Page(BaseModel, Generic[Item]):
@@ -47,12 +58,12 @@ def decode_cursor(cursor: str) -> int:
 
 def page(
     session: Session,
-    query: Any,
+    query: SelectOfScalar[Row],
     id_column: InstrumentedAttribute[Any] | Any,
     *,
     cursor: str | None,
     limit: int,
-) -> tuple[list[Any], str | None]:
+) -> tuple[list[Row], str | None]:
     """One page of `query` (a select of rows with an integer id), and the next page's cursor."""
     if cursor:
         query = query.where(col(id_column) < decode_cursor(cursor))

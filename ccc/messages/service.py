@@ -51,12 +51,6 @@ def accept_inbound(session: Session, *, inbound: InboundMessage) -> Accepted:
         identity.unreachable_reason = None
         session.add(identity)
     assert identity.id is not None
-    media = [item.as_dict() for item in inbound.media]
-    if inbound.linked_phone:
-        media.append({"kind": "contact", "url": f"tel:{inbound.linked_phone}", "content_type": ""})
-    if inbound.location:
-        latitude, longitude = inbound.location
-        media.append({"kind": "location", "url": f"geo:{latitude},{longitude}", "content_type": ""})
     message = Message(
         contact_id=identity.contact_id,
         identity_id=identity.id,
@@ -64,17 +58,12 @@ def accept_inbound(session: Session, *, inbound: InboundMessage) -> Accepted:
         channel=inbound.channel,
         external_id=inbound.external_id,
         text=truncate(inbound.text.replace("\x00", "")),
-        media=media,
+        media=_media(inbound),
         status=MessageStatus.received,
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        assert inbound.external_id is not None
-        existing = _by_external_id(session, inbound.channel, inbound.external_id)
-        assert existing is not None
-        return Accepted(existing, duplicate=True)
+    stored = _insert_once(session, message, inbound)
+    if stored is not None:
+        return Accepted(stored, duplicate=True)
     assert message.id is not None
     events.publish(
         session,
@@ -85,6 +74,31 @@ def accept_inbound(session: Session, *, inbound: InboundMessage) -> Accepted:
     schedule(session, PROCESS_INBOUND, identity_id=identity.id)
     log.info("inbound %s message %s from %s", inbound.channel, message.id, mask(inbound.address))
     return Accepted(message.id, duplicate=False)
+
+
+def _media(inbound: InboundMessage) -> list[dict[str, str]]:
+    """Attachments, plus a shared contact or location kept as `tel:`/`geo:` items."""
+    media = [item.as_dict() for item in inbound.media]
+    if inbound.linked_phone:
+        media.append({"kind": "contact", "url": f"tel:{inbound.linked_phone}", "content_type": ""})
+    if inbound.location:
+        latitude, longitude = inbound.location
+        media.append({"kind": "location", "url": f"geo:{latitude},{longitude}", "content_type": ""})
+    return media
+
+
+def _insert_once(session: Session, message: Message, inbound: InboundMessage) -> int | None:
+    """Inserts the message; the id of the copy already stored when another delivery of it won
+    the race (the unique constraint on channel and external id decides)."""
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        assert inbound.external_id is not None
+        existing = _by_external_id(session, inbound.channel, inbound.external_id)
+        assert existing is not None
+        return existing
+    return None
 
 
 def _check_shape(inbound: InboundMessage) -> None:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from ccc.access.audit import Detail, disclose
 from ccc.access.models import Role, Team, User
-from ccc.access.policy import Caller, get_visible_ticket, visible_tickets
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.access.policy import Caller, visible_tickets
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
 from ccc.api.params import SOME_TEXT
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
-from ccc.referrals.models import Referral, ReferralStatus
+from ccc.referrals.models import Referral, ReferralBase, ReferralStatus
 from ccc.tickets.models import Ticket
 
 router = APIRouter(tags=["referrals"])
@@ -41,22 +40,16 @@ class OutcomeIn(BaseModel):
     outcome: str = Field(min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
-class ReferralOut(BaseModel):
+class ReferralOut(ReferralBase):
+    # Every field is in every answer: the schema says so, defaults or not.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)  # type: ignore[assignment]
+
     id: int
     ticket: str
     team: str
-    status: str
+    created_by: str | None
     # True when the ticket is sensitive and the caller may not read its notes: they are null.
     details_hidden: bool = False
-    note: str | None
-    consent_override_reason: str | None
-    reason: str | None
-    outcome: str | None
-    created_by: str | None
-    created_at: datetime
-    due_at: datetime | None
-    answered_at: datetime | None
-    completed_at: datetime | None
 
 
 class ReferralPage(Page[ReferralOut]):
@@ -73,47 +66,46 @@ def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
     notes = disclose(
         session, caller=caller, ticket=ticket, what=Detail.referrals, referral_team_id=team.id
     )
-    return ReferralOut(
-        id=referral.id,
-        ticket=ticket.reference,
-        team=team.slug,
-        status=referral.status,
-        details_hidden=not notes,
-        note=referral.note if notes else None,
-        consent_override_reason=referral.consent_override_reason if notes else None,
-        reason=referral.reason if notes else None,
-        outcome=referral.outcome if notes else None,
-        created_by=author.name if author else None,
-        created_at=referral.created_at,
-        due_at=referral.due_at,
-        answered_at=referral.answered_at,
-        completed_at=referral.completed_at,
+    hidden = {"note", "consent_override_reason", "reason", "outcome"}
+    return ReferralOut.model_validate(
+        referral,
+        update={
+            "id": referral.id,
+            "ticket": ticket.reference,
+            "team": team.slug,
+            "created_by": author.name if author else None,
+            "details_hidden": not notes,
+            **({} if notes else dict.fromkeys(hidden)),
+        },
     )
 
 
 def _visible_referral(
-    session: Session, caller: Caller, referral_id: int, focal: str
+    referral_id: ReferralId, session: SessionDep, caller: CallerDep, settings: SettingsDep
 ) -> tuple[Referral, Ticket]:
+    """The referral and its ticket, or 404 when the caller may not see the ticket: a referral
+    of a ticket one may not see does not exist, for that caller."""
     referral = service.get_referral(session, referral_id=referral_id)
     ticket = session.exec(
-        visible_tickets(caller, focal_team=focal).where(Ticket.id == referral.ticket_id)
+        visible_tickets(caller, focal_team=settings.restricted_focal_team).where(
+            Ticket.id == referral.ticket_id
+        )
     ).first()
     if ticket is None:
         raise NotFound("referral not found")
     return referral, ticket
 
 
+VisibleReferral = Annotated[tuple[Referral, Ticket], Depends(_visible_referral)]
+
+
 @router.post("/api/tickets/{reference}/referrals", status_code=201, response_model=ReferralOut)
 def create_referral(
-    reference: str,
+    ticket: VisibleTicket,
     body: ReferralIn,
     session: SessionDep,
     caller: CallerDep,
-    settings: SettingsDep,
 ) -> ReferralOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     referral = service.refer(
         session,
         ticket=ticket,
@@ -127,11 +119,8 @@ def create_referral(
 
 @router.get("/api/tickets/{reference}/referrals", response_model=list[ReferralOut])
 def ticket_referrals(
-    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, session: SessionDep, caller: CallerDep
 ) -> list[ReferralOut]:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     query = select(Referral).where(Referral.ticket_id == ticket.id)
     if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
         # A receiving team sees its own referrals of the ticket, not the notes sent to others.
@@ -144,11 +133,10 @@ def ticket_referrals(
 def list_referrals(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     status: ReferralStatus | None = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
     visible = visible_tickets(caller, focal_team=settings.restricted_focal_team).with_only_columns(
@@ -164,57 +152,34 @@ def list_referrals(
         if team_row is None:
             raise Invalid(f"unknown team {team!r}")
         query = query.where(Referral.team_id == team_row.id)
-    rows, next_cursor = page(session, query, Referral.id, cursor=cursor, limit=limit)
+    rows, next_cursor = page(session, query, Referral.id, cursor=paging.cursor, limit=paging.limit)
     return ReferralPage(items=[_out(session, r, caller) for r in rows], next=next_cursor)
 
 
 @router.post("/api/referrals/{referral_id}/accept", response_model=ReferralOut)
-def accept_referral(
-    referral_id: ReferralId, session: SessionDep, caller: CallerDep, settings: SettingsDep
-) -> ReferralOut:
-    referral, ticket = _visible_referral(
-        session, caller, referral_id, settings.restricted_focal_team
-    )
-    return _out(
-        session, service.accept(session, referral=referral, ticket=ticket, caller=caller), caller
-    )
+def accept_referral(found: VisibleReferral, session: SessionDep, caller: CallerDep) -> ReferralOut:
+    referral, ticket = found
+    accepted = service.accept(session, referral=referral, ticket=ticket, caller=caller)
+    return _out(session, accepted, caller)
 
 
 @router.post("/api/referrals/{referral_id}/reject", response_model=ReferralOut)
 def reject_referral(
-    referral_id: ReferralId,
-    body: ReasonIn,
-    session: SessionDep,
-    caller: CallerDep,
-    settings: SettingsDep,
+    found: VisibleReferral, body: ReasonIn, session: SessionDep, caller: CallerDep
 ) -> ReferralOut:
-    referral, ticket = _visible_referral(
-        session, caller, referral_id, settings.restricted_focal_team
+    referral, ticket = found
+    rejected = service.reject(
+        session, referral=referral, ticket=ticket, reason=body.reason, caller=caller
     )
-    return _out(
-        session,
-        service.reject(
-            session, referral=referral, ticket=ticket, reason=body.reason, caller=caller
-        ),
-        caller,
-    )
+    return _out(session, rejected, caller)
 
 
 @router.post("/api/referrals/{referral_id}/complete", response_model=ReferralOut)
 def complete_referral(
-    referral_id: ReferralId,
-    body: OutcomeIn,
-    session: SessionDep,
-    caller: CallerDep,
-    settings: SettingsDep,
+    found: VisibleReferral, body: OutcomeIn, session: SessionDep, caller: CallerDep
 ) -> ReferralOut:
-    referral, ticket = _visible_referral(
-        session, caller, referral_id, settings.restricted_focal_team
+    referral, ticket = found
+    completed = service.complete(
+        session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
     )
-    return _out(
-        session,
-        service.complete(
-            session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
-        ),
-        caller,
-    )
+    return _out(session, completed, caller)

@@ -20,7 +20,22 @@ class ReferralStatus(StrEnum):
     cancelled = "cancelled"
 
 
-class Referral(SQLModel, table=True):
+class ReferralBase(SQLModel):
+    """What the API shows of a referral (names added by `ReferralOut`); the table adds its keys.
+    The notes and reasons are shown only to a reader who may see the ticket's details."""
+
+    status: str = Field(default=ReferralStatus.pending, max_length=20)
+    note: str | None = Field(default=None, max_length=2000)
+    consent_override_reason: str | None = Field(default=None, max_length=1000)
+    reason: str | None = Field(default=None, max_length=2000)
+    outcome: str | None = Field(default=None, max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Referral(ReferralBase, table=True):
     """A ticket sent from the centre to a programme team, with its own answer and SLA."""
 
     __table_args__ = (
@@ -31,15 +46,6 @@ class Referral(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
     team_id: int = Field(foreign_key="team.id")
-    status: str = Field(default=ReferralStatus.pending, max_length=20)
-    note: str | None = Field(default=None, max_length=2000)
-    consent_override_reason: str | None = Field(default=None, max_length=1000)
-    reason: str | None = Field(default=None, max_length=2000)
-    outcome: str | None = Field(default=None, max_length=4000)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     answered_by_id: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     overdue_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

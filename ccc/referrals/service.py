@@ -38,7 +38,39 @@ def refer(
     if team is None or team.id is None:
         raise Invalid(f"unknown team {team_slug!r}")
     override = _check_referable(session, ticket, team, caller, override_reason)
-    assert ticket.id is not None
+    referral = _add_referral(session, ticket, team, note=note, override=override, caller=caller)
+    if override is not None:
+        audit.record(
+            session,
+            caller=caller,
+            action=audit.Action.consent_override,
+            ticket=ticket,
+            team=team.slug,
+            reason=override,
+            referral_id=referral.id,
+        )
+    if ticket.status != TicketStatus.referred:
+        apply_changes(
+            session,
+            ticket=ticket,
+            changes=Changes(status=TicketStatus.referred),
+            caller=caller,
+            by_referral=True,
+        )
+    return referral
+
+
+def _add_referral(
+    session: Session,
+    ticket: Ticket,
+    team: Team,
+    *,
+    note: str | None,
+    override: str | None,
+    caller: Caller,
+) -> Referral:
+    """The referral row, due in the receiving team's business hours, and its timeline event."""
+    assert ticket.id is not None and team.id is not None
     now = utcnow()
     referral = Referral(
         ticket_id=ticket.id,
@@ -61,24 +93,6 @@ def refer(
         note=referral.note,
         consent_override_reason=override,
     )
-    if override is not None:
-        audit.record(
-            session,
-            caller=caller,
-            action=audit.Action.consent_override,
-            ticket=ticket,
-            team=team.slug,
-            reason=override,
-            referral_id=referral.id,
-        )
-    if ticket.status != TicketStatus.referred:
-        apply_changes(
-            session,
-            ticket=ticket,
-            changes=Changes(status=TicketStatus.referred),
-            caller=caller,
-            by_referral=True,
-        )
     return referral
 
 
@@ -116,10 +130,26 @@ def check_answerable(caller: Caller, referral: Referral) -> None:
     raise Forbidden("only the team the ticket was referred to can answer this referral")
 
 
-def accept(session: Session, *, referral: Referral, ticket: Ticket, caller: Caller) -> Referral:
+def _check_answer(
+    caller: Caller, referral: Referral, *, allowed: tuple[str, ...], verb: str, hint: str = ""
+) -> None:
+    """The receiving team answers, and only from a status the answer follows: 409 otherwise,
+    naming the status it is in ("a completed referral cannot be accepted")."""
     check_answerable(caller, referral)
-    if referral.status != ReferralStatus.pending:
-        raise Conflict(f"{article(referral.status)} {referral.status} referral cannot be accepted")
+    if referral.status not in allowed:
+        status = f"{article(referral.status)} {referral.status}"
+        raise Conflict(f"{status} referral cannot be {verb}{hint}")
+
+
+def _required(text: str, *, field: str, doing: str) -> str:
+    text = text.strip()
+    if not text:
+        raise Invalid(f"{doing} a referral needs {article(field)} '{field}'")
+    return text
+
+
+def accept(session: Session, *, referral: Referral, ticket: Ticket, caller: Caller) -> Referral:
+    _check_answer(caller, referral, allowed=(ReferralStatus.pending,), verb="accepted")
     _answer(referral, ReferralStatus.accepted, caller)
     session.add(referral)
     record(session, ticket=ticket, kind="referral_accepted", caller=caller, referral_id=referral.id)
@@ -129,24 +159,10 @@ def accept(session: Session, *, referral: Referral, ticket: Ticket, caller: Call
 def reject(
     session: Session, *, referral: Referral, ticket: Ticket, reason: str, caller: Caller
 ) -> Referral:
-    check_answerable(caller, referral)
-    if referral.status not in ACTIVE:
-        raise Conflict(f"{article(referral.status)} {referral.status} referral cannot be rejected")
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("rejecting a referral needs a 'reason'")
+    _check_answer(caller, referral, allowed=ACTIVE, verb="rejected")
+    referral.reason = _required(reason, field="reason", doing="rejecting")
     _answer(referral, ReferralStatus.rejected, caller)
-    referral.reason = reason
-    session.add(referral)
-    session.flush()
-    record(
-        session,
-        ticket=ticket,
-        kind="referral_rejected",
-        caller=caller,
-        referral_id=referral.id,
-        reason=reason,
-    )
+    _recorded(session, ticket, referral, "referral_rejected", caller, reason=referral.reason)
     _after_last_referral(session, ticket, TicketStatus.open, caller)
     return referral
 
@@ -154,29 +170,28 @@ def reject(
 def complete(
     session: Session, *, referral: Referral, ticket: Ticket, outcome: str, caller: Caller
 ) -> Referral:
-    check_answerable(caller, referral)
-    if referral.status != ReferralStatus.accepted:
-        status = f"{article(referral.status)} {referral.status}"
-        raise Conflict(f"{status} referral cannot be completed; accept it first")
-    outcome = outcome.strip()
-    if not outcome:
-        raise Invalid("completing a referral needs an 'outcome'")
+    allowed = (ReferralStatus.accepted,)
+    _check_answer(caller, referral, allowed=allowed, verb="completed", hint="; accept it first")
+    referral.outcome = _required(outcome, field="outcome", doing="completing")
     referral.status = ReferralStatus.completed
-    referral.outcome = outcome
     referral.completed_at = utcnow()
-    session.add(referral)
-    session.flush()
-    record(
-        session,
-        ticket=ticket,
-        kind="referral_completed",
-        caller=caller,
-        referral_id=referral.id,
-        outcome=outcome,
-    )
+    _recorded(session, ticket, referral, "referral_completed", caller, outcome=referral.outcome)
     # The loop closes by itself: resolving tells the person in their language.
     _after_last_referral(session, ticket, TicketStatus.resolved, caller)
     return referral
+
+
+def _recorded(
+    session: Session,
+    ticket: Ticket,
+    referral: Referral,
+    kind: str,
+    caller: Caller,
+    **data: str | None,
+) -> None:
+    session.add(referral)
+    session.flush()
+    record(session, ticket=ticket, kind=kind, caller=caller, referral_id=referral.id, **data)
 
 
 def _after_last_referral(

@@ -10,11 +10,12 @@ from ccc.access import audit
 from ccc.api.deps import CallerDep, SessionDep, SettingsDep
 from ccc.api.params import WindowEnd, WindowStart
 from ccc.reports import service as reports
+from ccc.reports.schemas import Summary
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
 
-@router.get("/summary")
+@router.get("/summary", response_model=Summary)
 def summary(
     session: SessionDep,
     caller: CallerDep,

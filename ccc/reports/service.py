@@ -82,7 +82,13 @@ def summary(
     created = tickets(col(Ticket.created_at))
     resolved = tickets(col(Ticket.resolved_at))
     inbound = _inbound_by_channel(session, start, end, insider=insider)
-    calls = call_summary(session, start=start, end=end)
+    calls = call_summary(
+        session,
+        start=start,
+        end=end,
+        insider=insider,
+        coarse=lambda counts: _coarse(counts, min_count),
+    )
     return {
         "from": start,
         "to": end,

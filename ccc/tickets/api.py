@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from ccc.access.audit import Detail, disclose, require_disclosure
 from ccc.access.models import Team, User
-from ccc.access.policy import get_visible_ticket, may_see_details
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
+from ccc.access.policy import may_see_details
+from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
 from ccc.api.params import enum_list
 from ccc.channels.models import Channel
 from ccc.messages.schemas import MessageOut
@@ -20,9 +20,9 @@ from ccc.tickets.queue import QueueFilter, list_tickets
 from ccc.tickets.schemas import (
     EventOut,
     TextIn,
-    TicketOut,
     TicketPage,
     TicketPatch,
+    TicketPublic,
     TimelineItem,
 )
 
@@ -31,29 +31,15 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
 def ticket_out(
     ticket: Ticket, teams: dict[int, str], users: dict[int, str], *, details: bool = True
-) -> TicketOut:
-    return TicketOut(
-        reference=ticket.reference,
-        status=ticket.status,
-        category=ticket.category,
-        team=teams.get(ticket.team_id) if ticket.team_id else None,
-        priority=ticket.priority,
-        sensitivity=ticket.sensitivity,
-        channel=ticket.channel,
-        language=ticket.language,
-        contact_id=ticket.contact_id,
-        assignee=users.get(ticket.assignee_id) if ticket.assignee_id else None,
-        answers=ticket.answers if details else {},
-        details_hidden=not details,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        first_response_due=ticket.first_response_due,
-        first_response_at=ticket.first_response_at,
-        resolution_due=ticket.resolution_due,
-        resolved_at=ticket.resolved_at,
-        closed_at=ticket.closed_at,
-        tags=ticket.tags,
-        satisfaction=ticket.satisfaction,
+) -> TicketPublic:
+    return TicketPublic.model_validate(
+        ticket,
+        update={
+            "team": teams.get(ticket.team_id) if ticket.team_id else None,
+            "assignee": users.get(ticket.assignee_id) if ticket.assignee_id else None,
+            "answers": ticket.answers if details else {},
+            "details_hidden": not details,
+        },
     )
 
 
@@ -70,7 +56,7 @@ def _names(session: Session, rows: list[Ticket]) -> tuple[dict[int, str], dict[i
     return teams, users
 
 
-def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketOut:
+def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketPublic:
     teams, users = _names(session, [ticket])
     return ticket_out(ticket, teams, users, details=details)
 
@@ -79,6 +65,7 @@ def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketOut:
 def queue(
     session: SessionDep,
     caller: CallerDep,
+    paging: PageDep,
     settings: SettingsDep,
     status: Annotated[str | None, enum_list(TicketStatus, "statuses")] = None,
     team: Annotated[
@@ -92,8 +79,6 @@ def queue(
     priority: Annotated[str | None, enum_list(Priority, "priorities")] = None,
     sla: Literal["breached"] | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:
     filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
     rows, next_cursor = list_tickets(
@@ -101,8 +86,8 @@ def queue(
         caller=caller,
         filters=filters,
         focal_team=settings.restricted_focal_team,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
     teams, users = _names(session, rows)
     items = [
@@ -114,29 +99,21 @@ def queue(
     return TicketPage(items=items, next=next_cursor)
 
 
-@router.get("/{reference}", response_model=TicketOut)
-def get_ticket(
-    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
-) -> TicketOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
+@router.get("/{reference}", response_model=TicketPublic)
+def get_ticket(ticket: VisibleTicket, session: SessionDep, caller: CallerDep) -> TicketPublic:
     return _one(
         session, ticket, details=disclose(session, caller=caller, ticket=ticket, what=Detail.ticket)
     )
 
 
-@router.patch("/{reference}", response_model=TicketOut)
+@router.patch("/{reference}", response_model=TicketPublic)
 def patch_ticket(
-    reference: str,
+    ticket: VisibleTicket,
     body: TicketPatch,
     session: SessionDep,
     caller: CallerDep,
     settings: SettingsDep,
-) -> TicketOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
+) -> TicketPublic:
     # The answer to a change never shows more than the caller could read before it.
     could_read = may_see_details(session, caller=caller, ticket=ticket)
     fields = body.model_fields_set
@@ -165,33 +142,24 @@ def patch_ticket(
 
 @router.get("/{reference}/timeline", response_model=list[TimelineItem])
 def get_timeline(
-    reference: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, session: SessionDep, caller: CallerDep
 ) -> list[dict[str, Any]]:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     require_disclosure(session, caller=caller, ticket=ticket, what=Detail.timeline)
     return service.timeline(session, ticket=ticket, reader=caller)
 
 
 @router.post("/{reference}/replies", status_code=202, response_model=MessageOut)
 def post_reply(
-    reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, body: TextIn, session: SessionDep, caller: CallerDep
 ) -> MessageOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     message = service.reply(session, ticket=ticket, text=body.text, caller=caller)
     return MessageOut.model_validate(message, from_attributes=True)
 
 
 @router.post("/{reference}/notes", status_code=201, response_model=EventOut)
 def post_note(
-    reference: str, body: TextIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
+    ticket: VisibleTicket, body: TextIn, session: SessionDep, caller: CallerDep
 ) -> EventOut:
-    ticket = get_visible_ticket(
-        session, caller=caller, reference=reference, focal_team=settings.restricted_focal_team
-    )
     event = service.add_note(session, ticket=ticket, text=body.text, caller=caller)
     session.flush()
     return EventOut.model_validate(event, from_attributes=True)

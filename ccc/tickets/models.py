@@ -45,7 +45,31 @@ class Sensitivity(StrEnum):
     restricted = "restricted"
 
 
-class Ticket(SQLModel, table=True):
+class TicketBase(SQLModel):
+    """What every reader of a ticket may know of it: the table adds the internal keys and the SLA
+    bookkeeping, the API's `TicketPublic` adds names and the answers it may disclose. One list of
+    fields, so the table, the API and `/openapi.json` cannot drift apart."""
+
+    reference: str = Field(max_length=8, unique=True, index=True)
+    status: str = Field(default=TicketStatus.new, max_length=20)
+    category: str = Field(max_length=20)
+    priority: str = Field(default=Priority.normal, max_length=20)
+    sensitivity: str = Field(default=Sensitivity.normal, max_length=20)
+    channel: str = Field(max_length=20)
+    language: str | None = Field(default=None, max_length=8)
+    contact_id: int = Field(foreign_key="contact.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    first_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    satisfaction: int | None = Field(default=None)
+
+
+class Ticket(TicketBase, table=True):
     __table_args__ = (
         Index("ix_ticket_queue", "status", "team_id", "created_at"),
         Index("ix_ticket_category", "category"),
@@ -57,26 +81,10 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_sla_next_check", "sla_next_check"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    reference: str = Field(max_length=8, unique=True, index=True)
-    contact_id: int = Field(foreign_key="contact.id")
     identity_id: int = Field(foreign_key="identity.id")
-    channel: str = Field(max_length=20)
-    language: str | None = Field(default=None, max_length=8)
-    category: str = Field(max_length=20)
     team_id: int | None = Field(default=None, foreign_key="team.id")
-    status: str = Field(default=TicketStatus.new, max_length=20)
-    priority: str = Field(default=Priority.normal, max_length=20)
-    sensitivity: str = Field(default=Sensitivity.normal, max_length=20)
     assignee_id: int | None = Field(default=None, foreign_key="user.id")
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    first_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    resolution_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # A follow-up or a repeated request points at the ticket it continues.
     linked_ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     # SLA bookkeeping, owned by ccc.sla: business time spent `pending` on the person, when the
@@ -86,7 +94,6 @@ class Ticket(SQLModel, table=True):
     sla_next_check: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    satisfaction: int | None = Field(default=None)
     satisfaction_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ccc.access.models import Team, User
 from ccc.access.policy import Caller, searchable_answers, visible_tickets
@@ -53,7 +54,9 @@ def list_tickets(
     return page(session, query, Ticket.id, cursor=cursor, limit=limit)
 
 
-def _apply(session: Session, query: Any, f: QueueFilter, caller: Caller) -> Any:
+def _apply(
+    session: Session, query: SelectOfScalar[Ticket], f: QueueFilter, caller: Caller
+) -> SelectOfScalar[Ticket]:
     if f.status:
         query = query.where(col(Ticket.status).in_([parse_status(s) for s in _values(f.status)]))
     if f.category:

@@ -9,35 +9,23 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ccc.api.params import SOME_TEXT
 from ccc.kernel.paging import Page
-from ccc.tickets.models import Category, Priority, Sensitivity, TicketStatus
+from ccc.tickets.models import Category, Priority, Sensitivity, TicketBase, TicketStatus
 
 
-class TicketOut(BaseModel):
-    reference: str
-    status: str
-    category: str
+class TicketPublic(TicketBase):
+    """A ticket as the API shows it: team and assignee by name, the answers only to a caller who
+    may see them (`details_hidden` says when they were withheld)."""
+
+    # Every field is in every answer: the schema says so, defaults or not.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)  # type: ignore[assignment]
+
     team: str | None
-    priority: str
-    sensitivity: str
-    channel: str
-    language: str | None
-    contact_id: int
     assignee: str | None
     answers: dict[str, Any]
-    # True when the ticket is sensitive and the caller is not of its team: answers are empty.
     details_hidden: bool = False
-    created_at: datetime
-    updated_at: datetime
-    first_response_due: datetime | None
-    first_response_at: datetime | None
-    resolution_due: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    tags: list[str] = []
-    satisfaction: int | None = None
 
 
-class TicketPage(Page[TicketOut]):
+class TicketPage(Page[TicketPublic]):
     pass
 
 

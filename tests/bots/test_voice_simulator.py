@@ -26,14 +26,17 @@ def test_a_test_call_reads_each_prompt_and_leaves_a_typed_voice_message(
     sorani = step(ccc, f"/{sid}/keys", {"digits": "2"})
     assert sorani["said"][0]["language"] == "ckb"
     assert "چۆن دەتوانین یارمەتیت بدەین" in sorani["said"][0]["text"]
-    step(ccc, f"/{sid}/keys", {"digits": "1"})
-    record = step(ccc, f"/{sid}/keys", {"digits": "1"})
+    for digits in ("1", "1", "4"):  # tracing, continue, a sibling
+        assert step(ccc, f"/{sid}/keys", {"digits": digits})["then"] == "gather"
+    record = step(ccc, f"/{sid}/keys", {"digits": "1"})  # consent to share
     assert record["then"] == "record"
     done = step(ccc, f"/{sid}/voice-message", {"text": "My brother has been missing since May."})
     assert done["then"] == "hangup"
     page = ccc.client.get("/api/tickets?channel=voice", headers=agent).json()["items"]
     [ticket] = page
     assert ticket["category"] == "tracing" and ticket["language"] == "ckb"
+    answers = ccc.client.get(f"/api/tickets/{ticket['reference']}", headers=agent).json()["answers"]
+    assert (answers["relationship"], answers["consent_to_share"]) == ("sibling", "yes")
     timeline = ccc.client.get(f"/api/tickets/{ticket['reference']}/timeline", headers=agent)
     assert "My brother has been missing since May." in timeline.text
 

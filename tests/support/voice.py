@@ -16,6 +16,9 @@ VOICE = "/webhooks/twilio/voice"
 LINE_NUMBER = "+18005550199"
 AGENT_LINE = "+18005550100"
 _recordings = itertools.count(1)
+# The keys of a tracing intake after the language: the option, "continue" after the privacy
+# notice, a spouse, consent to share; the voice message comes next.
+TRACING = ("1", "1", "2", "1")
 
 
 @dataclass

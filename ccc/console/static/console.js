@@ -78,8 +78,12 @@ document.addEventListener("DOMContentLoaded", function () {
     new window.Chart(canvas, {
       type: "bar",
       data: { labels: data.labels, datasets: [{ label: data.label, data: data.values, backgroundColor: "#0b5cad" }] },
-      options: { animation: false, plugins: { legend: { display: false } },
-        scales: { x: { reverse: rtl }, y: { beginAtZero: true, ticks: { precision: 0 } } } }
+      options: { animation: false, locale: document.documentElement.lang,
+        plugins: { legend: { display: false }, title: { display: false } },
+        scales: {
+          x: { reverse: rtl, title: { display: !!data.x, text: data.x } },
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: !!data.y, text: data.y } }
+        } }
     });
   });
 });

@@ -15,10 +15,7 @@ from tests.conftest import PUBLIC_URL, Harness, build_harness
 from tests.support.channel_fixtures import channel_settings
 from tests.support.fakes import FakeApi, Reply
 from tests.support.people import post_twilio
-from tests.support.voice import VOICE, PhoneCall, TwiML, spoken_reference
-
-LANGUAGES = {"1": "ar", "2": "ckb", "3": "kmr", "4": "en"}
-CATEGORIES = {"1": "tracing", "2": "detention", "3": "assistance", "4": "complaint"}
+from tests.support.voice import TRACING, VOICE, PhoneCall, TwiML, spoken_reference
 
 
 def call_record(ccc: Harness, sid: str) -> Call:
@@ -38,35 +35,12 @@ def test_a_call_is_answered_with_the_language_menu_in_each_language(ccc: Harness
     assert "For English, press 4" in twiml.said()
 
 
-@pytest.mark.parametrize("language", list(LANGUAGES))
-@pytest.mark.parametrize("option", list(CATEGORIES))
-def test_options_one_to_four_end_in_a_voice_message_that_becomes_a_ticket(
-    ccc: Harness, agent: dict[str, str], language: str, option: str
-) -> None:
-    call = PhoneCall(ccc)
-    call.dial()
-    call.keys(language, option, "1")  # the language, the option, "continue" after the notice
-    if option == "4":
-        call.press("1")  # what the complaint is about: selection criteria
-    record = call.last
-    assert record is not None and record.has("Record")
-    assert int(record.find("Record").attrib["maxLength"]) == 180
-    answer = call.leave_message()
-    assert answer.verbs()[-1] == "Hangup"
-    reference = spoken_reference(answer)
-    assert answer.said().count(", ".join(reference)) == 2  # read back twice
-    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
-    assert (ticket["category"], ticket["channel"]) == (CATEGORIES[option], "voice")
-    assert ticket["language"] == LANGUAGES[language]
-    assert call_record(ccc, call.sid).outcome == "voice_message"
-
-
 def test_a_recording_callback_delivered_twice_makes_one_ticket(
     ccc: Harness, agent: dict[str, str]
 ) -> None:
     call = PhoneCall(ccc)
     call.dial()
-    call.keys("4", "1", "1")
+    call.keys("4", *TRACING)
     record = call.last
     first = call.leave_message(sid="RE" + "a" * 32)
     call.last = record
@@ -79,7 +53,7 @@ def test_a_recording_callback_delivered_twice_makes_one_ticket(
 def test_the_reference_is_also_texted_to_the_caller(ccc: Harness, fake_twilio: object) -> None:
     call = PhoneCall(ccc)
     call.dial()
-    call.keys("4", "1", "1")
+    call.keys("4", *TRACING)
     reference = spoken_reference(call.leave_message())
     texts = [m for m in ccc.transcript(call.number) if m["direction"] == "out"]
     assert texts and texts[-1]["channel"] == "sms"
@@ -149,7 +123,7 @@ def test_an_unsigned_call_is_refused_and_nothing_is_stored(ccc: Harness) -> None
 def test_the_status_callback_records_duration_and_ignores_unknown_calls(ccc: Harness) -> None:
     call = PhoneCall(ccc)
     call.dial()
-    call.keys("4", "1", "1")
+    call.keys("4", *TRACING)
     call.leave_message()
     call.hang_up(duration=75)
     record = call_record(ccc, call.sid)
@@ -164,7 +138,7 @@ def test_the_status_callback_records_duration_and_ignores_unknown_calls(ccc: Har
 def leave_voice_message(ccc: Harness, number: str = "+9647701234567") -> str:
     call = PhoneCall(ccc, number=number)
     call.dial()
-    call.keys("4", "1", "1")
+    call.keys("4", *TRACING)
     return spoken_reference(call.leave_message())
 
 
@@ -256,7 +230,7 @@ def test_a_voice_message_is_streamed_through_ccc_to_those_who_may_hear_it(
 ) -> None:
     call = PhoneCall(ccc)
     call.dial()
-    call.keys("4", "1", "1")
+    call.keys("4", *TRACING)
     reference = spoken_reference(call.leave_message(sid="RE" + "b" * 32))
     timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).text
     assert "api.twilio.com" not in timeline  # Twilio's URL never leaves CCC
@@ -331,7 +305,7 @@ def test_where_configured_ccc_keeps_the_recording_and_deletes_it_from_twilio(
     fake_twilio.then(Reply(200, b"RIFF-kept-voice"), Reply(204, ""))
     call = PhoneCall(ccc)
     call.dial()
-    call.keys("4", "1", "1")
+    call.keys("4", *TRACING)
     reference = spoken_reference(call.leave_message(sid="RE" + "c" * 32))
     ccc.drain()
     kept = tmp_path / "recordings" / f"RE{'c' * 32}.wav"

@@ -12,7 +12,7 @@ from ccc.access.models import User
 from ccc.calls.models import Call
 from tests.conftest import Harness
 from tests.support.people import post_twilio
-from tests.support.voice import AGENT_LINE, VOICE, PhoneCall, spoken_reference
+from tests.support.voice import AGENT_LINE, TRACING, VOICE, PhoneCall, spoken_reference
 
 SUNDAY_MORNING = datetime(2026, 12, 6, 7, 30, tzinfo=UTC)  # 10:30 in Baghdad
 FRIDAY = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # the weekend
@@ -174,7 +174,7 @@ def test_a_callback_can_be_asked_for_in_every_language(
 def test_the_status_can_be_heard_in_every_language(ccc: Harness, key: str) -> None:
     first = PhoneCall(ccc)
     first.dial()
-    first.keys(key, "1", "1")
+    first.keys(key, *TRACING)
     reference = spoken_reference(first.leave_message())
     call = PhoneCall(ccc)
     call.dial()

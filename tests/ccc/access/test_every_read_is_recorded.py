@@ -100,6 +100,11 @@ EXEMPT = {
         "a voice message (audio, not text): it goes through disclose(Detail.recording), "
         "tested in tests/ccc/calls"
     ),
+    ("GET", "/api/recordings/{recording_sid}/transcript"): (
+        "a voice message's words: disclose(Detail.recording) as for the voice, "
+        "tested in tests/bots/twilio/test_voice_transcripts.py"
+    ),
+    ("POST", "/webhooks/twilio/voice/transcription"): "Twilio Voice: a transcript, empty TwiML",
     ("GET", "/webhooks/twilio/voice/prompts/{language}/{name}"): "recorded IVR prompts, no case",
     ("POST", "/webhooks/twilio/voice"): "Twilio Voice: answers TwiML menus",
     ("POST", "/webhooks/twilio/voice/agent"): "the agent line: TwiML",

@@ -50,3 +50,20 @@ def test_user_add_takes_the_phone_the_agent_answers_on(ccc: Cli) -> None:  # noq
     assert again.returncode == 1 and "already the phone of user 'amira'" in again.stderr
     junk = ccc("user", "add", "chiya", "--role", "agent", "--phone", "not a number")
     assert junk.returncode == 1
+
+
+def test_every_kurdish_prompt_of_the_phone_is_listed_in_kurdish_to_record(ccc: Cli) -> None:  # noqa: F811
+    """Twilio has no Kurdish voice: each prompt the phone says must be listed for Sorani and
+    Badini with its own text (what the translator reads out), never the Arabic stand-in."""
+    rows: dict[str, dict[str, str]] = {}
+    for line in ccc("voice", "prompts").stdout.splitlines():
+        if line.count("\t") == 2:
+            name, _state, text = line.split("\t")
+            language, key = name.split("/")
+            rows.setdefault(language, {})[key] = text
+    for language in ("ckb", "kmr"):
+        assert set(rows[language]) == set(rows["en"])
+        for key in ("relationship", "consent_to_share", "assistance_household", "record_tracing"):
+            assert key in rows[language]
+        same_as_arabic = [k for k, text in rows[language].items() if text == rows["ar"][k]]
+        assert same_as_arabic == []

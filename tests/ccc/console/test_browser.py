@@ -7,18 +7,22 @@ CI sets the database URL, so a missing browser fails there instead of passing si
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import re
 import shutil
 import socket
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from sqlmodel import select
 
 from ccc.kernel.settings import Settings
 from tests.ccc.console.browsing import console_user
@@ -56,8 +60,9 @@ BASE = f"http://127.0.0.1:{PORT}"
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url, public_url=BASE)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    recordings = tmp_path / "recordings"
+    return make_settings(database_url, public_url=BASE, voice_recordings_dir=str(recordings))
 
 
 @pytest.fixture
@@ -236,6 +241,7 @@ def test_a_screenshot_of_every_page_in_arabic_and_english(
         "team": "/console/team",
         "dashboard": "/console/dashboard",
         "account": "/console/account",
+        "callbacks": "/console/callbacks",
         "not-found": "/console/tickets/00000000",
     }
     for language, direction in (("ar", "rtl"), ("en", "ltr")):
@@ -251,3 +257,125 @@ def test_a_screenshot_of_every_page_in_arabic_and_english(
     page.goto(f"{BASE}/console/dashboard")
     assert page.locator("canvas[data-chart]").count() >= 4
     assert not page.errors, page.errors
+
+
+VOICE_CALLER = "+9647705551234"
+RECORDING = "RE" + "e" * 32
+
+
+def a_tone(seconds: float = 0.5) -> bytes:
+    """A short 8 kHz mono WAV, as the telephone line records."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        frames = int(8000 * seconds)
+        wav.writeframes(
+            b"".join(
+                int(8000 * math.sin(i / 8000 * 2 * math.pi * 440)).to_bytes(
+                    2, "little", signed=True
+                )
+                for i in range(frames)
+            )
+        )
+    return out.getvalue()
+
+
+def calls_came_in(ccc: Harness, settings: Settings) -> tuple[str, int]:
+    """A voice message (already kept by CCC, as the keep job leaves it) and a callback request,
+    stored by the voice line's own services (the signed webhooks are tested in
+    tests/ccc/console/test_calls_pages.py)."""
+    from ccc.calls.models import Recording
+    from ccc.calls.service import VoiceMessage, file_voice_message, request_callback, start_call
+
+    with ccc.session() as session:
+        call = start_call(session, call_sid="CA" + "1" * 32, phone=VOICE_CALLER)
+        call.path, call.duration = "1 1 1", 65
+        ticket, _ = file_voice_message(
+            session,
+            call=call,
+            category="tracing",
+            language="ar",
+            answers={},
+            voice=VoiceMessage(recording_sid=RECORDING, duration=1, twilio_url=None),
+        )
+        recording = session.exec(select(Recording)).one()
+        recording.stored_file = f"{RECORDING}.wav"
+        asking = start_call(session, call_sid="CA" + "2" * 32, phone=VOICE_CALLER)
+        _, callback = request_callback(
+            session, call=asking, language="ar", safe_to_call=True, may_leave_message=False
+        )
+        session.commit()
+        assert callback.id is not None
+        reference, callback_id = ticket.reference, callback.id
+    folder = Path(settings.voice_recordings_dir or "")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{RECORDING}.wav").write_bytes(a_tone())
+    return reference, callback_id
+
+
+LOAD_AUDIO = """async () => {
+  const audio = document.querySelector("audio");
+  audio.preload = "auto";
+  const ready = new Promise((ok, ko) => {
+    audio.onloadedmetadata = () => ok(audio.duration);
+    audio.onerror = () => ko(new Error("audio error " + (audio.error && audio.error.code)));
+  });
+  audio.load();
+  return await ready;
+}"""
+
+
+def test_an_agent_works_a_callback_and_plays_a_voice_message(
+    ccc: Harness, settings: Settings, server: str, chromium: Any
+) -> None:
+    reference, callback_id = calls_came_in(ccc, settings)
+    agent = log_in(chromium, "alice", console_user(ccc, "alice", "agent", ["ccc"]))
+    agent.click("nav a[href='/console/callbacks']")
+    row = agent.locator(f"#callback-{callback_id}")
+    assert row.locator("a.call-link").get_attribute("href") == f"tel:{VOICE_CALLER}"
+    shot(agent, "en-callbacks")
+    assert serious_violations(chromium, agent) == []
+    row.locator("select[name=outcome]").select_option("no_answer")
+    row.locator("button[type=submit]").click()
+    agent.wait_for_selector("p.flash[role=status]")
+    assert agent.inner_text("p.flash") == "Callback attempt recorded"
+    assert agent.locator(f"#callback-{callback_id} td").nth(5).inner_text() == "1"
+
+    agent.goto(f"{BASE}/console/tickets/{reference}")
+    source = agent.get_attribute("audio", "src")
+    assert source == f"/console/recordings/{RECORDING}"
+    assert "65 s" in agent.inner_text("table.call-records")
+    assert agent.evaluate(LOAD_AUDIO) > 0.4  # the browser decoded CCC's stream
+    heard = agent.request.get(f"{BASE}{source}")
+    assert heard.status == 200 and heard.headers["content-type"] == "audio/wav"
+    shot(agent, "en-ticket-voice")
+    agent.reload()
+    assert "Voice message played" in agent.inner_text("section#timeline")
+    assert serious_violations(chromium, agent) == []
+
+    outsider = log_in(chromium, "tala", console_user(ccc, "tala", "team_member", ["assistance"]))
+    assert outsider.request.get(f"{BASE}{source}").status == 404
+    outsider.goto(f"{BASE}/console/callbacks")
+    assert outsider.locator("a.call-link").count() == 0
+    assert not agent.errors, agent.errors
+
+
+def test_the_callbacks_page_in_arabic(
+    ccc: Harness, settings: Settings, server: str, chromium: Any
+) -> None:
+    reference, callback_id = calls_came_in(ccc, settings)
+    page = log_in(chromium, "amal", console_user(ccc, "amal", "agent", ["ccc"], language="ar"))
+    page.goto(f"{BASE}/console/callbacks")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.inner_text("h1") == "معاودة الاتصال"
+    shot(page, "ar-callbacks")
+    assert serious_violations(chromium, page) == []
+    page.locator(f"#callback-{callback_id} button[type=submit]").click()
+    page.wait_for_selector("p.flash[role=status]")
+    assert page.inner_text("p.flash") == "سُجّلت محاولة معاودة الاتصال"
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    assert page.locator("audio").count() == 1
+    shot(page, "ar-ticket-voice")
+    assert serious_violations(chromium, page) == []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from html import unescape
+
 from tests.ccc.console.browsing import Browser, console_user
 from tests.conftest import Harness
 from tests.flows import open_ticket
@@ -45,3 +49,45 @@ def test_agents_have_no_dashboard(ccc: Harness) -> None:
     assert alice.get("/console/dashboard").status_code == 403
     assert alice.get("/console/dashboard.csv").status_code == 403
     assert "/console/dashboard" not in alice.get("/console").text
+
+
+def charts_of(html: str) -> dict[str, dict[str, object]]:
+    found = re.findall(r"<h2 id=\"chart-(\w+)\">.*?data-chart='([^']*)'", html, re.S)
+    return {name: json.loads(unescape(data)) for name, data in found}
+
+
+def test_charts_labels_and_axes_are_in_the_readers_language(ccc: Harness) -> None:
+    open_ticket(ccc, "+9647704444444", "tracing")
+    sara = Browser.open(ccc)
+    sara.log_in("sara", console_user(ccc, "sara", "supervisor", language="ar"))
+    charts = charts_of(sara.get("/console/dashboard").text)
+    assert set(charts) >= {"by_channel", "by_category", "backlog", "calls"}
+    assert charts["by_channel"]["labels"] == ["المحاكي"]
+    assert charts["by_category"]["labels"] == ["البحث عن المفقودين"]
+    assert charts["backlog"]["labels"][0] == "أقل من يوم"
+    assert charts["calls"]["labels"][0] == "المكالمات الواردة"
+    assert (charts["by_channel"]["x"], charts["by_channel"]["y"]) == ("القناة", "العدد")
+    for name, chart in charts.items():
+        if name != "by_day":  # days are dates, written with digits
+            labels: list[object] = chart["labels"]  # type: ignore[assignment]
+            texts = [*map(str, labels), str(chart["x"]), str(chart["y"]), str(chart["label"])]
+            assert not [t for t in texts if re.search(r"[A-Za-z]{2,}", t)], (name, texts)
+
+
+def test_the_calls_figures_are_on_the_dashboard_and_in_its_csv(ccc: Harness) -> None:
+    sam = Browser.open(ccc)
+    sam.log_in("sam", console_user(ccc, "sam", "supervisor"))
+    page = sam.get("/console/dashboard").text
+    assert "Calls and callbacks" in page and "Median wait in the voice queue" in page
+    assert charts_of(page)["calls"]["labels"] == [
+        "Calls received",
+        "Answered by an agent",
+        "Abandoned",
+        "Voice messages",
+        "Callbacks requested",
+        "Callbacks: reached",
+        "Callbacks: not reached",
+    ]
+    lines = sam.get("/console/dashboard.csv").text.splitlines()
+    assert "calls,received,0" in lines and "calls,callbacks_not_reached,0" in lines
+    assert "calls,median_wait_seconds," in lines

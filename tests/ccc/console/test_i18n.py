@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ccc.console import i18n
+from ccc.calls.models import AttemptOutcome, Outcome
+from ccc.console import feedback, i18n, pages_dashboard
 from ccc.console.format import mask_phone
 from ccc.tickets.models import Category, Priority, Sensitivity, TicketStatus
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
 WORDS = re.compile(r"""_\((?:"([^"]+)"|'([^']+)')""")
 
 
@@ -24,12 +26,45 @@ def template_words() -> set[str]:
     return found
 
 
+def code_words() -> set[str]:
+    """Words the pages get from code: flashes, error explanations, chart labels, and the
+    keyed words of calls and callback attempts."""
+    keyed = {f"attempt:{o.value}" for o in AttemptOutcome} | {"attempt:not_reached"}
+    keyed |= {f"call:{o.value}" for o in Outcome}
+    return (
+        set(feedback.FLASHES.values())
+        | {known.message for known in feedback.KNOWN}
+        | set(feedback.BY_STATUS.values())
+        | {feedback.OTHER}
+        | set(pages_dashboard.CALL_FIGURES.values())
+        | set(pages_dashboard.AXES.values())
+        | {label for _, label in pages_dashboard.AGE_BUCKETS}
+        | keyed
+    )
+
+
 @pytest.mark.parametrize("language", ["ar", "ckb", "kmr"])
 def test_every_word_of_the_pages_is_translated(language: str) -> None:
     catalogue = i18n.catalogue(language)
     enums = [m.value for e in (TicketStatus, Category, Priority, Sensitivity) for m in e]
-    missing = sorted(w for w in template_words() | set(enums) if not catalogue.get(w))
+    words = template_words() | code_words() | set(enums)
+    missing = sorted(w for w in words if not catalogue.get(w))
     assert not missing, f"{language} lacks: {missing}"
+
+
+def test_keyed_words_read_as_english_in_english() -> None:
+    """A key such as `attempt:busy` is no English: the English catalogue words it."""
+    english = i18n.catalogue("en")
+    keyed = sorted(w for w in code_words() if ":" in w and not w[0].isupper())
+    missing = [w for w in keyed if not english.get(w)]
+    assert not missing, f"en lacks: {missing}"
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb", "kmr", "en"])
+def test_placeholders_survive_translation(language: str) -> None:
+    catalogue = i18n.catalogue(language)
+    for word, text in catalogue.items():
+        assert set(PLACEHOLDER.findall(word)) == set(PLACEHOLDER.findall(text)), word
 
 
 def test_arabic_and_kurdish_read_right_to_left() -> None:

@@ -307,6 +307,35 @@ def test_openapi_describes_the_api(ccc: Harness) -> None:
     assert "/api/tickets/{reference}/timeline" in spec["paths"]
 
 
+def test_every_api_answer_has_a_schema_in_openapi(ccc: Harness) -> None:
+    """A client generated from `/openapi.json` knows the shape of every success answer: no
+    endpoint of the API returns an undescribed object."""
+    spec = ccc.client.get("/openapi.json").json()
+    undescribed = []
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if not status.startswith("2") or status == "204":
+                    continue
+                content = answer.get("content", {})
+                if content and "application/json" not in content:
+                    continue  # a stream (a voice message), described by its media type
+                schema = content.get("application/json", {}).get("schema")
+                if not schema or schema.get("additionalProperties") is True:
+                    undescribed.append(f"{method.upper()} {path} {status}")
+    assert undescribed == [], "\n".join(undescribed)
+
+
+def test_the_summary_report_schema_names_its_figures(ccc: Harness) -> None:
+    spec = ccc.client.get("/openapi.json").json()
+    summary = spec["components"]["schemas"]["Summary"]
+    assert {"from", "to", "tickets_created", "calls", "sla", "satisfaction"} <= set(
+        summary["required"]
+    )
+
+
 def test_the_simulator_page_is_served_only_with_the_simulator(ccc: Harness) -> None:
     page = ccc.client.get("/simulator")
     assert page.status_code == 200

@@ -1,0 +1,114 @@
+"""What the benchmarks share: a server process for the length of a block, a pool of
+concurrent HTTP clients, latency figures, and a count read straight from the database.
+
+The benchmarks are scripts run by hand (`.venv/bin/python bench/NAME.py`); they import this
+module from their own folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH_TOKEN = "b3nchmark0auth0token0not0a0secret"  # noqa: S105 (a throwaway for loopback)
+
+
+@dataclass
+class Result:
+    name: str
+    accepted: int
+    refused: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+        return ordered[index] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+    """A server process for the length of the block; its output goes to a log file."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            command, env={**os.environ, **env}, cwd=ROOT, stdout=output, stderr=output
+        )
+        try:
+            wait_until_up(port, process)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+async def pool(
+    concurrency: int, client_work: Callable[[httpx.AsyncClient], Awaitable[None]], deadline: float
+) -> float:
+    """Runs `client_work` in `concurrency` clients sharing one connection pool, until each
+    returns; the seconds it took."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.wait_for(
+            asyncio.gather(*(client_work(client) for _ in range(concurrency))), deadline
+        )
+        return time.perf_counter() - started
+
+
+def count(database_url: str, sql: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows: int = connection.execute(text(sql)).scalar_one()
+    engine.dispose()
+    return rows
+
+
+def print_results(results: list[Result], *, unit: str = "per s", width: int = 40) -> None:
+    print(f"{'target':<{width}}{'answered':>9}{'refused':>9}{unit:>10}{'p50 ms':>9}{'p99 ms':>9}")
+    for result in results:
+        print(
+            f"{result.name:<{width}}{result.accepted:>9}{result.refused:>9}{result.rate:>10.1f}"
+            f"{result.percentile(0.50):>9.1f}{result.percentile(0.99):>9.1f}"
+        )

@@ -1,0 +1,64 @@
+"""Who may hear a voice message: the one check both the API's and the console's stream make.
+
+Twilio's URL never leaves CCC. A play goes through the ticket's access rules (a ticket the
+user may not see is a 404, a sensitive one needs the right to its details, asked of
+`disclose`, which records the read) and adds a `recording.played` event to the timeline. The
+audio then comes from CCC's own copy (`CCC_VOICE_RECORDINGS_DIR`) or, through the voice
+channel's adapter, from Twilio.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from ccc.access.audit import Detail, disclose
+from ccc.access.policy import Caller, get_visible_ticket
+from ccc.calls.models import Recording
+from ccc.calls.service import find_recording
+from ccc.kernel.errors import Forbidden, NotFound
+from ccc.kernel.settings import Settings
+from ccc.tickets.models import Ticket
+from ccc.tickets.service import record
+
+
+def disclosed_recording(
+    session: Session, *, caller: Caller, recording_sid: str, focal_team: str
+) -> tuple[Recording, Ticket]:
+    """The recording and its ticket, for a caller who may hear it (or read its transcript):
+    404 for a ticket they may not see, as for one that does not exist; 403 for the details of a
+    sensitive one they may not read."""
+    found = find_recording(session, recording_sid=recording_sid)
+    ticket = session.get(Ticket, found.ticket_id) if found else None
+    if found is None or ticket is None:
+        raise NotFound("recording not found")
+    ticket = get_visible_ticket(
+        session, caller=caller, reference=ticket.reference, focal_team=focal_team
+    )
+    if not disclose(session, caller=caller, ticket=ticket, what=Detail.recording):
+        raise Forbidden("the details of a sensitive ticket are for its team and supervisors")
+    return found, ticket
+
+
+def authorise_play(
+    session: Session, *, caller: Caller, recording_sid: str, focal_team: str
+) -> Recording:
+    found, ticket = disclosed_recording(
+        session, caller=caller, recording_sid=recording_sid, focal_team=focal_team
+    )
+    record(session, ticket=ticket, kind="recording.played", caller=caller, recording=recording_sid)
+    return found
+
+
+def kept_file(settings: Settings, recording: Recording) -> Path | None:
+    """CCC's own copy, once the keep job has moved it out of Twilio."""
+    if not (recording.stored_file and settings.voice_recordings_dir):
+        return None
+    kept = Path(settings.voice_recordings_dir) / recording.stored_file
+    return kept if kept.is_file() else None
+
+
+def recordings_of(session: Session, *, ticket: Ticket) -> list[Recording]:
+    query = select(Recording).where(Recording.ticket_id == ticket.id).order_by(col(Recording.id))
+    return list(session.exec(query).all())
