@@ -224,6 +224,16 @@ def _user_add(args: argparse.Namespace) -> int:
             user.calendar = _known_calendar(args.calendar)
         if secret is not None:
             user.password_hash = console_auth.hash_password(secret)
+        from ccc.access import audit
+
+        audit.record(
+            session,
+            caller=_admin_caller(),
+            action=audit.Action.token_issued,
+            user=user.name,
+            role=user.role,
+            new_user=True,
+        )
     print(f"created {user.role} {user.name}")
     print(token)
     return 0
@@ -259,7 +269,7 @@ def _user_revoke(args: argparse.Namespace) -> int:
 
     with session_scope(_engine()) as session:
         user = find_user(session, name=args.name)
-        ended = revoke_access(session, user=user)
+        ended = revoke_access(session, user=user, by=_admin_caller())
         audit.record(
             session,
             caller=_admin_caller(),
@@ -277,7 +287,7 @@ def _user_deactivate(args: argparse.Namespace) -> int:
 
     with session_scope(_engine()) as session:
         user = find_user(session, name=args.name)
-        ended = deactivate_user(session, user=user)
+        ended = deactivate_user(session, user=user, by=_admin_caller())
         audit.record(
             session, caller=_admin_caller(), action=audit.Action.user_deactivated, user=user.name
         )
@@ -308,7 +318,7 @@ def _user_password(args: argparse.Namespace) -> int:
 
     secret = _read_password()
     with session_scope(_engine()) as session:
-        console_auth.set_password(session, name=args.name, password=secret)
+        console_auth.set_password(session, name=args.name, password=secret, by=_admin_caller())
     print(f"console password of {args.name} changed; their console sessions are ended")
     return 0
 

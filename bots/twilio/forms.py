@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from twilio.twiml.messaging_response import MessagingResponse
@@ -21,6 +22,10 @@ from ccc.kernel.phone import to_e164
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_MEDIA = 10  # Twilio's own limit per message
+MAX_MEDIA_URL = 1000
+# Twilio hands media over as links to its own hosts; anything else in a MediaUrl was not
+# written by Twilio, and the console would show it as a link to follow.
+MEDIA_DOMAINS = ("twilio.com", "twiliocdn.com")
 
 
 @dataclass(frozen=True)
@@ -96,9 +101,22 @@ def _media(form: TwilioForm) -> tuple[Media, ...]:
         url = form.get(f"MediaUrl{index}")
         if not url:
             continue
+        _check_media_url(url, index)
         content_type = form.get(f"MediaContentType{index}") or "application/octet-stream"
+        if len(content_type) > 100:
+            raise Invalid(f"MediaContentType{index} is longer than 100 characters")
         items.append(Media(url=url, content_type=content_type, kind=media_kind(content_type)))
     return tuple(items)
+
+
+def _check_media_url(url: str, index: int) -> None:
+    host = (urlsplit(url).hostname or "") if url.startswith("https://") else ""
+    ours = any(host == domain or host.endswith("." + domain) for domain in MEDIA_DOMAINS)
+    if not ours or len(url) > MAX_MEDIA_URL:
+        raise Invalid(
+            f"MediaUrl{index} must be an https:// link to Twilio's hosts, "
+            f"of at most {MAX_MEDIA_URL} characters"
+        )
 
 
 def media_kind(content_type: str) -> str:

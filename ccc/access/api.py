@@ -14,11 +14,17 @@ from ccc.access.audit import Action
 from ccc.access.models import AuditEntry
 from ccc.access.policy import OVERSIGHT, Caller
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
+from ccc.api.params import meaning
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.kernel.paging import decode_cursor, encode_cursor
 from ccc.tickets.models import Sensitivity, Ticket
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
+# A date, or an ISO datetime to the minute or finer, with or without its offset.
+MOMENT = meaning(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$",
+    "must be a date (YYYY-MM-DD) or an ISO datetime",
+)
 
 
 class AuditEntryOut(BaseModel):
@@ -73,8 +79,8 @@ def audit_log(
     settings: SettingsDep,
     ticket: Annotated[str | None, Query(max_length=32)] = None,
     user: Annotated[str | None, Query(max_length=120)] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    to: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, pattern=MOMENT)] = None,
+    to: Annotated[str | None, Query(max_length=40, pattern=MOMENT)] = None,
     action: Action | None = None,
 ) -> AuditPage:
     """Newest first; `user` is the name of who acted (`cli:NAME` for the command line)."""

@@ -9,14 +9,16 @@ exports, logins, tokens); nothing in CCC updates or deletes an entry.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ccc.access.models import AuditEntry
 from ccc.access.policy import Caller, may_read_referral_notes, may_see_details
 from ccc.kernel.errors import Forbidden
+from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Sensitivity, Ticket, TicketEvent
 
 _DISCLOSED = "ccc.access.disclosed"  # session.info key: (ticket id, what) already recorded
@@ -27,8 +29,10 @@ class Action(StrEnum):
     sensitivity_changed = "sensitivity_changed"
     consent_override = "consent_override"
     export = "export"
-    login = "login"
-    logout = "logout"
+    login = "login"  # a console login, `outcome` success or failure (with its `reason`)
+    logout = "logout"  # a console session ended: `reason` logout, idle, lifetime, revoked, …
+    password_changed = "password_changed"  # noqa: S105  (an action name)
+    second_factor_changed = "second_factor_changed"
     token_issued = "token_issued"  # noqa: S105  (an action name)
     token_revoked = "token_revoked"  # noqa: S105  (an action name)
     user_deactivated = "user_deactivated"
@@ -73,8 +77,10 @@ def disclose(
     referral_team_id: int | None = None,
 ) -> bool:
     """Whether the caller may read this detail of the ticket; a yes on a sensitive or
-    restricted ticket is recorded (once per request and detail) in the ticket's timeline
-    and in the audit log, with who, when and from which address."""
+    restricted ticket is recorded in the ticket's timeline and in the audit log, with who,
+    when and from which address: once per request and detail, and once per
+    `CCC_AUDIT_VIEW_WINDOW_MINUTES` for the same user, ticket, detail, address and
+    sensitivity (a page left open refreshes every 10 s; a reader is still seen reading)."""
     if referral_team_id is not None:
         allowed = may_read_referral_notes(
             session, caller=caller, ticket=ticket, referral_team_id=referral_team_id
@@ -85,19 +91,49 @@ def disclose(
         return allowed
     assert ticket.id is not None
     seen: set[tuple[int, str]] = session.info.setdefault(_DISCLOSED, set())
-    if (ticket.id, what.value) not in seen:
-        seen.add((ticket.id, what.value))
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                kind="viewed",
-                actor=caller.name,
-                actor_user_id=caller.user_id,
-                data={"what": what.value},
-            )
+    if (ticket.id, what.value) in seen:
+        return True
+    seen.add((ticket.id, what.value))
+    if _recorded_lately(session, caller=caller, ticket=ticket, what=what):
+        return True
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="viewed",
+            actor=caller.name,
+            actor_user_id=caller.user_id,
+            data={"what": what.value},
         )
-        record(session, caller=caller, action=Action.viewed, ticket=ticket, what=what.value)
+    )
+    record(session, caller=caller, action=Action.viewed, ticket=ticket, what=what.value)
     return True
+
+
+def view_window() -> timedelta:
+    """`CCC_AUDIT_VIEW_WINDOW_MINUTES` of the running server or worker."""
+    from ccc.kernel.runtime import get_runtime
+
+    return timedelta(minutes=get_runtime().settings.audit_view_window_minutes)
+
+
+def _recorded_lately(session: Session, *, caller: Caller, ticket: Ticket, what: Detail) -> bool:
+    """Whether this user's read of this detail, from this address and at this sensitivity,
+    is already in the audit log within the window (`ix_audit_entry_ticket` finds the rows)."""
+    window = view_window()
+    if window <= timedelta(0):
+        return False
+    address = col(AuditEntry.address)
+    rows = session.exec(
+        select(AuditEntry.data).where(
+            AuditEntry.ticket_id == ticket.id,
+            AuditEntry.user_id == caller.user_id,
+            AuditEntry.action == Action.viewed.value,
+            AuditEntry.restricted == (ticket.sensitivity == Sensitivity.restricted),
+            address.is_(None) if caller.address is None else address == caller.address,
+            col(AuditEntry.created_at) >= utcnow() - window,
+        )
+    ).all()
+    return any(data.get("what") == what.value for data in rows)
 
 
 def require_disclosure(session: Session, *, caller: Caller, ticket: Ticket, what: Detail) -> None:

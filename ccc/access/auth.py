@@ -78,8 +78,11 @@ def find_user(session: Session, *, name: str) -> User:
     return user
 
 
-def revoke_access(session: Session, *, user: User) -> int:
-    """Ends every API token and console session of the user at once; returns how many."""
+def revoke_access(
+    session: Session, *, user: User, by: Caller | None = None, reason: str = "revoked"
+) -> int:
+    """Ends every API token and console session of the user at once; returns how many. Each
+    ended session is in the audit log, done `by` the caller given."""
     assert user.id is not None
     now = utcnow()
     tokens = session.exec(
@@ -90,16 +93,16 @@ def revoke_access(session: Session, *, user: User) -> int:
         session.add(token)
     from ccc.console.auth import end_user_sessions
 
-    ended = len(tokens) + end_user_sessions(session, user_id=user.id)
+    ended = len(tokens) + end_user_sessions(session, user=user, reason=reason, by=by)
     session.flush()
     return ended
 
 
-def deactivate_user(session: Session, *, user: User) -> int:
+def deactivate_user(session: Session, *, user: User, by: Caller | None = None) -> int:
     """The user can no longer sign in or call the API; their name stays on the timeline."""
     user.active = False
     session.add(user)
-    return revoke_access(session, user=user)
+    return revoke_access(session, user=user, by=by, reason="deactivated")
 
 
 def caller_for_token(session: Session, *, token: str, token_days: float = 90) -> Caller | None:

@@ -9,15 +9,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ccc.access import api as audit
 from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
-from ccc.api.responses import API_ERRORS
+from ccc.api.params import explain
+from ccc.api.responses import API_ERRORS, HEALTH_ERRORS, SIMULATOR_ERRORS, WEBHOOK_ERRORS
 from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.calls import api as calls_api
 from ccc.console.router import mount_console
@@ -59,7 +63,9 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     _error_handlers(app)
     _include_routers(app, runtime, simulator=settings.simulator)
-    app.add_api_route("/healthz", _healthz(runtime), methods=["GET"], tags=["health"])
+    app.add_api_route(
+        "/healthz", _healthz(runtime), methods=["GET"], tags=["health"], responses=HEALTH_ERRORS
+    )
     return app
 
 
@@ -97,10 +103,10 @@ def _include_routers(app: FastAPI, runtime: Runtime, *, simulator: bool) -> None
         app.include_router(api_router, responses=API_ERRORS)
     mount_console(app)
     for router in runtime.channels.routers():
-        app.include_router(router)
+        app.include_router(router, responses=WEBHOOK_ERRORS)
     if simulator:
         for router in simulator_routers():
-            app.include_router(router)
+            app.include_router(router, responses=SIMULATOR_ERRORS)
 
 
 def _healthz(runtime: Runtime) -> Callable[[], JSONResponse]:
@@ -176,16 +182,42 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Where and what, never the value given: it may be a person's words or number.
         problems = [
-            {"loc": list(error.get("loc", ())), "msg": error.get("msg", "")}
+            {
+                "loc": list(error.get("loc", ())),
+                "msg": explain(dict(error)),
+                "type": error.get("type", ""),
+            }
             for error in exc.errors()
         ]
         return JSONResponse({"detail": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            allowed = {"Allow": ", ".join(_allowed_methods(request))}
+            exc = StarletteHTTPException(
+                405, exc.detail, headers={**(exc.headers or {}), **allowed}
+            )
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path, asked of the routes themselves:
+    Starlette's 405 names only the first route's (`GET` for `/api/tickets/{reference}`, whose
+    `PATCH` is another route)."""
+    allowed = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def app_from_env() -> FastAPI:

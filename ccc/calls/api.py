@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path
 from sqlmodel import Session, col, select
 
 from ccc.access.models import User
 from ccc.access.policy import Caller, visible_tickets
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
+from ccc.api.params import WindowEnd, WindowStart
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
-from ccc.kernel.errors import Invalid
-from ccc.kernel.paging import page
+from ccc.kernel.paging import MAX_ID, page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
 
@@ -38,8 +38,8 @@ def list_calls(
     caller: CallerDep,
     paging: PageDep,
     settings: SettingsDep,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    from_: WindowStart = None,
+    to: WindowEnd = None,
 ) -> dict[str, Any]:
     require_staff(caller)
     query = select(Call).where(Call.line == Line.caller)
@@ -80,15 +80,13 @@ def list_callbacks(
     caller: CallerDep,
     paging: PageDep,
     settings: SettingsDep,
-    status: str | None = None,
+    status: CallbackStatus | None = None,
 ) -> dict[str, Any]:
     """Newest first, like every list; within a page, open callbacks soonest due first."""
     require_staff(caller)
     query = visible_callbacks(caller, focal_team=settings.restricted_focal_team)
     if status is not None:
-        if status not in {s.value for s in CallbackStatus}:
-            raise Invalid("status is 'open' or 'done'")
-        query = query.where(Callback.status == status)
+        query = query.where(Callback.status == status.value)
     rows, following = page(session, query, Callback.id, cursor=paging.cursor, limit=paging.limit)
     if status == CallbackStatus.open:
         rows.sort(key=lambda row: row.due_at)
@@ -117,7 +115,7 @@ def _callback_out(row: Callback, tickets: dict[int, str]) -> CallbackOut:
 
 @router.post("/api/callbacks/{callback_id}/attempts", response_model=CallbackOut)
 def add_attempt(
-    callback_id: int,
+    callback_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: AttemptIn,
     session: SessionDep,
     caller: CallerDep,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+
+from ccc.calls.models import AttemptOutcome
 
 
 class CallOut(BaseModel):
@@ -45,4 +47,4 @@ class CallbackPage(BaseModel):
 
 
 class AttemptIn(BaseModel):
-    outcome: str = Field(min_length=1, max_length=20)
+    outcome: AttemptOutcome

@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ccc.access import audit
 from ccc.access.models import User
+from ccc.access.policy import Caller
 from ccc.console.models import ConsoleSession, LoginAttempt
 from ccc.kernel import timeutil
 from ccc.kernel.errors import Invalid, NotFound
@@ -48,14 +50,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def set_password(session: Session, *, name: str, password: str) -> User:
-    """A new password ends every console session of that user."""
+def set_password(session: Session, *, name: str, password: str, by: Caller | None = None) -> User:
+    """A new password ends every console session of that user; both are in the audit log,
+    as done `by` whoever set it (the user themself when not said)."""
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
         raise NotFound(f"no user {name!r}")
     user.password_hash = hash_password(password)
     session.add(user)
-    end_user_sessions(session, user_id=user.id)
+    who = by or _as_user(user)
+    audit.record(session, caller=who, action=audit.Action.password_changed, user=user.name)
+    end_user_sessions(session, user=user, reason="password_changed", by=who)
     return user
 
 
@@ -66,13 +71,27 @@ def set_language(session: Session, *, user: User, language: str) -> None:
     session.add(user)
 
 
-def verify_password(user: User | None, password: str) -> bool:
+def _password_refusal(user: User | None, password: str) -> str | None:
+    """Why this password does not open this account (None: it does). A hash is verified
+    even for an unknown name, so the answer takes as long either way."""
     stored = user.password_hash if user is not None else None
     try:
-        ok = _hasher.verify(stored or _DUMMY_HASH, password)
+        matches = bool(_hasher.verify(stored or _DUMMY_HASH, password))
     except (VerificationError, InvalidHashError):
-        return False
-    return bool(ok and user is not None and stored and user.active)
+        matches = False
+    if user is None:
+        return "unknown_user"
+    if not stored:
+        return "no_console_password"
+    if not matches:
+        return "wrong_password"
+    if not user.active:
+        return "deactivated"
+    return None
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    return _password_refusal(user, password) is None
 
 
 def digest(token: str) -> str:
@@ -112,16 +131,48 @@ def totp_matches(secret: str, code: str | None) -> bool:
     return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
 
 
+def _as_user(user: User, address: str | None = None) -> Caller:
+    """The audit log's actor for what a console user does to their own account."""
+    return Caller(user_id=user.id, name=user.name, role=user.role, address=address)
+
+
+def record_login(
+    session: Session, *, username: str, address: str, user: User | None, refusal: str | None
+) -> None:
+    """A login in the audit log (`login`): the name tried, the address, success or failure
+    and why; a failure on an account that exists is filed under that account's user."""
+    caller = (
+        _as_user(user, address)
+        if user is not None
+        else Caller(user_id=None, name=username[:120] or "-", role="", address=address)
+    )
+    tried = username[:120]
+    if refusal is None:
+        audit.record(
+            session, caller=caller, action=audit.Action.login, username=tried, outcome="success"
+        )
+        return
+    audit.record(
+        session,
+        caller=caller,
+        action=audit.Action.login,
+        username=tried,
+        outcome="failure",
+        reason=refusal,
+    )
+
+
 def log_in(
     session: Session, *, username: str, password: str, address: str, code: str | None = None
 ) -> Opened | None:
     """A new session, or None (and the failure counted) for a wrong name, password or, for a
-    user with a second factor, code."""
+    user with a second factor, code. Either way the attempt is in the audit log."""
     user = session.exec(select(User).where(User.name == username)).first()
-    ok = verify_password(user, password)
-    if ok and user is not None and user.totp_secret:
-        ok = totp_matches(user.totp_secret, code)
-    if not ok:
+    refusal = _password_refusal(user, password)
+    if refusal is None and user is not None and user.totp_secret:
+        refusal = None if totp_matches(user.totp_secret, code) else "wrong_code"
+    record_login(session, username=username, address=address, user=user, refusal=refusal)
+    if refusal is not None:
         record_failure(session, username=username, address=address)
         return None
     assert user is not None and user.id is not None
@@ -143,21 +194,29 @@ def log_in(
 
 
 def open_session(
-    session: Session, token: str, *, idle: timedelta, lifetime: timedelta
+    session: Session,
+    token: str,
+    *,
+    idle: timedelta,
+    lifetime: timedelta,
+    address: str | None = None,
 ) -> tuple[ConsoleSession, User] | None:
-    """The live session for a cookie value and its user; an idle or too old one is ended."""
+    """The live session for a cookie value and its user; an idle or too old one is ended,
+    and its end is in the audit log (`logout`, reason `idle` or `lifetime`)."""
     row = session.exec(
         select(ConsoleSession).where(ConsoleSession.token_hash == digest(token))
     ).first()
     if row is None or row.ended_at is not None:
         return None
-    moment = now()
-    if moment - row.last_seen_at > idle or moment - row.created_at > lifetime:
-        row.ended_at = moment
-        session.add(row)
-        return None
     user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if user is None:
+        return None
+    moment = now()
+    expired = "idle" if moment - row.last_seen_at > idle else None
+    if moment - row.created_at > lifetime:
+        expired = "lifetime"
+    if expired or not user.active:
+        end_session(session, row, user=user, reason=expired or "deactivated", address=address)
         return None
     # Writing on every request would serialise readers on SQLite: a minute is precise enough.
     if moment - row.last_seen_at > timedelta(minutes=1):
@@ -166,22 +225,42 @@ def open_session(
     return row, user
 
 
-def end_session(session: Session, row: ConsoleSession) -> None:
+def end_session(
+    session: Session,
+    row: ConsoleSession,
+    *,
+    user: User,
+    reason: str,
+    address: str | None = None,
+    by: Caller | None = None,
+) -> None:
+    """Ends one session, with a `logout` entry in the audit log saying why: `logout`, `idle`,
+    `lifetime`, `revoked`, `deactivated` or `password_changed`."""
     row.ended_at = now()
     session.add(row)
+    audit.record(
+        session,
+        caller=by or _as_user(user, address),
+        action=audit.Action.logout,
+        user=user.name,
+        reason=reason,
+        console_session=row.id,
+    )
 
 
-def end_user_sessions(session: Session, *, user_id: int | None) -> int:
-    """Ends every console session of a user (new password, revoked user); returns how many."""
-    ended = session.exec(
-        select(ConsoleSession.id).where(
-            col(ConsoleSession.user_id) == user_id, col(ConsoleSession.ended_at).is_(None)
+def end_user_sessions(
+    session: Session, *, user: User, reason: str, by: Caller | None = None
+) -> int:
+    """Ends every console session of a user (new password, revoked or deactivated user),
+    each in the audit log; returns how many."""
+    rows = session.exec(
+        select(ConsoleSession).where(
+            col(ConsoleSession.user_id) == user.id, col(ConsoleSession.ended_at).is_(None)
         )
     ).all()
-    session.execute(
-        update(ConsoleSession).where(col(ConsoleSession.id).in_(ended)).values(ended_at=now())
-    )
-    return len(ended)
+    for row in rows:
+        end_session(session, row, user=user, reason=reason, by=by)
+    return len(rows)
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:

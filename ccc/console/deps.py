@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 
@@ -34,6 +35,7 @@ def get_console(request: Request, session: SessionDep, settings: SettingsDep) ->
             token,
             idle=timedelta(minutes=settings.console_idle_minutes),
             lifetime=timedelta(hours=settings.console_session_hours),
+            address=client_address(request),
         )
     if opened is None:
         raise login_required(request)
@@ -44,7 +46,8 @@ def get_console(request: Request, session: SessionDep, settings: SettingsDep) ->
         session=session,
         settings=settings,
         user=user,
-        caller=caller_for_user(session, user=user),
+        # The audit log keeps the address a read or a change came from.
+        caller=replace(caller_for_user(session, user=user), address=client_address(request)),
         login=row,
         language=i18n.pick_language(user.language, request.headers.get("accept-language")),
     )

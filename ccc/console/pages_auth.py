@@ -8,7 +8,10 @@ from typing import Annotated
 import pyotp
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import select
 
+from ccc.access import audit
+from ccc.access.models import User
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.console import auth, i18n
 from ccc.console.deps import (
@@ -56,11 +59,16 @@ def login(
     code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     secure = _secure(settings.public_url)
-    if not auth.csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
-        return login_page(request, secure=secure, error="expired", status_code=403)
     username, address = username.strip(), client_address(request)
-    if auth.too_many_failures(session, username=username, address=address):
-        return login_page(request, secure=secure, error="locked", status_code=429)
+    refusal = None
+    if not auth.csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
+        refusal, error, status = "expired_form", "expired", 403
+    elif auth.too_many_failures(session, username=username, address=address):
+        refusal, error, status = "locked", "locked", 429
+    if refusal is not None:
+        user = session.exec(select(User).where(User.name == username)).first()
+        auth.record_login(session, username=username, address=address, user=user, refusal=refusal)
+        return login_page(request, secure=secure, error=error, status_code=status)
     opened = auth.log_in(session, username=username, password=password, address=address, code=code)
     if opened is None:
         return login_page(request, secure=secure, error="wrong")
@@ -73,8 +81,14 @@ def login(
 
 
 @router.post("/logout")
-def logout(console: ChangeDep) -> Response:
-    auth.end_session(console.session, console.login)
+def logout(request: Request, console: ChangeDep) -> Response:
+    auth.end_session(
+        console.session,
+        console.login,
+        user=console.user,
+        reason="logout",
+        address=client_address(request),
+    )
     response = RedirectResponse(HOME, status_code=303)
     response.delete_cookie(COOKIE, path=HOME)
     return response
@@ -133,6 +147,9 @@ def enable_totp(
 ) -> Response:
     if not auth.enable_totp(console.session, user=console.user, secret=secret, code=code):
         return account_page(request, console, error="wrong_code", status_code=422)
+    audit.record(
+        console.session, caller=console.caller, action=audit.Action.second_factor_changed, on=True
+    )
     return done(console, f"{HOME}/account", "totp_on")
 
 
@@ -144,6 +161,9 @@ def disable_totp(
     if not auth.verify_password(console.user, current):
         return account_page(request, console, error="wrong_current", status_code=422)
     auth.disable_totp(console.session, user=console.user)
+    audit.record(
+        console.session, caller=console.caller, action=audit.Action.second_factor_changed, on=False
+    )
     return done(console, f"{HOME}/account", "totp_off")
 
 
@@ -164,7 +184,9 @@ def change_password(
         error = "mismatch"
     else:
         try:
-            auth.set_password(console.session, name=console.user.name, password=new)
+            auth.set_password(
+                console.session, name=console.user.name, password=new, by=console.caller
+            )
         except CCCError:
             error = "too_short"
     if error:

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     token_days: float = Field(90.0, gt=0, validation_alias=_env("CCC_TOKEN_DAYS"))
     report_min_count: int = Field(5, ge=1, validation_alias=_env("CCC_REPORT_MIN_COUNT"))
     api_docs: bool = Field(True, validation_alias=_env("CCC_API_DOCS"))
+    # One user's reads of one detail of one ticket within this many minutes are one audit
+    # record (a ticket left open in the console refreshes every 10 s); 0 records every read.
+    audit_view_window_minutes: float = Field(
+        5.0, ge=0, le=1440, validation_alias=_env("CCC_AUDIT_VIEW_WINDOW_MINUTES")
+    )
     # Rules that escalate notify the supervisors' system here, signed with the secret.
     escalation_webhook_url: str | None = Field(
         None, validation_alias=_env("CCC_ESCALATION_WEBHOOK_URL")

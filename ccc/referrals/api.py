@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
@@ -12,12 +12,12 @@ from ccc.access.audit import Detail, disclose
 from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, visible_tickets
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
+from ccc.api.params import SOME_TEXT
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.paging import MAX_ID, Page, page
 from ccc.referrals import service as service
 from ccc.referrals.models import Referral, ReferralBase, ReferralStatus
 from ccc.tickets.models import Ticket
-from ccc.tickets.service import parse_enum
 
 router = APIRouter(tags=["referrals"])
 ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -32,12 +32,12 @@ class ReferralIn(BaseModel):
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=SOME_TEXT)
 
 
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    outcome: str = Field(min_length=1, max_length=4000)
+    outcome: str = Field(min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
 class ReferralOut(ReferralBase):
@@ -135,8 +135,8 @@ def list_referrals(
     caller: CallerDep,
     paging: PageDep,
     settings: SettingsDep,
-    status: str | None = None,
-    team: str | None = None,
+    status: ReferralStatus | None = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
     visible = visible_tickets(caller, focal_team=settings.restricted_focal_team).with_only_columns(
@@ -146,7 +146,7 @@ def list_referrals(
     if caller.role == Role.team_member:
         query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
     if status:
-        query = query.where(Referral.status == parse_enum(ReferralStatus, status, "status"))
+        query = query.where(Referral.status == status.value)
     if team:
         team_row = session.exec(select(Team).where(Team.slug == team)).first()
         if team_row is None:

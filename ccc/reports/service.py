@@ -22,9 +22,8 @@ from ccc.tickets.models import Sensitivity, Ticket
 READERS = frozenset({Role.supervisor, Role.admin})
 
 
-_WINDOW = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::00(?::00(?:\.0+)?)?)?)?(?:Z|[+-]\d{2}:\d{2})?$"
-)
+WINDOW_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::00(?::00(?:\.0+)?)?)?)?(?:Z|[+-]\d{2}:\d{2})?$"
+_WINDOW = re.compile(WINDOW_PATTERN)
 
 
 def parse_bound(value: str | None, *, end: bool) -> datetime | None:

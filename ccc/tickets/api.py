@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlmodel import Session, col, select
 
 from ccc.access.audit import Detail, disclose, require_disclosure
 from ccc.access.models import Team, User
 from ccc.access.policy import may_see_details
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
+from ccc.api.params import enum_list
+from ccc.channels.models import Channel
 from ccc.messages.schemas import MessageOut
 from ccc.tickets import service as service
-from ccc.tickets.models import Ticket
+from ccc.tickets.models import Category, Priority, Ticket, TicketStatus
 from ccc.tickets.queue import QueueFilter, list_tickets
 from ccc.tickets.schemas import (
     EventOut,
@@ -65,14 +67,18 @@ def queue(
     caller: CallerDep,
     paging: PageDep,
     settings: SettingsDep,
-    status: str | None = None,
-    team: str | None = None,
-    category: str | None = None,
-    channel: str | None = None,
-    assignee: str | None = None,
-    priority: str | None = None,
-    sla: str | None = None,
-    q: str | None = None,
+    status: Annotated[str | None, enum_list(TicketStatus, "statuses")] = None,
+    team: Annotated[
+        str | None, Query(max_length=200, description="team slugs, comma-separated")
+    ] = None,
+    category: Annotated[str | None, enum_list(Category, "categories")] = None,
+    channel: Annotated[str | None, enum_list(Channel, "channels")] = None,
+    assignee: Annotated[
+        str | None, Query(max_length=120, description="a user's name, or `none`")
+    ] = None,
+    priority: Annotated[str | None, enum_list(Priority, "priorities")] = None,
+    sla: Literal["breached"] | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> TicketPage:
     filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
     rows, next_cursor = list_tickets(

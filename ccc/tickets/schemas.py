@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from ccc.api.params import SOME_TEXT
 from ccc.kernel.paging import Page
-from ccc.tickets.models import TicketBase
+from ccc.tickets.models import Category, Priority, Sensitivity, TicketBase, TicketStatus
 
 
 class TicketPublic(TicketBase):
@@ -33,13 +34,13 @@ class TicketPatch(BaseModel):
     resolves without the automatic message to the person."""
 
     model_config = ConfigDict(extra="forbid")
-    status: str | None = None
-    priority: str | None = None
-    team: str | None = None
-    assignee: str | None = None
-    category: str | None = None
-    sensitivity: str | None = None
-    notify: bool = True
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    team: str | None = Field(None, max_length=64)
+    assignee: str | None = Field(None, max_length=120)
+    category: Category | None = None
+    sensitivity: Sensitivity | None = None
+    notify: StrictBool = True
     reason: str | None = Field(None, max_length=1000)
     # Moving a ticket to a programme team although the person said No (supervisors, admins).
     override_reason: str | None = Field(None, max_length=1000)
@@ -47,7 +48,8 @@ class TicketPatch(BaseModel):
 
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    # Some text, not only spaces: the schema says so, so a client knows before it sends.
+    text: str = Field(min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
 class EventOut(BaseModel):

@@ -164,6 +164,7 @@ def test_every_route_is_classified() -> None:
 def test_every_answer_that_carries_detail_left_a_view_record(
     ccc: Harness, agent: dict[str, str], supervisor: dict[str, str]
 ) -> None:
+    ccc.runtime.settings.audit_view_window_minutes = 0  # every read recorded, not one in 5 min
     reference = sensitive_case(ccc, supervisor)
     case = Case(ccc, reference, supervisor)
     for team in ("assistance", "tracing"):

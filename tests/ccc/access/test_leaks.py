@@ -125,6 +125,7 @@ def test_referral_notes_follow_the_answers_and_stay_with_their_team(
 def test_search_hits_and_empty_changes_record_the_read(
     ccc: Harness, supervisor: dict[str, str]
 ) -> None:
+    ccc.runtime.settings.audit_view_window_minutes = 0  # every read recorded, not one in 5 min
     reference = open_ticket(ccc, PHONE, "detention")
     assert patch(ccc, reference, supervisor, sensitivity="sensitive")[0] == 200
 
