@@ -81,7 +81,7 @@ document.addEventListener("DOMContentLoaded", function () {
       options: { animation: false, locale: document.documentElement.lang,
         plugins: { legend: { display: false }, title: { display: false } },
         scales: {
-          x: { reverse: rtl, title: { display: !!data.x, text: data.x } },
+          x: { reverse: rtl, ticks: { autoSkip: false }, title: { display: !!data.x, text: data.x } },
           y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: !!data.y, text: data.y } }
         } }
     });

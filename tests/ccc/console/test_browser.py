@@ -372,7 +372,11 @@ def test_the_callbacks_page_in_arabic(
     assert page.inner_text("h1") == "معاودة الاتصال"
     shot(page, "ar-callbacks")
     assert serious_violations(chromium, page) == []
-    page.locator(f"#callback-{callback_id} button[type=submit]").click()
+    row = page.locator(f"#callback-{callback_id}")
+    row.locator("button[type=submit]").click()  # no outcome chosen yet: the browser refuses
+    assert page.locator("p.flash").count() == 0
+    row.locator("select[name=outcome]").select_option("reached")
+    row.locator("button[type=submit]").click()
     page.wait_for_selector("p.flash[role=status]")
     assert page.inner_text("p.flash") == "سُجّلت محاولة معاودة الاتصال"
     page.goto(f"{BASE}/console/tickets/{reference}")

@@ -216,3 +216,32 @@ def test_a_play_of_a_sensitive_case_is_recorded_as_a_view(
     with ccc.session() as session:
         views = session.exec(select(AuditEntry).where(AuditEntry.action == "viewed")).all()
     assert "recording" in {entry.data.get("what") for entry in views}
+
+
+def test_a_voice_tickets_answers_show_the_intake_not_the_lines_bookkeeping(
+    ccc: Harness, agent: Browser
+) -> None:
+    """The keys pressed, the recording and the call are the call record's and the voice card's
+    to show; the answers card holds what the person said."""
+    reference = leave_voice_message(ccc)
+    page = agent.get(f"/console/tickets/{reference}").text
+    answers = re.search(r'<section class="card answers".*?</section>', page, re.S)
+    assert answers, page
+    terms = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<dt>(.*?)</dt>", answers[0])]
+    assert terms, answers[0]
+    assert not {"keys", "call", "voice_message", "in_voice_message"} & set(terms)
+    assert "{'recording'" not in answers[0]
+
+
+def test_no_outcome_is_chosen_for_the_agent_before_they_choose(
+    ccc: Harness, agent: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One careless click must not close a callback as reached."""
+    ask_for_a_callback(ccc, monkeypatch)
+    page = agent.get("/console/callbacks").text
+    select = re.search(
+        r'<select id="outcome-\d+" name="outcome" required>(.*?)</select>', page, re.S
+    )
+    assert select, page
+    first = re.search(r"<option[^>]*>", select[1])
+    assert first and 'value=""' in first[0] and "selected" in first[0]

@@ -227,3 +227,24 @@ def test_two_users_on_one_ticket_see_each_other(ccc: Harness, agent: Browser) ->
     )
     timeline = agent.get(f"/console/tickets/{reference}/timeline").text  # alice's page polls
     assert "Also open by bob" in timeline
+
+
+def test_an_arabic_ticket_page_names_teams_in_arabic_and_isolates_names_and_dates(
+    ccc: Harness,
+) -> None:
+    """An English actor name beside an Arabic date must not reorder the line, and a team is
+    named in the reader's language, in the header and in the referral dialog, where no team is
+    chosen for the agent: a click must not send a case to the wrong team."""
+    reference = open_ticket(ccc, PHONE, "tracing")
+    browser = Browser.open(ccc)
+    browser.log_in("amal", console_user(ccc, "amal", "agent", ["ccc"], language="ar"))
+    page = browser.get(f"/console/tickets/{reference}").text
+    assert "<bdi>routing</bdi>" in page or "<bdi>contact</bdi>" in page
+    assert re.search(r"<bdi><time datetime=", page)
+    header = page.split("</header>")[1]
+    assert "البحث عن المفقودين" in header and ">tracing<" not in header
+    dialog = re.search(r'<select id="refer-team" name="team" required>(.*?)</select>', page, re.S)
+    assert dialog, page
+    first = re.search(r"<option[^>]*>", dialog[1])
+    assert first and 'value=""' in first[0] and "selected" in first[0]
+    assert ">accountability<" not in dialog[1] and ">المساءلة<" in dialog[1]
