@@ -1,4 +1,8 @@
-"""The `ccc` command: serve, migrate, worker, users, teams, workflow checks, demo data."""
+"""The `ccc` command: serve, migrate, worker, users, teams, workflow checks, demo data.
+
+Over 400 lines because it is the one place an operator's commands are read: each command is a
+short function beside its parser group, and reading them together shows what the command line
+can do to a deployment (the voice line's commands live in `ccc/calls/cli.py`)."""
 
 from __future__ import annotations
 
