@@ -1,81 +1,37 @@
 """The supervisors' dashboard: the reports API's figures as charts beside tables, and CSV.
 
-Timings and SLA shares come from `ccc.reports.service.summary` (what `GET /api/reports/summary`
-returns); every count is made over `visible_tickets`, so a supervisor outside the focal team
-never counts a restricted case.
+Every figure comes from `ccc.reports.service` (`summary`, what `GET /api/reports/summary`
+returns, and `dashboard_breakdowns` for the days and the backlog), with the API's small-count
+rule (`CCC_REPORT_MIN_COUNT`): no breakdown shows a count under it, and a supervisor outside the
+focal team never counts a restricted case.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col
 
 from ccc.access import audit
-from ccc.access.policy import visible_tickets
 from ccc.console.deps import ConsoleDep
 from ccc.console.feedback import explain
 from ccc.console.i18n import CENTRE_TZ
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError, Forbidden
 from ccc.kernel.timeutil import utcnow
-from ccc.reports.service import READERS, parse_bound, summary
-from ccc.tickets.lifecycle import ACTIVE
-from ccc.tickets.models import Ticket
+from ccc.reports.service import READERS, dashboard_breakdowns, parse_bound, summary
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-AGE_BUCKETS = ((1, "< 1 d"), (3, "1–3 d"), (7, "3–7 d"), (30, "7–30 d"), (None, "> 30 d"))
 
 
 def _bounds(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     to = parse_bound(end, end=True) or utcnow()
     since = parse_bound(start, end=False) or to - timedelta(days=30)
     return since, to
-
-
-def _backlog(console: Console) -> dict[str, int]:
-    visible = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
-    ages = visible.with_only_columns(col(Ticket.created_at)).where(
-        col(Ticket.status).in_(sorted(ACTIVE))
-    )
-    now = utcnow()
-    counts = dict.fromkeys((label for _, label in AGE_BUCKETS), 0)
-    for created_at in console.session.scalars(ages):
-        days = (now - created_at).total_seconds() / 86400
-        label = next(lbl for limit, lbl in AGE_BUCKETS if limit is None or days < limit)
-        counts[label] += 1
-    return counts
-
-
-def _created(console: Console, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
-    """Tickets created in the period by day, channel, category and governorate, counted over
-    the tickets this user may see (the report's own breakdowns count every ticket)."""
-    visible = visible_tickets(console.caller, focal_team=console.settings.restricted_focal_team)
-    rows = visible.with_only_columns(
-        col(Ticket.created_at), col(Ticket.channel), col(Ticket.category), col(Ticket.answers)
-    ).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
-    days: Counter[str] = Counter()
-    channels: Counter[str] = Counter()
-    categories: Counter[str] = Counter()
-    governorates: Counter[str] = Counter()
-    for created_at, channel, category, answers in console.session.execute(rows):
-        days[created_at.astimezone(CENTRE_TZ).date().isoformat()] += 1
-        channels[channel] += 1
-        categories[category] += 1
-        if answers and answers.get("governorate"):
-            governorates[str(answers["governorate"])] += 1
-    return {
-        "by_day": dict(sorted(days.items())),
-        "by_channel": dict(channels.most_common()),
-        "by_category": dict(categories.most_common()),
-        "by_governorate": dict(governorates.most_common()),
-    }
 
 
 def figures(console: Console, start: datetime, end: datetime) -> dict[str, Any]:
@@ -89,13 +45,22 @@ def figures(console: Console, start: datetime, end: datetime) -> dict[str, Any]:
         focal_team=console.settings.restricted_focal_team,
         min_count=console.settings.report_min_count,
     )
-    charts = _created(console, start, end)
-    report["tickets_created"] = sum(charts["by_day"].values())
-    calls = {key: report["calls"][key] for key in CALL_FIGURES}
-    return {
-        "report": report,
-        "charts": {**charts, "backlog": _backlog(console), "calls": calls},
+    own = dashboard_breakdowns(
+        console.session,
+        console.caller,
+        start=start,
+        end=end,
+        focal_team=console.settings.restricted_focal_team,
+        min_count=console.settings.report_min_count,
+        tz=CENTRE_TZ,
+    )
+    charts = {
+        "by_day": own["by_day"],
+        **{name: report[name] for name in ("by_channel", "by_category", "by_governorate")},
+        "backlog": own["backlog"],
+        "calls": {key: report["calls"][key] for key in CALL_FIGURES},
     }
+    return {"report": report, "charts": charts}
 
 
 # The calls chart: the summary report's `calls` counts (docs/voice.md), in this order.

@@ -24,8 +24,38 @@ def test_a_supervisor_sees_the_figures_and_downloads_them(ccc: Harness) -> None:
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[0] == "figure,key,value"
-    assert "by_category,tracing,1" in lines and "by_category,assistance,1" in lines
+    # One ticket each: under CCC_REPORT_MIN_COUNT (5), shown as the API shows it.
+    assert "by_category,tracing,<5" in lines and "by_category,assistance,<5" in lines
     assert "tickets_created,,2" in lines
+    assert small_counts(lines) == []
+
+
+def small_counts(lines: list[str]) -> list[str]:
+    """The breakdown rows of a dashboard CSV with a count under the small-count rule (5)."""
+    breakdowns = ("by_", "backlog,", "calls,")
+    return [
+        line
+        for line in lines
+        if line.startswith(breakdowns)
+        and line.rsplit(",", 1)[1].isdigit()
+        and 0 < int(line.rsplit(",", 1)[1]) < 5
+    ]
+
+
+def test_no_breakdown_singles_out_a_person_on_the_page_or_in_the_export(ccc: Harness) -> None:
+    """The dashboard and its CSV follow `/api/reports/summary`: a governorate with one ticket
+    is "<5" for every reader, never 1."""
+    open_ticket(ccc, "+9647705555555", "tracing")
+    sam = Browser.open(ccc)
+    sam.log_in("sam", console_user(ccc, "sam", "supervisor"))
+    lines = sam.get("/console/dashboard.csv").text.splitlines()
+    assert small_counts(lines) == []
+    assert [line for line in lines if line.startswith("by_day,")][0].endswith(",<5")
+    assert "backlog,< 1 d,<5" in lines
+    page = sam.get("/console/dashboard").text
+    assert "&lt;5" in page
+    api = ccc.client.get("/api/reports/summary", headers=ccc.user("sam2", "supervisor"))
+    assert set(api.json()["by_category"].values()) == {"<5"}
 
 
 def test_a_restricted_case_is_not_counted_for_a_supervisor_outside_the_focal_team(
