@@ -42,7 +42,7 @@ CATEGORIES = ["tracing", "detention", "assistance", "complaint", "feedback", "ot
 def evaluations(seconds: float) -> None:
     import ccc.models  # noqa: F401
     from ccc.access.models import Team
-    from ccc.kernel.runtime import bootstrap
+    from ccc.api.wiring import bootstrap
     from ccc.tickets.models import Ticket
     from workflows.files.library import current
     from workflows.rules.engine import evaluate

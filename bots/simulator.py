@@ -13,12 +13,12 @@ from pathlib import Path
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.models import Channel
 from ccc.channels.port import InboundMessage
 from ccc.contacts.service import identities_for_address
 from ccc.kernel.errors import Invalid
 from ccc.kernel.phone import to_e164
+from ccc.kernel.web import SessionDep, SettingsDep
 from ccc.messages.schemas import Accepted, MessageOut, SimulatorIn
 from ccc.messages.service import accept_inbound, transcript
 

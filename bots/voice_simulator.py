@@ -14,10 +14,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ccc.api.deps import SessionDep, SettingsDep
 from ccc.calls import service as calls
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.phone import to_e164
+from ccc.kernel.web import SessionDep, SettingsDep
 from workflows.ivr import keypad as ivr
 
 router = APIRouter(prefix="/api/simulator/calls", tags=["simulator"])

@@ -2,7 +2,7 @@
 
 Over 400 lines because it is the one place an operator's commands are read: each command is a
 short function beside its parser group, and reading them together shows what the command line
-can do to a deployment (the voice line's commands live in `ccc/calls/cli.py`)."""
+can do to a deployment (the engine's own commands live in `workflows/cli.py`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -74,10 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     _server_commands(commands)
     _user_commands(commands)
     _team_and_workflow_commands(commands)
+    # The engine's commands (`ccc workflows check`, `ccc voice prompts`) belong to `workflows/`;
+    # the composition root hands them over. Imported here, not at the top: a module-level
+    # import of the composition root would load every adapter for `ccc --help`.
+    from ccc.api.wiring import cli_commands
 
-    from ccc.calls.cli import add_commands as add_voice_commands
-
-    add_voice_commands(commands)
+    cli_commands(commands)
     _demo_and_chat_commands(commands)
     return parser
 
@@ -139,12 +140,6 @@ def _team_and_workflow_commands(
     add_team.add_argument("slug")
     add_team.add_argument("--name", required=True)
     add_team.set_defaults(run=_team_add)
-    workflows = commands.add_parser("workflows", help="flow and rule files").add_subparsers(
-        metavar="ACTION"
-    )
-    check = workflows.add_parser("check", help="validate flow, prompt and rule files")
-    check.add_argument("paths", nargs="*", type=Path)
-    check.set_defaults(run=_workflows_check)
 
 
 def _demo_and_chat_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -258,10 +253,12 @@ def _user_calendar(args: argparse.Namespace) -> int:
 
 def _known_calendar(name: str) -> str:
     """A calendar of the workflow files in force, or a clear error naming those that exist."""
+    from ccc.api.wiring import bootstrap  # the engine's port is bound there, not at import
+    from ccc.kernel import ports
     from ccc.kernel.errors import Invalid
-    from workflows.files.library import get_library, resolve_dir
 
-    known = get_library(resolve_dir(get_settings().workflows_dir)).calendars
+    bootstrap()
+    known = ports.engine().calendar_names()
     if name not in known:
         raise Invalid(f"unknown calendar {name!r}; the calendars are {', '.join(sorted(known))}")
     return name
@@ -334,41 +331,6 @@ def _team_add(args: argparse.Namespace) -> int:
         team = create_team(session, slug=args.slug, name=args.name)
     print(f"created team {team.slug}: {team.name}")
     return 0
-
-
-def _workflows_check(args: argparse.Namespace) -> int:
-    from workflows.files.library import check_paths, resolve_dir
-    from workflows.files.segments import folders, report
-
-    paths = list(args.paths) or [resolve_dir(get_settings().workflows_dir)]
-    problems = check_paths(paths, teams=_known_teams())
-    for problem in problems:
-        print(problem)
-    for folder in folders(list(args.paths), resolve_dir(get_settings().workflows_dir)):
-        for line in report(folder):
-            print(line)
-    if problems:
-        return 1
-    print("ok")
-    return 0
-
-
-def _known_teams() -> set[str] | None:
-    """The teams of the configured database, to check the rules' team names; None when there is
-    no database with teams yet (a check before installing must not fail for that)."""
-    from sqlmodel import Session, select
-
-    from ccc.access.models import Team
-    from ccc.kernel.db import make_engine
-
-    try:
-        engine = make_engine(get_settings().database_url)
-        with Session(engine) as session:
-            slugs = set(session.exec(select(Team.slug)).all())
-        engine.dispose()
-    except Exception:
-        return None
-    return slugs or None
 
 
 def _demo(args: argparse.Namespace) -> int:

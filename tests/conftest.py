@@ -29,11 +29,12 @@ from sqlmodel import Session, SQLModel
 
 from ccc.access.auth import create_user
 from ccc.access.teams import ensure_team
+from ccc.api.wiring import bootstrap
 from ccc.demo import TEAMS
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
 from ccc.kernel.db import make_engine
 from ccc.kernel.migrate import upgrade
-from ccc.kernel.runtime import Runtime, bootstrap, set_runtime
+from ccc.kernel.runtime import Runtime, set_runtime
 from ccc.kernel.settings import Settings
 
 

@@ -17,10 +17,10 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from bots.telegram.sender import answer_callback_query
 from bots.telegram.updates import CHANNEL, MAX_ID, parse_update
 from bots.webhooks import JSON, refuse, require_content_type, secret_token_valid, without_nul
-from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.delivery import set_reachable
 from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import BadRequest
+from ccc.kernel.web import SessionDep, SettingsDep
 from ccc.messages.service import accept_inbound
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bots.twilio.signature import signed_url, twilio_signature_valid
 from bots.webhooks import FORM, parse_form, refuse, require_content_type, without_nul
-from ccc.api.deps import SettingsDep
 from ccc.channels.port import InboundMessage, Media
 from ccc.kernel.errors import Invalid
 from ccc.kernel.phone import to_e164
+from ccc.kernel.web import SettingsDep
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_MEDIA = 10  # Twilio's own limit per message

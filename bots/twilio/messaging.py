@@ -11,9 +11,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from bots.twilio.forms import FormDep, parse_message, twiml
-from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.delivery import set_reachable
 from ccc.jobs.outbox import run_in_background
+from ccc.kernel.web import SessionDep, SettingsDep
 from ccc.messages.service import accept_inbound
 
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])

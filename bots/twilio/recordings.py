@@ -1,4 +1,5 @@
-"""Voice messages, streamed through CCC to an authorised user: Twilio's URL never leaves CCC.
+"""Voice messages as Twilio keeps them: fetched for CCC's own `/api/recordings` route
+(`ccc/calls/api.py`) and the console, so Twilio's URL never leaves CCC.
 
 Where `CCC_VOICE_RECORDINGS_DIR` is set, a job (`keep_recording`) downloads each recording into
 that folder and deletes it from Twilio; CCC then serves its own copy.
@@ -13,55 +14,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import requests
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, StreamingResponse
-from pydantic import BaseModel
 from sqlmodel import Session
 
-from ccc.api.deps import CallerDep, SessionDep, SettingsDep
-from ccc.api.responses import API_ERRORS
-from ccc.calls.recordings import authorise_play, disclosed_recording, kept_file
 from ccc.calls.service import KEEP_RECORDING, find_recording
 from ccc.jobs.registry import External, Outcome, external_job_kind
 from ccc.kernel.errors import CCCError
 from ccc.kernel.settings import Settings
-from ccc.tickets.service import record
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["calls"])
 TWILIO_API = "https://api.twilio.com"
 CHUNK = 64 * 1024
 
 
 class Unavailable(CCCError):
     status_code = 502
-
-
-@router.get(
-    "/api/recordings/{recording_sid}",
-    summary="Stream a voice message",
-    response_model=None,
-    response_class=StreamingResponse,
-    responses={**API_ERRORS, 200: {"content": {"audio/wav": {}}, "description": "WAV audio"}},
-)
-def stream(
-    recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
-) -> StreamingResponse | FileResponse:
-    found = authorise_play(
-        session,
-        caller=caller,
-        recording_sid=recording_sid,
-        focal_team=settings.restricted_focal_team,
-    )
-    kept = kept_file(settings, found)
-    if kept is not None:
-        return FileResponse(kept, media_type="audio/wav")
-    return StreamingResponse(from_twilio(settings, recording_sid), media_type="audio/wav")
 
 
 def from_twilio(settings: Settings, recording_sid: str) -> Iterator[bytes]:
@@ -89,40 +59,6 @@ def from_twilio(settings: Settings, recording_sid: str) -> Iterator[bytes]:
             yield from upstream.iter_content(CHUNK)
 
     return chunks()
-
-
-class TranscriptOut(BaseModel):
-    recording: str
-    # null until Twilio posts it; "completed" or "failed" after.
-    status: str | None
-    text: str | None
-    transcribed_at: datetime | None
-
-
-@router.get(
-    "/api/recordings/{recording_sid}/transcript",
-    summary="The transcript of a voice message",
-    response_model=TranscriptOut,
-    responses=API_ERRORS,
-)
-def transcript(
-    recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
-) -> TranscriptOut:
-    """The same rule as the voice itself: the ticket's access rules, and each read is on the
-    ticket's timeline (`transcript.read`)."""
-    found, ticket = disclosed_recording(
-        session,
-        caller=caller,
-        recording_sid=recording_sid,
-        focal_team=settings.restricted_focal_team,
-    )
-    record(session, ticket=ticket, kind="transcript.read", caller=caller, recording=recording_sid)
-    return TranscriptOut(
-        recording=recording_sid,
-        status=found.transcript_status,
-        text=found.transcript,
-        transcribed_at=found.transcribed_at,
-    )
 
 
 @dataclass(frozen=True)

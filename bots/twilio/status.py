@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from bots.twilio.forms import FormDep, twiml
-from ccc.api.deps import SessionDep
 from ccc.channels.delivery import record_status
 from ccc.kernel.errors import Invalid
+from ccc.kernel.web import SessionDep
 
 PATH = "/webhooks/twilio/status"
 router = APIRouter(tags=["webhooks"])

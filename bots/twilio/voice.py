@@ -22,12 +22,12 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from bots.twilio import voice_twiml
 from bots.twilio.forms import FormDep, TwilioForm
-from ccc.api.deps import SessionDep, SettingsDep
 from ccc.calls import service as calls
 from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import CCCError, Invalid, NotFound
 from ccc.kernel.phone import to_e164
 from ccc.kernel.settings import Settings
+from ccc.kernel.web import SessionDep, SettingsDep
 from workflows.ivr import keypad as ivr
 from workflows.ivr import person as ivr_person
 from workflows.ivr.voice_prompts import AUDIO_SUFFIXES, LANGUAGES_WITH_FILES

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from math import inf
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -26,6 +27,8 @@ from ccc.api.wiring import runtime_for, simulator_routers
 from ccc.calls import api as calls_api
 from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
+from ccc.jobs.periodic import SCHEDULE
+from ccc.kernel import ports
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
 from ccc.kernel.runtime import Runtime, set_runtime
@@ -124,11 +127,7 @@ def _healthz(runtime: Runtime) -> Callable[[], JSONResponse]:
 
 
 def _workflows_health() -> dict[str, object]:
-    from workflows.files.library import configured_dir, current
-    from workflows.files.reload import health
-
-    current()
-    return health(configured_dir())
+    return ports.engine().health()
 
 
 def _database_ok(runtime: Runtime) -> str:
@@ -153,26 +152,20 @@ def _redis_ok(runtime: Runtime) -> str:
 
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
-    """Without Redis, this thread is the outbox's safety net: retries and anything missed."""
-    from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes
-    from ccc.sla.tasks import check_slas
-    from workflows.rules.engine import idle_sweep
-
+    """Without Redis, this thread runs the periodic schedule (`ccc.jobs.periodic.SCHEDULE`) and
+    is the outbox's safety net: retries and anything missed."""
     interval = max(runtime.settings.sweep_interval_seconds, 0.5)
-    last_close = last_sla = 0.0
+    last_run: dict[int, float] = {}
     while not stop.wait(interval):
-        try:
-            runtime.sweep()
-            if time.monotonic() - last_sla >= 30:
-                check_slas()
-                last_sla = time.monotonic()
-            if time.monotonic() - last_close > 3600:
-                close_quiet_tickets()
-                forget_abandoned_intakes()
-                idle_sweep()
-                last_close = time.monotonic()
-        except Exception:
-            log.exception("periodic work failed")
+        for row, periodic in enumerate(SCHEDULE):
+            now = time.monotonic()
+            if not periodic.every_tick and now - last_run.get(row, -inf) < periodic.every_seconds:
+                continue
+            last_run[row] = now
+            try:
+                periodic.job()
+            except Exception:
+                log.exception("periodic work failed")
 
 
 def _error_handlers(app: FastAPI) -> None:

@@ -4,47 +4,26 @@ dispatcher, so a 200 always means the work is durable."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from sqlmodel import Session
 
 from ccc.access.auth import caller_for_token
 from ccc.access.policy import Caller, get_visible_ticket
 from ccc.kernel.errors import CCCError
 from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, PageParams
-from ccc.kernel.runtime import Runtime
-from ccc.kernel.settings import Settings
+from ccc.kernel.web import RuntimeDep as RuntimeDep
+from ccc.kernel.web import SessionDep as SessionDep
+from ccc.kernel.web import SettingsDep as SettingsDep
+from ccc.kernel.web import get_runtime as get_runtime
+from ccc.kernel.web import get_session as get_session
+from ccc.kernel.web import get_settings as get_settings
 from ccc.tickets.models import Ticket
 
 
 class Unauthorized(CCCError):
     status_code = 401
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-def get_settings(runtime: RuntimeDep) -> Settings:
-    return runtime.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    with runtime.unit_of_work() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_caller(

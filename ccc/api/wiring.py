@@ -7,13 +7,19 @@ and one `register` call below.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from fastapi import APIRouter
 
 from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
+from ccc.kernel import ports
+from ccc.kernel import runtime as kernel
 from ccc.kernel.runtime import Runtime, build_runtime
 from ccc.kernel.settings import Settings
-from workflows.files.library import configure, resolve_dir
+from ccc.sla import policy as sla_policy
+from workflows.files.library import configure, current, resolve_dir
 
 
 def channel_registry() -> ChannelRegistry:
@@ -40,7 +46,7 @@ def channel_registry() -> ChannelRegistry:
         ChannelAdapter(
             "voice",
             sender=voice_sender.voice_sender,
-            routers=(voice.router, recordings.router, status.router),
+            routers=(voice.router, status.router),
             status_callback_path=status.PATH,
             recordings=recordings.from_twilio,
         )
@@ -67,4 +73,33 @@ def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> 
     """The process's runtime, with every channel adapter registered and the flows, prompts and
     rules of `CCC_WORKFLOWS_DIR` (checked now: a bad folder stops the start)."""
     configure(resolve_dir(settings.workflows_dir))
+    bootstrap()
     return build_runtime(settings, channels=channel_registry(), dispatcher=dispatcher)
+
+
+def bootstrap() -> None:
+    """Register the core's job kinds and subscribers, then the engine's, and bind the engine's
+    ports: what `ccc serve`, `ccc worker` and the tests all start with."""
+    kernel.bootstrap()
+    # Imported by name, here and in this order, not at the top: subscribers run in the order
+    # they subscribed, the core's first, and the satisfaction question must follow the message
+    # saying a ticket was resolved.
+    for module in (
+        "workflows.followup.closing_message",
+        "workflows.rules.engine",
+        "workflows.followup.satisfaction",
+        "workflows.rules.escalation",
+        "workflows.binding",
+    ):
+        importlib.import_module(module)
+    from workflows.binding import WorkflowsEngine  # imported above, after the core's modules
+
+    ports.bind(WorkflowsEngine())
+    sla_policy.use(lambda: current().rules.sla)
+
+
+def cli_commands(commands: Any) -> None:
+    """The engine's commands of `ccc` (`ccc workflows check`, `ccc voice prompts`)."""
+    from workflows import cli  # not at the top: `ccc --help` need not load the engine
+
+    cli.add_commands(commands)

@@ -6,21 +6,27 @@ restricted case stays invisible here exactly as in the queue.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from ccc.access.models import User
 from ccc.access.policy import Caller, visible_tickets
-from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
+from ccc.api.deps import CallerDep, PageDep, RuntimeDep, SessionDep, SettingsDep
 from ccc.api.params import WindowEnd, WindowStart
+from ccc.api.responses import API_ERRORS
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
+from ccc.calls.recordings import authorise_play, disclosed_recording, kept_file
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
 from ccc.kernel.paging import MAX_ID, page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
+from ccc.tickets.service import record
 
 router = APIRouter(tags=["calls"])
 
@@ -130,3 +136,64 @@ def add_attempt(
     )
     tickets = _references(session, caller, settings.restricted_focal_team, {callback.ticket_id})
     return _callback_out(callback, tickets)
+
+
+@router.get(
+    "/api/recordings/{recording_sid}",
+    summary="Stream a voice message",
+    response_model=None,
+    response_class=StreamingResponse,
+    responses={**API_ERRORS, 200: {"content": {"audio/wav": {}}, "description": "WAV audio"}},
+)
+def stream_recording(
+    recording_sid: str,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+) -> StreamingResponse | FileResponse:
+    found = authorise_play(
+        session,
+        caller=caller,
+        recording_sid=recording_sid,
+        focal_team=settings.restricted_focal_team,
+    )
+    kept = kept_file(settings, found)
+    if kept is not None:
+        return FileResponse(kept, media_type="audio/wav")
+    audio = runtime.channels.recording("voice", settings, recording_sid)
+    return StreamingResponse(audio, media_type="audio/wav")
+
+
+class TranscriptOut(BaseModel):
+    recording: str
+    # null until Twilio posts it; "completed" or "failed" after.
+    status: str | None
+    text: str | None
+    transcribed_at: datetime | None
+
+
+@router.get(
+    "/api/recordings/{recording_sid}/transcript",
+    summary="The transcript of a voice message",
+    response_model=TranscriptOut,
+    responses=API_ERRORS,
+)
+def recording_transcript(
+    recording_sid: str, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> TranscriptOut:
+    """The same rule as the voice itself: the ticket's access rules, and each read is on the
+    ticket's timeline (`transcript.read`)."""
+    found, ticket = disclosed_recording(
+        session,
+        caller=caller,
+        recording_sid=recording_sid,
+        focal_team=settings.restricted_focal_team,
+    )
+    record(session, ticket=ticket, kind="transcript.read", caller=caller, recording=recording_sid)
+    return TranscriptOut(
+        recording=recording_sid,
+        status=found.transcript_status,
+        text=found.transcript,
+        transcribed_at=found.transcribed_at,
+    )

@@ -14,6 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from ccc.access.policy import STAFF, Caller, visible_tickets
 from ccc.calls.models import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus
 from ccc.jobs.outbox import schedule
+from ccc.kernel import ports
 from ccc.kernel.errors import Conflict, Forbidden, NotFound
 from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
@@ -26,9 +27,7 @@ _UNANSWERED = {AttemptOutcome.no_answer, AttemptOutcome.busy}
 
 
 def next_due(now: datetime) -> datetime:
-    from workflows.files.library import current
-
-    calendar = current().calendars.get("centre")
+    calendar = ports.engine().opening_hours("centre")
     if calendar is None:
         return now + RETRY_AFTER
     return calendar.add(now, RETRY_AFTER)
@@ -36,9 +35,7 @@ def next_due(now: datetime) -> datetime:
 
 def first_due(now: datetime) -> datetime:
     """A new callback is due now within opening hours, else when the centre opens."""
-    from workflows.files.library import current
-
-    calendar = current().calendars.get("centre")
+    calendar = ports.engine().opening_hours("centre")
     if calendar is None or calendar.is_open(now):
         return now
     return calendar.next_open(now) or now

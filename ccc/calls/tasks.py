@@ -13,6 +13,7 @@ from ccc.calls.callbacks import NOT_REACHED, close
 from ccc.calls.models import Callback, CallbackStatus
 from ccc.calls.service import sms_identity
 from ccc.jobs.registry import job_kind
+from ccc.kernel import ports
 from ccc.messages.service import queue_outbound
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import ROUTING, record
@@ -22,11 +23,6 @@ log = logging.getLogger(__name__)
 
 @job_kind(NOT_REACHED, max_attempts=5)
 def callback_not_reached(session: Session, callback_id: int, **_extra: Any) -> None:
-    from workflows.chatbot.replies import readable_reference
-    from workflows.chatbot.turn import FALLBACK_LANGUAGE
-    from workflows.files.library import current
-    from workflows.ivr.voice_prompts import VoicePrompts
-
     callback = session.get(Callback, callback_id, with_for_update=True)
     if callback is None:
         raise LookupError(f"callback {callback_id} does not exist")
@@ -38,9 +34,7 @@ def callback_not_reached(session: Session, callback_id: int, **_extra: Any) -> N
     session.add(callback)
     texted = bool(callback.may_leave_message)
     if texted:
-        language = callback.language or FALLBACK_LANGUAGE
-        spaced = readable_reference(ticket.reference, language)
-        text = VoicePrompts(current()).voice.text(language, "callback_sms", reference=spaced)
+        text = ports.engine().callback_sms(language=callback.language, reference=ticket.reference)
         identity = sms_identity(session, phone=callback.phone)
         queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
     record(session, ticket=ticket, kind="callback.not_reached", caller=ROUTING, texted=texted)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Protocol
 
@@ -31,6 +32,14 @@ def rq_job_id(outbox_id: int) -> str:
 
 class Dispatcher(Protocol):
     def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None: ...
+
+
+def _by_name(dotted: str) -> Callable[[int], None]:
+    """The job runner by the dotted name RQ's worker imports too: the runner reaches the
+    process's runtime, which holds this dispatcher, so a static import would close a circle."""
+    module, _, name = dotted.rpartition(".")
+    function: Callable[[int], None] = getattr(importlib.import_module(module), name)
+    return function
 
 
 class InlineDispatcher:
@@ -77,8 +86,7 @@ class InlineDispatcher:
                 self._backlog.task_done()
 
     def _run(self, job_ids: Sequence[int]) -> None:
-        from ccc.jobs.runner import run_job
-
+        run_job = _by_name(RUN_JOB)
         queue: list[int] | None = getattr(self._local, "queue", None)
         if queue is not None:
             queue.extend(job_ids)

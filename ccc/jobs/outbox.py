@@ -7,10 +7,10 @@ never runs, and a committed one is never lost: if Redis is down, the periodic sw
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, and_, col, or_, select
 
 from ccc.jobs.models import OutboxJob
 from ccc.kernel.timeutil import utcnow
@@ -62,3 +62,34 @@ def drop_scheduled_after(session: Session, mark: int) -> None:
 
 def forget_scheduled(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+
+
+# A job enqueued this recently is assumed to be in Redis already, waiting for a worker.
+ENQUEUE_GRACE = timedelta(seconds=60)
+FRESH_GRACE = timedelta(seconds=10)
+
+
+def due_jobs(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Jobs nobody is running that should run: pending ones that are due, and running ones
+    whose lease has run out (their worker died mid-call). Either kind is skipped while a
+    dispatcher handed it out recently."""
+    now = now or utcnow()
+    due = and_(
+        OutboxJob.status == "pending",
+        col(OutboxJob.available_at) <= now,
+        col(OutboxJob.created_at) <= now - FRESH_GRACE,
+    )
+    abandoned = and_(OutboxJob.status == "running", col(OutboxJob.lease_until) <= now)
+    rows = session.exec(
+        select(OutboxJob.id)
+        .where(
+            or_(due, abandoned),
+            or_(
+                col(OutboxJob.enqueued_at).is_(None),
+                col(OutboxJob.enqueued_at) <= now - ENQUEUE_GRACE,
+            ),
+        )
+        .order_by(col(OutboxJob.available_at), col(OutboxJob.id))
+        .limit(limit)
+    ).all()
+    return [job_id for job_id in rows if job_id is not None]

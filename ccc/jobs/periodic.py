@@ -1,13 +1,22 @@
-"""Periodic work, run by RQ's cron in `ccc worker` or by the sweep thread without Redis."""
+"""Periodic work, declared once (`SCHEDULE`) and run by RQ's cron in `ccc worker` or by the
+sweep thread of `ccc serve` without Redis.
+
+A new periodic job is one function here (no arguments, idempotent: several workers may each run
+it) and one row of `SCHEDULE`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import col, select
 
 from ccc.conversations.models import Conversation
+from ccc.kernel import ports
 from ccc.kernel.timeutil import utcnow
+from ccc.sla.tasks import check_slas
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import ROUTING, Changes, apply_changes
 
@@ -65,3 +74,35 @@ def forget_abandoned_intakes() -> int:
             session.add(conversation)
             forgotten += 1
     return forgotten
+
+
+def idle_sweep() -> int:
+    """The rules listening for idle tickets (`on: ticket.idle`), through the engine's port."""
+    from ccc.kernel.runtime import get_runtime
+
+    with get_runtime().unit_of_work() as session:
+        return ports.engine().fire_idle(session)
+
+
+OUTBOX_SECONDS = 5
+SLA_SECONDS = 30  # a warning or breach is found within a minute of its time
+HOURLY = 3600
+
+
+@dataclass(frozen=True)
+class Periodic:
+    job: Callable[[], object]
+    every_seconds: float
+    # Without Redis, run at every tick of `CCC_SWEEP_INTERVAL` instead.
+    every_tick: bool = False
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic(sweep_outbox, OUTBOX_SECONDS, every_tick=True),
+    Periodic(check_slas, SLA_SECONDS),
+    Periodic(close_quiet_tickets, HOURLY),
+    Periodic(forget_abandoned_intakes, HOURLY),
+    Periodic(idle_sweep, HOURLY),
+)
+"""Every periodic job and how often it runs, for RQ's cron (`ccc/jobs/worker.py`) and the sweep
+thread without Redis (`ccc/api/app.py`)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session
 
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import KINDS, External, JobKind, JobNotFound, Outcome, RetryLater, backoff
@@ -29,9 +29,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# A job enqueued this recently is assumed to be in Redis already, waiting for a worker.
-ENQUEUE_GRACE = timedelta(seconds=60)
-FRESH_GRACE = timedelta(seconds=10)
 # How long a claimed external job is left alone. Delivery is at least once: a job whose lease
 # runs out is run again, and a send run again may reach the person twice. So the lease is far
 # longer than any call can last (the HTTP clients time out after 15 s a request, RQ kills a job
@@ -196,29 +193,3 @@ def _finish(job: OutboxJob, status: str, error: str | None) -> None:
     job.lease_until = None
     job.last_error = error[:500] if error else None
     job.finished_at = utcnow()
-
-
-def due_jobs(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Jobs nobody is running that should run: pending ones that are due, and running ones
-    whose lease has run out (their worker died mid-call). Either kind is skipped while a
-    dispatcher handed it out recently."""
-    now = now or utcnow()
-    due = and_(
-        OutboxJob.status == "pending",
-        col(OutboxJob.available_at) <= now,
-        col(OutboxJob.created_at) <= now - FRESH_GRACE,
-    )
-    abandoned = and_(OutboxJob.status == "running", col(OutboxJob.lease_until) <= now)
-    rows = session.exec(
-        select(OutboxJob.id)
-        .where(
-            or_(due, abandoned),
-            or_(
-                col(OutboxJob.enqueued_at).is_(None),
-                col(OutboxJob.enqueued_at) <= now - ENQUEUE_GRACE,
-            ),
-        )
-        .order_by(col(OutboxJob.available_at), col(OutboxJob.id))
-        .limit(limit)
-    ).all()
-    return [job_id for job_id in rows if job_id is not None]

@@ -9,13 +9,12 @@ import time
 from typing import Any
 
 from ccc.jobs.dispatch import QUEUE_NAME
+from ccc.jobs.periodic import SCHEDULE
+from ccc.kernel import ports
 from ccc.kernel.runtime import Runtime, set_runtime
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 5
-SLA_SECONDS = 30  # a warning or breach is found within a minute of its time
-HOURLY = 3600
 MAX_BACKOFF = 30.0
 
 
@@ -85,27 +84,19 @@ def _start_cron(connection: object) -> threading.Thread:
     """
     from rq.cron import CronScheduler
 
-    from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes, sweep_outbox
-    from ccc.sla.tasks import check_slas
-    from workflows.rules.engine import idle_sweep
-
     cron = CronScheduler(connection=connection)  # type: ignore[arg-type]
-    cron.register(sweep_outbox, QUEUE_NAME, interval=SWEEP_SECONDS, result_ttl=0)
-    cron.register(close_quiet_tickets, QUEUE_NAME, interval=HOURLY, result_ttl=0)
-    cron.register(forget_abandoned_intakes, QUEUE_NAME, interval=HOURLY, result_ttl=0)
-    cron.register(check_slas, QUEUE_NAME, interval=SLA_SECONDS, result_ttl=0)
-    cron.register(idle_sweep, QUEUE_NAME, interval=HOURLY, result_ttl=0)
+    for periodic in SCHEDULE:
+        cron.register(periodic.job, QUEUE_NAME, interval=int(periodic.every_seconds), result_ttl=0)
 
     def loop() -> None:
         from redis.exceptions import ConnectionError as RedisDown
-
-        from workflows.files.library import current
 
         registered = False
         delay = 1.0
         while True:
             try:
-                current()  # notice edited workflow files (and log a refused set) promptly
+                # Notice edited workflow files (and log a refused set) promptly.
+                ports.engine().refresh()
                 if not registered:
                     cron.register_birth()
                     registered = True

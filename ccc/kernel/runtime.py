@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from ccc.channels.registry import ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
-from ccc.jobs.outbox import forget_scheduled, take_scheduled, wants_background
+from ccc.jobs.outbox import due_jobs, forget_scheduled, take_scheduled, wants_background
 from ccc.kernel.db import make_engine
 from ccc.kernel.settings import Settings
 
@@ -56,8 +56,6 @@ class Runtime:
 
     def sweep(self, *, now: datetime | None = None) -> int:
         """Dispatch due jobs that nobody ran (Redis was down, a worker died, a retry is due)."""
-        from ccc.jobs.runner import due_jobs
-
         with Session(self.engine) as session:
             job_ids = due_jobs(session, now=now)
         if job_ids:
@@ -108,19 +106,14 @@ def get_runtime() -> Runtime:
 
 
 def bootstrap() -> None:
-    """Import the modules that register job kinds and event subscribers."""
+    """Import the core's modules that register job kinds and event subscribers; the engine's
+    subscribers follow them (`ccc.api.wiring.bootstrap`)."""
     import importlib
 
-    # In this order: subscribers run in the order they subscribed, and the satisfaction
-    # question (`closing`) must follow the message saying a ticket was resolved (`notify`).
     for module in (
         "ccc.calls.tasks",
         "ccc.messages.tasks",
         "ccc.referrals.service",
         "ccc.sla.tasks",
-        "workflows.followup.closing_message",
-        "workflows.rules.engine",
-        "workflows.followup.satisfaction",
-        "workflows.rules.escalation",
     ):
         importlib.import_module(module)

@@ -19,7 +19,7 @@ from ccc.channels.port import Button, OutboundMessage, SendError, SendResult
 from ccc.contacts.models import Identity
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind, job_kind
-from ccc.kernel import events
+from ccc.kernel import events, ports
 from ccc.kernel.phone import mask
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message, MessageStatus
@@ -39,10 +39,9 @@ def _send_attempts() -> int:
 @job_kind(PROCESS_INBOUND, max_attempts=5)
 def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
     from ccc.kernel.runtime import get_runtime
-    from workflows.chatbot.engine import process_identity
 
     hours = get_runtime().settings.conversation_timeout_hours
-    process_identity(session, identity_id, timeout_hours=hours)
+    ports.engine().chatbot_turn(session, identity_id, timeout_hours=hours)
 
 
 def _give_up_sending(session: Session, job: OutboxJob, reason: str) -> None:

@@ -189,7 +189,7 @@ def test_assign_takes_turns_up_to_the_cap_while_the_team_is_on_shift(ccc: Harnes
 def test_link_on_a_new_ticket_joins_the_first_unless_told_not_to(
     ccc: Harness, assistance: str, join: str, joins: bool
 ) -> None:
-    from workflows.chatbot.duplicates import _JOINS
+    from workflows.rules.joins import _JOINS
 
     second = open_ticket(ccc, "+9647704440009", "assistance")
     with ccc.session() as session:

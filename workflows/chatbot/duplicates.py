@@ -9,28 +9,13 @@ intake's answers and messages join the earlier ticket's timeline instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-
-from sqlmodel import Session
 
 from ccc.jobs.outbox import drop_scheduled_after, scheduled_count
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import CONTACT, ROUTING, Changes, apply_changes, create_ticket, record
 from workflows.chatbot.turn import Turn
-
-_JOINS = "ccc.workflows.joins"
-
-
-@dataclass(frozen=True)
-class Join:
-    first_id: int
-    rule: str
-
-
-def mark_join(session: Session, *, ticket_id: int, first_id: int, rule: str) -> None:
-    """Called by the `link` action on a new ticket: it is the same request as `first_id`."""
-    session.info.setdefault(_JOINS, {})[ticket_id] = Join(first_id, rule)
+from workflows.rules.joins import take_join
 
 
 def open_or_join(turn: Turn, *, category: str, answers: dict[str, Any]) -> tuple[Ticket, bool]:
@@ -46,7 +31,7 @@ def open_or_join(turn: Turn, *, category: str, answers: dict[str, Any]) -> tuple
         answers=answers,
     )
     session.flush()
-    join: Join | None = session.info.get(_JOINS, {}).pop(ticket.id, None)
+    join = take_join(session, ticket.id)
     first = session.get(Ticket, join.first_id) if join else None
     if join is None or first is None:
         savepoint.commit()

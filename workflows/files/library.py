@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from workflows.calendars.hours import Calendar, load_calendars, parse_calendars
+from workflows.files import reload
 from workflows.files.flow import Flow, load_flow, parse_flow
 from workflows.files.prompts import Catalogue, check_catalogue, load_catalogue, parse_prompts
+from workflows.files.reload import forget, watched
 from workflows.files.rulebook import RuleBook, load_rules, parse_rules
 from workflows.files.yamlfile import LoadError, Problem, load
 
@@ -130,12 +132,11 @@ def unknown_teams(path: Path, teams: set[str]) -> list[Problem]:
 
 
 _configured: Path = PACKAGE_DIR
+reload.use(_build, on_reload=get_library.cache_clear)
 
 
 def configure(directory: Path) -> None:
     """Point the running process at a folder of workflow files (checked now)."""
-    from workflows.files.reload import forget, watched
-
     global _configured
     forget(directory)  # configured anew: read the files as they are now
     watched(directory)
@@ -149,7 +150,5 @@ def configured_dir() -> Path:
 def current() -> Library:
     """The workflow files in force: reloaded when they change on disk, the last good set kept
     when the new one has a problem (see `workflows/files/reload.py`)."""
-    from workflows.files.reload import watched
-
     library: Library = watched(_configured)
     return library

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,22 @@ class Watch:
 
 
 _watches: dict[Path, Watch] = {}
+# How a folder is read, handed over by `workflows.files.library` (`use`) so that this module
+# does not import it back: the library asks this module for the set in force.
+_build: Callable[[Path], Any] | None = None
+_on_reload: Callable[[], None] | None = None
+
+
+def use(build: Callable[[Path], Any], *, on_reload: Callable[[], None]) -> None:
+    global _build, _on_reload
+    _build, _on_reload = build, on_reload
+
+
+def _read(directory: Path) -> Any:
+    assert _build is not None, "workflows.files.library hands its reader over when imported"
+    return _build(directory)
+
+
 _lock = threading.Lock()
 
 
@@ -52,15 +69,13 @@ def signature(directory: Path) -> Signature:
 
 def watched(directory: Path) -> Any:
     """The library of `directory`, reloaded at most every CHECK_SECONDS if its files changed."""
-    from workflows.files.library import _build
-
     watch = _watches.get(directory)
     if watch is None:
         with _lock:
             watch = _watches.get(directory)
             if watch is None:
                 found = signature(directory)  # before reading: an edit meanwhile is seen next
-                watch = Watch(directory, _build(directory), found)
+                watch = Watch(directory, _read(directory), found)
                 _watches[directory] = watch
         return watch.library
     if time.monotonic() - watch.checked_at >= CHECK_SECONDS:
@@ -70,8 +85,6 @@ def watched(directory: Path) -> Any:
 
 def refresh(directory: Path) -> bool:
     """Look at the files now; True when a new set was loaded."""
-    from workflows.files.library import _build, get_library
-
     watch = _watches.get(directory)
     if watch is None:
         watched(directory)
@@ -83,7 +96,7 @@ def refresh(directory: Path) -> bool:
             return False
         watch.signature = found
         try:
-            library = _build(directory)
+            library = _read(directory)
         except LoadError as refused:
             watch.problems = refused.problems
             log.error(
@@ -94,7 +107,8 @@ def refresh(directory: Path) -> bool:
         watch.library = library
         watch.problems = []
         watch.loaded_at = time.time()
-        get_library.cache_clear()
+        if _on_reload is not None:
+            _on_reload()
         log.info("workflow files reloaded from %s", directory)
         return True
 

@@ -75,16 +75,14 @@ class RuleBook:
         return [rule for rule in self.rules if event in rule.events]
 
 
-def default_calendars(path: Path) -> dict[str, Calendar]:
-    own = path.parent.parent / "calendars.yaml"
-    if own.exists():
-        try:
-            return load_calendars(own)
-        except LoadError:
-            pass
-    from workflows.files.library import PACKAGE_DIR
+BUILT_IN_CALENDARS = Path(__file__).resolve().parent.parent / "data" / "calendars.yaml"
 
-    return load_calendars(PACKAGE_DIR / "calendars.yaml")
+
+def default_calendars(path: Path) -> dict[str, Calendar]:
+    """The calendars beside a rules folder, else CCC's own. A bad calendars file is a load error
+    naming its file and line, never quietly replaced by CCC's."""
+    own = path.parent.parent / "calendars.yaml"
+    return load_calendars(own if own.exists() else BUILT_IN_CALENDARS)
 
 
 def load_rules(path: Path, calendars: dict[str, Calendar] | None = None) -> RuleBook:

@@ -8,40 +8,24 @@ why a ticket is where it is.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ccc.access.models import Team
-from ccc.access.policy import Caller
-from ccc.contacts.models import Identity
-from ccc.messages.service import queue_outbound
 from ccc.sla import service as sla
-from ccc.tickets.models import Priority, Ticket, TicketStatus
+from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import record
-from workflows.calendars.hours import Calendar
 from workflows.calendars.shifts import pick_member
 from workflows.files.yamlfile import LineDict
-from workflows.rules.conditions import _ENUMS, LANGUAGES, Context, Facts, same_request
+from workflows.rules.conditions import _ENUMS, Context, same_request
+from workflows.rules.escalation import escalate
+from workflows.rules.joins import mark_join
+from workflows.rules.run import LADDER, Run, send_template, team_slug
 
 log = logging.getLogger(__name__)
-
-# Applied in this order whatever the order written, so `team` then `assign` picks from the
-# new team, and a message goes out after the ticket is where it will stay.
-ORDER = (
-    "category",
-    "priority",
-    "sensitivity",
-    "team",
-    "tags",
-    "link",
-    "assign",
-    "note",
-    "message",
-    "escalate",
-)
-LADDER = tuple(p.value for p in Priority)
 
 
 @dataclass(frozen=True)
@@ -75,58 +59,76 @@ def parse_then(
     return sorted(actions, key=lambda action: ORDER.index(action.kind))
 
 
-def _check(
-    key: str, value: Any, line: int, ctx: Context, templates: dict[str, dict[str, str]]
-) -> Any:
-    if key in ("category", "sensitivity") or (key == "priority" and value != "raise"):
-        if value not in _ENUMS[key]:
-            ctx.report(line, f"unknown {key} {value!r}")
-            return None
+Templates = dict[str, dict[str, str]]
+
+
+def _check(key: str, value: Any, line: int, ctx: Context, templates: Templates) -> Any:
+    return KINDS[key].check(key, value, line, ctx, templates)
+
+
+def _check_enum(key: str, value: Any, line: int, ctx: Context, _templates: Templates) -> Any:
+    if key == "priority" and value == "raise":
         return value
-    if key == "priority":
-        return value
-    if key == "team":
-        return str(value)
-    if key == "tags":
-        tags = value if isinstance(value, list) else [value]
-        if not all(isinstance(t, str) and t.strip() for t in tags):
-            ctx.report(line, "tags must be words")
-            return None
-        return [t.strip() for t in tags]
-    if key in ("message", "escalate") and value not in (None, True, False):
-        name = value if key == "message" else (value or {}).get("message")
-        if key == "escalate" and not isinstance(value, dict):
-            ctx.report(line, "escalate is 'true' or a mapping {priority, message}")
-            return None
-        if name is not None and name not in templates:
-            ctx.report(line, f"unknown template {name!r}")
-            return None
-        if key == "escalate" and value.get("priority", "urgent") not in LADDER:
-            ctx.report(line, f"unknown priority {value.get('priority')!r}")
-            return None
-        return value
-    if key == "message":
-        ctx.report(line, "message names a template")
+    if value not in _ENUMS[key]:
+        ctx.report(line, f"unknown {key} {value!r}")
         return None
-    if key == "escalate":
-        return {} if value is True else None
-    if key == "note":
-        if not isinstance(value, str) or not value.strip():
-            ctx.report(line, "a note needs some text")
-            return None
-        return value.strip()
-    if key == "assign":
-        return _check_assign(value, line, ctx)
-    if key == "link":
-        spec = {"same_category": True} if value in (True, "same_category") else value
-        if not isinstance(spec, dict) or set(spec) - {"same_category", "same_answer", "join"}:
-            ctx.report(line, "link is 'same_category' or {same_category, same_answer: KEY, join}")
-            return None
-        return spec
     return value
 
 
-def _check_assign(value: Any, line: int, ctx: Context) -> Any:
+def _check_team(_key: str, value: Any, _line: int, _ctx: Context, _templates: Templates) -> Any:
+    return str(value)
+
+
+def _check_tags(_key: str, value: Any, line: int, ctx: Context, _templates: Templates) -> Any:
+    tags = value if isinstance(value, list) else [value]
+    if not all(isinstance(t, str) and t.strip() for t in tags):
+        ctx.report(line, "tags must be words")
+        return None
+    return [t.strip() for t in tags]
+
+
+def _check_message(_key: str, value: Any, line: int, ctx: Context, templates: Templates) -> Any:
+    if value in (None, True, False):
+        ctx.report(line, "message names a template")
+        return None
+    if value not in templates:
+        ctx.report(line, f"unknown template {value!r}")
+        return None
+    return value
+
+
+def _check_escalate(_key: str, value: Any, line: int, ctx: Context, templates: Templates) -> Any:
+    if value in (None, True, False):
+        return {} if value is True else None
+    if not isinstance(value, dict):
+        ctx.report(line, "escalate is 'true' or a mapping {priority, message}")
+        return None
+    name = value.get("message")
+    if name is not None and name not in templates:
+        ctx.report(line, f"unknown template {name!r}")
+        return None
+    if value.get("priority", "urgent") not in LADDER:
+        ctx.report(line, f"unknown priority {value.get('priority')!r}")
+        return None
+    return value
+
+
+def _check_note(_key: str, value: Any, line: int, ctx: Context, _templates: Templates) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        ctx.report(line, "a note needs some text")
+        return None
+    return value.strip()
+
+
+def _check_link(_key: str, value: Any, line: int, ctx: Context, _templates: Templates) -> Any:
+    spec = {"same_category": True} if value in (True, "same_category") else value
+    if not isinstance(spec, dict) or set(spec) - {"same_category", "same_answer", "join"}:
+        ctx.report(line, "link is 'same_category' or {same_category, same_answer: KEY, join}")
+        return None
+    return spec
+
+
+def _check_assign(_key: str, value: Any, line: int, ctx: Context, _templates: Templates) -> Any:
     spec = {} if value == "round_robin" else value
     if not isinstance(spec, dict) or set(spec) - {"team", "cap", "calendar"}:
         ctx.report(line, "assign is 'round_robin' or {team, cap, calendar}")
@@ -144,60 +146,39 @@ def _check_assign(value: Any, line: int, ctx: Context) -> Any:
 # --- applying ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    """One rule's actions on one ticket, with what they need from the running CCC."""
-
-    session: Session
-    ticket: Ticket
-    facts: Facts
-    rule: str
-    templates: dict[str, dict[str, str]]
-    calendars: dict[str, Calendar]
-    actor: Caller
-
-    def log(self, action: str, **data: Any) -> None:
-        record(
-            self.session,
-            ticket=self.ticket,
-            kind="rule",
-            caller=self.actor,
-            rule=self.rule,
-            action=action,
-            **data,
-        )
-
-
 def apply(run: Run, action: Action) -> None:
-    ticket = run.ticket
-    if action.kind in ("category", "sensitivity", "priority"):
-        value = _raised(ticket.priority) if action.value == "raise" else action.value
-        old = getattr(ticket, action.kind)
-        if value != old:
-            setattr(ticket, action.kind, value)
-            if ticket.status in sla.RUNNING:
-                sla.recalculate(ticket=ticket)
-            run.log(action.kind, **{"from": old, "to": value})
-    elif action.kind == "team":
-        _set_team(run, action.value)
-    elif action.kind == "tags":
-        added = [t for t in action.value if t not in ticket.tags]
-        if added:
-            ticket.tags = [*ticket.tags, *added]
-            run.log("tags", added=added)
-    elif action.kind == "link":
-        _link(run, action.value)
-    elif action.kind == "assign":
-        _assign(run, action.value)
-    elif action.kind == "note":
-        run.log("note", text=action.value)
-    elif action.kind == "message":
-        send_template(run, action.value)
-    elif action.kind == "escalate":
-        from workflows.rules.escalation import escalate
+    KINDS[action.kind].apply(run, action.kind, action.value)
+    run.session.add(run.ticket)
 
-        escalate(run, action.value)
-    run.session.add(ticket)
+
+def _set_field(run: Run, kind: str, value: Any) -> None:
+    ticket = run.ticket
+    value = _raised(ticket.priority) if value == "raise" else value
+    old = getattr(ticket, kind)
+    if value != old:
+        setattr(ticket, kind, value)
+        if ticket.status in sla.RUNNING:
+            sla.recalculate(ticket=ticket)
+        run.log(kind, **{"from": old, "to": value})
+
+
+def _add_tags(run: Run, _kind: str, tags: list[str]) -> None:
+    added = [t for t in tags if t not in run.ticket.tags]
+    if added:
+        run.ticket.tags = [*run.ticket.tags, *added]
+        run.log("tags", added=added)
+
+
+def _note(run: Run, _kind: str, text: str) -> None:
+    run.log("note", text=text)
+
+
+def _message(run: Run, _kind: str, template: str) -> None:
+    send_template(run, template)
+
+
+def _escalate(run: Run, _kind: str, spec: dict[str, Any]) -> None:
+    escalate(run, spec)
 
 
 def _raised(priority: str) -> str:
@@ -205,12 +186,7 @@ def _raised(priority: str) -> str:
     return LADDER[min(index + 1, len(LADDER) - 1)]
 
 
-def team_slug(session: Session, team_id: int | None) -> str | None:
-    team = session.get(Team, team_id) if team_id else None
-    return team.slug if team else None
-
-
-def _set_team(run: Run, slug: str) -> None:
+def _set_team(run: Run, _kind: str, slug: str) -> None:
     team = run.session.exec(select(Team).where(Team.slug == slug)).first()
     if team is None:
         log.warning("rule %r names team %r, which does not exist", run.rule, slug)
@@ -222,7 +198,7 @@ def _set_team(run: Run, slug: str) -> None:
         run.log("team", **{"from": old, "to": team.slug})
 
 
-def _link(run: Run, spec: dict[str, Any]) -> None:
+def _link(run: Run, _kind: str, spec: dict[str, Any]) -> None:
     """Point the ticket at the contact's earliest open ticket of the same request. On a new
     ticket (unless `join: false`) the intake joins that ticket instead of opening a duplicate:
     `workflows/chatbot/duplicates.py` undoes the new ticket once the rules are done."""
@@ -234,8 +210,6 @@ def _link(run: Run, spec: dict[str, Any]) -> None:
             run.ticket.linked_ticket_id = other.id
             run.log("link", to=other.reference)
             if run.facts.event == "ticket.created" and spec.get("join", True):
-                from workflows.chatbot.duplicates import mark_join
-
                 assert run.ticket.id is not None
                 mark_join(run.session, ticket_id=run.ticket.id, first_id=other.id, rule=run.rule)
             first = run.session.get(Ticket, other.id)
@@ -252,7 +226,7 @@ def _link(run: Run, spec: dict[str, Any]) -> None:
             return
 
 
-def _assign(run: Run, spec: dict[str, Any]) -> None:
+def _assign(run: Run, _kind: str, spec: dict[str, Any]) -> None:
     """The member of the team on shift now (their own calendar, else the team's) with the
     fewest open tickets under the cap, then the one with the lowest id."""
     ticket = run.ticket
@@ -277,15 +251,27 @@ def _assign(run: Run, spec: dict[str, Any]) -> None:
         run.log("assign", assignee=member.name)
 
 
-def send_template(run: Run, name: str) -> None:
-    """A message from a template, in the ticket's language (Arabic when unknown)."""
-    ticket = run.ticket
-    texts = run.templates[name]
-    language = ticket.language if ticket.language in LANGUAGES else "ar"
-    identity = run.session.get(Identity, ticket.identity_id)
-    if identity is None:
-        return
-    message = queue_outbound(
-        run.session, identity=identity, text=texts[language or "ar"], ticket_id=ticket.id
-    )
-    run.log("message", template=name, message_id=message.id)
+@dataclass(frozen=True)
+class Kind:
+    """An action kind: how a file's value is checked (a problem reported, None when refused)
+    and how the checked value is applied to a ticket."""
+
+    check: Callable[[str, Any, int, Context, Templates], Any]
+    apply: Callable[[Run, str, Any], None]
+
+
+# Applied in this order whatever the order written, so `team` then `assign` picks from the
+# new team, and a message goes out after the ticket is where it will stay.
+KINDS: dict[str, Kind] = {
+    "category": Kind(_check_enum, _set_field),
+    "priority": Kind(_check_enum, _set_field),
+    "sensitivity": Kind(_check_enum, _set_field),
+    "team": Kind(_check_team, _set_team),
+    "tags": Kind(_check_tags, _add_tags),
+    "link": Kind(_check_link, _link),
+    "assign": Kind(_check_assign, _assign),
+    "note": Kind(_check_note, _note),
+    "message": Kind(_check_message, _message),
+    "escalate": Kind(_check_escalate, _escalate),
+}
+ORDER = tuple(KINDS)

@@ -23,8 +23,9 @@ from ccc.tickets.models import Ticket
 from ccc.tickets.service import ROUTING, record
 from workflows.files.library import current
 from workflows.files.rulebook import RuleBook
-from workflows.rules.actions import Run, apply, team_slug
+from workflows.rules.actions import apply
 from workflows.rules.conditions import Facts, Other
+from workflows.rules.run import Run, team_slug
 
 log = logging.getLogger(__name__)
 FALLBACK_TEAM = CENTRE_TEAM

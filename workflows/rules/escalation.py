@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from sqlmodel import Session
@@ -25,9 +25,7 @@ from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind
 from ccc.sla import service as sla
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import record
-
-if TYPE_CHECKING:
-    from workflows.rules.actions import Run
+from workflows.rules.run import LADDER, Run, send_template, team_slug
 
 log = logging.getLogger(__name__)
 NOTIFY_ESCALATION = "notify_escalation"
@@ -35,8 +33,6 @@ SIGNATURE_HEADER = "X-CCC-Signature"
 
 
 def escalate(run: Run, spec: dict[str, Any]) -> None:
-    from workflows.rules.actions import LADDER, send_template
-
     ticket = run.ticket
     target = str(spec.get("priority", "urgent"))
     old = ticket.priority
@@ -95,8 +91,6 @@ def prepare(session: Session, ticket_id: int, rule: str) -> Notice | None:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not settings.escalation_webhook_url:
         return None
-    from workflows.rules.actions import team_slug
-
     payload = {
         "event": "ticket.escalated",
         "reference": ticket.reference,
