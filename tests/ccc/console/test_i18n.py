@@ -11,6 +11,7 @@ import pytest
 from ccc.calls.models import AttemptOutcome, Outcome
 from ccc.console import feedback, i18n, pages_dashboard
 from ccc.console.format import mask_phone
+from ccc.reports.service import AGE_BUCKETS
 from ccc.tickets.models import Category, Priority, Sensitivity, TicketStatus
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
@@ -38,7 +39,7 @@ def code_words() -> set[str]:
         | {feedback.OTHER}
         | set(pages_dashboard.CALL_FIGURES.values())
         | set(pages_dashboard.AXES.values())
-        | {label for _, label in pages_dashboard.AGE_BUCKETS}
+        | {label for _, label in AGE_BUCKETS}
         | keyed
     )
 
