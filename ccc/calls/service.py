@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -385,11 +384,6 @@ def sms_identity(session: Session, *, phone: str) -> Identity:
     """Where a text to a caller goes: their SMS identity, made for this number if new."""
     existing = find_identity(session, channel="sms", address=phone)
     return existing or get_or_create_identity(session, channel="sms", address=phone)
-
-
-def day_bounds(at: datetime) -> tuple[datetime, datetime]:
-    local = at.astimezone(CENTRE_ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
-    return local, local + timedelta(days=1)
 
 
 def set_user_phone(session: Session, *, user: User, phone: str, region: str) -> str:
