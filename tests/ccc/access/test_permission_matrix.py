@@ -43,8 +43,9 @@ HIDDEN = (404, None, 404, 404, 404, 404, 404, 404, 404)
 EXPECTED: dict[str, dict[str, tuple[int | bool | None, ...]]] = {
     "agent": {
         "N": (200, True, 200, 200, 200, 201, 200, 201, 202),
-        "S": (200, False, 403, 200, 403, 403, 403, 201, 202),
-        "R": (200, False, 403, 200, 403, 403, 403, 201, 202),
+        # Every write needs the right to read the details (issue 16, finding 4).
+        "S": (200, False, 403, 200, 403, 403, 403, 403, 403),
+        "R": (200, False, 403, 200, 403, 403, 403, 403, 403),
         "X": HIDDEN,
         "Y": HIDDEN,
         "C": (200, True, 200, 200, 409, 409, 200, 201, 202),
@@ -52,7 +53,8 @@ EXPECTED: dict[str, dict[str, tuple[int | bool | None, ...]]] = {
     "tracer": {
         "N": (200, True, 200, 200, 403, 201, 200, 201, 202),
         "S": (200, True, 200, 200, 403, 201, 403, 201, 202),
-        "R": (200, True, 200, 200, 403, 201, 403, 201, 202),
+        # Holding a referral: answer it and add notes, nothing else (issue 16, finding 3).
+        "R": (200, True, 200, 200, 403, 403, 403, 201, 403),
         "X": HIDDEN,
         "Y": HIDDEN,
         "C": HIDDEN,
