@@ -178,7 +178,9 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CCCError)
     async def ccc_error(_request: Request, exc: CCCError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
