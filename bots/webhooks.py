@@ -63,6 +63,22 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+def require_unicode_text(value: Any) -> None:
+    """400 for a string holding a lone surrogate (JSON can write "\\ud800"): it is no Unicode
+    text, no database can store it, and refusing before anything is stored beats a 500 that
+    the sender redelivers again and again."""
+    if isinstance(value, str):
+        if any("\ud800" <= char <= "\udfff" for char in value):
+            raise BadRequest("the body holds a lone surrogate (\\ud800-\\udfff): not valid text")
+    elif isinstance(value, list):
+        for item in value:
+            require_unicode_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            require_unicode_text(key)
+            require_unicode_text(item)
+
+
 def secret_token_valid(*, expected: str | None, received: str | None) -> bool:
     """A shared secret echoed in a header (Telegram's), compared in constant time; unset on
     our side means nothing passes."""
