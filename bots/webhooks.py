@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
+from ccc.kernel.addresses import request_address
 from ccc.kernel.errors import BadRequest, CCCError, Forbidden
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def require_content_type(request: Request, expected: str) -> None:
 
 def refuse(request: Request, reason: str) -> Forbidden:
     """A 403 for a request we cannot trust, with one log line that names no one."""
-    client = request.client.host if request.client else "unknown"
+    client = request_address(request)
     log.warning("refused webhook %s from %s: %s", request.url.path, client, reason)
     return Forbidden(f"webhook refused: {reason}")
 

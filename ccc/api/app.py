@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -49,7 +50,11 @@ def create_app(
     set_runtime(runtime)
 
     docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
-    app = FastAPI(
+    # With the docs on, Swagger UI and ReDoc load their scripts from the installed package
+    # (fastapi-offline, under /static-offline-docs), never from a CDN: a page that holds an
+    # API token must run no script CCC did not ship.
+    make_app = FastAPIOffline if docs else FastAPI
+    app = make_app(
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
