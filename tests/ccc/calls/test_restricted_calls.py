@@ -57,7 +57,7 @@ def test_the_agent_line_counts_only_the_requests_the_agent_may_see(
 ) -> None:
     staff_conduct_by_phone(ccc)  # the caller's one open request, restricted
     register_agent(ccc)
-    monkeypatch.setattr("workflows.ivr_person.utcnow", lambda: SUNDAY_MORNING)
+    monkeypatch.setattr("workflows.ivr.person.utcnow", lambda: SUNDAY_MORNING)
     waiting = PhoneCall(ccc, number=ACCUSER)
     waiting.dial()
     assert waiting.keys("4", "0").has("Enqueue")
