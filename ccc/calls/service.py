@@ -254,7 +254,8 @@ def request_callback(
         safe_to_call=safe_to_call,
         may_leave_message=may_leave_message,
         automatic=automatic,
-        due_at=first_due(utcnow()),
+        created_at=(requested := utcnow()),
+        due_at=first_due(requested),  # never before it was asked for, even by microseconds
     )
     session.add(callback)
     session.flush()
