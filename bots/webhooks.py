@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
+from ccc.kernel.addresses import request_address
 from ccc.kernel.errors import BadRequest, CCCError, Forbidden
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def require_content_type(request: Request, expected: str) -> None:
 
 def refuse(request: Request, reason: str) -> Forbidden:
     """A 403 for a request we cannot trust, with one log line that names no one."""
-    client = request.client.host if request.client else "unknown"
+    client = request_address(request)
     log.warning("refused webhook %s from %s: %s", request.url.path, client, reason)
     return Forbidden(f"webhook refused: {reason}")
 
@@ -61,6 +62,22 @@ def without_nul(value: Any) -> Any:
     if isinstance(value, dict):
         return {without_nul(key): without_nul(item) for key, item in value.items()}
     return value
+
+
+def require_unicode_text(value: Any) -> None:
+    """400 for a string holding a lone surrogate (JSON can write "\\ud800"): it is no Unicode
+    text, no database can store it, and refusing before anything is stored beats a 500 that
+    the sender redelivers again and again."""
+    if isinstance(value, str):
+        if any("\ud800" <= char <= "\udfff" for char in value):
+            raise BadRequest("the body holds a lone surrogate (\\ud800-\\udfff): not valid text")
+    elif isinstance(value, list):
+        for item in value:
+            require_unicode_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            require_unicode_text(key)
+            require_unicode_text(item)
 
 
 def secret_token_valid(*, expected: str | None, received: str | None) -> bool:

@@ -173,7 +173,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     check_simulator(get_settings())
     upgrade(get_settings().database_url)
-    uvicorn.run("ccc.api.app:app_from_env", factory=True, host=args.host, port=args.port)
+    # Forwarded headers are read by CCC itself, only from CCC_TRUSTED_PROXIES (uvicorn's own
+    # handling would believe any local client): ccc/kernel/addresses.py.
+    uvicorn.run(
+        "ccc.api.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        proxy_headers=False,
+    )
     return 0
 
 

@@ -16,7 +16,14 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from bots.telegram.sender import answer_callback_query
 from bots.telegram.updates import CHANNEL, MAX_ID, parse_update
-from bots.webhooks import JSON, refuse, require_content_type, secret_token_valid, without_nul
+from bots.webhooks import (
+    JSON,
+    refuse,
+    require_content_type,
+    require_unicode_text,
+    secret_token_valid,
+    without_nul,
+)
 from ccc.channels.delivery import set_reachable
 from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import BadRequest
@@ -47,6 +54,7 @@ async def verified_update(request: Request, settings: SettingsDep) -> dict[str, 
         raise BadRequest(f"the body is not valid JSON: {reason}") from exc
     if not isinstance(data, dict):
         raise BadRequest("a Telegram Update is a JSON object")
+    require_unicode_text(data)
     update_id = data.get("update_id")
     if (
         not isinstance(update_id, int)

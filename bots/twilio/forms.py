@@ -54,7 +54,8 @@ async def verified_form(request: Request, settings: SettingsDep) -> TwilioForm:
     if not twilio_signature_valid(
         auth_token=settings.twilio_auth_token, url=url, params=pairs, signature=signature
     ):
-        raise refuse(request, f"{SIGNATURE_HEADER} does not match {url}")
+        # Say only that it did not match: the URL signed is CCC_PUBLIC_URL, not for strangers.
+        raise refuse(request, f"{SIGNATURE_HEADER} does not match")
     return TwilioForm(tuple((name, without_nul(value)) for name, value in pairs))
 
 

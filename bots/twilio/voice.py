@@ -185,7 +185,12 @@ def connect(step: StepDep) -> Response:
 
 @router.post("/agent", summary="Twilio Voice: a call to the agent line")
 def agent(step: StepDep) -> Response:
-    screen = ivr_person.agent_line(step.session, call_sid=step.sid, phone=step.caller)
+    screen = ivr_person.agent_line(
+        step.session,
+        call_sid=step.sid,
+        phone=step.caller,
+        focal_team=step.settings.restricted_focal_team,
+    )
     return Response(voice_twiml.render(screen, step.settings), media_type="text/xml")
 
 

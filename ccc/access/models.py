@@ -37,6 +37,10 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, max_length=8)
     totp_secret: str | None = Field(default=None, max_length=64)  # the optional second factor
+    # The secret offered on the account page, kept here (never in the form) until a code
+    # confirms it; and the last 30-second step whose code was accepted, so none is used twice.
+    totp_pending: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = None
     # The calendar (in calendars.yaml) of the user's own shifts; none: the team's calendar.
     calendar: str | None = Field(default=None, max_length=60)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

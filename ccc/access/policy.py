@@ -89,6 +89,7 @@ def authorize_changes(
     *,
     focal_team: str | None,
     override_reason: str | None = None,
+    by_referral: bool = False,
 ) -> str | None:
     """Who may change what, beyond seeing the ticket (403 otherwise); returns the consent
     override reason to record when the change shares the ticket against the person's No.
@@ -98,10 +99,15 @@ def authorize_changes(
     lower it. Moving a ticket to a programme team shares it, so it needs the right to read its
     details and the person's consent (or a supervisor's recorded override), as a referral does.
     Team members may hand a ticket back to the centre, not move it elsewhere, and may assign it
-    only within the ticket's team.
+    only within the ticket's team. Every change needs the right to read the ticket's details,
+    and a team that only received a referral changes nothing of the ticket itself: it answers
+    its referral, whose consequence on the status (`by_referral`) is the one change it makes.
     """
     if caller.user_id is None:
         return None  # the system itself: routing, the person's own messages, periodic jobs
+    check_write(session, caller=caller, ticket=ticket)
+    if not by_referral:
+        check_owning_side(caller, ticket, focal_team=focal_team, doing="changing the ticket")
     if "sensitivity" in updates:
         old, new = updates["sensitivity"]
         lowering = _LEVEL[Sensitivity(new)] < _LEVEL[Sensitivity(old)]
@@ -134,6 +140,11 @@ def _authorize_move(
     override_reason: str | None,
 ) -> str | None:
     check_may_share(session, caller=caller, ticket=ticket)
+    if ticket.sensitivity == Sensitivity.sensitive and not (
+        caller.role in OVERSIGHT or ticket.team_id in caller.team_ids
+    ):
+        # Its new team reads what only its team may read: even the centre's agents are new.
+        raise Forbidden("a sensitive ticket is moved only by its own team or a supervisor")
     team = session.get(Team, updates["team_id"][1])
     slug = team.slug if team is not None else None
     sensitivity = updates.get("sensitivity", (None, ticket.sensitivity))[1]
@@ -144,8 +155,38 @@ def _authorize_move(
             )
         return None  # restricting hands the case to the focal team, whatever the consent
     if slug == CENTRE_TEAM:
-        return None  # handing a ticket back to the centre shares it with nobody new
+        return None  # the centre's own agents keep a ticket the person did not agree to share
     return check_consent(ticket=ticket, caller=caller, override_reason=override_reason)
+
+
+def check_write(session: Session, *, caller: Caller, ticket: Ticket) -> None:
+    """Every write (a change, a reply, a note, a referral) needs the right to read the details:
+    acting on a case one may not read is acting blind, and its answer would reveal it."""
+    if not may_see_details(session, caller=caller, ticket=ticket):
+        raise Forbidden("only those who may read a sensitive ticket's details may act on it")
+
+
+def holds_only_a_referral(caller: Caller, ticket: Ticket, *, focal_team: str | None) -> bool:
+    """A team member who sees the ticket only because it was referred to their team."""
+    if caller.user_id is None or caller.role != Role.team_member:
+        return False
+    if ticket.team_id in caller.team_ids:
+        return False
+    in_focal_team = focal_team is not None and focal_team in caller.team_slugs
+    return not (ticket.sensitivity == Sensitivity.restricted and in_focal_team)
+
+
+def check_owning_side(
+    caller: Caller, ticket: Ticket, *, focal_team: str | None, doing: str
+) -> None:
+    """A receiving team answers its referral and adds notes; moving, resolving, re-referring,
+    assigning, replying to the person and changing the sensitivity stay with the owning team,
+    the centre's agents and supervisors (403)."""
+    if holds_only_a_referral(caller, ticket, focal_team=focal_team):
+        raise Forbidden(
+            f"{doing} is for the ticket's own team: a team that received a referral "
+            "answers it and adds notes"
+        )
 
 
 def check_may_share(session: Session, *, caller: Caller, ticket: Ticket) -> None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -52,7 +53,11 @@ def create_app(
     set_runtime(runtime)
 
     docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
-    app = FastAPI(
+    # With the docs on, Swagger UI and ReDoc load their scripts from the installed package
+    # (fastapi-offline, under /static-offline-docs), never from a CDN: a page that holds an
+    # API token must run no script CCC did not ship.
+    make_app = FastAPIOffline if docs else FastAPI
+    app = make_app(
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
@@ -171,7 +176,9 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CCCError)
     async def ccc_error(_request: Request, exc: CCCError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Query, Request
 
 from ccc.access.auth import caller_for_token
 from ccc.access.policy import Caller, get_visible_ticket
+from ccc.kernel.addresses import client_address
 from ccc.kernel.errors import CCCError
 from ccc.kernel.paging import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from ccc.kernel.web import RuntimeDep as RuntimeDep
@@ -41,7 +42,7 @@ def get_caller(
     if caller is None:
         raise Unauthorized("invalid or revoked token")
     # The audit log keeps the address a read or a change came from.
-    return replace(caller, address=request.client.host if request.client else None)
+    return replace(caller, address=client_address(request, settings.trusted_proxies))
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,7 +1,8 @@
 """`/api/calls` (call records) and `/api/callbacks` (the list agents work), for staff only.
 
-A call's or a callback's ticket is named only when the caller may see that ticket: a
-restricted case stays invisible here exactly as in the queue.
+A call's or a callback's ticket is named only when the caller may see that ticket, and the
+calls and callbacks of a restricted case are absent for anyone outside the focal team (not
+listed with a blank ticket: the keys pressed, the time and the length tell the case).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ccc.api.responses import API_ERRORS
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
 from ccc.calls.recordings import authorise_play, disclosed_recording, kept_file
+from ccc.calls.report import without_restricted_calls
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
 from ccc.kernel.paging import MAX_ID, page
 from ccc.reports.service import parse_bound
@@ -49,6 +51,8 @@ def list_calls(
 ) -> dict[str, Any]:
     require_staff(caller)
     query = select(Call).where(Call.line == Line.caller)
+    if settings.restricted_focal_team not in caller.team_slugs:
+        query = without_restricted_calls(query)  # absent, not blanked: a path tells the case
     start, end = parse_bound(from_, end=False), parse_bound(to, end=True)
     if start:
         query = query.where(col(Call.started_at) >= start)

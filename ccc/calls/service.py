@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ccc.access.auth import caller_for_user
 from ccc.access.models import Role, User
+from ccc.access.policy import visible_tickets
 from ccc.calls.callbacks import first_due
 from ccc.calls.models import (
     Call,
@@ -367,17 +369,20 @@ def answered_by(session: Session, *, call: Call, agent_call_sid: str | None) -> 
     session.add(call)
 
 
-def open_tickets(session: Session, *, identity: Identity | None) -> int:
+def open_tickets(
+    session: Session, *, identity: Identity | None, reader: User, focal_team: str
+) -> int:
+    """How many open requests the waiting caller has, as `reader` (the agent about to take
+    the call) may know: counted through the queue's visibility, so a restricted case is not
+    one more request read to an agent outside the focal team."""
     if identity is None:
         return 0
     closed = [TicketStatus.resolved, TicketStatus.closed]
-    return len(
-        session.exec(
-            select(Ticket.id).where(
-                Ticket.contact_id == identity.contact_id, col(Ticket.status).not_in(closed)
-            )
-        ).all()
+    caller = caller_for_user(session, user=reader)
+    query = visible_tickets(caller, focal_team=focal_team).where(
+        Ticket.contact_id == identity.contact_id, col(Ticket.status).not_in(closed)
     )
+    return len(session.exec(query).all())
 
 
 def sms_identity(session: Session, *, phone: str) -> Identity:

@@ -125,10 +125,29 @@ def record_failure(session: Session, *, username: str, address: str) -> None:
     session.add(LoginAttempt(username=username[:120], address=address[:64], created_at=now()))
 
 
-def totp_matches(secret: str, code: str | None) -> bool:
-    """A code of the authenticator app, allowing one 30-second step of clock drift."""
+def totp_step(secret: str, code: str | None) -> int | None:
+    """The 30-second step whose code this is, allowing one step of clock drift; None when
+    the code matches none."""
     code = (code or "").strip().replace(" ", "")
-    return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now())
+    for step in (current - 1, current, current + 1):
+        if step >= 0 and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def use_totp(user: User, secret: str, code: str | None) -> bool:
+    """Whether `code` is a fresh code of `secret` for this user: a step at or before the last
+    one accepted is refused, so a code seen over a shoulder or in a proxy log cannot log in
+    again within its window. The step is remembered on success."""
+    step = totp_step(secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 def _as_user(user: User, address: str | None = None) -> Caller:
@@ -170,7 +189,8 @@ def log_in(
     user = session.exec(select(User).where(User.name == username)).first()
     refusal = _password_refusal(user, password)
     if refusal is None and user is not None and user.totp_secret:
-        refusal = None if totp_matches(user.totp_secret, code) else "wrong_code"
+        refusal = None if use_totp(user, user.totp_secret, code) else "wrong_code"
+        session.add(user)
     record_login(session, username=username, address=address, user=user, refusal=refusal)
     if refusal is not None:
         record_failure(session, username=username, address=address)
@@ -286,15 +306,27 @@ def ensure_demo_passwords(
     return passwords
 
 
-def enable_totp(session: Session, *, user: User, secret: str, code: str) -> bool:
-    """Turns the second factor on once the user proved their app shows the right codes."""
-    if len(secret) < 16 or not totp_matches(secret, code):
+def offered_totp_secret(session: Session, *, user: User) -> str:
+    """The secret the account page offers: chosen here and kept server-side until a code
+    confirms it, so a user cannot pick their own (a form field would let them)."""
+    if user.totp_pending is None:
+        user.totp_pending = pyotp.random_base32()
+        session.add(user)
+    return user.totp_pending
+
+
+def enable_totp(session: Session, *, user: User, code: str) -> bool:
+    """Turns the second factor on once the user proved their app shows the right codes for
+    the secret CCC offered them."""
+    secret = user.totp_pending
+    if secret is None or not use_totp(user, secret, code):
         return False
-    user.totp_secret = secret
+    user.totp_secret, user.totp_pending = secret, None
     session.add(user)
     return True
 
 
 def disable_totp(session: Session, *, user: User) -> None:
     user.totp_secret = None
+    user.totp_pending = None
     session.add(user)

@@ -13,6 +13,7 @@ from ccc.access.policy import OVERSIGHT
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.console import auth, i18n
 from ccc.console.web import Console
+from ccc.kernel.addresses import request_address
 
 COOKIE = "ccc_session"
 LOGIN_CSRF_COOKIE = "ccc_login_csrf"
@@ -82,4 +83,4 @@ ChangeDep = Annotated[Console, Depends(checked_console)]
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return request_address(request)

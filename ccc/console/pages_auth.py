@@ -6,8 +6,10 @@ import secrets
 from typing import Annotated
 
 import pyotp
+import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import select
 
 from ccc.access import audit
@@ -115,12 +117,14 @@ def account_page(
     request: Request, console: Console, *, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """The account page; without a second factor it offers a fresh secret to set one up."""
-    secret = None if console.user.totp_secret else pyotp.random_base32()
-    uri = (
-        pyotp.TOTP(secret).provisioning_uri(name=console.user.name, issuer_name="CCC")
-        if secret
-        else None
-    )
+    user = console.user
+    secret = None if user.totp_secret else auth.offered_totp_secret(console.session, user=user)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.name, issuer_name="CCC") if secret else None
+    # The QR code authenticator apps scan, as inline SVG (no script, no outside request).
+    # segno writes only paths and the constant title: the URI (and the user's name) is
+    # encoded in the modules, never written as text.
+    svg = segno.make(uri, error="m").svg_inline(scale=4, title="otpauth") if uri else None
+    qr = Markup(svg) if svg else None  # noqa: S704
     return page(
         request,
         "account.html",
@@ -130,6 +134,7 @@ def account_page(
         status_code=status_code,
         totp_secret=secret,
         totp_uri=uri,
+        totp_qr=qr,
     )
 
 
@@ -142,10 +147,10 @@ def account(request: Request, console: ConsoleDep) -> HTMLResponse:
 def enable_totp(
     request: Request,
     console: ChangeDep,
-    secret: Annotated[str, Form(max_length=64)],
     code: Annotated[str, Form(max_length=20)],
 ) -> Response:
-    if not auth.enable_totp(console.session, user=console.user, secret=secret, code=code):
+    """The secret is the one CCC offered and kept; a `secret` field in the form is ignored."""
+    if not auth.enable_totp(console.session, user=console.user, code=code):
         return account_page(request, console, error="wrong_code", status_code=422)
     audit.record(
         console.session, caller=console.caller, action=audit.Action.second_factor_changed, on=True

@@ -29,3 +29,13 @@ class Conflict(CCCError):
 
 class Invalid(CCCError):
     status_code = 422
+
+
+class TooManyRequests(CCCError):
+    """429, with the seconds to wait, which the API sends as `Retry-After`."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -22,6 +22,7 @@ from ccc.jobs.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
 from ccc.jobs.outbox import due_jobs, forget_scheduled, take_scheduled, wants_background
 from ccc.kernel.db import make_engine
 from ccc.kernel.settings import Settings
+from ccc.kernel.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ class Runtime:
     engine: Engine
     dispatcher: Dispatcher = field(default_factory=InlineDispatcher)
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    searches: Throttle = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Each user's searches by words or number: guessing a number is slow (docs/access.md).
+        self.searches = Throttle(limit=self.settings.search_limit_per_minute, period=60.0)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

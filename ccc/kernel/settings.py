@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     conversation_timeout_hours: float = Field(
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )
+    # Addresses or networks whose X-Forwarded-For is believed (ccc/kernel/addresses.py).
+    trusted_proxies: str = Field("", validation_alias=_env("CCC_TRUSTED_PROXIES"))
+    # Searches with `q` one user may make per minute (429 with Retry-After beyond).
+    search_limit_per_minute: int = Field(
+        30, ge=1, le=10000, validation_alias=_env("CCC_SEARCH_LIMIT_PER_MINUTE")
+    )
     # Access (docs/access.md): API tokens expire; reports hide small counts.
     token_days: float = Field(90.0, gt=0, validation_alias=_env("CCC_TOKEN_DAYS"))
     report_min_count: int = Field(5, ge=1, validation_alias=_env("CCC_REPORT_MIN_COUNT"))

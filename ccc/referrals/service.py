@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from ccc.access import audit
 from ccc.access.models import Role, Team
-from ccc.access.policy import Caller, check_consent, check_may_share
+from ccc.access.policy import Caller, check_consent, check_may_share, check_owning_side
 from ccc.kernel import events
 from ccc.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ccc.kernel.text import article
@@ -105,6 +105,7 @@ def _check_referable(
         raise Conflict(f"{status} ticket cannot be referred; reopen it first")
     if _active(session, ticket, team.id):
         raise Conflict(f"the ticket is already referred to {team.slug}")
+    check_owning_side(caller, ticket, focal_team=None, doing="referring the ticket on")
     check_may_share(session, caller=caller, ticket=ticket)
     if ticket.sensitivity == Sensitivity.restricted:
         raise Conflict(
@@ -199,7 +200,9 @@ def _after_last_referral(
 ) -> None:
     """Once no referral is open any more, the ticket leaves `referred` for `status`."""
     if not _active(session, ticket) and ticket.status == TicketStatus.referred:
-        apply_changes(session, ticket=ticket, changes=Changes(status=status), caller=caller)
+        apply_changes(
+            session, ticket=ticket, changes=Changes(status=status), caller=caller, by_referral=True
+        )
 
 
 def _answer(referral: Referral, status: ReferralStatus, caller: Caller) -> None:

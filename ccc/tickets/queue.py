@@ -9,13 +9,14 @@ from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from ccc.access.models import Team, User
+from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, searchable_answers, visible_tickets
 from ccc.channels.models import Channel
 from ccc.contacts.models import Identity
-from ccc.kernel.errors import Invalid
+from ccc.kernel.errors import Forbidden, Invalid, TooManyRequests
 from ccc.kernel.paging import page
 from ccc.kernel.phone import to_e164
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.sla import service as sla
 from ccc.tickets import references
@@ -96,6 +97,7 @@ def _apply(
         query = query.where(sla.breached_filter(utcnow()))
     if f.q:
         query = query.where(_search(session, f.q, caller))
+        _count_search(caller)
     return query
 
 
@@ -108,9 +110,22 @@ def _search(session: Session, q: str, caller: Caller) -> Any:
     if compact.isascii() and compact.isdigit() and len(compact) == references.LENGTH:
         return Ticket.reference == compact
     phone = to_e164(q) if any(ch.isdigit() for ch in q) else None
+    if phone and caller.role == Role.team_member:
+        # They see numbers masked (+964 770 *** **01): a search would confirm a guess.
+        raise Forbidden("a team member sees numbers masked and cannot search by number")
     in_answers = func.lower(cast(Ticket.answers, String)).contains(q.lower(), autoescape=True)
     conditions = [and_(in_answers, searchable_answers(caller))]
     if phone:
         identity_contacts = select(Identity.contact_id).where(Identity.address == phone)
         conditions.append(col(Ticket.contact_id).in_(identity_contacts))
     return or_(*conditions)
+
+
+def _count_search(caller: Caller) -> None:
+    """Searches are limited per user (429 with the seconds to wait), so numbers or names
+    cannot be tried one after another."""
+    if caller.user_id is None:
+        return
+    wait = get_runtime().searches.take(caller.user_id)
+    if wait is not None:
+        raise TooManyRequests("too many searches; try again shortly", retry_after=wait)

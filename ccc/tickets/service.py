@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from ccc.access import audit
 from ccc.access.audit import Detail, disclose
 from ccc.access.models import Team, User
-from ccc.access.policy import Caller, authorize_changes
+from ccc.access.policy import Caller, authorize_changes, check_owning_side, check_write
 from ccc.contacts.models import Identity
 from ccc.conversations.service import focus_on_ticket
 from ccc.kernel import events
@@ -145,6 +145,7 @@ def apply_changes(
         updates,
         focal_team=focal_team,
         override_reason=changes.override_reason,
+        by_referral=by_referral,
     )
     for field, (_old, new) in updates.items():
         setattr(ticket, field, new)
@@ -305,6 +306,7 @@ def _label(session: Session, field: str, value: Any) -> Any:
 
 
 def add_note(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> TicketEvent:
+    check_write(session, caller=caller, ticket=ticket)
     text = text.strip()
     if not text:
         raise Invalid("a note needs some text")
@@ -313,6 +315,8 @@ def add_note(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> 
 
 def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Message:
     """A message to the person on the channel of the ticket; it goes out as a job."""
+    check_write(session, caller=caller, ticket=ticket)
+    check_owning_side(caller, ticket, focal_team=None, doing="replying to the person")
     text = text.strip()
     if not text:
         raise Invalid("a reply needs some text")

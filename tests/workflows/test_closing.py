@@ -23,7 +23,7 @@ def resolve(ccc: Harness, reference: str, headers: dict[str, str]) -> None:
 
 
 def test_a_restricted_ticket_gets_no_satisfaction_question(ccc: Harness) -> None:
-    focal = ccc.user("fatima", "team_member", ["accountability"])
+    focal = ccc.user("fatima", "agent", ["accountability"])  # searches by number
     intake(ccc, PHONE, "en", complaint("A guard asked for a bribe.", about="2"))
     [ticket] = tickets_of(ccc, PHONE, focal)
     assert ticket["sensitivity"] == "restricted"

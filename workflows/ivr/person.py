@@ -119,8 +119,9 @@ def connect(session: Session, *, call_sid: str, agent_call_sid: str | None) -> S
     return Screen((Line(session, call).say("connecting"),), "connect")
 
 
-def agent_line(session: Session, *, call_sid: str, phone: str | None) -> Screen:
-    """A registered agent's phone takes the longest-waiting caller; any other is refused."""
+def agent_line(session: Session, *, call_sid: str, phone: str | None, focal_team: str) -> Screen:
+    """A registered agent's phone takes the longest-waiting caller; any other is refused.
+    The open requests read to the agent are those the agent may see (`focal_team`)."""
     agent = calls.agent_for_phone(session, phone=phone)
     call = calls.start_call(session, call_sid=call_sid, phone=None, line=LineKind.agent)
     voice = VoicePrompts(current())
@@ -134,7 +135,9 @@ def agent_line(session: Session, *, call_sid: str, phone: str | None) -> Screen:
         return Screen((voice.speech(AGENT_LANGUAGE, "agent_no_caller"),), "hangup")
     identity = calls.caller_identity(session, call=waiting)
     language = current().prompts.name(waiting.language or FALLBACK_LANGUAGE)
-    tickets = str(calls.open_tickets(session, identity=identity))
+    tickets = str(
+        calls.open_tickets(session, identity=identity, reader=agent, focal_team=focal_team)
+    )
     whisper = voice.speech(
         AGENT_LANGUAGE, "agent_whisper", {"caller": language, "tickets": tickets}
     )

@@ -1,10 +1,13 @@
 """The permission matrix: every route that acts on one ticket, called by every role, for tickets
-of every sensitivity, owned by the caller's team or another, referred to it, restricted to the
-focal team, with consent and without.
+of every sensitivity, owned by the caller's team or another, referred to it, moved away from
+it, restricted to the focal team, with consent and without.
 
-The expected answers are a table written by hand from docs/access.md, not computed by
-`ccc/access`: a change there that opens or closes a door shows up here as a cell that differs.
-The routes come from the app itself, so a new per-ticket route fails until it has a column.
+The expected answers are a table written by hand from the words of DESIGN.md and
+docs/access.md (a programme team member has "referrals for their team only; accept, reject with
+a reason, record the outcome"; a sensitive ticket's details are for "the owning team and
+supervisors"; every write needs the right to read the details), not computed by `ccc/access`:
+a change there that opens or closes a door shows up here as a cell that differs. The routes
+come from the app itself, so a new per-ticket route fails until it has a column.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.ccc.access.helpers import NO_CONSENT, intake, patch, refer
+from tests.ccc.access.helpers import NO_CONSENT, intake, patch, refer, ticket
 from tests.ccc.access.routes import served_routes
 from tests.conftest import Harness
 from tests.flows import open_ticket
@@ -23,7 +26,8 @@ from tests.flows import open_ticket
 #   X  restricted from the start (a staff-conduct complaint)
 #   Y  tracing's, made restricted by an agent afterwards (leak 1)
 #   C  the person said No to sharing: normal, kept by the centre (ccc)
-TICKETS = "NSRXYC"
+#   M  detention's, sensitive, then moved to tracing by a supervisor: detention has lost it
+TICKETS = "NSRXYCM"
 
 # Columns: the route each one calls (checked against the app's routes below).
 COLUMNS = {
@@ -36,42 +40,78 @@ COLUMNS = {
     "note": ("POST", "/api/tickets/{reference}/notes"),
     "reply": ("POST", "/api/tickets/{reference}/replies"),
 }
-ORDER = ("get", "answers", "timeline", "referrals", "move", "refer", "sensitivity", "note", "reply")
-HIDDEN = (404, None, 404, 404, 404, 404, 404, 404, 404)
+COLUMNS_SAME_ROUTE = {
+    "priority": ("PATCH", "/api/tickets/{reference}"),  # to urgent
+    "assign": ("PATCH", "/api/tickets/{reference}"),  # the caller assigns themselves
+}
+ORDER = (
+    "get",
+    "answers",
+    "timeline",
+    "referrals",
+    "move",
+    "refer",
+    "sensitivity",
+    "note",
+    "reply",
+    "priority",
+    "assign",
+)
+HIDDEN = (404, None, 404, 404, 404, 404, 404, 404, 404, 404, 404)
+# What a sensitive ticket of another team gives those who see it but may not read it: its
+# existence and clocks, and no write at all.
+SEEN_NOT_READ = (200, False, 403, 200, 403, 403, 403, 403, 403, 403, 403)
 
 # caller -> ticket -> expected (status, answers shown, then the statuses of ORDER[2:]).
 EXPECTED: dict[str, dict[str, tuple[int | bool | None, ...]]] = {
     "agent": {
-        "N": (200, True, 200, 200, 200, 201, 200, 201, 202),
-        "S": (200, False, 403, 200, 403, 403, 403, 201, 202),
-        "R": (200, False, 403, 200, 403, 403, 403, 201, 202),
+        "N": (200, True, 200, 200, 200, 201, 200, 201, 202, 200, 200),
+        # Every write needs the right to read the details (issue 16, finding 4).
+        "S": SEEN_NOT_READ,
+        "R": SEEN_NOT_READ,
         "X": HIDDEN,
         "Y": HIDDEN,
-        "C": (200, True, 200, 200, 409, 409, 200, 201, 202),
+        "C": (200, True, 200, 200, 409, 409, 200, 201, 202, 200, 200),
+        "M": SEEN_NOT_READ,
     },
     "tracer": {
-        "N": (200, True, 200, 200, 403, 201, 200, 201, 202),
-        "S": (200, True, 200, 200, 403, 201, 403, 201, 202),
-        "R": (200, True, 200, 200, 403, 201, 403, 201, 202),
+        "N": (200, True, 200, 200, 403, 201, 200, 201, 202, 200, 200),
+        "S": (200, True, 200, 200, 403, 201, 403, 201, 202, 200, 200),
+        # Holding a referral: answer it and add notes, nothing else (issue 16, finding 3).
+        "R": (200, True, 200, 200, 403, 403, 403, 201, 403, 403, 403),
         "X": HIDDEN,
         "Y": HIDDEN,
         "C": HIDDEN,
+        # Moved to tracing: now tracing's own, as S.
+        "M": (200, True, 200, 200, 403, 201, 403, 201, 202, 200, 200),
+    },
+    "detainer": {
+        "N": HIDDEN,
+        "S": HIDDEN,
+        # Detention's own, referred to tracing: the owning team keeps every write it may make.
+        "R": (200, True, 200, 200, 403, 201, 403, 201, 202, 200, 200),
+        "X": HIDDEN,
+        "Y": HIDDEN,
+        "C": HIDDEN,
+        "M": HIDDEN,  # moved away: gone for detention, exactly as a ticket that never was
     },
     "focal": {
         "N": HIDDEN,
         "S": HIDDEN,
         "R": HIDDEN,
-        "X": (200, True, 200, 200, 409, 409, 200, 201, 202),
-        "Y": (200, True, 200, 200, 409, 409, 200, 201, 202),
+        "X": (200, True, 200, 200, 409, 409, 200, 201, 202, 200, 200),
+        "Y": (200, True, 200, 200, 409, 409, 200, 201, 202, 200, 200),
         "C": HIDDEN,
+        "M": HIDDEN,
     },
     "supervisor": {
-        "N": (200, True, 200, 200, 200, 201, 200, 201, 202),
-        "S": (200, True, 200, 200, 200, 201, 200, 201, 202),
-        "R": (200, True, 200, 200, 200, 201, 200, 201, 202),
+        "N": (200, True, 200, 200, 200, 201, 200, 201, 202, 200, 200),
+        "S": (200, True, 200, 200, 200, 201, 200, 201, 202, 200, 200),
+        "R": (200, True, 200, 200, 200, 201, 200, 201, 202, 200, 200),
         "X": HIDDEN,
         "Y": HIDDEN,
-        "C": (200, True, 200, 200, 409, 409, 200, 201, 202),
+        "C": (200, True, 200, 200, 409, 409, 200, 201, 202, 200, 200),
+        "M": (200, True, 200, 200, 200, 201, 200, 201, 202, 200, 200),
     },
 }
 EXPECTED["admin"] = EXPECTED["supervisor"]
@@ -82,6 +122,15 @@ SENSITIVITY_PROBE = {
     "R": "normal",
     "X": "sensitive",
     "Y": "sensitive",
+    "M": "normal",
+}
+NAMES = {
+    "agent": "alice",
+    "tracer": "tina",
+    "detainer": "dana",
+    "focal": "fatima",
+    "supervisor": "sam",
+    "admin": "ada",
 }
 
 
@@ -91,12 +140,23 @@ class World:
     refs: dict[str, str]
     teams: dict[str, str]
     callers: dict[str, dict[str, str]]
+    priorities: dict[str, str]
+
+    @property
+    def names(self) -> dict[str, str]:
+        """A caller's name by their Authorization header: each assigns themselves."""
+        return {h["Authorization"]: NAMES[c] for c, h in self.callers.items()}
 
     def undo(self, column: str, key: str, answer: dict[str, object]) -> None:
         """Puts back what an allowed write changed, so each cell starts from the same state."""
         supervisor, focal = self.callers["supervisor"], self.callers["focal"]
         reference = self.refs[key]
-        if column == "move":
+        keeper = focal if key in "XY" else supervisor
+        if column == "priority":
+            status, _ = patch(self.ccc, reference, keeper, priority=self.priorities[key])
+        elif column == "assign":
+            status, _ = patch(self.ccc, reference, keeper, assignee=None)
+        elif column == "move":
             status, _ = patch(
                 self.ccc, reference, supervisor, team=self.teams[key], override_reason="undo"
             )
@@ -116,6 +176,7 @@ def build_world(ccc: Harness) -> World:
     callers = {
         "agent": ccc.user("alice", "agent", ["ccc"]),
         "tracer": ccc.user("tina", "team_member", ["tracing"]),
+        "detainer": ccc.user("dana", "team_member", ["detention"]),
         "focal": ccc.user("fatima", "team_member", ["accountability"]),
         "supervisor": ccc.user("sam", "supervisor"),
         "admin": ccc.user("ada", "admin"),
@@ -128,13 +189,19 @@ def build_world(ccc: Harness) -> World:
         "X": open_ticket(ccc, "+9647700000104", "staff_conduct"),
         "Y": open_ticket(ccc, "+9647700000105", "tracing"),
         "C": intake(ccc, "+9647700000106", NO_CONSENT),
+        "M": open_ticket(ccc, "+9647700000107", "detention"),
     }
     assert refer(ccc, refs["R"], sup, "tracing", note="for tracing")[0] == 201
-    for key in "SR":
+    for key in "SRM":
         assert patch(ccc, refs[key], sup, sensitivity="sensitive")[0] == 200
+    assert patch(ccc, refs["M"], sup, team="tracing")[0] == 200
     assert patch(ccc, refs["Y"], callers["agent"], sensitivity="restricted")[0] == 200
-    teams = {"N": "tracing", "S": "tracing", "R": "detention", "C": "ccc"}
-    return World(ccc, refs, teams, callers)
+    teams = {"N": "tracing", "S": "tracing", "R": "detention", "C": "ccc", "M": "tracing"}
+    priorities = {
+        key: ticket(ccc, refs[key], callers["focal"] if key in "XY" else sup)["priority"]
+        for key in TICKETS
+    }
+    return World(ccc, refs, teams, callers, priorities)
 
 
 Probe = Callable[[World, str, dict[str, str]], tuple[int, dict[str, object]]]
@@ -167,6 +234,12 @@ PROBES: dict[str, Probe] = {
     "reply": lambda w, k, h: _call(
         w, "POST", f"/api/tickets/{w.refs[k]}/replies", h, json={"text": "We are on it."}
     ),
+    "priority": lambda w, k, h: _call(
+        w, "PATCH", f"/api/tickets/{w.refs[k]}", h, json={"priority": "urgent"}
+    ),
+    "assign": lambda w, k, h: _call(
+        w, "PATCH", f"/api/tickets/{w.refs[k]}", h, json={"assignee": w.names[h["Authorization"]]}
+    ),
 }
 
 
@@ -178,7 +251,7 @@ def test_every_route_on_one_ticket_has_a_column(ccc: Harness) -> None:
         for route in served_routes(ccc.client.app)  # type: ignore[arg-type]
         if "{reference}" in route[1] and not route[1].startswith("/console")
     }
-    assert per_ticket == set(COLUMNS.values())
+    assert per_ticket == set(COLUMNS.values()) | set(COLUMNS_SAME_ROUTE.values())
 
 
 def test_the_permission_matrix(ccc: Harness) -> None:
@@ -195,7 +268,13 @@ def test_the_permission_matrix(ccc: Harness) -> None:
                     continue
                 status, body = PROBES[column](world, key, headers)
                 cells.append(status)
-                if status in (200, 201) and column in ("move", "refer", "sensitivity"):
+                if status in (200, 201) and column in (
+                    "move",
+                    "refer",
+                    "sensitivity",
+                    "priority",
+                    "assign",
+                ):
                     world.undo(column, key, body)
             found[caller][key] = tuple(cells)
     differences = [
