@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     from ccc.calls.cli import add_commands as add_voice_commands
 
     add_voice_commands(commands)
+    from ccc.retention.cli import add_commands as add_retention_commands
+
+    add_retention_commands(commands)
     _demo_and_chat_commands(commands)
     return parser
 

@@ -13,6 +13,7 @@ from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.referrals.models import Referral, ReferralStatus
+from ccc.retention.models import TicketHold
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "TeamMembership",
     "Ticket",
     "TicketEvent",
+    "TicketHold",
     "TicketPresence",
     "TicketStatus",
     "User",

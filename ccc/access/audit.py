@@ -36,6 +36,9 @@ class Action(StrEnum):
     token_issued = "token_issued"  # noqa: S105  (an action name)
     token_revoked = "token_revoked"  # noqa: S105  (an action name)
     user_deactivated = "user_deactivated"
+    hold = "hold"  # a ticket kept from retention and erasure, with the reason
+    hold_released = "hold_released"
+    retention = "retention"  # a retention run: the counts per kind of record
 
 
 class Detail(StrEnum):

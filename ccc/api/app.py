@@ -22,7 +22,7 @@ from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
 from ccc.api.params import explain
 from ccc.api.responses import API_ERRORS, HEALTH_ERRORS, SIMULATOR_ERRORS, WEBHOOK_ERRORS
-from ccc.api.wiring import runtime_for, simulator_routers
+from ccc.api.wiring import runtime_for, simulator_routers, use_retention_file
 from ccc.calls import api as calls_api
 from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
@@ -47,6 +47,7 @@ def create_app(
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or runtime_for(settings)
     set_runtime(runtime)
+    use_retention_file()
 
     docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
     app = FastAPI(
@@ -154,12 +155,13 @@ def _redis_ok(runtime: Runtime) -> str:
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
     """Without Redis, this thread is the outbox's safety net: retries and anything missed."""
-    from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes
+    from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes, nightly_retention
     from ccc.sla.tasks import check_slas
     from workflows.routing import idle_sweep
 
     interval = max(runtime.settings.sweep_interval_seconds, 0.5)
     last_close = last_sla = 0.0
+    last_retention = time.monotonic()  # the first run a day after start, then daily
     while not stop.wait(interval):
         try:
             runtime.sweep()
@@ -171,6 +173,9 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
                 forget_abandoned_intakes()
                 idle_sweep()
                 last_close = time.monotonic()
+            if time.monotonic() - last_retention > 86400:
+                nightly_retention()
+                last_retention = time.monotonic()
         except Exception:
             log.exception("periodic work failed")
 

@@ -7,13 +7,15 @@ and one `register` call below.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter
 
 from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel.runtime import Runtime, build_runtime
 from ccc.kernel.settings import Settings
-from workflows.library import configure, resolve_dir
+from workflows.library import PACKAGE_DIR, configure, configured_dir, resolve_dir
 
 
 def channel_registry() -> ChannelRegistry:
@@ -67,4 +69,25 @@ def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> 
     """The process's runtime, with every channel adapter registered and the flows, prompts and
     rules of `CCC_WORKFLOWS_DIR` (checked now: a bad folder stops the start)."""
     configure(resolve_dir(settings.workflows_dir))
+    use_retention_file()
     return build_runtime(settings, channels=channel_registry(), dispatcher=dispatcher)
+
+
+def retention_file() -> Path:
+    """`retention.yaml` of the workflows folder in force; a folder without one uses CCC's."""
+    own = configured_dir() / "retention.yaml"
+    return own if own.exists() else PACKAGE_DIR / "retention.yaml"
+
+
+def use_retention_file() -> None:
+    from ccc.retention import policy
+
+    policy.use(retention_file)
+
+
+def configure_workflows() -> None:
+    """For the command line: the workflows folder of the settings, and its retention file."""
+    from ccc.kernel.settings import get_settings
+
+    configure(resolve_dir(get_settings().workflows_dir))
+    use_retention_file()

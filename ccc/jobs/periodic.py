@@ -65,3 +65,11 @@ def forget_abandoned_intakes() -> int:
             session.add(conversation)
             forgotten += 1
     return forgotten
+
+
+def nightly_retention() -> int:
+    """Once a night, on the low-priority queue: `retention.yaml` applied in slices
+    (`ccc/retention/tasks.py`); the count of records anonymised in the first slice."""
+    from ccc.retention.tasks import nightly
+
+    return sum(nightly().values())

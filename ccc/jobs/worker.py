@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from ccc.jobs.dispatch import QUEUE_NAME
+from ccc.jobs.dispatch import LOW_QUEUE_NAME, QUEUE_NAME
 from ccc.kernel.runtime import Runtime, set_runtime
 
 log = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5
 SLA_SECONDS = 30  # a warning or breach is found within a minute of its time
 HOURLY = 3600
+NIGHTLY = "30 0 * * *"  # UTC: 03:30 in Baghdad, when the line is quietest
 MAX_BACKOFF = 30.0
 
 
@@ -35,7 +36,9 @@ def run_worker(runtime: Runtime) -> int:
     _start_cron(connection)
     stopping = threading.Event()
     while not stopping.is_set():
-        worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+        # RQ serves the queues in order: housekeeping only when no webhook's job waits.
+        queues = [Queue(name, connection=connection) for name in (QUEUE_NAME, LOW_QUEUE_NAME)]
+        worker = Worker(queues, connection=connection)
         try:
             worker.work(with_scheduler=False)
         except Exception:
@@ -85,7 +88,12 @@ def _start_cron(connection: object) -> threading.Thread:
     """
     from rq.cron import CronScheduler
 
-    from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes, sweep_outbox
+    from ccc.jobs.periodic import (
+        close_quiet_tickets,
+        forget_abandoned_intakes,
+        nightly_retention,
+        sweep_outbox,
+    )
     from ccc.sla.tasks import check_slas
     from workflows.routing import idle_sweep
 
@@ -95,6 +103,7 @@ def _start_cron(connection: object) -> threading.Thread:
     cron.register(forget_abandoned_intakes, QUEUE_NAME, interval=HOURLY, result_ttl=0)
     cron.register(check_slas, QUEUE_NAME, interval=SLA_SECONDS, result_ttl=0)
     cron.register(idle_sweep, QUEUE_NAME, interval=HOURLY, result_ttl=0)
+    cron.register(nightly_retention, LOW_QUEUE_NAME, cron=NIGHTLY, job_timeout=600, result_ttl=0)
 
     def loop() -> None:
         from redis.exceptions import ConnectionError as RedisDown
