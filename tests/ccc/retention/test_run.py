@@ -136,3 +136,31 @@ def test_retention_keeps_every_figure_and_forgets_the_people(ccc: Harness, tmp_p
             assert ticket.anonymised_at is None and "name" in ticket.answers
     timeline = ccc.client.get(f"/api/tickets/{closed_ref}/timeline", headers=readers[0])
     assert timeline.status_code == 200  # the tombstoned ticket still opens
+
+
+def test_a_run_in_slices_does_what_one_run_does(ccc: Harness) -> None:
+    """The nightly job's slices: each does at least one batch and hands on its cursors."""
+    with ccc.session() as session:
+        generate(session, year=2024, count=30, recordings_dir=None)
+        session.commit()
+    expected = plan(ccc.engine, policy=shipped(), now=YEARS_LATER)
+    counts: dict[str, int] | None = None
+    cursors: dict[str, int | None] | None = None
+    slices = 0
+    while True:
+        slices += 1
+        counts, cursors = run(
+            ccc.engine,
+            policy=shipped(),
+            now=YEARS_LATER,
+            batch=4,
+            budget=0,
+            cursors=cursors,
+            counts=counts,
+        )
+        if cursors is None:
+            break
+    assert slices > 5
+    for kind in ("tickets", "recordings", "audit", "deliveries"):  # calls go with their ticket
+        assert counts[kind] == expected[kind], kind
+    assert set(plan(ccc.engine, policy=shipped(), now=YEARS_LATER).values()) == {0}
