@@ -4,7 +4,15 @@ domain package; nothing else should import from here."""
 
 from __future__ import annotations
 
-from ccc.access.models import ApiToken, AuditEntry, Role, Team, TeamMembership, User
+from ccc.access.models import (
+    ApiToken,
+    AuditEntry,
+    BreakGlassGrant,
+    Role,
+    Team,
+    TeamMembership,
+    User,
+)
 from ccc.calls.models import Call, Callback, CallbackAttempt, Recording
 from ccc.channels.models import PHONE_CHANNELS, Channel
 from ccc.console.models import ConsoleSession, LoginAttempt, TicketPresence
@@ -20,6 +28,7 @@ __all__ = [
     "PHONE_CHANNELS",
     "ApiToken",
     "AuditEntry",
+    "BreakGlassGrant",
     "Call",
     "Callback",
     "CallbackAttempt",

@@ -99,6 +99,7 @@ def _include_routers(app: FastAPI, runtime: Runtime, *, simulator: bool) -> None
         referrals.router,
         reports.router,
         audit.router,
+        audit.access_router,
         calls_api.router,
     ):
         app.include_router(api_router, responses=API_ERRORS)

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     voice_recordings_dir: str | None = Field(
         None, validation_alias=_env("CCC_VOICE_RECORDINGS_DIR")
     )
+    # How long a break-glass grant to a restricted ticket lasts (docs/access.md).
+    break_glass_minutes: int = Field(
+        60, ge=1, le=24 * 60, validation_alias=_env("CCC_BREAK_GLASS_MINUTES")
+    )
 
     @field_validator("simulator", "api_docs", mode="before")
     @classmethod

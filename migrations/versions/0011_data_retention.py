@@ -1,4 +1,5 @@
-"""retention: tickets and contacts remember when they were anonymised; holds on tickets
+"""retention: tickets and contacts remember when they were anonymised; holds on tickets;
+break-glass grants
 
 Revision ID: 0011_data
 Revises: 0010
@@ -38,9 +39,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_ticket_hold_ticket', 'ticket_hold', ['ticket_id', 'released_at'], unique=False)
+    op.create_table(
+        'break_glass_grant',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column('created_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', ccc.kernel.timeutil.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id']),
+        sa.ForeignKeyConstraint(['user_id'], ['user.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_break_glass_user', 'break_glass_grant', ['user_id', 'ticket_id', 'expires_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_break_glass_user', table_name='break_glass_grant')
+    op.drop_table('break_glass_grant')
     op.drop_index('ix_ticket_hold_ticket', table_name='ticket_hold')
     op.drop_table('ticket_hold')
     with op.batch_alter_table('contact', schema=None) as batch_op:
