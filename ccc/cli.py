@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     from ccc.retention.cli import add_commands as add_retention_commands
 
     add_retention_commands(commands)
+    from ccc.privacy.cli import add_commands as add_privacy_commands
+
+    add_privacy_commands(commands)
     _demo_and_chat_commands(commands)
     return parser
 

@@ -39,6 +39,7 @@ class Action(StrEnum):
     break_glass = "break_glass"  # a restricted ticket opened outside its focal team, with why
     hold = "hold"  # a ticket kept from retention and erasure, with the reason
     hold_released = "hold_released"
+    erasure = "erasure"  # `ccc contact forget`: the reason, contact ids and counts
     retention = "retention"  # a retention run: the counts per kind of record
 
 

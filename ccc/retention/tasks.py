@@ -79,7 +79,7 @@ def run(
                     session, kind=kind, policy=policy, now=now, after=cursor, limit=batch
                 )
                 files = service.apply(session, kind=kind, ids=found.ids, now=now, policy=policy)
-            _delete_files(recordings_dir, files)
+            delete_files(recordings_dir, files)
             counts[kind.value] = counts.get(kind.value, 0) + len(found.ids)
             cursors[kind.value] = found.cursor
             spent = time.monotonic() - started
@@ -101,7 +101,7 @@ def _left(cursors: Cursors) -> bool:
     return any(cursor is not None for cursor in cursors.values())
 
 
-def _delete_files(folder: str | None, names: list[Path]) -> None:
+def delete_files(folder: str | None, names: list[Path]) -> None:
     """The kept recordings (names in CCC_VOICE_RECORDINGS_DIR) of rows already committed."""
     if not folder:
         return
