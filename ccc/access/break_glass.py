@@ -23,7 +23,7 @@ from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Sensitivity, Ticket
 from ccc.tickets.service import record
 
-# The escalation webhook's job kind (workflows/escalation.py), named here by its string only.
+# The escalation webhook's job kind (workflows/rules/escalation.py), named here by its string only.
 NOTIFY_ESCALATION = "notify_escalation"
 
 

@@ -15,7 +15,7 @@ from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel.runtime import Runtime, build_runtime
 from ccc.kernel.settings import Settings
-from workflows.library import PACKAGE_DIR, configure, configured_dir, resolve_dir
+from workflows.files.library import PACKAGE_DIR, configure, configured_dir, resolve_dir
 
 
 def channel_registry() -> ChannelRegistry:

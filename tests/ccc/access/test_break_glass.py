@@ -117,7 +117,7 @@ def test_the_escalation_webhook_is_told_when_it_is_set(ccc: Harness) -> None:
     with ccc.session() as session:
         jobs = session.exec(select(OutboxJob).where(OutboxJob.kind == "notify_escalation")).all()
         assert [job.payload["rule"] for job in jobs] == ["break_glass"]
-        from workflows.escalation import prepare
+        from workflows.rules.escalation import prepare
 
         notice = prepare(session, jobs[0].payload["ticket_id"], "break_glass")
         assert notice is not None and b'"event": "ticket.break_glass"' in notice.body

@@ -12,7 +12,7 @@ from ccc.retention.models import TicketHold
 from ccc.tickets.models import Ticket
 from tests.ccc.retention.year import generate
 from tests.ccc.test_cli import Cli, ccc  # noqa: F401  (the fixture)
-from workflows.library import PACKAGE_DIR
+from workflows.files.library import PACKAGE_DIR
 
 
 def counts(stdout: str) -> dict[str, int]:
@@ -70,7 +70,7 @@ def test_a_bad_date_or_a_bad_retention_file_is_one_clear_line(ccc: Cli, tmp_path
     bad = ccc("retention", "run", "--now", "next year")
     assert bad.returncode == 1 and "--now must be an ISO date" in bad.stderr
     folder = tmp_path / "wf"
-    shutil.copytree(PACKAGE_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(PACKAGE_DIR, folder)
     (folder / "retention.yaml").write_text("retention:\n  tickets: 2 years\n", encoding="utf-8")
     ccc.env["CCC_WORKFLOWS_DIR"] = str(folder)
     refused = ccc("retention", "run", "--dry-run")

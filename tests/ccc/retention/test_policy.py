@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ccc.retention.policy import Kind, PolicyError, check, load, parse_duration
-from workflows.library import PACKAGE_DIR, check_paths
+from workflows.files.library import PACKAGE_DIR, check_paths
 
 GOOD = """\
 retention:

@@ -18,7 +18,7 @@ from ccc.tickets.models import Ticket
 from tests.ccc.retention.year import Year, generate
 from tests.conftest import Harness
 from tests.flows import open_ticket
-from workflows.library import PACKAGE_DIR
+from workflows.files.library import PACKAGE_DIR
 
 TWO_YEARS_LATER = datetime(2026, 12, 31, 3, tzinfo=UTC)
 YEARS_LATER = datetime(2030, 6, 1, 3, tzinfo=UTC)
