@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     from ccc.privacy.cli import add_commands as add_privacy_commands
 
     add_privacy_commands(commands)
+    from ccc.reports.year import add_commands as add_report_commands
+
+    add_report_commands(commands)
     _demo_and_chat_commands(commands)
     return parser
 
