@@ -79,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     from ccc.api.wiring import cli_commands
 
     cli_commands(commands)
+    from ccc.retention.cli import add_commands as add_retention_commands
+
+    add_retention_commands(commands)
+    from ccc.privacy.cli import add_commands as add_privacy_commands
+
+    add_privacy_commands(commands)
+    from ccc.reports.year import add_commands as add_report_commands
+
+    add_report_commands(commands)
     _demo_and_chat_commands(commands)
     return parser
 

@@ -4,7 +4,15 @@ domain package; nothing else should import from here."""
 
 from __future__ import annotations
 
-from ccc.access.models import ApiToken, AuditEntry, Role, Team, TeamMembership, User
+from ccc.access.models import (
+    ApiToken,
+    AuditEntry,
+    BreakGlassGrant,
+    Role,
+    Team,
+    TeamMembership,
+    User,
+)
 from ccc.calls.models import Call, Callback, CallbackAttempt, Recording
 from ccc.channels.models import PHONE_CHANNELS, Channel
 from ccc.console.models import ConsoleSession, LoginAttempt, TicketPresence
@@ -13,12 +21,14 @@ from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.referrals.models import Referral, ReferralStatus
+from ccc.retention.models import TicketHold
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
 
 __all__ = [
     "PHONE_CHANNELS",
     "ApiToken",
     "AuditEntry",
+    "BreakGlassGrant",
     "Call",
     "Callback",
     "CallbackAttempt",
@@ -43,6 +53,7 @@ __all__ = [
     "TeamMembership",
     "Ticket",
     "TicketEvent",
+    "TicketHold",
     "TicketPresence",
     "TicketStatus",
     "User",

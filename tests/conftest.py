@@ -100,6 +100,8 @@ TEST_DATABASE_URL, TEST_REDIS_URL = _for_this_worker(
     os.environ.get("CCC_TEST_DATABASE_URL") or None, os.environ.get("CCC_TEST_REDIS_URL") or None
 )
 PUBLIC_URL = "https://ccc.example.org"
+# A Fernet key for tests that keep recordings (CCC_RECORDINGS_KEY); never a deployment's.
+RECORDINGS_KEY = "q2Uo7b6cP3v0XkQm9wJtZ1n4R8sYhLdA5eGfTiKuMzE="
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ from ccc.calls.service import KEEP_RECORDING, find_recording
 from ccc.jobs.registry import External, Outcome, external_job_kind
 from ccc.kernel.errors import CCCError
 from ccc.kernel.settings import Settings
+from ccc.kernel.vault import SEALED_SUFFIX, seal
 
 log = logging.getLogger(__name__)
 TWILIO_API = "https://api.twilio.com"
@@ -65,6 +66,7 @@ def from_twilio(settings: Settings, recording_sid: str) -> Iterator[bytes]:
 class Keeping:
     recording_sid: str
     folder: str
+    key: str
     base: str
     account_sid: str
     auth_token: str
@@ -81,9 +83,11 @@ def prepare_keep(session: Session, recording_sid: str, **_extra: Any) -> Keeping
     if found.stored_file or not folder or not settings.twilio_configured:
         return None
     assert settings.twilio_account_sid and settings.twilio_auth_token
+    assert settings.recordings_key  # the settings refuse a folder without a key
     return Keeping(
         recording_sid=recording_sid,
         folder=folder,
+        key=settings.recordings_key,
         base=(settings.twilio_api_base or TWILIO_API).rstrip("/"),
         account_sid=settings.twilio_account_sid,
         auth_token=settings.twilio_auth_token,
@@ -91,18 +95,20 @@ def prepare_keep(session: Session, recording_sid: str, **_extra: Any) -> Keeping
 
 
 def perform_keep(item: Keeping) -> str:
-    """Download to a temporary name, rename once complete, then delete Twilio's copy."""
+    """Download into memory, encrypt (CCC_RECORDINGS_KEY), write under a temporary name and
+    rename once complete, then delete Twilio's copy: no plain audio ever touches the disk."""
     url = f"{item.base}/2010-04-01/Accounts/{item.account_sid}/Recordings/{item.recording_sid}"
     auth = (item.account_sid, item.auth_token)
     folder = Path(item.folder)
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{item.recording_sid}.wav"
+    name = f"{item.recording_sid}.wav{SEALED_SUFFIX}"
     partial = folder / f"{name}.part"
+    audio = bytearray()
     with requests.get(f"{url}.wav", auth=auth, stream=True, timeout=30) as response:
         response.raise_for_status()
-        with partial.open("wb") as output:
-            for chunk in response.iter_content(CHUNK):
-                output.write(chunk)
+        for chunk in response.iter_content(CHUNK):
+            audio += chunk
+    partial.write_bytes(seal(item.key, bytes(audio)))
     partial.replace(folder / name)
     deleted = requests.delete(f"{url}.json", auth=auth, timeout=15)
     if deleted.status_code not in (204, 404):

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
-from sqlmodel import Session, col, or_, select
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+from sqlmodel import Session, and_, col, or_, select
 
 from ccc.access.audit import Action
-from ccc.access.models import AuditEntry
+from ccc.access.break_glass import request_access
+from ccc.access.models import AuditEntry, Role
 from ccc.access.policy import OVERSIGHT, Caller
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
 from ccc.api.params import meaning
@@ -20,6 +21,7 @@ from ccc.kernel.paging import decode_cursor, encode_cursor
 from ccc.tickets.models import Sensitivity, Ticket
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
+access_router = APIRouter(prefix="/api/tickets", tags=["access"])
 # A date, or an ISO datetime to the minute or finer, with or without its offset.
 MOMENT = meaning(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$",
@@ -64,10 +66,14 @@ def _visible_entries(caller: Caller, focal_team: str) -> Any:
         Ticket, col(Ticket.id) == col(AuditEntry.ticket_id)
     )
     if focal_team not in caller.team_slugs:
-        query = query.where(
+        outside = and_(
             AuditEntry.restricted == False,  # noqa: E712  (SQL, not Python)
             or_(col(Ticket.id).is_(None), Ticket.sensitivity != Sensitivity.restricted),
         )
+        if caller.role == Role.admin:
+            # Admins review every break-glass request, whoever's ticket it opened.
+            outside = or_(outside, AuditEntry.action == Action.break_glass.value)
+        query = query.where(outside)
     return query
 
 
@@ -143,3 +149,35 @@ def _out(entry: AuditEntry, reference: str | None) -> AuditEntryOut:
         address=entry.address,
         data=entry.data,
     )
+
+
+class AccessRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, description="why the ticket must be read")
+
+
+class AccessGrant(BaseModel):
+    ticket: str
+    reason: str
+    until: datetime
+
+
+@access_router.post("/{reference}/access", response_model=AccessGrant, status_code=201)
+def break_glass(
+    reference: Annotated[str, Path(max_length=32)],
+    body: AccessRequest,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> AccessGrant:
+    """Break-glass: a supervisor or admin outside a restricted ticket's focal team reads it for
+    `CCC_BREAK_GLASS_MINUTES`, told to the focal team at once (docs/access.md)."""
+    ticket, grant = request_access(
+        session,
+        caller=caller,
+        reference=reference,
+        reason=body.reason,
+        minutes=settings.break_glass_minutes,
+        focal_team=settings.restricted_focal_team,
+        notify=bool(settings.escalation_webhook_url),
+    )
+    return AccessGrant(ticket=ticket.reference, reason=grant.reason, until=grant.expires_at)

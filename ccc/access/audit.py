@@ -36,6 +36,11 @@ class Action(StrEnum):
     token_issued = "token_issued"  # noqa: S105  (an action name)
     token_revoked = "token_revoked"  # noqa: S105  (an action name)
     user_deactivated = "user_deactivated"
+    break_glass = "break_glass"  # a restricted ticket opened outside its focal team, with why
+    hold = "hold"  # a ticket kept from retention and erasure, with the reason
+    hold_released = "hold_released"
+    erasure = "erasure"  # `ccc contact forget`: the reason, contact ids and counts
+    retention = "retention"  # a retention run: the counts per kind of record
 
 
 class Detail(StrEnum):
@@ -94,18 +99,21 @@ def disclose(
     if (ticket.id, what.value) in seen:
         return True
     seen.add((ticket.id, what.value))
-    if _recorded_lately(session, caller=caller, ticket=ticket, what=what):
+    # A restricted ticket read outside its team is a break-glass read: every one is recorded.
+    glass = ticket.sensitivity == Sensitivity.restricted and ticket.team_id not in caller.team_ids
+    if not glass and _recorded_lately(session, caller=caller, ticket=ticket, what=what):
         return True
+    data: dict[str, Any] = {"what": what.value, **({"break_glass": True} if glass else {})}
     session.add(
         TicketEvent(
             ticket_id=ticket.id,
             kind="viewed",
             actor=caller.name,
             actor_user_id=caller.user_id,
-            data={"what": what.value},
+            data=data,
         )
     )
-    record(session, caller=caller, action=Action.viewed, ticket=ticket, what=what.value)
+    record(session, caller=caller, action=Action.viewed, ticket=ticket, **data)
     return True
 
 

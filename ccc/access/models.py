@@ -82,3 +82,17 @@ class AuditEntry(SQLModel, table=True):
     restricted: bool = False
     address: str | None = Field(default=None, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class BreakGlassGrant(SQLModel, table=True):
+    """A supervisor's or admin's access to a restricted ticket outside its focal team, asked
+    for with a reason and ending at `expires_at` (`CCC_BREAK_GLASS_MINUTES`)."""
+
+    __tablename__ = "break_glass_grant"
+    __table_args__ = (Index("ix_break_glass_user", "user_id", "ticket_id", "expires_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    user_id: int = Field(foreign_key="user.id")
+    reason: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

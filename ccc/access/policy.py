@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from ccc.access.models import Role, Team, TeamMembership
+from ccc.access.models import BreakGlassGrant, Role, Team, TeamMembership
 from ccc.kernel.errors import Conflict, Forbidden, NotFound
+from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Sensitivity, Ticket
 
@@ -45,7 +46,9 @@ def visible_tickets(caller: Caller, *, focal_team: str) -> SelectOfScalar[Ticket
     query = select(Ticket)
     in_focal_team = focal_team in caller.team_slugs
     if not in_focal_team:
-        query = query.where(Ticket.sensitivity != Sensitivity.restricted)
+        query = query.where(
+            or_(Ticket.sensitivity != Sensitivity.restricted, col(Ticket.id).in_(granted(caller)))
+        )
     if caller.role == Role.team_member:
         if not caller.team_ids:
             return query.where(col(Ticket.id).is_(None))
@@ -61,6 +64,16 @@ def visible_tickets(caller: Caller, *, focal_team: str) -> SelectOfScalar[Ticket
             conditions.append(col(Ticket.sensitivity) == Sensitivity.restricted)
         query = query.where(or_(*conditions))
     return query
+
+
+def granted(caller: Caller) -> Any:
+    """The restricted tickets this supervisor or admin has broken the glass to, until the
+    grant ends (`ccc/access/break_glass.py`); nothing for anyone else."""
+    if caller.role not in OVERSIGHT or caller.user_id is None:
+        return select(BreakGlassGrant.ticket_id).where(false())
+    return select(BreakGlassGrant.ticket_id).where(
+        BreakGlassGrant.user_id == caller.user_id, col(BreakGlassGrant.expires_at) > utcnow()
+    )
 
 
 def get_visible_ticket(

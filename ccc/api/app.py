@@ -24,7 +24,7 @@ from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
 from ccc.api.params import explain
 from ccc.api.responses import API_ERRORS, HEALTH_ERRORS, SIMULATOR_ERRORS, WEBHOOK_ERRORS
-from ccc.api.wiring import runtime_for, simulator_routers
+from ccc.api.wiring import runtime_for, simulator_routers, use_retention_file
 from ccc.calls import api as calls_api
 from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
@@ -51,6 +51,7 @@ def create_app(
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or runtime_for(settings)
     set_runtime(runtime)
+    use_retention_file()
 
     docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
     # With the docs on, Swagger UI and ReDoc load their scripts from the installed package
@@ -106,6 +107,7 @@ def _include_routers(app: FastAPI, runtime: Runtime, *, simulator: bool) -> None
         referrals.router,
         reports.router,
         audit.router,
+        audit.access_router,
         calls_api.router,
     ):
         app.include_router(api_router, responses=API_ERRORS)
@@ -160,7 +162,8 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
     """Without Redis, this thread runs the periodic schedule (`ccc.jobs.periodic.SCHEDULE`) and
     is the outbox's safety net: retries and anything missed."""
     interval = max(runtime.settings.sweep_interval_seconds, 0.5)
-    last_run: dict[int, float] = {}
+    # A daily job (retention) first runs a day after the start, not at every restart.
+    last_run = {row: time.monotonic() for row, p in enumerate(SCHEDULE) if p.cron}
     while not stop.wait(interval):
         for row, periodic in enumerate(SCHEDULE):
             now = time.monotonic()

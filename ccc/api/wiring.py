@@ -8,6 +8,7 @@ and one `register` call below.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -19,7 +20,7 @@ from ccc.kernel import runtime as kernel
 from ccc.kernel.runtime import Runtime, build_runtime
 from ccc.kernel.settings import Settings
 from ccc.sla import policy as sla_policy
-from workflows.files.library import configure, current, resolve_dir
+from workflows.files.library import PACKAGE_DIR, configure, configured_dir, current, resolve_dir
 
 
 def channel_registry() -> ChannelRegistry:
@@ -74,6 +75,7 @@ def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> 
     rules of `CCC_WORKFLOWS_DIR` (checked now: a bad folder stops the start)."""
     configure(resolve_dir(settings.workflows_dir))
     bootstrap()
+    use_retention_file()
     return build_runtime(settings, channels=channel_registry(), dispatcher=dispatcher)
 
 
@@ -103,3 +105,23 @@ def cli_commands(commands: Any) -> None:
     from workflows import cli  # not at the top: `ccc --help` need not load the engine
 
     cli.add_commands(commands)
+
+
+def retention_file() -> Path:
+    """`retention.yaml` of the workflows folder in force; a folder without one uses CCC's."""
+    own = configured_dir() / "retention.yaml"
+    return own if own.exists() else PACKAGE_DIR / "retention.yaml"
+
+
+def use_retention_file() -> None:
+    from ccc.retention import policy
+
+    policy.use(retention_file)
+
+
+def configure_workflows() -> None:
+    """For the command line: the workflows folder of the settings, and its retention file."""
+    from ccc.kernel.settings import get_settings
+
+    configure(resolve_dir(get_settings().workflows_dir))
+    use_retention_file()

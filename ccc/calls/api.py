@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
@@ -22,7 +22,7 @@ from ccc.api.params import WindowEnd, WindowStart
 from ccc.api.responses import API_ERRORS
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
-from ccc.calls.recordings import authorise_play, disclosed_recording, kept_file
+from ccc.calls.recordings import authorise_play, disclosed_recording, kept_audio
 from ccc.calls.report import without_restricted_calls
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
 from ccc.kernel.paging import MAX_ID, page
@@ -155,16 +155,16 @@ def stream_recording(
     caller: CallerDep,
     settings: SettingsDep,
     runtime: RuntimeDep,
-) -> StreamingResponse | FileResponse:
+) -> Response:
     found = authorise_play(
         session,
         caller=caller,
         recording_sid=recording_sid,
         focal_team=settings.restricted_focal_team,
     )
-    kept = kept_file(settings, found)
+    kept = kept_audio(settings, found)  # decrypted in memory, never written out in clear
     if kept is not None:
-        return FileResponse(kept, media_type="audio/wav")
+        return Response(kept, media_type="audio/wav")
     audio = runtime.channels.recording("voice", settings, recording_sid)
     return StreamingResponse(audio, media_type="audio/wav")
 

@@ -17,8 +17,9 @@ from ccc.access.audit import Detail, disclose
 from ccc.access.policy import Caller, get_visible_ticket
 from ccc.calls.models import Recording
 from ccc.calls.service import find_recording
-from ccc.kernel.errors import Forbidden, NotFound
+from ccc.kernel.errors import CCCError, Forbidden, NotFound
 from ccc.kernel.settings import Settings
+from ccc.kernel.vault import SEALED_SUFFIX, unseal
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import record
 
@@ -51,12 +52,27 @@ def authorise_play(
     return found
 
 
-def kept_file(settings: Settings, recording: Recording) -> Path | None:
-    """CCC's own copy, once the keep job has moved it out of Twilio."""
+class KeptFileUnreadable(CCCError):
+    status_code = 503
+
+
+def kept_audio(settings: Settings, recording: Recording) -> bytes | None:
+    """CCC's own copy, once the keep job has moved it out of Twilio, decrypted in memory (it
+    is never written back to disk in the clear)."""
     if not (recording.stored_file and settings.voice_recordings_dir):
         return None
-    kept = Path(settings.voice_recordings_dir) / recording.stored_file
-    return kept if kept.is_file() else None
+    kept = Path(settings.voice_recordings_dir) / Path(recording.stored_file).name
+    if not kept.is_file():
+        return None
+    data = kept.read_bytes()
+    if not kept.name.endswith(SEALED_SUFFIX):
+        return data  # kept before encryption at rest: see docs/data-protection.md
+    if not settings.recordings_key:
+        raise KeptFileUnreadable("recordings are encrypted and CCC_RECORDINGS_KEY is not set")
+    try:
+        return unseal(settings.recordings_key, data)
+    except ValueError as exc:
+        raise KeptFileUnreadable(str(exc)) from None
 
 
 def recordings_of(session: Session, *, ticket: Ticket) -> list[Recording]:

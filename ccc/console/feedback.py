@@ -33,6 +33,7 @@ FLASHES = {
     "language": "Language changed",
     "totp_on": "Second factor turned on",
     "totp_off": "Second factor turned off",
+    "break_glass": "Restricted access granted: the focal team has been told",
 }
 
 
@@ -77,6 +78,20 @@ def _known(pattern: str, message: str, *words: str, prefix: str = "") -> Known:
 
 
 KNOWN = (
+    _known(r"^break-glass access needs a reason", "Restricted access needs a reason."),
+    _known(
+        r"^break-glass access is for supervisors and admins",
+        "Restricted access is for supervisors and admins.",
+    ),
+    _known(
+        r"^this ticket is not restricted: open it as usual",
+        "This ticket is not restricted: open it as usual.",
+    ),
+    _known(
+        r"^you are in the focal team and see this ticket already",
+        "You are in the focal team and see this ticket already.",
+    ),
+    _known(r"^ticket not found", "There is no such ticket, or it is not yours to see."),
     _known(
         r"^(?:an? )?(?P<old>\w+) ticket cannot become (?P<new>\w+);",
         "A ticket that is %(old)s cannot become %(new)s.",

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import AttemptOutcome, Callback, CallbackStatus
-from ccc.calls.recordings import authorise_play, kept_file
+from ccc.calls.recordings import authorise_play, kept_audio
 from ccc.console.deps import ChangeDep, ConsoleDep
 from ccc.console.feedback import explain
 from ccc.console.format import age
@@ -157,9 +157,14 @@ def recording(
         return Response(
             explain(exc, console.language), status_code=exc.status_code, media_type="text/plain"
         )
-    kept = kept_file(console.settings, found)
+    try:
+        kept = kept_audio(console.settings, found)
+    except CCCError as exc:
+        return Response(
+            explain(exc, console.language), status_code=exc.status_code, media_type="text/plain"
+        )
     if kept is not None:
-        return FileResponse(kept, media_type="audio/wav")
+        return Response(kept, media_type="audio/wav")
     runtime = request.app.state.runtime
     try:
         audio = runtime.channels.recording("voice", console.settings, found.recording_sid)

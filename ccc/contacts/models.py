@@ -16,6 +16,8 @@ class Contact(SQLModel, table=True):
     # A number the person confirmed as theirs from a non-phone channel (a Telegram contact).
     verified_phone: str | None = Field(default=None, max_length=20, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When retention or `ccc contact forget` dropped the person's addresses and names.
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Identity(SQLModel, table=True):

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "ccc"
+# Housekeeping that may run long (retention): a worker takes it only when QUEUE_NAME is empty.
+LOW_QUEUE_NAME = "ccc-low"
 RUN_JOB = "ccc.jobs.runner.run_job"
 
 

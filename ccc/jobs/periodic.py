@@ -76,6 +76,14 @@ def forget_abandoned_intakes() -> int:
     return forgotten
 
 
+def nightly_retention() -> int:
+    """Once a night, on the low-priority queue: `retention.yaml` applied in slices
+    (`ccc/retention/tasks.py`); the count of records anonymised in the first slice."""
+    from ccc.retention.tasks import nightly
+
+    return sum(nightly().values())
+
+
 def idle_sweep() -> int:
     """The rules listening for idle tickets (`on: ticket.idle`), through the engine's port."""
     from ccc.kernel.runtime import get_runtime
@@ -87,6 +95,8 @@ def idle_sweep() -> int:
 OUTBOX_SECONDS = 5
 SLA_SECONDS = 30  # a warning or breach is found within a minute of its time
 HOURLY = 3600
+DAILY = 86400
+NIGHTLY = "30 0 * * *"  # UTC: 03:30 in Baghdad, when the line is quietest
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,10 @@ class Periodic:
     every_seconds: float
     # Without Redis, run at every tick of `CCC_SWEEP_INTERVAL` instead.
     every_tick: bool = False
+    # For RQ's cron, a cron expression (UTC) in place of the interval.
+    cron: str | None = None
+    # On the low-priority queue, so that it never delays the webhooks' jobs.
+    low_priority: bool = False
 
 
 SCHEDULE: tuple[Periodic, ...] = (
@@ -103,6 +117,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic(close_quiet_tickets, HOURLY),
     Periodic(forget_abandoned_intakes, HOURLY),
     Periodic(idle_sweep, HOURLY),
+    Periodic(nightly_retention, DAILY, cron=NIGHTLY, low_priority=True),
 )
 """Every periodic job and how often it runs, for RQ's cron (`ccc/jobs/worker.py`) and the sweep
 thread without Redis (`ccc/api/app.py`)."""

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from ccc.jobs.dispatch import QUEUE_NAME
+from ccc.jobs.dispatch import LOW_QUEUE_NAME, QUEUE_NAME
 from ccc.jobs.periodic import SCHEDULE
 from ccc.kernel import ports
 from ccc.kernel.runtime import Runtime, set_runtime
@@ -34,7 +34,9 @@ def run_worker(runtime: Runtime) -> int:
     _start_cron(connection)
     stopping = threading.Event()
     while not stopping.is_set():
-        worker = Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+        # RQ serves the queues in order: housekeeping only when no webhook's job waits.
+        queues = [Queue(name, connection=connection) for name in (QUEUE_NAME, LOW_QUEUE_NAME)]
+        worker = Worker(queues, connection=connection)
         try:
             worker.work(with_scheduler=False)
         except Exception:
@@ -86,7 +88,11 @@ def _start_cron(connection: object) -> threading.Thread:
 
     cron = CronScheduler(connection=connection)  # type: ignore[arg-type]
     for periodic in SCHEDULE:
-        cron.register(periodic.job, QUEUE_NAME, interval=int(periodic.every_seconds), result_ttl=0)
+        queue = LOW_QUEUE_NAME if periodic.low_priority else QUEUE_NAME
+        if periodic.cron:
+            cron.register(periodic.job, queue, cron=periodic.cron, job_timeout=600, result_ttl=0)
+        else:
+            cron.register(periodic.job, queue, interval=int(periodic.every_seconds), result_ttl=0)
 
     def loop() -> None:
         from redis.exceptions import ConnectionError as RedisDown

@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     voice_recordings_dir: str | None = Field(
         None, validation_alias=_env("CCC_VOICE_RECORDINGS_DIR")
     )
+    # Fernet keys (comma-separated, the first encrypts) for the recordings kept on disk.
+    recordings_key: str | None = Field(
+        None, validation_alias=_env("CCC_RECORDINGS_KEY"), repr=False
+    )
+    # How long a break-glass grant to a restricted ticket lasts (docs/access.md).
+    break_glass_minutes: int = Field(
+        60, ge=1, le=24 * 60, validation_alias=_env("CCC_BREAK_GLASS_MINUTES")
+    )
 
     @field_validator("simulator", "api_docs", mode="before")
     @classmethod
@@ -112,6 +120,7 @@ class Settings(BaseSettings):
         "outbound",
         "voice_prompts_dir",
         "voice_recordings_dir",
+        "recordings_key",
         "twilio_account_sid",
         "twilio_auth_token",
         "twilio_sms_from",
@@ -150,6 +159,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name.upper()} is a placeholder; set a real secret")
         if self.escalation_webhook_url and not self.escalation_webhook_secret:
             raise ValueError("CCC_ESCALATION_WEBHOOK_URL needs CCC_ESCALATION_WEBHOOK_SECRET")
+        if self.voice_recordings_dir and not self.recordings_key:
+            raise ValueError(
+                "CCC_VOICE_RECORDINGS_DIR needs CCC_RECORDINGS_KEY: recordings are never kept "
+                "on disk unencrypted (docs/data-protection.md)"
+            )
+        if self.recordings_key:
+            from ccc.kernel.vault import key_ring
+
+            key_ring(self.recordings_key)
         return self
 
     @property

@@ -100,6 +100,9 @@ class Ticket(TicketBase, table=True):
     next_response_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_response_paused_before: float = Field(default=0.0)
     satisfaction_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When retention (or an erasure) replaced the ticket's content with tombstones; what the
+    # reports count stays (ccc/retention/).
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TicketEvent(SQLModel, table=True):

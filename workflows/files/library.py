@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ccc.retention import policy as retention
 from workflows.calendars.hours import Calendar, load_calendars, parse_calendars
 from workflows.files import reload
 from workflows.files.flow import Flow, load_flow, parse_flow
@@ -98,6 +99,8 @@ def _check_file(path: Path) -> list[Problem]:
         return parse_rules(data, str(path))[1]
     if isinstance(data, dict) and "calendars" in data:
         return parse_calendars(data, path)[1]
+    if isinstance(data, dict) and "retention" in data:
+        return [Problem(p.path, p.line, p.message) for p in retention.check(path)[1]]
     if isinstance(data, dict) and "prompts" in data:
         problems = parse_prompts(data, str(path))[3]
         flow_file = path.parent.parent / "flows" / "default.yaml"
@@ -109,7 +112,10 @@ def _check_file(path: Path) -> list[Problem]:
         # A prompt file alone is still checked against the flow that uses it.
         found = check_catalogue(path.parent, flow)[1]
         return [problem for problem in found if problem.path == str(path)]
-    kinds = "a flow (steps), rules (rules), prompts (prompts) or calendars (calendars) file"
+    kinds = (
+        "a flow (steps), rules (rules), prompts (prompts), calendars (calendars) "
+        "or retention (retention) file"
+    )
     return [Problem(str(path), 1, f"not {kinds}")]
 
 

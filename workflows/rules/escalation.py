@@ -92,7 +92,8 @@ def prepare(session: Session, ticket_id: int, rule: str) -> Notice | None:
     if ticket is None or not settings.escalation_webhook_url:
         return None
     payload = {
-        "event": "ticket.escalated",
+        # A break-glass request (ccc/access/break_glass.py) tells the same receiver.
+        "event": "ticket.break_glass" if rule == "break_glass" else "ticket.escalated",
         "reference": ticket.reference,
         "category": ticket.category,
         "priority": ticket.priority,

@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import select
 
 from ccc.calls.models import Call
+from ccc.kernel.vault import unseal
 from ccc.tickets import references
-from tests.conftest import PUBLIC_URL, Harness, build_harness
+from tests.conftest import PUBLIC_URL, RECORDINGS_KEY, Harness, build_harness
 from tests.support.channel_fixtures import channel_settings
 from tests.support.fakes import FakeApi, Reply
 from tests.support.people import post_twilio
@@ -293,6 +294,7 @@ def keeping_recordings(
         None,
         twilio_sms_from=None,
         voice_recordings_dir=str(tmp_path / "recordings"),
+        recordings_key=RECORDINGS_KEY,
     )
     yield from build_harness(settings)
 
@@ -308,8 +310,10 @@ def test_where_configured_ccc_keeps_the_recording_and_deletes_it_from_twilio(
     call.keys("4", *TRACING)
     reference = spoken_reference(call.leave_message(sid="RE" + "c" * 32))
     ccc.drain()
-    kept = tmp_path / "recordings" / f"RE{'c' * 32}.wav"
-    assert kept.read_bytes() == b"RIFF-kept-voice"
+    kept = tmp_path / "recordings" / f"RE{'c' * 32}.wav.fernet"
+    assert b"RIFF" not in kept.read_bytes()  # encrypted at rest
+    assert unseal(RECORDINGS_KEY, kept.read_bytes()) == b"RIFF-kept-voice"
+    assert sorted(p.name for p in (tmp_path / "recordings").iterdir()) == [kept.name]
     assert [r.method for r in fake_twilio.requests] == ["GET", "DELETE"]
     assert fake_twilio.requests[1].path.endswith(f"/Recordings/RE{'c' * 32}.json")
     heard = ccc.client.get(f"/api/recordings/RE{'c' * 32}", headers=agent)

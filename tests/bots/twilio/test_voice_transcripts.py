@@ -14,7 +14,7 @@ from sqlmodel import select
 from ccc.calls.models import Recording
 from ccc.jobs.models import OutboxJob
 from ccc.kernel.timeutil import utcnow
-from tests.conftest import PUBLIC_URL, Harness, build_harness
+from tests.conftest import PUBLIC_URL, RECORDINGS_KEY, Harness, build_harness
 from tests.support.channel_fixtures import channel_settings
 from tests.support.fakes import FakeApi
 from tests.support.people import ACCOUNT_SID, post_twilio
@@ -158,6 +158,7 @@ def transcribing_and_keeping(
         twilio_sms_from=None,
         voice_transcribe=True,
         voice_recordings_dir=str(tmp_path / "recordings"),
+        recordings_key=RECORDINGS_KEY,
     )
     yield from build_harness(settings)
 

@@ -25,8 +25,9 @@ import uvicorn
 from sqlmodel import select
 
 from ccc.kernel.settings import Settings
+from ccc.kernel.vault import seal
 from tests.ccc.console.browsing import console_user
-from tests.conftest import Harness, make_settings
+from tests.conftest import RECORDINGS_KEY, Harness, make_settings
 from tests.flows import open_ticket, reference_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -62,7 +63,12 @@ BASE = f"http://127.0.0.1:{PORT}"
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     recordings = tmp_path / "recordings"
-    return make_settings(database_url, public_url=BASE, voice_recordings_dir=str(recordings))
+    return make_settings(
+        database_url,
+        public_url=BASE,
+        voice_recordings_dir=str(recordings),
+        recordings_key=RECORDINGS_KEY,
+    )
 
 
 @pytest.fixture
@@ -301,7 +307,7 @@ def calls_came_in(ccc: Harness, settings: Settings) -> tuple[str, int]:
             voice=VoiceMessage(recording_sid=RECORDING, duration=1, twilio_url=None),
         )
         recording = session.exec(select(Recording)).one()
-        recording.stored_file = f"{RECORDING}.wav"
+        recording.stored_file = f"{RECORDING}.wav.fernet"
         asking = start_call(session, call_sid="CA" + "2" * 32, phone=VOICE_CALLER)
         _, callback = request_callback(
             session, call=asking, language="ar", safe_to_call=True, may_leave_message=False
@@ -311,7 +317,7 @@ def calls_came_in(ccc: Harness, settings: Settings) -> tuple[str, int]:
         reference, callback_id = ticket.reference, callback.id
     folder = Path(settings.voice_recordings_dir or "")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{RECORDING}.wav").write_bytes(a_tone())
+    (folder / f"{RECORDING}.wav.fernet").write_bytes(seal(RECORDINGS_KEY, a_tone()))
     return reference, callback_id
 
 

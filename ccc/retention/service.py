@@ -1,0 +1,255 @@
+"""What a retention run touches, kind by kind, in small batches.
+
+`due(session, kind=…, …)` finds up to `limit` records of a kind that are past their period,
+scanning from a cursor, and `apply(…)` anonymises those. The runner (`tasks.py`) calls them in
+one short transaction per batch, so a run over a million tickets never holds a lock for long
+and the webhooks' jobs keep running beside it. Open tickets and tickets on hold are never
+touched, nor the person, calls or conversations of such a ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, delete, select, update
+
+from ccc.access.models import AuditEntry
+from ccc.calls.models import Call, Callback, CallbackStatus, Recording
+from ccc.contacts.models import Contact, Identity
+from ccc.conversations.models import Conversation
+from ccc.jobs.models import OutboxJob
+from ccc.messages.models import Direction, Message
+from ccc.retention import scrub
+from ccc.retention.models import TicketHold
+from ccc.retention.policy import Kind, Period, Policy
+from ccc.tickets.models import Ticket, TicketStatus
+
+BATCH = 200
+
+
+@dataclass
+class Batch:
+    """One batch's work: its records' ids, the cursor to go on from (None: the kind is done)."""
+
+    ids: list[int] = field(default_factory=list)
+    cursor: int | None = None
+
+
+def held_tickets() -> Any:
+    return select(TicketHold.ticket_id).where(col(TicketHold.released_at).is_(None))
+
+
+def kept_people() -> Any:
+    """Contacts with a ticket retention must not touch (open, or on hold): their person,
+    calls and conversations stay as they are."""
+    return select(Ticket.contact_id).where(
+        or_(col(Ticket.status) != TicketStatus.closed, col(Ticket.id).in_(held_tickets()))
+    )
+
+
+def _closed_since() -> Any:
+    return func.coalesce(col(Ticket.closed_at), col(Ticket.updated_at))
+
+
+def due(
+    session: Session, *, kind: Kind, policy: Policy, now: datetime, after: int, limit: int = BATCH
+) -> Batch:
+    period = policy.period(kind)
+    if kind in (Kind.tickets, Kind.recordings):
+        return _due_per_ticket(session, kind, period, now, after, limit)
+    if period.default is None:
+        return Batch()
+    cutoff = now - period.default
+    query = _query(kind, cutoff).where(_id_column(kind) > after)
+    ids = [int(i) for i in session.exec(query.order_by(_id_column(kind)).limit(limit)).all()]
+    return Batch(ids=ids, cursor=ids[-1] if len(ids) == limit else None)
+
+
+def _due_per_ticket(
+    session: Session, kind: Kind, period: Period, now: datetime, after: int, limit: int
+) -> Batch:
+    """Tickets (or their recordings) closed longer ago than the period of their category and
+    sensitivity: scanned past the shortest period, then each checked against its own."""
+    shortest = period.shortest()
+    if shortest is None:
+        return Batch()
+    query = select(Ticket).where(
+        Ticket.status == TicketStatus.closed,
+        col(Ticket.id) > after,
+        col(Ticket.id).not_in(held_tickets()),
+        _closed_since() < now - shortest,
+    )
+    if kind is Kind.tickets:
+        query = query.where(col(Ticket.anonymised_at).is_(None))
+    else:
+        query = query.where(
+            col(Ticket.id).in_(select(Recording.ticket_id).where(_recording_left()))
+        )
+    rows = session.exec(query.order_by(col(Ticket.id)).limit(limit)).all()
+    ids = [
+        int(ticket.id) for ticket in rows if ticket.id is not None and _past(ticket, period, now)
+    ]
+    cursor = rows[-1].id if len(rows) == limit else None
+    return Batch(ids=ids, cursor=cursor)
+
+
+def _past(ticket: Ticket, period: Period, now: datetime) -> bool:
+    own = period.for_ticket(category=ticket.category, sensitivity=ticket.sensitivity)
+    since = ticket.closed_at or ticket.updated_at
+    return own is not None and since < now - own
+
+
+def _recording_left() -> Any:
+    return or_(
+        col(Recording.stored_file).is_not(None),
+        col(Recording.transcript).is_not(None),
+        col(Recording.twilio_url).is_not(None),
+    )
+
+
+def _id_column(kind: Kind) -> Any:
+    return {
+        Kind.calls: col(Call.id),
+        Kind.conversations: col(Message.id),
+        Kind.contacts: col(Contact.id),
+        Kind.audit: col(AuditEntry.id),
+        Kind.deliveries: col(OutboxJob.id),
+    }[kind]
+
+
+def _query(kind: Kind, cutoff: datetime) -> Any:
+    """The ids of a kind's records past `cutoff` that still hold something to remove."""
+    if kind is Kind.calls:
+        return select(Call.id).where(
+            col(Call.started_at) < cutoff,
+            col(Call.call_sid).not_like(f"{scrub.TOMBSTONE_PREFIX}%"),
+            or_(col(Call.ticket_id).is_(None), col(Call.ticket_id).not_in(_kept_tickets())),
+            or_(col(Call.identity_id).is_(None), col(Call.identity_id).not_in(_kept_identities())),
+        )
+    if kind is Kind.conversations:
+        # Messages outside any ticket (the menu, the chatbot's questions); the chatbot's state
+        # goes with them (`apply`).
+        return select(Message.id).where(
+            col(Message.ticket_id).is_(None),
+            col(Message.created_at) < cutoff,
+            or_(col(Message.text) != "", col(Message.external_id).is_not(None)),
+            col(Message.contact_id).not_in(kept_people()),
+        )
+    if kind is Kind.contacts:
+        recent = select(Identity.contact_id).where(col(Identity.last_inbound_at) >= cutoff)
+        unscrubbed = select(Ticket.contact_id).where(col(Ticket.anonymised_at).is_(None))
+        return select(Contact.id).where(
+            col(Contact.anonymised_at).is_(None),
+            col(Contact.created_at) < cutoff,
+            col(Contact.id).not_in(recent),
+            col(Contact.id).not_in(unscrubbed),
+        )
+    if kind is Kind.audit:
+        return select(AuditEntry.id).where(col(AuditEntry.created_at) < cutoff)
+    return select(OutboxJob.id).where(
+        col(OutboxJob.status).in_(("done", "failed")),
+        func.coalesce(col(OutboxJob.finished_at), col(OutboxJob.created_at)) < cutoff,
+    )
+
+
+def _kept_tickets() -> Any:
+    return select(Ticket.id).where(
+        or_(col(Ticket.status) != TicketStatus.closed, col(Ticket.id).in_(held_tickets()))
+    )
+
+
+def _kept_identities() -> Any:
+    return select(Identity.id).where(col(Identity.contact_id).in_(kept_people()))
+
+
+def apply(
+    session: Session, *, kind: Kind, ids: list[int], now: datetime, policy: Policy
+) -> list[Path]:
+    """Anonymise (or, for audit entries and finished jobs, delete) these records; returns the
+    recording files to delete once the transaction is committed."""
+    if not ids:
+        return []
+    files: list[Path] = []
+    if kind is Kind.tickets:
+        for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(ids))):
+            files += scrub.scrub_ticket(session, ticket=ticket, now=now)
+    elif kind is Kind.recordings:
+        recordings = session.exec(
+            select(Recording).where(col(Recording.ticket_id).in_(ids), _recording_left())
+        ).all()
+        files += scrub.scrub_recordings(session, recordings)
+    elif kind is Kind.calls:
+        scrub.scrub_calls(session, session.exec(select(Call).where(col(Call.id).in_(ids))))
+        _blank_callbacks(session, ids)
+    elif kind is Kind.conversations:
+        _forget_conversations(session, ids, now=now, policy=policy)
+    elif kind is Kind.contacts:
+        for contact in session.exec(select(Contact).where(col(Contact.id).in_(ids))):
+            scrub.scrub_contact(session, contact=contact, now=now)
+    elif kind is Kind.audit:
+        session.execute(delete(AuditEntry).where(col(AuditEntry.id).in_(ids)))
+    else:
+        session.execute(delete(OutboxJob).where(col(OutboxJob.id).in_(ids)))
+        _forget_delivery_errors(session, now=now, policy=policy)
+    return files
+
+
+def _blank_callbacks(session: Session, call_ids: list[int]) -> None:
+    """The numbers of finished callbacks of these calls' people."""
+    people = select(Call.identity_id).where(col(Call.id).in_(call_ids))
+    session.execute(
+        update(Callback)
+        .where(
+            col(Callback.identity_id).in_(people),
+            col(Callback.status) == CallbackStatus.done,
+            col(Callback.ticket_id).not_in(_kept_tickets()),
+        )
+        .values(phone="")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _forget_conversations(
+    session: Session, message_ids: list[int], *, now: datetime, policy: Policy
+) -> None:
+    scrub.blank_messages(session, col(Message.id).in_(message_ids))
+    period = policy.period(Kind.conversations).default
+    if period is None:
+        return
+    people = select(Message.identity_id).where(col(Message.id).in_(message_ids))
+    session.execute(
+        delete(Conversation).where(
+            col(Conversation.identity_id).in_(people), col(Conversation.updated_at) < now - period
+        )
+    )
+
+
+def _forget_delivery_errors(session: Session, *, now: datetime, policy: Policy) -> None:
+    period = policy.period(Kind.deliveries).default
+    if period is None:
+        return
+    session.execute(
+        update(Message)
+        .where(
+            col(Message.direction) == Direction.outbound,
+            col(Message.error_message).is_not(None),
+            col(Message.created_at) < now - period,
+        )
+        .values(error_message=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def count_due(session: Session, *, kind: Kind, policy: Policy, now: datetime) -> int:
+    """How many records a run would touch now (the dry run's figure)."""
+    total, cursor = 0, 0
+    while True:
+        batch = due(session, kind=kind, policy=policy, now=now, after=cursor, limit=5000)
+        total += len(batch.ids)
+        if batch.cursor is None:
+            return total
+        cursor = batch.cursor
