@@ -13,26 +13,15 @@ import time
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.engine import Engine
 
-from ccc.access.policy import Caller
+from ccc.cli_common import admin_caller as _admin_caller
+from ccc.cli_common import migrated_engine as _engine
 from ccc.kernel.db import session_scope
 from ccc.kernel.errors import CCCError
 from ccc.kernel.logging import configure_logging
 from ccc.kernel.settings import get_settings
 
 log = logging.getLogger("ccc")
-
-
-def _admin_caller() -> Caller:
-    """The command line's actor in the audit log: the operating system's user."""
-    import getpass
-
-    try:
-        name = getpass.getuser()
-    except (OSError, KeyError):
-        name = "unknown"
-    return Caller(user_id=None, name=f"cli:{name}"[:120], role="admin")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,15 +188,6 @@ def _worker(_args: argparse.Namespace) -> int:
     from ccc.jobs.worker import run_worker
 
     return run_worker(runtime_for(get_settings()))
-
-
-def _engine() -> Engine:
-    from ccc.kernel.db import make_engine
-    from ccc.kernel.migrate import upgrade
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    return make_engine(settings.database_url)
 
 
 def _read_password() -> str:

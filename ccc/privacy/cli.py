@@ -22,7 +22,8 @@ def add_commands(commands: Any) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ccc.cli import _admin_caller, _engine
+    from ccc.cli_common import admin_caller as _admin_caller
+    from ccc.cli_common import migrated_engine as _engine
     from ccc.kernel.db import session_scope
     from ccc.kernel.settings import get_settings
     from ccc.privacy import service
@@ -38,7 +39,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _forget(args: argparse.Namespace) -> int:
-    from ccc.cli import _admin_caller, _engine
+    from ccc.cli_common import admin_caller as _admin_caller
+    from ccc.cli_common import migrated_engine as _engine
     from ccc.kernel.db import session_scope
     from ccc.kernel.settings import get_settings
     from ccc.kernel.timeutil import utcnow

@@ -79,7 +79,8 @@ def add_commands(commands: Any) -> None:
 
 
 def _year(args: argparse.Namespace) -> int:
-    from ccc.cli import _admin_caller, _engine
+    from ccc.cli_common import admin_caller as _admin_caller
+    from ccc.cli_common import migrated_engine as _engine
     from ccc.kernel.db import session_scope
     from ccc.kernel.settings import get_settings
 

@@ -39,7 +39,8 @@ def parse_now(text: str | None) -> datetime:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ccc.cli import _admin_caller, _engine
+    from ccc.cli_common import admin_caller as _admin_caller
+    from ccc.cli_common import migrated_engine as _engine
     from ccc.kernel.settings import get_settings
     from ccc.retention import policy
     from ccc.retention.tasks import plan, run
@@ -72,7 +73,8 @@ def _use_workflows() -> None:
 def _hold(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
-    from ccc.cli import _admin_caller, _engine
+    from ccc.cli_common import admin_caller as _admin_caller
+    from ccc.cli_common import migrated_engine as _engine
     from ccc.kernel.db import session_scope
     from ccc.retention import holds
     from ccc.tickets.models import Ticket
