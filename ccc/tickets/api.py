@@ -79,8 +79,15 @@ def queue(
     priority: Annotated[str | None, enum_list(Priority, "priorities")] = None,
     sla: Literal["breached"] | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    waiting: Annotated[
+        Literal["centre", "person"] | None,
+        Query(
+            description="`centre`: the people waiting for the centre's answer, oldest first; "
+            "`person`: the tickets waiting on the person"
+        ),
+    ] = None,
 ) -> TicketPage:
-    filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
+    filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q, waiting)
     rows, next_cursor = list_tickets(
         session,
         caller=caller,

@@ -21,7 +21,7 @@ from ccc.messages.models import Message
 from ccc.messages.service import queue_outbound
 from ccc.referrals.models import Referral
 from ccc.sla import service as sla
-from ccc.tickets import references
+from ccc.tickets import references, waiting
 from ccc.tickets.lifecycle import check_transition
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
 
@@ -84,7 +84,8 @@ def create_ticket(
     else:
         raise RuntimeError("could not store a ticket with a unique reference")
     sla.start_clocks(ticket=ticket)
-    session.add(ticket)
+    # A ticket is a person's request: from its creation it waits for the centre's answer.
+    waiting.person_wrote(session, ticket=ticket, at=ticket.created_at)
     record(
         session,
         ticket=ticket,
@@ -150,6 +151,7 @@ def apply_changes(
         setattr(ticket, field, new)
     if "status" in updates:
         _stamp_status(ticket, TicketStatus(updates["status"][1]))
+        waiting.refresh(session, ticket=ticket)
     ticket.updated_at = utcnow()
     session.add(ticket)
     session.flush()
@@ -330,6 +332,12 @@ def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Mes
     ticket.updated_at = utcnow()
     session.add(ticket)
     record(session, ticket=ticket, kind="reply", caller=caller, message_id=message.id)
+    if ticket.status == TicketStatus.new:
+        # Someone of the centre is working on it now.
+        apply_changes(
+            session, ticket=ticket, changes=Changes(status=TicketStatus.open), caller=caller
+        )
+    waiting.refresh(session, ticket=ticket)
     return message
 
 
