@@ -135,6 +135,7 @@ def patch_ticket(
         notify=body.notify,
         reason=body.reason,
         override_reason=body.override_reason,
+        message=body.message,
     )
     service.apply_changes(
         session,

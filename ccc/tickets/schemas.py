@@ -31,7 +31,8 @@ class TicketPage(Page[TicketPublic]):
 
 class TicketPatch(BaseModel):
     """Any subset of the fields; `assignee: null` unassigns. `notify: false` with a `reason`
-    resolves without the automatic message to the person."""
+    resolves without the automatic message to the person; `message` with `status: resolved`
+    sends that text as the closing message instead of the standard notice."""
 
     model_config = ConfigDict(extra="forbid")
     status: TicketStatus | None = None
@@ -44,6 +45,8 @@ class TicketPatch(BaseModel):
     reason: str | None = Field(None, max_length=1000)
     # Moving a ticket to a programme team although the person said No (supervisors, admins).
     override_reason: str | None = Field(None, max_length=1000)
+    # With `status: resolved`: the closing message to the person, in place of the standard one.
+    message: str | None = Field(None, min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
 class TextIn(BaseModel):

@@ -119,6 +119,8 @@ class Changes:
     reason: str | None = None
     # A supervisor's reason for moving the ticket to a team although the person said No.
     override_reason: str | None = None
+    # The closing message for the person, in place of the standard notice (with `resolved`).
+    message: str | None = None
 
 
 def apply_changes(
@@ -167,6 +169,8 @@ def apply_changes(
                 "status": updates.get("status", (None, None))[1],
                 "notify": changes.notify,
                 "actor": caller.name,
+                "message": changes.message,
+                "author_user_id": caller.user_id,
             },
         ),
     )
@@ -255,6 +259,7 @@ def _planned_updates(
             if status == TicketStatus.resolved and not changes.notify and not changes.reason:
                 raise Invalid("resolving without telling the person needs a 'reason'")
             updates["status"] = (ticket.status, status.value)
+    _check_closing_message(changes, updates)
     for field, enum in (
         ("priority", Priority),
         ("category", Category),
@@ -282,6 +287,17 @@ def _planned_updates(
         if user.id != ticket.assignee_id:
             updates["assignee_id"] = (ticket.assignee_id, user.id)
     return updates
+
+
+def _check_closing_message(changes: Changes, updates: dict[str, tuple[Any, Any]]) -> None:
+    if changes.message is None:
+        return
+    if not changes.message.strip():
+        raise Invalid("a closing message needs some text")
+    if updates.get("status", (None, None))[1] != TicketStatus.resolved:
+        raise Invalid("a 'message' is the closing message: it goes with status 'resolved'")
+    if not changes.notify:
+        raise Invalid("a closing 'message' is sent to the person: it cannot go with notify false")
 
 
 def _stamp_status(ticket: Ticket, status: TicketStatus) -> None:
