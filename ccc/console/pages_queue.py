@@ -194,17 +194,32 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
             "team": [t.slug for t in teams],
         },
         "views": VIEWS,
+        # Who a selection can be assigned to: the centre's staff.
+        "assignable": [
+            name
+            for name in console.session.exec(
+                select(User.name)
+                .where(col(User.active), col(User.role).in_(("agent", "supervisor")))
+                .order_by(col(User.name))
+            )
+        ],
     }
 
 
-def _render(request: Request, console: Console, template: str) -> HTMLResponse:
+def _render(request: Request, console: Console, template: str, **extra: Any) -> HTMLResponse:
     return page(
         request,
         template,
         language=console.language,
         console=console,
         **_context(console, _params(request)),
+        **extra,
     )
+
+
+def render_queue(request: Request, console: Console, **extra: Any) -> HTMLResponse:
+    """The whole queue page, with what an action on it has to say (`bulk_refused`)."""
+    return _render(request, console, "queue.html", **extra)
 
 
 @router.get("", response_class=HTMLResponse)

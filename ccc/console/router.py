@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ccc.console import (
     pages_auth,
+    pages_bulk,
     pages_calls,
     pages_dashboard,
     pages_queue,
@@ -20,6 +21,14 @@ def mount_console(app: FastAPI) -> None:
     app.middleware("http")(security_headers)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(pages_ticket.TicketNotShown, pages_ticket.ticket_not_shown)
-    modules = (pages_auth, pages_queue, pages_ticket, pages_team, pages_dashboard, pages_calls)
+    modules = (
+        pages_auth,
+        pages_queue,
+        pages_bulk,
+        pages_ticket,
+        pages_team,
+        pages_dashboard,
+        pages_calls,
+    )
     for module in modules:
         app.include_router(module.router)
