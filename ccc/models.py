@@ -11,6 +11,7 @@ from ccc.console.models import ConsoleSession, LoginAttempt, TicketPresence
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
+from ccc.live.models import LiveEvent
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
@@ -29,6 +30,7 @@ __all__ = [
     "Conversation",
     "Direction",
     "Identity",
+    "LiveEvent",
     "LoginAttempt",
     "Message",
     "MessageStatus",

@@ -10,6 +10,7 @@ from ccc.console import (
     pages_bulk,
     pages_calls,
     pages_dashboard,
+    pages_events,
     pages_queue,
     pages_team,
     pages_ticket,
@@ -29,6 +30,7 @@ def mount_console(app: FastAPI) -> None:
         pages_team,
         pages_dashboard,
         pages_calls,
+        pages_events,
     )
     for module in modules:
         app.include_router(module.router)

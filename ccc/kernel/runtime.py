@@ -122,5 +122,6 @@ def bootstrap() -> None:
         "workflows.routing",
         "workflows.closing",
         "workflows.escalation",
+        "ccc.live.publish",
     ):
         importlib.import_module(module)

@@ -354,6 +354,10 @@ def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Mes
             session, ticket=ticket, changes=Changes(status=TicketStatus.open), caller=caller
         )
     waiting.refresh(session, ticket=ticket)
+    events.publish(
+        session,
+        events.DomainEvent(events.TICKET_REPLIED, ticket_id=ticket.id, message_id=message.id),
+    )
     return message
 
 
