@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from ccc.access.policy import Caller, visible_tickets
 from ccc.kernel.timeutil import utcnow
 from ccc.live.models import LiveEvent
-from ccc.live.publish import CHANNEL
+from ccc.live.publish import CHANNEL, local_wakers
 from ccc.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class Hub:
     _wake: asyncio.Event | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _loop: asyncio.AbstractEventLoop | None = None
+    _waker: Any = None
 
     def open(self, caller: Caller, focal_team: str) -> Stream:
         self._start()
@@ -65,8 +66,17 @@ class Hub:
         if self._loop is loop and self._tasks:
             return
         self._loop = loop
-        self._wake = asyncio.Event()
+        self._wake = wake = asyncio.Event()
         self._last_id = None
+        if self._waker is not None and self._waker in local_wakers:
+            local_wakers.remove(self._waker)
+
+        def waker() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(wake.set)
+
+        self._waker = waker
+        local_wakers.append(waker)
         self._tasks = [loop.create_task(self._read_forever())]
         if self.redis_url:
             self._tasks.append(loop.create_task(self._listen_to_redis()))
@@ -123,11 +133,16 @@ class Hub:
 
     def _deliver(self, session: Session, rows: list[LiveEvent]) -> None:
         ticket_ids = sorted({row.ticket_id for row in rows})
+        # Streams of the same user (several tabs) share one visibility query.
+        known: dict[tuple[Any, ...], dict[int | None, Ticket]] = {}
         for stream in list(self._streams.values()):
-            query = visible_tickets(stream.caller, focal_team=stream.focal_team).where(
-                col(Ticket.id).in_(ticket_ids)
-            )
-            seen = {t.id: t for t in session.exec(query).all()}
+            key = (stream.caller.user_id, stream.caller.role, stream.caller.team_slugs)
+            seen = known.get(key)
+            if seen is None:
+                query = visible_tickets(stream.caller, focal_team=stream.focal_team).where(
+                    col(Ticket.id).in_(ticket_ids)
+                )
+                seen = known[key] = {t.id: t for t in session.exec(query).all()}
             for row in rows:
                 ticket = seen.get(row.ticket_id)
                 if ticket is None:

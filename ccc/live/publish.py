@@ -5,6 +5,7 @@ their next look at the table."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 _WROTE = "ccc.live.wrote"
 CHANNEL = "ccc:live"
 _clients: dict[str, Any] = {}
+# The hubs of this process: woken directly, without waiting for Redis or their next look.
+local_wakers: list[Callable[[], None]] = []
 
 
 def add(
@@ -35,6 +38,8 @@ def _after_commit(session: Session) -> None:
     when it is down, the hubs find them at their next look)."""
     if not session.info.pop(_WROTE, False):
         return
+    for wake in list(local_wakers):
+        wake()
     from ccc.kernel.runtime import get_runtime
 
     try:
