@@ -155,6 +155,7 @@ def _redis_ok(runtime: Runtime) -> str:
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
     """Without Redis, this thread is the outbox's safety net: retries and anything missed."""
     from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes
+    from ccc.live.tasks import forget_old_live_events
     from ccc.sla.tasks import check_slas
     from workflows.routing import idle_sweep
 
@@ -170,6 +171,7 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
                 close_quiet_tickets()
                 forget_abandoned_intakes()
                 idle_sweep()
+                forget_old_live_events()
                 last_close = time.monotonic()
         except Exception:
             log.exception("periodic work failed")

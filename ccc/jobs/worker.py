@@ -86,6 +86,7 @@ def _start_cron(connection: object) -> threading.Thread:
     from rq.cron import CronScheduler
 
     from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes, sweep_outbox
+    from ccc.live.tasks import forget_old_live_events
     from ccc.sla.tasks import check_slas
     from workflows.routing import idle_sweep
 
@@ -95,6 +96,7 @@ def _start_cron(connection: object) -> threading.Thread:
     cron.register(forget_abandoned_intakes, QUEUE_NAME, interval=HOURLY, result_ttl=0)
     cron.register(check_slas, QUEUE_NAME, interval=SLA_SECONDS, result_ttl=0)
     cron.register(idle_sweep, QUEUE_NAME, interval=HOURLY, result_ttl=0)
+    cron.register(forget_old_live_events, QUEUE_NAME, interval=HOURLY, result_ttl=0)
 
     def loop() -> None:
         from redis.exceptions import ConnectionError as RedisDown

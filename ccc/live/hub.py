@@ -14,16 +14,14 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ccc.access.policy import Caller, visible_tickets
-from ccc.kernel.timeutil import utcnow
 from ccc.live.models import LiveEvent
 from ccc.live.publish import CHANNEL, local_wakers
 from ccc.tickets.models import Ticket
@@ -31,7 +29,6 @@ from ccc.tickets.models import Ticket
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
-KEEP = timedelta(minutes=15)
 
 
 @dataclass
@@ -83,13 +80,9 @@ class Hub:
 
     async def _read_forever(self) -> None:
         assert self._wake is not None
-        looks = 0
         while True:
             try:
                 await to_thread.run_sync(self._look)
-                looks += 1
-                if looks % 300 == 0:
-                    await to_thread.run_sync(self._forget_old)
             except Exception:
                 log.exception("reading live events failed; trying again")
             with contextlib.suppress(TimeoutError):
@@ -166,11 +159,6 @@ class Hub:
                 stream.queue.put_nowait(payload)
 
         loop.call_soon_threadsafe(put)
-
-    def _forget_old(self) -> None:
-        with Session(self.engine) as session:
-            session.exec(delete(LiveEvent).where(col(LiveEvent.created_at) < utcnow() - KEEP))
-            session.commit()
 
 
 _hubs: dict[int, Hub] = {}
