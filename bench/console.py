@@ -7,6 +7,14 @@ printing p50/p95 in milliseconds (the time from request to last byte: on loopbac
 request in flight, that is the server's time).
 
     .venv/bin/python bench/console.py [--database URL] [--tickets 100000] [--requests 100]
+    .venv/bin/python bench/console.py --events [--streams 100] [--samples 10] [--tickets 1000]
+
+`--events` measures the live stream instead: it opens `--streams` console sessions, each with
+`GET /console/events` open, then sends signed Twilio webhooks (whole intakes, one person after
+another) and prints p50/p99 of the time from the webhook that creates a ticket to that
+ticket's event in each stream. Without `--redis` jobs run in the web process; with it, a
+`ccc worker` handles the webhooks and the event crosses processes through the database and
+the Redis wake-up.
 
 The database must be a scratch one: the bench drops and recreates its `public` schema.
 """
@@ -201,7 +209,14 @@ def main() -> None:
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--events", action="store_true", help="bench the events stream")
+    parser.add_argument("--streams", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--redis", help="a scratch Redis URL: a worker handles the webhooks")
     args = parser.parse_args()
+    if args.events:
+        events_bench(args)
+        return
 
     began = time.monotonic()
     engine = fresh_schema(args.database)
@@ -253,6 +268,53 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def events_bench(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from events import measure, report
+    from harness import AUTH_TOKEN
+
+    engine = fresh_schema(args.database)
+    fill(engine, args.tickets)
+    cookies = [session_cookie(engine, "bench-agent", "agent", ["ccc"])]
+    with Session(engine) as session:
+        for _ in range(args.streams - 1):
+            opened = auth.log_in(
+                session, username="bench-agent", password=PASSWORD, address="127.0.0.1"
+            )
+            assert opened is not None
+            cookies.append(opened.token)
+        session.commit()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "CCC_DATABASE_URL": args.database,
+        "CCC_PUBLIC_URL": base,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "CCC_OUTBOUND": "record",
+        "CCC_REDIS_URL": args.redis or "",
+    }
+    ccc = str(Path(sys.executable).parent / "ccc")
+    quiet = {"cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    processes = [subprocess.Popen([ccc, "serve", "--port", str(port)], env=env, **quiet)]  # type: ignore[call-overload]  # noqa: S603
+    if args.redis:
+        processes.append(subprocess.Popen([ccc, "worker"], env=env, **quiet))  # type: ignore[call-overload]  # noqa: S603
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        latencies = asyncio.run(measure(base, cookies, AUTH_TOKEN, args.samples))
+        report(latencies, len(cookies), args.samples)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from ccc.console.models import ConsoleSession, LoginAttempt, TicketPresence
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
+from ccc.live.models import LiveEvent
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.retention.models import TicketHold
@@ -39,6 +40,7 @@ __all__ = [
     "Conversation",
     "Direction",
     "Identity",
+    "LiveEvent",
     "LoginAttempt",
     "Message",
     "MessageStatus",

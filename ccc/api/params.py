@@ -35,9 +35,10 @@ SOME_TEXT = meaning(r"\S", "needs some text, not only spaces")
 
 
 def one_or_more(enum: type[StrEnum]) -> str:
-    """A pattern for one value of the enum or several, comma-separated (`open,pending`)."""
+    """A pattern for one value of the enum or several, comma-separated (`open,pending`); the
+    empty value is "any", as a form's "Any" choice sends it (`?status=`)."""
     one = "|".join(re.escape(member.value) for member in enum)
-    return f"^({one})(,({one}))*$"
+    return f"^(({one})(,({one}))*)?$"
 
 
 def enum_list(enum: type[StrEnum], what: str) -> object:
@@ -46,7 +47,7 @@ def enum_list(enum: type[StrEnum], what: str) -> object:
     return Query(
         pattern=one_or_more(enum),
         max_length=200,
-        description=f"{what}: one or more of {values}, comma-separated",
+        description=f"{what}: one or more of {values}, comma-separated; empty means any",
     )
 
 

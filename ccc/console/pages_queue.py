@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -22,13 +22,13 @@ from ccc.console.pages_auth import login_page
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError
 from ccc.kernel.timeutil import utcnow
-from ccc.messages.models import Message
+from ccc.messages.models import Direction, Message
 from ccc.tickets.lifecycle import ACTIVE
-from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketStatus
+from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketStatus, WaitingOn
 from ccc.tickets.queue import QueueFilter, list_tickets
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-FIELDS = ("status", "team", "category", "channel", "assignee", "priority", "sla", "q")
+FIELDS = ("status", "team", "category", "channel", "assignee", "priority", "sla", "q", "waiting")
 VIEWS = ("all", "mine", "unassigned", "breaching")
 PAGE_SIZE = 50
 SOON = timedelta(hours=2)
@@ -43,6 +43,8 @@ class Row:
     sla: str
     age: tuple[int, str]
     last_message: str | None
+    # How long the person has waited for the centre's answer; None when they are not waiting.
+    waited: tuple[int, str] | None = None
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -73,23 +75,56 @@ def _tickets(console: Console, params: dict[str, str]) -> tuple[list[Ticket], st
         values["assignee"] = console.user.name
     elif params["view"] == "unassigned":
         values["assignee"] = "none"
-    return list_tickets(
+    filters = QueueFilter(**values)
+    cursor = params["cursor"] or None
+    if filters.waiting:
+        return list_tickets(
+            console.session,
+            caller=console.caller,
+            filters=filters,
+            focal_team=focal,
+            cursor=cursor,
+            limit=PAGE_SIZE,
+        )
+    return _waiting_first(console, filters, cursor)
+
+
+def _waiting_first(
+    console: Console, filters: QueueFilter, cursor: str | None
+) -> tuple[list[Ticket], str | None]:
+    """The people waiting for an answer first, the longest wait first, then the rest newest
+    first. The waiting rows head the first page; later pages leave them out."""
+    focal = console.settings.restricted_focal_team
+    rows, next_cursor = list_tickets(
         console.session,
         caller=console.caller,
-        filters=QueueFilter(**values),
+        filters=filters,
         focal_team=focal,
-        cursor=params["cursor"] or None,
+        cursor=cursor,
         limit=PAGE_SIZE,
     )
+    rest = [t for t in rows if t.waiting_on != WaitingOn.centre]
+    if cursor:
+        return rest, next_cursor
+    waiting, _more = list_tickets(
+        console.session,
+        caller=console.caller,
+        filters=replace(filters, waiting=WaitingOn.centre.value),
+        focal_team=focal,
+        cursor=None,
+        limit=PAGE_SIZE,
+    )
+    return waiting + rest, next_cursor
 
 
 def _last_messages(session: Session, tickets: list[Ticket]) -> dict[int, str]:
     ids = [t.id for t in tickets if t.id is not None]
     if not ids:
         return {}
+    # The person's own words, not the chatbot's acknowledgement of them.
     latest = (
         select(func.max(Message.id))
-        .where(col(Message.ticket_id).in_(ids))
+        .where(col(Message.ticket_id).in_(ids), Message.direction == Direction.inbound)
         .group_by(col(Message.ticket_id))
     )
     messages = session.exec(select(Message).where(col(Message.id).in_(latest))).all()
@@ -124,9 +159,16 @@ def build_rows(console: Console, tickets: list[Ticket]) -> list[Row]:
                 sla=sla_state(due),
                 age=age(ticket.created_at),
                 last_message=(text[:90] + "…") if text and len(text) > 90 else text,
+                waited=_waited(ticket),
             )
         )
     return rows
+
+
+def _waited(ticket: Ticket) -> tuple[int, str] | None:
+    if ticket.waiting_on != WaitingOn.centre or ticket.last_inbound_at is None:
+        return None
+    return age(ticket.last_inbound_at)
 
 
 def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
@@ -152,17 +194,32 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
             "team": [t.slug for t in teams],
         },
         "views": VIEWS,
+        # Who a selection can be assigned to: the centre's staff.
+        "assignable": [
+            name
+            for name in console.session.exec(
+                select(User.name)
+                .where(col(User.active), col(User.role).in_(("agent", "supervisor")))
+                .order_by(col(User.name))
+            )
+        ],
     }
 
 
-def _render(request: Request, console: Console, template: str) -> HTMLResponse:
+def _render(request: Request, console: Console, template: str, **extra: Any) -> HTMLResponse:
     return page(
         request,
         template,
         language=console.language,
         console=console,
         **_context(console, _params(request)),
+        **extra,
     )
+
+
+def render_queue(request: Request, console: Console, **extra: Any) -> HTMLResponse:
+    """The whole queue page, with what an action on it has to say (`bulk_refused`)."""
+    return _render(request, console, "queue.html", **extra)
 
 
 @router.get("", response_class=HTMLResponse)

@@ -69,7 +69,13 @@ def _back(next_url: str, ticket: Ticket) -> str:
 
 
 def _answer(
-    request: Request, console: Console, referral_id: int, verb: str, text: str, next_url: str
+    request: Request,
+    console: Console,
+    referral_id: int,
+    verb: str,
+    text: str,
+    next_url: str,
+    message: str = "",
 ) -> Response:
     if not 0 < referral_id <= MAX_ID:
         return _missing(request, console)
@@ -100,6 +106,7 @@ def _answer(
                 ticket=ticket,
                 outcome=text,
                 caller=console.caller,
+                message=message.strip() or None,
             )
     except CCCError as exc:
         console.session.rollback()
@@ -152,6 +159,8 @@ def complete(
     request: Request,
     console: ChangeDep,
     outcome: Annotated[str, Form(max_length=4000)] = "",
+    message: Annotated[str, Form(max_length=4000)] = "",
     next_url: Next = "",
 ) -> Response:
-    return _answer(request, console, referral_id, "complete", outcome, next_url)
+    """The outcome stays inside the centre; `message`, if any, is what the person is told."""
+    return _answer(request, console, referral_id, "complete", outcome, next_url, message)

@@ -152,8 +152,10 @@ def change(
     sensitivity: Choice = "",
     assign: Choice = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
+    closing_message: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """Fields left as they were change nothing; `assign` is `me` (claim) or `none`."""
+    """Fields left as they were change nothing; `assign` is `me` (claim) or `none`; a closing
+    message, when resolving, goes to the person in place of the standard notice."""
     changes = service.Changes(
         status=status or None,
         priority=priority or None,
@@ -162,6 +164,7 @@ def change(
         assignee=console.user.name if assign == "me" else None,
         unassign=assign == "none",
         reason=reason.strip() or None,
+        message=closing_message.strip() or None,
     )
     focal = console.settings.restricted_focal_team
     return act(

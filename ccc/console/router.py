@@ -8,8 +8,10 @@ from fastapi.staticfiles import StaticFiles
 from ccc.console import (
     pages_access,
     pages_auth,
+    pages_bulk,
     pages_calls,
     pages_dashboard,
+    pages_events,
     pages_queue,
     pages_team,
     pages_ticket,
@@ -24,11 +26,13 @@ def mount_console(app: FastAPI) -> None:
     modules = (
         pages_auth,
         pages_queue,
+        pages_bulk,
         pages_ticket,
         pages_team,
         pages_dashboard,
         pages_calls,
         pages_access,
+        pages_events,
     )
     for module in modules:
         app.include_router(module.router)

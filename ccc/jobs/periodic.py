@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from ccc.conversations.models import Conversation
 from ccc.kernel import ports
 from ccc.kernel.timeutil import utcnow
+from ccc.live.tasks import forget_old_live_events
 from ccc.sla.tasks import check_slas
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import ROUTING, Changes, apply_changes
@@ -117,6 +118,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic(close_quiet_tickets, HOURLY),
     Periodic(forget_abandoned_intakes, HOURLY),
     Periodic(idle_sweep, HOURLY),
+    Periodic(forget_old_live_events, HOURLY),
     Periodic(nightly_retention, DAILY, cron=NIGHTLY, low_priority=True),
 )
 """Every periodic job and how often it runs, for RQ's cron (`ccc/jobs/worker.py`) and the sweep

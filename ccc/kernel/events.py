@@ -19,6 +19,8 @@ MESSAGE_RECEIVED = "message.received"
 MESSAGE_SENT = "message.sent"
 # A person's message that joined an existing ticket (published by the chatbot after its turn).
 TICKET_MESSAGE = "ticket.message"
+# Someone of the centre wrote to the person on a ticket.
+TICKET_REPLIED = "ticket.replied"
 
 
 @dataclass(frozen=True)

@@ -121,5 +121,6 @@ def bootstrap() -> None:
         "ccc.messages.tasks",
         "ccc.referrals.service",
         "ccc.sla.tasks",
+        "ccc.live.publish",
     ):
         importlib.import_module(module)

@@ -36,8 +36,12 @@ class ReasonIn(BaseModel):
 
 
 class OutcomeIn(BaseModel):
+    """`outcome` is internal; `message`, when given, is what the person is told: the closing
+    message when this completion resolves the ticket, else a reply on it."""
+
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(min_length=1, max_length=4000, pattern=SOME_TEXT)
+    message: str | None = Field(None, min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
 class ReferralOut(ReferralBase):
@@ -180,6 +184,11 @@ def complete_referral(
 ) -> ReferralOut:
     referral, ticket = found
     completed = service.complete(
-        session, referral=referral, ticket=ticket, outcome=body.outcome, caller=caller
+        session,
+        referral=referral,
+        ticket=ticket,
+        outcome=body.outcome,
+        caller=caller,
+        message=body.message,
     )
     return _out(session, completed, caller)

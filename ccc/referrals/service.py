@@ -19,7 +19,7 @@ from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.sla import service as sla
 from ccc.tickets.models import Sensitivity, Ticket, TicketStatus
-from ccc.tickets.service import Changes, apply_changes, record
+from ccc.tickets.service import Changes, apply_changes, record, reply
 
 ACTIVE = (ReferralStatus.pending, ReferralStatus.accepted)
 OVERRIDERS = frozenset({Role.supervisor, Role.admin})
@@ -169,8 +169,16 @@ def reject(
 
 
 def complete(
-    session: Session, *, referral: Referral, ticket: Ticket, outcome: str, caller: Caller
+    session: Session,
+    *,
+    referral: Referral,
+    ticket: Ticket,
+    outcome: str,
+    caller: Caller,
+    message: str | None = None,
 ) -> Referral:
+    """The team's outcome (internal) and, optionally, the words for the person: the closing
+    message when this was the last open referral, else a reply on the ticket."""
     allowed = (ReferralStatus.accepted,)
     _check_answer(caller, referral, allowed=allowed, verb="completed", hint="; accept it first")
     referral.outcome = _required(outcome, field="outcome", doing="completing")
@@ -178,7 +186,9 @@ def complete(
     referral.completed_at = utcnow()
     _recorded(session, ticket, referral, "referral_completed", caller, outcome=referral.outcome)
     # The loop closes by itself: resolving tells the person in their language.
-    _after_last_referral(session, ticket, TicketStatus.resolved, caller)
+    _after_last_referral(session, ticket, TicketStatus.resolved, caller, message=message)
+    if message is not None and ticket.status != TicketStatus.resolved:
+        reply(session, ticket=ticket, text=message, caller=caller)
     return referral
 
 
@@ -196,13 +206,17 @@ def _recorded(
 
 
 def _after_last_referral(
-    session: Session, ticket: Ticket, status: TicketStatus, caller: Caller
+    session: Session,
+    ticket: Ticket,
+    status: TicketStatus,
+    caller: Caller,
+    *,
+    message: str | None = None,
 ) -> None:
     """Once no referral is open any more, the ticket leaves `referred` for `status`."""
     if not _active(session, ticket) and ticket.status == TicketStatus.referred:
-        apply_changes(
-            session, ticket=ticket, changes=Changes(status=status), caller=caller, by_referral=True
-        )
+        changes = Changes(status=status, message=message)
+        apply_changes(session, ticket=ticket, changes=changes, caller=caller, by_referral=True)
 
 
 def _answer(referral: Referral, status: ReferralStatus, caller: Caller) -> None:

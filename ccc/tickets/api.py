@@ -14,10 +14,14 @@ from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTic
 from ccc.api.params import enum_list
 from ccc.channels.models import Channel
 from ccc.messages.schemas import MessageOut
+from ccc.tickets import bulk
 from ccc.tickets import service as service
 from ccc.tickets.models import Category, Priority, Ticket, TicketStatus
 from ccc.tickets.queue import QueueFilter, list_tickets
 from ccc.tickets.schemas import (
+    BulkIn,
+    BulkOut,
+    BulkResult,
     EventOut,
     TextIn,
     TicketPage,
@@ -79,8 +83,15 @@ def queue(
     priority: Annotated[str | None, enum_list(Priority, "priorities")] = None,
     sla: Literal["breached"] | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    waiting: Annotated[
+        Literal["centre", "person"] | None,
+        Query(
+            description="`centre`: the people waiting for the centre's answer, oldest first; "
+            "`person`: the tickets waiting on the person"
+        ),
+    ] = None,
 ) -> TicketPage:
-    filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q)
+    filters = QueueFilter(status, team, category, channel, assignee, priority, sla, q, waiting)
     rows, next_cursor = list_tickets(
         session,
         caller=caller,
@@ -106,18 +117,9 @@ def get_ticket(ticket: VisibleTicket, session: SessionDep, caller: CallerDep) ->
     )
 
 
-@router.patch("/{reference}", response_model=TicketPublic)
-def patch_ticket(
-    ticket: VisibleTicket,
-    body: TicketPatch,
-    session: SessionDep,
-    caller: CallerDep,
-    settings: SettingsDep,
-) -> TicketPublic:
-    # The answer to a change never shows more than the caller could read before it.
-    could_read = may_see_details(session, caller=caller, ticket=ticket)
+def _changes(body: TicketPatch) -> service.Changes:
     fields = body.model_fields_set
-    changes = service.Changes(
+    return service.Changes(
         status=body.status,
         priority=body.priority,
         team=body.team,
@@ -128,11 +130,56 @@ def patch_ticket(
         notify=body.notify,
         reason=body.reason,
         override_reason=body.override_reason,
+        message=body.message,
     )
+
+
+@router.post("/bulk", response_model=BulkOut)
+def bulk_change(
+    body: BulkIn, session: SessionDep, caller: CallerDep, settings: SettingsDep
+) -> BulkOut:
+    """The same changes on each ticket, each checked and recorded alone (one result each)."""
+    changes = _changes(body.changes)
+    outcomes = bulk.apply_to_each(
+        session,
+        references=body.references,
+        changes=changes,
+        caller=caller,
+        focal_team=settings.restricted_focal_team,
+    )
+    results = []
+    for outcome in outcomes:
+        ticket = None
+        if outcome.ticket is not None:
+            details = outcome.could_read and disclose(
+                session, caller=caller, ticket=outcome.ticket, what=Detail.ticket
+            )
+            ticket = _one(session, outcome.ticket, details=details)
+        results.append(
+            BulkResult(
+                reference=outcome.reference,
+                status=outcome.status,
+                detail=outcome.detail,
+                ticket=ticket,
+            )
+        )
+    return BulkOut(results=results)
+
+
+@router.patch("/{reference}", response_model=TicketPublic)
+def patch_ticket(
+    ticket: VisibleTicket,
+    body: TicketPatch,
+    session: SessionDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+) -> TicketPublic:
+    # The answer to a change never shows more than the caller could read before it.
+    could_read = may_see_details(session, caller=caller, ticket=ticket)
     service.apply_changes(
         session,
         ticket=ticket,
-        changes=changes,
+        changes=_changes(body),
         caller=caller,
         focal_team=settings.restricted_focal_team,
     )

@@ -39,6 +39,11 @@ class Priority(StrEnum):
     urgent = "urgent"
 
 
+class WaitingOn(StrEnum):
+    centre = "centre"
+    person = "person"
+
+
 class Sensitivity(StrEnum):
     normal = "normal"
     sensitive = "sensitive"
@@ -68,6 +73,9 @@ class TicketBase(SQLModel):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     satisfaction: int | None = Field(default=None)
+    # Who owes the next word (`centre`, `person` or None), kept by `ccc.tickets.waiting`.
+    waiting_on: str | None = Field(default=None, max_length=10)
+    last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Ticket(TicketBase, table=True):
@@ -80,6 +88,8 @@ class Ticket(TicketBase, table=True):
         Index("ix_ticket_contact", "contact_id"),
         Index("ix_ticket_resolution_due", "resolution_due"),
         Index("ix_ticket_sla_next_check", "sla_next_check"),
+        # `waiting=centre`, oldest first: the people waiting longest for an answer.
+        Index("ix_ticket_waiting", "waiting_on", "last_inbound_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     identity_id: int = Field(foreign_key="identity.id")

@@ -14,14 +14,14 @@ from ccc.access.policy import Caller, searchable_answers, visible_tickets
 from ccc.channels.models import Channel
 from ccc.contacts.models import Identity
 from ccc.kernel.errors import Forbidden, Invalid, TooManyRequests
-from ccc.kernel.paging import page
+from ccc.kernel.paging import decode_cursor, encode_cursor, page
 from ccc.kernel.phone import to_e164
 from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.sla import service as sla
 from ccc.tickets import references
 from ccc.tickets.lifecycle import parse_status
-from ccc.tickets.models import Category, Priority, Ticket
+from ccc.tickets.models import Category, Priority, Ticket, WaitingOn
 from ccc.tickets.service import parse_enum
 
 
@@ -35,6 +35,8 @@ class QueueFilter:
     priority: str | None = None
     sla: str | None = None
     q: str | None = None
+    # `centre`: the people waiting for an answer, oldest first; `person`: waiting on them.
+    waiting: str | None = None
 
 
 def _values(raw: str | None) -> list[str]:
@@ -52,7 +54,36 @@ def list_tickets(
 ) -> tuple[list[Ticket], str | None]:
     query = visible_tickets(caller, focal_team=focal_team)
     query = _apply(session, query, filters, caller)
+    if filters.waiting == WaitingOn.centre:
+        return oldest_waiting_first(session, query, cursor=cursor, limit=limit)
     return page(session, query, Ticket.id, cursor=cursor, limit=limit)
+
+
+def oldest_waiting_first(
+    session: Session, query: SelectOfScalar[Ticket], *, cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """A page of waiting tickets, the one waiting longest first (by `last_inbound_at`, then
+    id); the cursor is the last row's id, its wait read back from the row itself."""
+    if cursor:
+        last = session.get(Ticket, decode_cursor(cursor))
+        if last is None or last.last_inbound_at is None:
+            raise Invalid("invalid cursor")
+        query = query.where(
+            or_(
+                col(Ticket.last_inbound_at) > last.last_inbound_at,
+                and_(
+                    col(Ticket.last_inbound_at) == last.last_inbound_at,
+                    col(Ticket.id) > last.id,
+                ),
+            )
+        )
+    ordered = query.order_by(col(Ticket.last_inbound_at), col(Ticket.id)).limit(limit + 1)
+    rows = list(session.exec(ordered).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    assert rows[-1].id is not None
+    return rows, encode_cursor(rows[-1].id)
 
 
 def _apply(
@@ -98,6 +129,8 @@ def _apply(
     if f.q:
         query = query.where(_search(session, f.q, caller))
         _count_search(caller)
+    if f.waiting:
+        query = query.where(Ticket.waiting_on == parse_enum(WaitingOn, f.waiting, "waiting"))
     return query
 
 

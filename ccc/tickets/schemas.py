@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -31,7 +31,8 @@ class TicketPage(Page[TicketPublic]):
 
 class TicketPatch(BaseModel):
     """Any subset of the fields; `assignee: null` unassigns. `notify: false` with a `reason`
-    resolves without the automatic message to the person."""
+    resolves without the automatic message to the person; `message` with `status: resolved`
+    sends that text as the closing message instead of the standard notice."""
 
     model_config = ConfigDict(extra="forbid")
     status: TicketStatus | None = None
@@ -44,6 +45,8 @@ class TicketPatch(BaseModel):
     reason: str | None = Field(None, max_length=1000)
     # Moving a ticket to a programme team although the person said No (supervisors, admins).
     override_reason: str | None = Field(None, max_length=1000)
+    # With `status: resolved`: the closing message to the person, in place of the standard one.
+    message: str | None = Field(None, min_length=1, max_length=4000, pattern=SOME_TEXT)
 
 
 class TextIn(BaseModel):
@@ -77,3 +80,27 @@ class TimelineItem(BaseModel):
     status: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+
+
+class BulkIn(BaseModel):
+    """The same `changes` as `PATCH /api/tickets/{reference}`, on each of `references`."""
+
+    model_config = ConfigDict(extra="forbid")
+    references: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(
+        min_length=1, max_length=100
+    )
+    changes: TicketPatch
+
+
+class BulkResult(BaseModel):
+    """One reference's outcome: `status` 200 with the `ticket` as changed, or the error's
+    status (404, 403, 409, 422) with its `detail`; nothing of that ticket changed then."""
+
+    reference: str
+    status: int
+    detail: str | None = None
+    ticket: TicketPublic | None = None
+
+
+class BulkOut(BaseModel):
+    results: list[BulkResult]

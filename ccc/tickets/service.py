@@ -21,7 +21,7 @@ from ccc.messages.models import Message
 from ccc.messages.service import queue_outbound
 from ccc.referrals.models import Referral
 from ccc.sla import service as sla
-from ccc.tickets import references
+from ccc.tickets import references, waiting
 from ccc.tickets.lifecycle import check_transition
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
 
@@ -84,7 +84,8 @@ def create_ticket(
     else:
         raise RuntimeError("could not store a ticket with a unique reference")
     sla.start_clocks(ticket=ticket)
-    session.add(ticket)
+    # A ticket is a person's request: from its creation it waits for the centre's answer.
+    waiting.person_wrote(session, ticket=ticket, at=ticket.created_at)
     record(
         session,
         ticket=ticket,
@@ -118,6 +119,8 @@ class Changes:
     reason: str | None = None
     # A supervisor's reason for moving the ticket to a team although the person said No.
     override_reason: str | None = None
+    # The closing message for the person, in place of the standard notice (with `resolved`).
+    message: str | None = None
 
 
 def apply_changes(
@@ -151,6 +154,7 @@ def apply_changes(
         setattr(ticket, field, new)
     if "status" in updates:
         _stamp_status(ticket, TicketStatus(updates["status"][1]))
+        waiting.refresh(session, ticket=ticket)
     ticket.updated_at = utcnow()
     session.add(ticket)
     session.flush()
@@ -166,6 +170,8 @@ def apply_changes(
                 "status": updates.get("status", (None, None))[1],
                 "notify": changes.notify,
                 "actor": caller.name,
+                "message": changes.message,
+                "author_user_id": caller.user_id,
             },
         ),
     )
@@ -254,6 +260,7 @@ def _planned_updates(
             if status == TicketStatus.resolved and not changes.notify and not changes.reason:
                 raise Invalid("resolving without telling the person needs a 'reason'")
             updates["status"] = (ticket.status, status.value)
+    _check_closing_message(changes, updates)
     for field, enum in (
         ("priority", Priority),
         ("category", Category),
@@ -281,6 +288,17 @@ def _planned_updates(
         if user.id != ticket.assignee_id:
             updates["assignee_id"] = (ticket.assignee_id, user.id)
     return updates
+
+
+def _check_closing_message(changes: Changes, updates: dict[str, tuple[Any, Any]]) -> None:
+    if changes.message is None:
+        return
+    if not changes.message.strip():
+        raise Invalid("a closing message needs some text")
+    if updates.get("status", (None, None))[1] != TicketStatus.resolved:
+        raise Invalid("a 'message' is the closing message: it goes with status 'resolved'")
+    if not changes.notify:
+        raise Invalid("a closing 'message' is sent to the person: it cannot go with notify false")
 
 
 def _stamp_status(ticket: Ticket, status: TicketStatus) -> None:
@@ -334,6 +352,16 @@ def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Mes
     ticket.updated_at = utcnow()
     session.add(ticket)
     record(session, ticket=ticket, kind="reply", caller=caller, message_id=message.id)
+    if ticket.status == TicketStatus.new:
+        # Someone of the centre is working on it now.
+        apply_changes(
+            session, ticket=ticket, changes=Changes(status=TicketStatus.open), caller=caller
+        )
+    waiting.refresh(session, ticket=ticket)
+    events.publish(
+        session,
+        events.DomainEvent(events.TICKET_REPLIED, ticket_id=ticket.id, message_id=message.id),
+    )
     return message
 
 

@@ -25,10 +25,17 @@ def tell_person_when_resolved(session: Session, event: events.DomainEvent) -> No
     contact = session.get(Contact, ticket.contact_id)
     assert identity is not None
     language = ticket.language or (contact.language if contact else None) or FALLBACK_LANGUAGE
-    text = current().prompts.text(
+    # The agent's own closing words (what the team found), else the standard notice.
+    text = event.data.get("message") or current().prompts.text(
         language, "ticket_resolved", reference=readable_reference(ticket.reference, language)
     )
-    message = queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
+    message = queue_outbound(
+        session,
+        identity=identity,
+        text=text,
+        ticket_id=ticket.id,
+        author_user_id=event.data.get("author_user_id") if event.data.get("message") else None,
+    )
     assert identity.id is not None and ticket.id is not None
     focus_on_ticket(session, identity_id=identity.id, ticket_id=ticket.id)
     record(session, ticket=ticket, kind="person_notified", caller=ROUTING, message_id=message.id)

@@ -121,6 +121,10 @@ EXEMPT = {
     ("POST", "/api/callbacks/{callback_id}/attempts"): (
         "records an attempt; answers the callback (status, attempts), no answers or notes"
     ),
+    ("POST", "/api/tickets/bulk"): (
+        "PATCH on each ticket: each answer goes through disclose(Detail.ticket) as PATCH's does "
+        "(tests/ccc/tickets/test_bulk.py)"
+    ),
     ("POST", "/api/simulator/calls"): "the simulator's keypad: a test call",
     ("POST", "/api/simulator/calls/{call_sid}/hangup"): "the simulator's keypad",
     ("POST", "/api/simulator/calls/{call_sid}/keys"): "the simulator's keypad",

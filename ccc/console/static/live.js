@@ -1,0 +1,105 @@
+// CCC console, live parts: the queue and the ticket page follow the server's events stream
+// (/console/events) without a reload; a person writing on a ticket assigned to the agent
+// brings a browser notification and a short sound, each of which the agent can turn off.
+// Polling (hx-trigger "every N s") stays as the fallback. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  var store = window.localStorage;
+  function setting(name, fallback) {
+    var value = store ? store.getItem("ccc." + name) : null;
+    return value === null ? fallback : value === "on";
+  }
+  function remember(name, on) { if (store) { store.setItem("ccc." + name, on ? "on" : "off"); } }
+
+  function selected() { return document.querySelectorAll(".select-row:checked").length > 0; }
+
+  // A refresh of the queue's rows must not drop the tickets the agent has selected.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.id === "queue-rows" && selected()) { event.preventDefault(); }
+  });
+
+  var pending = {};
+  function refresh(id) {
+    // Several events in a burst make one request; the element re-reads its own hx-get.
+    if (pending[id]) { return; }
+    pending[id] = setTimeout(function () {
+      pending[id] = null;
+      var elt = document.getElementById(id);
+      if (!elt || !window.htmx) { return; }
+      if (id === "queue-rows" && selected()) { return; }
+      window.htmx.ajax("GET", elt.getAttribute("hx-get"), { target: "#" + id, swap: "outerHTML" });
+    }, 150);
+  }
+
+  function openTicket() {
+    var timeline = document.getElementById("timeline");
+    if (!timeline) { return null; }
+    var match = /\/console\/tickets\/([^/]+)\/timeline/.exec(timeline.getAttribute("hx-get") || "");
+    return match ? match[1] : null;
+  }
+
+  function beep() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    try {
+      var context = new Context(), tone = context.createOscillator(), gain = context.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.08;
+      tone.connect(gain); gain.connect(context.destination);
+      tone.start(); tone.stop(context.currentTime + 0.18);
+    } catch (e) { /* no sound device: the notification remains */ }
+  }
+
+  function notify(live, data) {
+    if (setting("sound", true)) { beep(); }
+    if (setting("notify", false) && window.Notification && Notification.permission === "granted") {
+      new Notification(live.getAttribute("data-title"), { body: data.reference, tag: "ccc-" + data.reference });
+    }
+  }
+
+  function controls(live) {
+    var bell = document.getElementById("live-notify"), sound = document.getElementById("live-sound");
+    function show() {
+      bell.setAttribute("aria-pressed", String(setting("notify", false)));
+      sound.setAttribute("aria-pressed", String(setting("sound", true)));
+    }
+    bell.addEventListener("click", function () {
+      var on = !setting("notify", false);
+      remember("notify", on);
+      if (on && window.Notification && Notification.permission === "default") {
+        Notification.requestPermission().then(show);
+      }
+      show();
+    });
+    sound.addEventListener("click", function () { remember("sound", !setting("sound", true)); show(); });
+    show();
+    live.hidden = false;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("live");
+    if (!live || !window.EventSource) { return; }
+    if (!document.getElementById("queue-rows") && !document.getElementById("timeline")) { return; }
+    controls(live);
+    var state = document.getElementById("live-state");
+    var source = new EventSource("/console/events");
+    source.addEventListener("ready", function () {
+      state.textContent = state.getAttribute("data-on");
+      document.documentElement.setAttribute("data-live", "on");
+    });
+    source.addEventListener("error", function () {
+      state.textContent = state.getAttribute("data-off");
+      document.documentElement.setAttribute("data-live", "off");
+    });
+    source.addEventListener("ended", function () { source.close(); });
+    source.addEventListener("ticket", function (event) {
+      var data = JSON.parse(event.data);
+      if (document.getElementById("queue-rows")) { refresh("queue-rows"); }
+      if (data.reference === openTicket()) { refresh("timeline"); }
+      if (data.kind === "message" && data.direction === "in" && data.mine) { notify(live, data); }
+    });
+    window.addEventListener("beforeunload", function () { source.close(); });
+  });
+})();

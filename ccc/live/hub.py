@@ -1,0 +1,172 @@
+"""One hub per process fans the live events out to the console streams open in it.
+
+The hub reads `live_event` rows newer than the last it saw: every `POLL_SECONDS`, and at once
+when Redis (`CCC_REDIS_URL`) announces a commit that wrote some. Each stream receives only
+the events of tickets its user may see, decided by the same `visible_tickets` query as the
+queue, at the moment the event is delivered. One reader per process, however many streams:
+a hundred open consoles cost one query per look, plus one visibility query per stream that
+has something to receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ccc.access.policy import Caller, visible_tickets
+from ccc.live.models import LiveEvent
+from ccc.live.publish import CHANNEL, local_wakers
+from ccc.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+
+
+@dataclass
+class Stream:
+    caller: Caller
+    focal_team: str
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(500))
+
+
+@dataclass
+class Hub:
+    engine: Engine
+    redis_url: str | None = None
+    _streams: dict[int, Stream] = field(default_factory=dict)
+    _last_id: int | None = None
+    _wake: asyncio.Event | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _waker: Any = None
+
+    def open(self, caller: Caller, focal_team: str) -> Stream:
+        self._start()
+        stream = Stream(caller=caller, focal_team=focal_team)
+        self._streams[id(stream)] = stream
+        return stream
+
+    def close(self, stream: Stream) -> None:
+        self._streams.pop(id(stream), None)
+
+    def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is loop and self._tasks:
+            return
+        self._loop = loop
+        self._wake = wake = asyncio.Event()
+        self._last_id = None
+        if self._waker is not None and self._waker in local_wakers:
+            local_wakers.remove(self._waker)
+
+        def waker() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(wake.set)
+
+        self._waker = waker
+        local_wakers.append(waker)
+        self._tasks = [loop.create_task(self._read_forever())]
+        if self.redis_url:
+            self._tasks.append(loop.create_task(self._listen_to_redis()))
+
+    async def _read_forever(self) -> None:
+        assert self._wake is not None
+        while True:
+            try:
+                await to_thread.run_sync(self._look)
+            except Exception:
+                log.exception("reading live events failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            self._wake.clear()
+
+    async def _listen_to_redis(self) -> None:
+        """Wake the reader as soon as another process commits live events."""
+        from redis.asyncio import Redis
+
+        while True:
+            try:
+                client = Redis.from_url(self.redis_url or "")
+                pubsub = client.pubsub()
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message" and self._wake is not None:
+                        self._wake.set()
+            except Exception:
+                log.warning("the live events channel on Redis is unreachable; polling only")
+                await asyncio.sleep(5)
+
+    def _look(self) -> None:
+        with Session(self.engine) as session:
+            if self._last_id is None:
+                self._last_id = session.exec(select(func.max(LiveEvent.id))).one() or 0
+                return
+            rows = list(
+                session.exec(
+                    select(LiveEvent)
+                    .where(col(LiveEvent.id) > self._last_id)
+                    .order_by(col(LiveEvent.id))
+                    .limit(1000)
+                ).all()
+            )
+            if not rows:
+                return
+            self._last_id = rows[-1].id
+            if self._streams:
+                self._deliver(session, rows)
+
+    def _deliver(self, session: Session, rows: list[LiveEvent]) -> None:
+        ticket_ids = sorted({row.ticket_id for row in rows})
+        # Streams of the same user (several tabs) share one visibility query.
+        known: dict[tuple[Any, ...], dict[int | None, Ticket]] = {}
+        for stream in list(self._streams.values()):
+            key = (stream.caller.user_id, stream.caller.role, stream.caller.team_slugs)
+            seen = known.get(key)
+            if seen is None:
+                query = visible_tickets(stream.caller, focal_team=stream.focal_team).where(
+                    col(Ticket.id).in_(ticket_ids)
+                )
+                seen = known[key] = {t.id: t for t in session.exec(query).all()}
+            for row in rows:
+                ticket = seen.get(row.ticket_id)
+                if ticket is None:
+                    continue
+                payload = {
+                    "id": row.id,
+                    "kind": row.kind,
+                    "reference": ticket.reference,
+                    "direction": row.direction,
+                    "mine": ticket.assignee_id is not None
+                    and ticket.assignee_id == stream.caller.user_id,
+                }
+                self._put(stream, payload)
+
+    def _put(self, stream: Stream, payload: dict[str, Any]) -> None:
+        loop = self._loop
+        assert loop is not None
+
+        def put() -> None:
+            with contextlib.suppress(asyncio.QueueFull):  # a stalled browser misses events
+                stream.queue.put_nowait(payload)
+
+        loop.call_soon_threadsafe(put)
+
+
+_hubs: dict[int, Hub] = {}
+
+
+def hub_for(engine: Engine, redis_url: str | None) -> Hub:
+    """The process's hub for this database (tests run several apps in one process)."""
+    hub = _hubs.get(id(engine))
+    if hub is None:
+        hub = _hubs[id(engine)] = Hub(engine=engine, redis_url=redis_url)
+    return hub

@@ -1,0 +1,99 @@
+"""Who is waiting, live updates and bulk actions in a real browser (Debian's chromium driven by
+Playwright), in English and in Arabic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ccc.console.browsing import console_user
+from tests.ccc.console.test_browser import (  # noqa: F401 (fixtures)
+    BASE,
+    chromium,
+    log_in,
+    pytestmark,
+    server,
+    settings,
+    shot,
+)
+from tests.conftest import Harness
+from tests.flows import open_ticket
+
+FIRST = "+9647701111111"
+SECOND = "+9647702222222"
+# The marker's words in each language: said in words, not only by colour.
+WAITING = {"en": "Waiting for us", "ar": "بانتظار ردّنا"}
+
+
+def _user(ccc: Harness, chromium: Any, name: str, language: str) -> Any:  # noqa: F811
+    return log_in(chromium, name, console_user(ccc, name, "agent", ["ccc"], language=language))
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_waiting_marker_and_filter(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+    supervisor: dict[str, str],
+    language: str,
+) -> None:
+    answered = open_ticket(ccc, FIRST)
+    waiting = open_ticket(ccc, SECOND)
+    ccc.client.post(f"/api/tickets/{answered}/replies", json={"text": "Done."}, headers=supervisor)
+    ccc.drain()
+    page = _user(ccc, chromium, "alice", language)
+    rows = page.locator("#queue-rows tr")
+    assert rows.nth(0).locator(".ref").inner_text() == waiting  # waiting first
+    assert WAITING[language] in rows.nth(0).locator(".waiting-mark").inner_text()
+    assert rows.nth(1).locator(".waiting-mark").count() == 0
+    page.click("nav.views a[href='/console?waiting=centre']")
+    page.wait_for_selector("nav.views a[aria-current=page][href='/console?waiting=centre']")
+    assert [r.inner_text() for r in page.locator("#queue-rows .ref").all()] == [waiting]
+    shot(page, f"{language}-queue-waiting")
+    assert not page.errors, page.errors
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_message_arrives_on_the_open_ticket_page_and_the_draft_stays(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+    supervisor: dict[str, str],
+    language: str,
+) -> None:
+    reference = open_ticket(ccc, FIRST)
+    ccc.client.patch(f"/api/tickets/{reference}", json={"assignee": "alice"}, headers=supervisor)
+    page = _user(ccc, chromium, "alice", language)
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    page.wait_for_selector("html[data-live=on]")
+    page.fill("#reply-text", "Draft being typed")
+    ccc.say(FIRST, "He was last seen in Nasiriyah")
+    # The stream brings it in seconds; polling alone would take 10 s and the wait is 8.
+    page.wait_for_selector("#timeline >> text=He was last seen in Nasiriyah", timeout=8_000)
+    assert page.input_value("#reply-text") == "Draft being typed"
+    shot(page, f"{language}-ticket-live")
+    assert not page.errors, page.errors
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_bulk_assignment(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+    supervisor: dict[str, str],
+    language: str,
+) -> None:
+    first = open_ticket(ccc, FIRST)
+    second = open_ticket(ccc, SECOND)
+    page = _user(ccc, chromium, "alice", language)
+    page.check(f"input.select-row[value='{first}']")
+    page.check(f"input.select-row[value='{second}']")
+    page.select_option("#bulk-assign", "me")
+    page.click("#bulk button[type=submit]")
+    page.wait_for_selector("p.flash")
+    for reference in (first, second):
+        ticket = ccc.client.get(f"/api/tickets/{reference}", headers=supervisor).json()
+        assert ticket["assignee"] == "alice"
+    shot(page, f"{language}-queue-bulk")
+    assert not page.errors, page.errors
