@@ -13,6 +13,7 @@ from ccc.conversations.models import Conversation
 from ccc.jobs.models import OutboxJob
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.referrals.models import Referral, ReferralStatus
+from ccc.replies.models import SavedReply
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Referral",
     "ReferralStatus",
     "Role",
+    "SavedReply",
     "Sensitivity",
     "Team",
     "TeamMembership",

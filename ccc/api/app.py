@@ -31,6 +31,7 @@ from ccc.kernel.logging import configure_logging
 from ccc.kernel.runtime import Runtime, set_runtime
 from ccc.kernel.settings import Settings, get_settings
 from ccc.referrals import api as referrals
+from ccc.replies import api as saved_replies
 from ccc.reports import api as reports
 from ccc.tickets import api as tickets
 
@@ -99,6 +100,7 @@ def _include_routers(app: FastAPI, runtime: Runtime, *, simulator: bool) -> None
         reports.router,
         audit.router,
         calls_api.router,
+        saved_replies.router,
     ):
         app.include_router(api_router, responses=API_ERRORS)
     mount_console(app)

@@ -10,6 +10,7 @@ from ccc.console import (
     pages_calls,
     pages_dashboard,
     pages_queue,
+    pages_replies,
     pages_team,
     pages_ticket,
 )
@@ -20,6 +21,14 @@ def mount_console(app: FastAPI) -> None:
     app.middleware("http")(security_headers)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(pages_ticket.TicketNotShown, pages_ticket.ticket_not_shown)
-    modules = (pages_auth, pages_queue, pages_ticket, pages_team, pages_dashboard, pages_calls)
+    modules = (
+        pages_auth,
+        pages_queue,
+        pages_ticket,
+        pages_team,
+        pages_dashboard,
+        pages_calls,
+        pages_replies,
+    )
     for module in modules:
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from ccc.calls.models import Call
 from ccc.calls.recordings import recordings_of
 from ccc.console import presence
 from ccc.console.format import clock, sla_state
+from ccc.console.reply_box import reply_box
 from ccc.console.web import Console
 from ccc.contacts.models import Identity
 from ccc.referrals.models import Referral
@@ -129,4 +130,5 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
             session, ticket_id=ticket.id or 0, user_id=console.user.id or 0
         ),
         **voice_of(console, ticket, details),
+        **reply_box(console, ticket, identity),
     }
