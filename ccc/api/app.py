@@ -22,7 +22,7 @@ from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
 from ccc.api.params import explain
 from ccc.api.responses import API_ERRORS, HEALTH_ERRORS, SIMULATOR_ERRORS, WEBHOOK_ERRORS
-from ccc.api.wiring import runtime_for, simulator_routers
+from ccc.api.wiring import runtime_for, simulator_routers, voice_prompt_inventory
 from ccc.calls import api as calls_api
 from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
@@ -60,6 +60,7 @@ def create_app(
         lifespan=_lifespan(runtime, background=background),
     )
     app.state.runtime = runtime
+    app.state.voice_prompts = voice_prompt_inventory
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     _error_handlers(app)

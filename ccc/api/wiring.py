@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ccc.calls.prompts import PromptLine
 from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel.runtime import Runtime, build_runtime
@@ -68,3 +69,15 @@ def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> 
     rules of `CCC_WORKFLOWS_DIR` (checked now: a bad folder stops the start)."""
     configure(resolve_dir(settings.workflows_dir))
     return build_runtime(settings, channels=channel_registry(), dispatcher=dispatcher)
+
+
+def voice_prompt_inventory() -> list[PromptLine]:
+    """Every prompt of the IVR per language, from the flows now loaded (the console's
+    `/console/prompts` lists them beside their recordings)."""
+    from workflows.library import current
+    from workflows.voice_prompts import VoicePrompts
+
+    return [
+        PromptLine(language, speech.key, speech.text, speech.recordable)
+        for language, speech in VoicePrompts(current()).inventory()
+    ]
