@@ -9,6 +9,7 @@ from ccc.console import (
     pages_auth,
     pages_calls,
     pages_dashboard,
+    pages_live,
     pages_prompts,
     pages_queue,
     pages_replies,
@@ -24,6 +25,7 @@ def mount_console(app: FastAPI) -> None:
     app.add_exception_handler(pages_ticket.TicketNotShown, pages_ticket.ticket_not_shown)
     modules = (
         pages_auth,
+        pages_live,
         pages_prompts,
         pages_queue,
         pages_ticket,
