@@ -14,6 +14,7 @@ from ccc.calls.recordings import recordings_of
 from ccc.console import presence
 from ccc.console.format import clock, sla_state
 from ccc.console.reply_box import reply_box
+from ccc.console.timeline_view import blocks
 from ccc.console.web import Console
 from ccc.contacts.models import Identity
 from ccc.referrals.models import Referral
@@ -100,6 +101,9 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         first_response_at=ticket.first_response_at,
         resolution_due=ticket.resolution_due,
     )
+    timeline = (
+        service.timeline(session, ticket=ticket, reader=console.caller) if shows_timeline else []
+    )
     statuses = [ticket.status, *sorted(s.value for s in TRANSITIONS[TicketStatus(ticket.status)])]
     return {
         "ticket": ticket,
@@ -109,11 +113,7 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         "address": identity.address if identity else None,
         "mask_address": console.caller.role == Role.team_member,
         "sla": sla_state(due),
-        "timeline": (
-            service.timeline(session, ticket=ticket, reader=console.caller)
-            if shows_timeline
-            else []
-        ),
+        "timeline_blocks": blocks(session, timeline),
         "choices": {
             "status": statuses,
             "priority": [p.value for p in Priority],
