@@ -104,7 +104,9 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
     timeline = (
         service.timeline(session, ticket=ticket, reader=console.caller) if shows_timeline else []
     )
-    statuses = [ticket.status, *sorted(s.value for s in TRANSITIONS[TicketStatus(ticket.status)])]
+    # `referred` comes only from a referral to a team (the form beside), never from this menu.
+    allowed = TRANSITIONS[TicketStatus(ticket.status)] - {TicketStatus.referred}
+    statuses = [ticket.status, *sorted(s.value for s in allowed)]
     return {
         "ticket": ticket,
         "details": details,
@@ -113,7 +115,7 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         "address": identity.address if identity else None,
         "mask_address": console.caller.role == Role.team_member,
         "sla": sla_state(due),
-        "timeline_blocks": blocks(session, timeline),
+        "timeline_blocks": blocks(session, timeline, console._),
         "choices": {
             "status": statuses,
             "priority": [p.value for p in Priority],

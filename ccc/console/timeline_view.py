@@ -7,6 +7,8 @@ person wrote that nobody or an agent answered stays in view."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -27,7 +29,26 @@ def _authors(session: Session, items: list[dict[str, Any]]) -> dict[int, str]:
     return {int(message_id): str(name) for message_id, name in rows if message_id is not None}
 
 
-def blocks(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+# The chatbot's note on an answer it cut (workflows/steps.py), said again in the reader's words.
+CUT_NOTE = re.compile(r"^The answer '(?P<key>\w+)' was longer than (?P<n>\d+) characters")
+CUT_WORDS = (
+    "The answer “%(key)s” was longer than %(n)s characters and is cut; the whole text is in "
+    "the person's message in this timeline."
+)
+
+
+def _reworded(item: dict[str, Any], gettext: Callable[..., str]) -> dict[str, Any]:
+    text = item["data"].get("text")
+    match = CUT_NOTE.match(text) if item["kind"] == "note" and isinstance(text, str) else None
+    if match is None:
+        return item
+    words = gettext(CUT_WORDS, key=gettext(match["key"]), n=match["n"])
+    return {**item, "data": {**item["data"], "text": words}}
+
+
+def blocks(
+    session: Session, items: list[dict[str, Any]], gettext: Callable[..., str]
+) -> list[dict[str, Any]]:
     """[{"bot": [items…]} | {"item": item}], in time order; runs of chatbot turns grouped."""
     authors = _authors(session, items)
     messages = [item for item in items if item["type"] == "message"]
@@ -49,6 +70,8 @@ def blocks(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]
         folded = chatbot_turn(item)
         if item["type"] == "message":
             item = {**item, "author": authors.get(item["id"])}
+        else:
+            item = _reworded(item, gettext)
         if folded:
             if out and "bot" in out[-1]:
                 out[-1]["bot"].append(item)
