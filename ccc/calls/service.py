@@ -244,7 +244,9 @@ def request_callback(
         session, identity=identity, category=Category.other, language=language, answers=answers
     )
     assert ticket.id is not None and identity.id is not None
+    now = utcnow()  # one moment: a callback due "now" is never due before it was asked for
     callback = Callback(
+        created_at=now,
         ticket_id=ticket.id,
         identity_id=identity.id,
         phone=identity.address,
@@ -252,7 +254,7 @@ def request_callback(
         safe_to_call=safe_to_call,
         may_leave_message=may_leave_message,
         automatic=automatic,
-        due_at=first_due(utcnow()),
+        due_at=first_due(now),
     )
     session.add(callback)
     session.flush()
