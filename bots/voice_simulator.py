@@ -20,8 +20,8 @@ from ccc.calls.prompts import PromptLine, folder_of, heard_as
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.phone import to_e164
 from ccc.kernel.settings import Settings
-from workflows import ivr
-from workflows.voice_prompts import Speech
+from workflows.ivr import keypad as ivr
+from workflows.ivr.voice_prompts import Speech
 
 router = APIRouter(prefix="/api/simulator/calls", tags=["simulator"])
 page_router = APIRouter(tags=["simulator"])

@@ -14,7 +14,7 @@ from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel.runtime import Runtime, build_runtime
 from ccc.kernel.settings import Settings
-from workflows.library import configure, resolve_dir
+from workflows.files.library import configure, resolve_dir
 
 
 def channel_registry() -> ChannelRegistry:
@@ -74,8 +74,8 @@ def runtime_for(settings: Settings, *, dispatcher: Dispatcher | None = None) -> 
 def voice_prompt_inventory() -> list[PromptLine]:
     """Every prompt of the IVR per language, from the flows now loaded (the console's
     `/console/prompts` lists them beside their recordings)."""
-    from workflows.library import current
-    from workflows.voice_prompts import VoicePrompts
+    from workflows.files.library import current
+    from workflows.ivr.voice_prompts import VoicePrompts
 
     return [
         PromptLine(language, speech.key, speech.text, speech.recordable)
