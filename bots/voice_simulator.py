@@ -15,10 +15,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ccc.calls import service as calls
+from ccc.calls.prompts import PromptLine, folder_of, heard_as
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.phone import to_e164
+from ccc.kernel.settings import Settings
 from ccc.kernel.web import SessionDep, SettingsDep
 from workflows.ivr import keypad as ivr
+from workflows.ivr.voice_prompts import Speech
 
 router = APIRouter(prefix="/api/simulator/calls", tags=["simulator"])
 page_router = APIRouter(tags=["simulator"])
@@ -44,6 +47,34 @@ class Said(BaseModel):
     language: str
     text: str
     recordable: bool
+    # What the caller really hears: `recording`, `voice`, or `arabic` (a Kurdish prompt with no
+    # recording of its own is heard in Arabic); `note` says so in plain words.
+    heard: str
+    note: str | None
+
+
+ARABIC_INSTEAD = (
+    "The caller hears this in Arabic: there is no {language} recording of this prompt "
+    "(upload one on /console/prompts)."
+)
+LANGUAGE_NAMES = {"ckb": "Sorani", "kmr": "Badini"}
+
+
+def _said(speech: Speech, folder: Path | None) -> Said:
+    line = PromptLine(speech.language, speech.key, speech.text, speech.recordable)
+    heard = heard_as(folder, line)
+    note = None
+    if heard == "arabic":
+        name = LANGUAGE_NAMES.get(speech.language, speech.language)
+        note = ARABIC_INSTEAD.format(language=name)
+    return Said(
+        key=speech.key,
+        language=speech.language,
+        text=speech.text,
+        recordable=speech.recordable,
+        heard=heard,
+        note=note,
+    )
 
 
 class ScreenOut(BaseModel):
@@ -55,13 +86,11 @@ class ScreenOut(BaseModel):
     digits: int | None
 
 
-def _screen(call_sid: str, screen: ivr.Screen) -> ScreenOut:
+def _screen(call_sid: str, screen: ivr.Screen, settings: Settings) -> ScreenOut:
+    folder = folder_of(settings.voice_prompts_dir)
     return ScreenOut(
         call_sid=call_sid,
-        said=[
-            Said(key=s.key, language=s.language, text=s.text, recordable=s.recordable)
-            for s in screen.speech
-        ],
+        said=[_said(speech, folder) for speech in screen.speech],
         then=screen.then,
         digits=screen.digits,
     )
@@ -84,18 +113,22 @@ def place_call(body: CallIn, session: SessionDep, settings: SettingsDep) -> Scre
     if phone is None:
         raise Invalid("from must be a phone number")
     sid = f"{SIMULATED}{uuid.uuid4().hex}"
-    return _screen(sid, ivr.incoming(session, call_sid=sid, phone=phone))
+    return _screen(sid, ivr.incoming(session, call_sid=sid, phone=phone), settings)
 
 
 @router.post("/{call_sid}/keys", response_model=ScreenOut)
-def press_keys(call_sid: str, body: KeysIn, session: SessionDep) -> ScreenOut:
+def press_keys(
+    call_sid: str, body: KeysIn, session: SessionDep, settings: SettingsDep
+) -> ScreenOut:
     sid = _known(session, call_sid)
     digits = body.digits.rstrip("#") if len(body.digits) > 1 else body.digits
-    return _screen(sid, ivr.press(session, call_sid=sid, phone=None, digits=digits))
+    return _screen(sid, ivr.press(session, call_sid=sid, phone=None, digits=digits), settings)
 
 
 @router.post("/{call_sid}/voice-message", response_model=ScreenOut)
-def leave_message(call_sid: str, body: VoiceMessageIn, session: SessionDep) -> ScreenOut:
+def leave_message(
+    call_sid: str, body: VoiceMessageIn, session: SessionDep, settings: SettingsDep
+) -> ScreenOut:
     sid = _known(session, call_sid)
     screen = ivr.recorded(
         session,
@@ -106,7 +139,7 @@ def leave_message(call_sid: str, body: VoiceMessageIn, session: SessionDep) -> S
         url=None,
         words=body.text,
     )
-    return _screen(sid, screen)
+    return _screen(sid, screen, settings)
 
 
 @router.post("/{call_sid}/hangup", status_code=204)

@@ -22,6 +22,7 @@ from ccc.jobs.models import OutboxJob
 from ccc.live.models import LiveEvent
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.referrals.models import Referral, ReferralStatus
+from ccc.replies.models import SavedReply
 from ccc.retention.models import TicketHold
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
 
@@ -50,6 +51,7 @@ __all__ = [
     "Referral",
     "ReferralStatus",
     "Role",
+    "SavedReply",
     "Sensitivity",
     "Team",
     "TeamMembership",

@@ -24,7 +24,12 @@ from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
 from ccc.api.params import explain
 from ccc.api.responses import API_ERRORS, HEALTH_ERRORS, SIMULATOR_ERRORS, WEBHOOK_ERRORS
-from ccc.api.wiring import runtime_for, simulator_routers, use_retention_file
+from ccc.api.wiring import (
+    runtime_for,
+    simulator_routers,
+    use_retention_file,
+    voice_prompt_inventory,
+)
 from ccc.calls import api as calls_api
 from ccc.console.router import mount_console
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
@@ -35,6 +40,7 @@ from ccc.kernel.logging import configure_logging
 from ccc.kernel.runtime import Runtime, set_runtime
 from ccc.kernel.settings import Settings, get_settings
 from ccc.referrals import api as referrals
+from ccc.replies import api as saved_replies
 from ccc.reports import api as reports
 from ccc.tickets import api as tickets
 
@@ -68,6 +74,7 @@ def create_app(
         lifespan=_lifespan(runtime, background=background),
     )
     app.state.runtime = runtime
+    app.state.voice_prompts = voice_prompt_inventory
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     _error_handlers(app)
@@ -109,6 +116,7 @@ def _include_routers(app: FastAPI, runtime: Runtime, *, simulator: bool) -> None
         audit.router,
         audit.access_router,
         calls_api.router,
+        saved_replies.router,
     ):
         app.include_router(api_router, responses=API_ERRORS)
     mount_console(app)

@@ -8,6 +8,16 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 64 * 1024
+# A recorded IVR prompt is uploaded from the console: the one body allowed to be larger (its
+# own check, in ccc/calls/prompts.py, then refuses what is not a short WAV or MP3).
+UPLOADS = {"/console/prompts/": 6 * 1024 * 1024}
+
+
+def limit_for(path: str, default: int) -> int:
+    for prefix, limit in UPLOADS.items():
+        if path.startswith(prefix):
+            return limit
+    return default
 
 
 class _TooLarge(Exception):
@@ -36,8 +46,8 @@ def _refusing_nul(receive: Receive) -> Receive:
 
 
 class BodyLimit:
-    """413 for bodies over 64 KiB, and 400 for NUL characters in a URL or in an API body:
-    PostgreSQL cannot store NUL, and no person types one."""
+    """413 for bodies over 64 KiB (a prompt recording: `UPLOADS`), and 400 for NUL characters
+    in a URL or in an API body: PostgreSQL cannot store NUL, and no person types one."""
 
     def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
         self.app = app
@@ -50,9 +60,10 @@ class BodyLimit:
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             await _send_json(send, 400, "NUL characters are not allowed in a URL")
             return
+        max_body = limit_for(scope.get("path", ""), self.max_body)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
-            await _refuse(send, self.max_body)
+        if declared is not None and declared > max_body:
+            await _refuse(send, max_body)
             return
         if scope.get("path", "").startswith("/api/"):
             receive = _refusing_nul(receive)
@@ -64,7 +75,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > max_body:
                     raise _TooLarge
             return message
 
@@ -78,7 +89,7 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _refuse(send, self.max_body)
+                await _refuse(send, max_body)
         except _HasNul:
             if not started:
                 await _send_json(send, 400, "NUL characters are not allowed in the body")

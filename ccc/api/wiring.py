@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from ccc.calls.prompts import PromptLine
 from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel import ports
@@ -125,3 +126,15 @@ def configure_workflows() -> None:
 
     configure(resolve_dir(get_settings().workflows_dir))
     use_retention_file()
+
+
+def voice_prompt_inventory() -> list[PromptLine]:
+    """Every prompt of the IVR per language, from the flows now loaded (the console's
+    `/console/prompts` lists them beside their recordings)."""
+    from workflows.files.library import current
+    from workflows.ivr.voice_prompts import VoicePrompts
+
+    return [
+        PromptLine(language, speech.key, speech.text, speech.recordable)
+        for language, speech in VoicePrompts(current()).inventory()
+    ]

@@ -137,6 +137,7 @@ def add_attempt(
         callback_id=callback_id,
         outcome=body.outcome,
         focal_team=settings.restricted_focal_team,
+        note=body.note,
     )
     tickets = _references(session, caller, settings.restricted_focal_team, {callback.ticket_id})
     return _callback_out(callback, tickets)

@@ -17,8 +17,8 @@ from ccc.jobs.outbox import schedule
 from ccc.kernel import ports
 from ccc.kernel.errors import Conflict, Forbidden, NotFound
 from ccc.kernel.timeutil import utcnow
-from ccc.tickets.models import Ticket
-from ccc.tickets.service import parse_enum, record
+from ccc.tickets.models import Ticket, TicketStatus
+from ccc.tickets.service import Changes, apply_changes, parse_enum, record
 
 UNANSWERED_LIMIT = 3
 RETRY_AFTER = timedelta(hours=2)
@@ -56,7 +56,13 @@ def visible_callbacks(caller: Caller, *, focal_team: str) -> SelectOfScalar[Call
 
 
 def attempt(
-    session: Session, *, caller: Caller, callback_id: int, outcome: str, focal_team: str
+    session: Session,
+    *,
+    caller: Caller,
+    callback_id: int,
+    outcome: str,
+    focal_team: str,
+    note: str | None = None,
 ) -> Callback:
     """What the API and the console both call: staff only, and a callback of a ticket the
     caller may not see is as missing as one that never was."""
@@ -64,11 +70,16 @@ def attempt(
     query = visible_callbacks(caller, focal_team=focal_team).where(Callback.id == callback_id)
     if session.exec(query).first() is None:
         raise NotFound("callback not found")
-    return record_attempt(session, callback_id=callback_id, outcome=outcome, caller=caller)
+    return record_attempt(
+        session, callback_id=callback_id, outcome=outcome, caller=caller, note=note
+    )
 
 
-def record_attempt(session: Session, *, callback_id: int, outcome: str, caller: Caller) -> Callback:
-    """One call-back attempt; `reached` and `wrong_number` end the callback at once."""
+def record_attempt(
+    session: Session, *, callback_id: int, outcome: str, caller: Caller, note: str | None = None
+) -> Callback:
+    """One call-back attempt; `reached` and `wrong_number` end the callback at once, and a
+    person reached on a `new` ticket makes it `open` (someone of the centre has spoken to them)."""
     outcome = parse_enum(AttemptOutcome, outcome, "outcome")
     callback = session.get(Callback, callback_id, with_for_update=True)
     if callback is None:
@@ -97,7 +108,10 @@ def record_attempt(session: Session, *, callback_id: int, outcome: str, caller: 
             caller=caller,
             outcome=outcome,
             attempt=callback.attempts,
+            **({"note": note.strip()} if note and note.strip() else {}),
         )
+        if outcome == AttemptOutcome.reached and ticket.status == TicketStatus.new:
+            apply_changes(session, ticket=ticket, changes=Changes(status="open"), caller=caller)
     return callback
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ccc.calls.models import AttemptOutcome
 
@@ -48,3 +48,5 @@ class CallbackPage(BaseModel):
 
 class AttemptIn(BaseModel):
     outcome: AttemptOutcome
+    # What the call was about, for the ticket's timeline (never sent to the person).
+    note: str | None = Field(None, max_length=2000)

@@ -34,6 +34,9 @@ FLASHES = {
     "totp_on": "Second factor turned on",
     "totp_off": "Second factor turned off",
     "break_glass": "Restricted access granted: the focal team has been told",
+    "saved_reply_added": "Saved reply added",
+    "saved_reply_deleted": "Saved reply deleted",
+    "prompt_uploaded": "Recording saved: the next call plays it",
 }
 
 
@@ -185,6 +188,17 @@ KNOWN = (
     ),
     _known(r"^the dashboard is for supervisors", "The dashboard is for supervisors and admins."),
     _known(r"^(from|to) must be a date", "Dates are written YYYY-MM-DD."),
+    _known(
+        r"^a text is needed in every language; missing or blank: (?P<value>.+)$",
+        "A text is needed in every language; missing: %(value)s",
+    ),
+    _known(r"^a saved reply needs a name", "A saved reply needs a name."),
+    _known(
+        r"^a saved reply with this name exists already",
+        "A saved reply with this name exists already.",
+    ),
+    _known(r"^only supervisors and admins keep", "Only supervisors and admins may do this."),
+    _known(r"^no such saved reply", "This saved reply no longer exists."),
 )
 
 # Whatever a service raises that is not listed above still reads as its kind.

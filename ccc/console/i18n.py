@@ -7,6 +7,7 @@ reader's locale; references are shown left to right inside right-to-left text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_datetime
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = {"ar": "العربية", "ckb": "کوردی (سۆرانی)", "kmr": "کوردی (بادینی)", "en": "English"}
@@ -58,11 +60,43 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse(language if language in LANGUAGES else DEFAULT)
 
 
+# English with the day first and the month in words ("6 Dec 2026, 14:05"): Babel's `short`
+# for `en` is American (12/6/26), which the centre's staff read as 12 June.
+PATTERNS = {"en": "d MMM y, HH:mm"}
+
+
 def format_moment(moment: datetime | None, language: str) -> str:
     if moment is None:
         return "—"
     local = moment.astimezone(CENTRE_TZ)
-    return format_datetime(local, "short", tzinfo=CENTRE_TZ, locale=babel_locale(language))
+    pattern = PATTERNS.get(language, "short")
+    return format_datetime(local, pattern, tzinfo=CENTRE_TZ, locale=babel_locale(language))
+
+
+def format_number(value: object, language: str) -> str:
+    """Counts in the reader's digits and grouping; "<5" (the reports' small-count rule) as is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value, locale=babel_locale(language))
+    return str(value)
+
+
+SLUG = re.compile(r"^[a-z][a-z_]*$")
+
+
+def value_word(value: object, language: str) -> str:
+    """An answer's value (`child`, `basra`) in the reader's language; what a person typed is
+    shown as they typed it."""
+    if value is True or value is False:
+        return gettext_for(language)("yes" if value else "no")
+    text = str(value)
+    if SLUG.match(text) and text in catalogue(language):
+        return catalogue(language)[text]
+    return text
+
+
+def actor_word(actor: str, language: str) -> str:
+    """Who did it: a user's name as is, CCC's own actors (`rule`, `routing`, `contact`) in words."""
+    return catalogue(language).get(f"actor:{actor}", actor)
 
 
 def pick_language(preferred: str | None, accept: str | None) -> str:

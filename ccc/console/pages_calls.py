@@ -106,6 +106,7 @@ def record_attempt(
     request: Request,
     console: ChangeDep,
     outcome: Annotated[str, Form(max_length=20)],
+    note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not 0 < callback_id <= MAX_ID:
         return _missing(request, console)
@@ -116,6 +117,7 @@ def record_attempt(
             callback_id=callback_id,
             outcome=outcome,
             focal_team=console.settings.restricted_focal_team,
+            note=note,
         )
     except NotFound:
         return _missing(request, console)

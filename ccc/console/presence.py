@@ -1,4 +1,5 @@
-""" "Someone else has this ticket open": each open ticket page refreshes its row while it polls."""
+""" "Someone else has this ticket open" (each open ticket page refreshes its row while it polls),
+and who is online in the console now."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from ccc.access.models import User
 from ccc.console import auth
-from ccc.console.models import TicketPresence
+from ccc.console.models import ConsoleSession, TicketPresence
 
 FRESH = timedelta(seconds=20)  # a row younger than this is not rewritten (fewer writes)
 GONE = timedelta(seconds=45)  # a page that has not polled for this long is closed
@@ -37,3 +38,18 @@ def others(session: Session, *, ticket_id: int, user_id: int) -> list[str]:
         .order_by(col(User.name))
     ).all()
     return list(names)
+
+
+ONLINE = timedelta(minutes=5)  # a console request within this is "online now"
+
+
+def online_user_ids(session: Session, *, within: timedelta = ONLINE) -> frozenset[int]:
+    """Users with a console session that made a request lately (`auth.open_session` refreshes
+    `last_seen_at` at most once a minute) and was not ended."""
+    since = auth.now() - within
+    rows = session.exec(
+        select(ConsoleSession.user_id).where(
+            col(ConsoleSession.last_seen_at) >= since, col(ConsoleSession.ended_at).is_(None)
+        )
+    ).all()
+    return frozenset(rows)

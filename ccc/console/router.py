@@ -12,7 +12,10 @@ from ccc.console import (
     pages_calls,
     pages_dashboard,
     pages_events,
+    pages_live,
+    pages_prompts,
     pages_queue,
+    pages_replies,
     pages_team,
     pages_ticket,
 )
@@ -27,12 +30,16 @@ def mount_console(app: FastAPI) -> None:
         pages_auth,
         pages_queue,
         pages_bulk,
+        pages_live,
+        pages_prompts,
+        pages_queue,
         pages_ticket,
         pages_team,
         pages_dashboard,
         pages_calls,
         pages_access,
         pages_events,
+        pages_replies,
     )
     for module in modules:
         app.include_router(module.router)

@@ -13,6 +13,8 @@ from ccc.calls.models import Call
 from ccc.calls.recordings import recordings_of
 from ccc.console import presence
 from ccc.console.format import clock, sla_state
+from ccc.console.reply_box import reply_box
+from ccc.console.timeline_view import blocks
 from ccc.console.web import Console
 from ccc.contacts.models import Identity
 from ccc.referrals.models import Referral
@@ -99,7 +101,12 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         first_response_at=ticket.first_response_at,
         resolution_due=ticket.resolution_due,
     )
-    statuses = [ticket.status, *sorted(s.value for s in TRANSITIONS[TicketStatus(ticket.status)])]
+    timeline = (
+        service.timeline(session, ticket=ticket, reader=console.caller) if shows_timeline else []
+    )
+    # `referred` comes only from a referral to a team (the form beside), never from this menu.
+    allowed = TRANSITIONS[TicketStatus(ticket.status)] - {TicketStatus.referred}
+    statuses = [ticket.status, *sorted(s.value for s in allowed)]
     return {
         "ticket": ticket,
         "details": details,
@@ -108,11 +115,7 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         "address": identity.address if identity else None,
         "mask_address": console.caller.role == Role.team_member,
         "sla": sla_state(due),
-        "timeline": (
-            service.timeline(session, ticket=ticket, reader=console.caller)
-            if shows_timeline
-            else []
-        ),
+        "timeline_blocks": blocks(session, timeline, console._),
         "choices": {
             "status": statuses,
             "priority": [p.value for p in Priority],
@@ -129,4 +132,5 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
             session, ticket_id=ticket.id or 0, user_id=console.user.id or 0
         ),
         **voice_of(console, ticket, details),
+        **reply_box(console, ticket, identity),
     }

@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from ccc.access.models import Role, Team
+from ccc.access.models import Role, Team, User
 from ccc.access.policy import Caller, visible_tickets
 from ccc.calls.report import call_summary
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.messages.models import Direction, Message
 from ccc.sla import service as sla
 from ccc.tickets.lifecycle import ACTIVE
-from ccc.tickets.models import Sensitivity, Ticket
+from ccc.tickets.models import Sensitivity, Ticket, WaitingOn
 
 READERS = frozenset({Role.supervisor, Role.admin})
 
@@ -218,3 +218,108 @@ def _age_bucket(age: timedelta) -> str:
 
 def _coarse_keeping_zero(counts: Counter[str], min_count: int) -> dict[str, int | str]:
     return {key: (n if n == 0 or n >= min_count else f"<{min_count}") for key, n in counts.items()}
+
+
+# --- The supervisor's live view ---------------------------------------------------------------
+
+WAITING_STATUSES = tuple(sorted(sla.RUNNING))  # pending waits on the person, not on the centre
+UNATTENDED_LIMIT = 50
+
+
+def waiting_on_centre(session: Session, ticket_ids: list[int]) -> dict[int, datetime]:
+    """Of these tickets, those whose person waits for the centre, with since when: the ticket's
+    own `waiting_on`, kept by `ccc/tickets/waiting.py`, so the live view and the queue's
+    "waiting for us" never disagree."""
+    if not ticket_ids:
+        return {}
+    rows = session.exec(
+        select(Ticket.id, Ticket.last_inbound_at, Ticket.created_at).where(
+            col(Ticket.id).in_(sorted(ticket_ids)), Ticket.waiting_on == WaitingOn.centre
+        )
+    ).all()
+    return {ticket_id: last or created for ticket_id, last, created in rows if ticket_id}
+
+
+def _small(n: int, min_count: int) -> int | str:
+    """The reports' small-count rule for one figure; nothing is hidden by a zero."""
+    return n if n == 0 or n >= min_count else f"<{min_count}"
+
+
+def live_view(
+    session: Session,
+    caller: Caller,
+    *,
+    focal_team: str,
+    since: datetime,
+    now: datetime,
+    online: frozenset[int],
+    min_count: int = 5,
+) -> dict[str, Any]:
+    """Per team and per agent: open, waiting on the centre, breaching, resolved since `since`;
+    who is online (`online`: user ids the console saw lately); and the unattended list (waiting
+    on the centre, assigned to nobody), oldest first. Restricted tickets only for the focal
+    team; counts under `min_count` read "<min_count", as in every report."""
+    if caller.role not in READERS:
+        raise Forbidden("reports are for supervisors and admins")
+    insider = focal_team in caller.team_slugs
+    query = select(Ticket).where(col(Ticket.status).in_(sorted(sla.OPEN)))
+    if not insider:
+        query = query.where(Ticket.sensitivity != Sensitivity.restricted)
+    active = list(session.exec(query).all())
+    breaching_query = select(Ticket.id).where(sla.breached_filter(now))
+    breaching = set(session.exec(breaching_query).all())
+    running = [t.id for t in active if t.id is not None and t.status in WAITING_STATUSES]
+    waiting = waiting_on_centre(session, running)
+    resolved_query = select(Ticket.team_id, Ticket.assignee_id).where(
+        col(Ticket.resolved_at) >= since, col(Ticket.resolved_at) < now
+    )
+    if not insider:
+        resolved_query = resolved_query.where(Ticket.sensitivity != Sensitivity.restricted)
+    resolved = session.exec(resolved_query).all()
+
+    def figures(pick: Any) -> dict[Any, dict[str, int | str]]:
+        counts: dict[Any, Counter[str]] = {}
+        for ticket in active:
+            tally = counts.setdefault(pick(ticket.team_id, ticket.assignee_id), Counter())
+            tally["open"] += 1
+            tally["waiting"] += ticket.id in waiting
+            tally["breaching"] += ticket.id in breaching
+        for team_id, assignee_id in resolved:
+            counts.setdefault(pick(team_id, assignee_id), Counter())["resolved"] += 1
+        names = ("open", "waiting", "breaching", "resolved")
+        return {
+            who: {name: _small(tally[name], min_count) for name in names}
+            for who, tally in counts.items()
+        }
+
+    teams = {t.id: t.slug for t in session.exec(select(Team)).all()}
+    users = session.exec(select(User).where(col(User.role) != Role.team_member)).all()
+    by_team = figures(lambda team, _: team)
+    by_agent = figures(lambda _, agent: agent)
+    empty = dict.fromkeys(("open", "waiting", "breaching", "resolved"), 0)
+    unattended = sorted(
+        (t for t in active if t.id in waiting and t.assignee_id is None),
+        key=lambda t: waiting[t.id or 0],
+    )[:UNATTENDED_LIMIT]
+    return {
+        "since": since,
+        "teams": [
+            {"team": teams.get(team_id, "none"), **by_team[team_id]}
+            for team_id in sorted(by_team, key=lambda k: teams.get(k, "~"))
+        ],
+        "agents": [
+            {
+                "agent": user.name,
+                "online": user.id in online,
+                **by_agent.get(user.id, empty),
+            }
+            for user in sorted(users, key=lambda u: (u.id not in online, u.name))
+            if user.id in by_agent or user.id in online
+        ],
+        "unassigned": by_agent.get(None, empty),
+        "online": sorted(u.name for u in users if u.id in online),
+        "unattended": [
+            {"ticket": t, "team": teams.get(t.team_id), "waiting_since": waiting[t.id or 0]}
+            for t in unattended
+        ],
+    }

@@ -49,3 +49,17 @@ def test_the_keypad_page_is_served_with_the_simulator(ccc: Harness) -> None:
 def test_keys_for_a_call_the_simulator_did_not_place_are_refused(ccc: Harness) -> None:
     response = ccc.client.post("/api/simulator/calls/CAreal/keys", json={"digits": "1"})
     assert response.status_code == 404
+
+
+def test_the_keypad_says_plainly_when_a_kurdish_caller_would_hear_arabic(ccc: Harness) -> None:
+    menu = step(ccc, "", {"from": CALLER})
+    by_language = {said["language"]: said for said in menu["said"]}
+    assert by_language["ar"]["heard"] == "voice" and by_language["ar"]["note"] is None
+    assert by_language["ckb"]["heard"] == "arabic"
+    assert "hears this in Arabic" in by_language["ckb"]["note"]
+    assert "Sorani" in by_language["ckb"]["note"]
+    assert "Badini" in by_language["kmr"]["note"]
+    sorani = step(ccc, f"/{menu['call_sid']}/keys", {"digits": "2"})
+    assert all(said["heard"] == "arabic" for said in sorani["said"])
+    page = ccc.client.get("/simulator/voice").text
+    assert "item.note" in page  # the keypad page shows the note beside the Kurdish text

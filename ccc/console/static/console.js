@@ -35,6 +35,39 @@
     out.setAttribute("data-parts", String(info.parts));
   }
 
+  // Saved replies: the picker holds each text already in the ticket's language, its reference
+  // filled in. Enter or "Insert" puts it at the cursor; "/" in the empty reply box opens it.
+  function insertAtCursor(area, text) {
+    var start = area.selectionStart || 0, end = area.selectionEnd || 0;
+    area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    area.selectionStart = area.selectionEnd = start + text.length;
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+    area.focus();
+  }
+
+  function savedReplies(area) {
+    var picker = document.getElementById("saved-reply");
+    var button = document.getElementById("saved-insert");
+    if (!area || !picker) { return; }
+    function insert() {
+      var option = picker.options[picker.selectedIndex];
+      if (!option || !option.value) { picker.focus(); return; }
+      insertAtCursor(area, option.getAttribute("data-text"));
+      picker.selectedIndex = 0;
+    }
+    if (button) { button.addEventListener("click", insert); }
+    picker.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); insert(); }
+      else if (event.key === "Escape") { event.preventDefault(); area.focus(); }
+    });
+    area.addEventListener("keydown", function (event) {
+      if (event.key === "/" && area.value === "" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        picker.focus();
+      }
+    });
+  }
+
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("tr[data-href]")); }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -43,6 +76,7 @@
       area.addEventListener("input", function () { counter(area); });
       counter(area);
     }
+    savedReplies(area);
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });

@@ -89,6 +89,7 @@ NO_DETAIL: dict[tuple[str, str], Call] = {
     ("GET", "/simulator/voice"): lambda c: c.call("GET", "/simulator/voice"),
     ("GET", "/api/calls"): lambda c: c.call("GET", "/api/calls"),
     ("GET", "/api/callbacks"): lambda c: c.call("GET", "/api/callbacks"),
+    ("GET", "/api/saved-replies"): lambda c: c.call("GET", "/api/saved-replies"),
 }
 # Not called here, and why.
 EXEMPT = {
@@ -96,6 +97,8 @@ EXEMPT = {
         "break-glass: answers the reference, the reason given and the grant's end, no detail "
         "(tests/ccc/access/test_break_glass.py)"
     ),
+    ("POST", "/api/saved-replies"): "the centre's own wording, no case (tests/ccc/replies)",
+    ("DELETE", "/api/saved-replies/{reply_id}"): "the centre's own wording, no case",
     ("POST", "/webhooks/twilio/messaging"): "receives messages; answers empty TwiML",
     ("POST", "/webhooks/twilio/status"): "receives delivery statuses",
     ("POST", "/webhooks/telegram"): "receives updates; answers an empty 200",

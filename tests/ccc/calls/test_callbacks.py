@@ -200,3 +200,23 @@ def test_a_callback_is_due_within_the_centres_opening_hours(
     due = datetime.fromisoformat(callback["due_at"])
     assert current().calendars["centre"].is_open(due)
     assert due >= datetime.fromisoformat(callback["created_at"])
+
+
+def test_reaching_the_person_takes_a_note_and_opens_a_new_ticket(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    abandon(ccc)
+    [callback] = callbacks(ccc, agent)
+    reference = callback["ticket"]
+    assert ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()["status"] == "new"
+    reached = ccc.client.post(
+        f"/api/callbacks/{callback['id']}/attempts",
+        json={"outcome": "reached", "note": "Asked about her son; will send documents."},
+        headers=agent,
+    )
+    assert reached.status_code == 200, reached.text
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["status"] == "open"
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).text
+    assert "Asked about her son; will send documents." in timeline
+    assert callbacks(ccc, agent) == []

@@ -79,8 +79,21 @@ def test_arabic_and_kurdish_read_right_to_left() -> None:
 
 def test_times_are_shown_in_baghdad() -> None:
     moment = datetime(2026, 3, 1, 21, 30, tzinfo=UTC)  # 00:30 the next day in Baghdad
-    assert "3/2/26" in i18n.format_moment(moment, "en")
-    assert "12:30" in i18n.format_moment(moment, "en")
+    # the day before the month, the month in words: never 3/2/26, read as 2 March or 3 February
+    assert i18n.format_moment(moment, "en") == "2 Mar 2026, 00:30"
+    assert "2026" in i18n.format_moment(moment, "ar")
+
+
+def test_answer_values_and_actors_are_in_the_readers_language() -> None:
+    assert i18n.value_word("child", "ar") == "ابن أو ابنة"
+    assert i18n.value_word("basra", "ckb") == "بەسرە"
+    assert i18n.value_word("salah_al_din", "en") == "Salah al-Din"
+    assert i18n.value_word("Open", "ar") == "Open"  # what a person typed stays as typed
+    assert i18n.value_word(True, "kmr") == i18n.gettext_for("kmr")("yes")
+    assert i18n.actor_word("routing", "ar") == "التوجيه التلقائي"
+    assert i18n.actor_word("alice", "ar") == "alice"
+    assert i18n.format_number(1234, "en") == "1,234"
+    assert i18n.format_number("<5", "ar") == "<5"
 
 
 def test_the_browser_language_is_a_fallback_for_a_user_without_one() -> None:

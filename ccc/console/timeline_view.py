@@ -1,0 +1,82 @@
+"""The timeline as the ticket page shows it: the chatbot's turns folded into one line, so the
+person's own messages and the agents' stand out.
+
+A chatbot turn is an automated message (no agent wrote it) or a message of the person that the
+chatbot answered (the next message is the chatbot's): a menu choice, an intake answer. What the
+person wrote that nobody or an agent answered stays in view."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from ccc.access.models import User
+from ccc.messages.models import Message
+
+
+def _authors(session: Session, items: list[dict[str, Any]]) -> dict[int, str]:
+    ids = [item["id"] for item in items if item["type"] == "message" and item["direction"] == "out"]
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Message.id, User.name)
+        .join(User, col(User.id) == Message.author_user_id)
+        .where(col(Message.id).in_(ids))
+    ).all()
+    return {int(message_id): str(name) for message_id, name in rows if message_id is not None}
+
+
+# The chatbot's note on an answer it cut (workflows/steps.py), said again in the reader's words.
+CUT_NOTE = re.compile(r"^The answer '(?P<key>\w+)' was longer than (?P<n>\d+) characters")
+CUT_WORDS = (
+    "The answer “%(key)s” was longer than %(n)s characters and is cut; the whole text is in "
+    "the person's message in this timeline."
+)
+
+
+def _reworded(item: dict[str, Any], gettext: Callable[..., str]) -> dict[str, Any]:
+    text = item["data"].get("text")
+    match = CUT_NOTE.match(text) if item["kind"] == "note" and isinstance(text, str) else None
+    if match is None:
+        return item
+    words = gettext(CUT_WORDS, key=gettext(match["key"]), n=match["n"])
+    return {**item, "data": {**item["data"], "text": words}}
+
+
+def blocks(
+    session: Session, items: list[dict[str, Any]], gettext: Callable[..., str]
+) -> list[dict[str, Any]]:
+    """[{"bot": [items…]} | {"item": item}], in time order; runs of chatbot turns grouped."""
+    authors = _authors(session, items)
+    messages = [item for item in items if item["type"] == "message"]
+    following = {id(a): b for a, b in zip(messages, messages[1:], strict=False)}
+
+    def automated(item: dict[str, Any]) -> bool:
+        return item["direction"] == "out" and item["id"] not in authors
+
+    def chatbot_turn(item: dict[str, Any]) -> bool:
+        if item["type"] != "message":
+            return False
+        if item["direction"] == "out":
+            return automated(item)
+        after = following.get(id(item))
+        return after is not None and automated(after)
+
+    out: list[dict[str, Any]] = []
+    for item in items:
+        folded = chatbot_turn(item)
+        if item["type"] == "message":
+            item = {**item, "author": authors.get(item["id"])}
+        else:
+            item = _reworded(item, gettext)
+        if folded:
+            if out and "bot" in out[-1]:
+                out[-1]["bot"].append(item)
+            else:
+                out.append({"bot": [item]})
+        else:
+            out.append({"item": item})
+    return out
