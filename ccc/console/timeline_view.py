@@ -53,6 +53,9 @@ def blocks(
     authors = _authors(session, items)
     messages = [item for item in items if item["type"] == "message"]
     following = {id(a): b for a, b in zip(messages, messages[1:], strict=False)}
+    # What the person writes once the ticket exists is their own word to the centre, never a
+    # chatbot turn to fold away, even when the chatbot acknowledged it.
+    opened = next((i["created_at"] for i in items if i.get("kind") == "created"), None)
 
     def automated(item: dict[str, Any]) -> bool:
         return item["direction"] == "out" and item["id"] not in authors
@@ -62,6 +65,8 @@ def blocks(
             return False
         if item["direction"] == "out":
             return automated(item)
+        if opened is not None and item["created_at"] > opened:
+            return False
         after = following.get(id(item))
         return after is not None and automated(after)
 
