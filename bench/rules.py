@@ -1,8 +1,8 @@
 """How fast the rules engine decides, and how long the SLA breach job takes over a big queue.
 
-1. Rule evaluations per second on one core: the shipped rules (`workflows/rules/`) run on
+1. Rule evaluations per second on one core: the shipped rules (`workflows/data/rules/`) run on
    `ticket.created` for tickets of every category with free-text answers in the four languages,
-   through `workflows.routing.evaluate` on an in-memory SQLite database (the engine reads the
+   through `workflows.rules.engine.evaluate` on an in-memory SQLite database (the engine reads the
    team and the contact's history from it; nothing is committed).
 2. With `--database URL` (a scratch PostgreSQL database: it is migrated and filled), the breach
    job (`ccc.sla.tasks.check_slas`) over `--tickets` open tickets (100,000 by default): once
@@ -44,8 +44,8 @@ def evaluations(seconds: float) -> None:
     from ccc.access.models import Team
     from ccc.kernel.runtime import bootstrap
     from ccc.tickets.models import Ticket
-    from workflows.library import current
-    from workflows.routing import evaluate
+    from workflows.files.library import current
+    from workflows.rules.engine import evaluate
 
     bootstrap()
     engine = create_engine("sqlite://", poolclass=StaticPool)
@@ -91,7 +91,7 @@ def evaluations(seconds: float) -> None:
 def conditions_only(book: Any, seconds: float) -> None:
     """The `when` of every rule, without the actions' reads and writes."""
     from ccc.tickets.models import Ticket
-    from workflows.conditions import Facts
+    from workflows.rules.conditions import Facts
 
     rules = book.on("ticket.created")
     tickets = [

@@ -18,7 +18,7 @@ from ccc.api.deps import SessionDep, SettingsDep
 from ccc.calls import service as calls
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.phone import to_e164
-from workflows import ivr
+from workflows.ivr import keypad as ivr
 
 router = APIRouter(prefix="/api/simulator/calls", tags=["simulator"])
 page_router = APIRouter(tags=["simulator"])

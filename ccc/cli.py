@@ -272,7 +272,7 @@ def _user_calendar(args: argparse.Namespace) -> int:
 def _known_calendar(name: str) -> str:
     """A calendar of the workflow files in force, or a clear error naming those that exist."""
     from ccc.kernel.errors import Invalid
-    from workflows.library import get_library, resolve_dir
+    from workflows.files.library import get_library, resolve_dir
 
     known = get_library(resolve_dir(get_settings().workflows_dir)).calendars
     if name not in known:
@@ -350,8 +350,8 @@ def _team_add(args: argparse.Namespace) -> int:
 
 
 def _workflows_check(args: argparse.Namespace) -> int:
-    from workflows.library import check_paths, resolve_dir
-    from workflows.segments import folders, report
+    from workflows.files.library import check_paths, resolve_dir
+    from workflows.files.segments import folders, report
 
     paths = list(args.paths) or [resolve_dir(get_settings().workflows_dir)]
     problems = check_paths(paths, teams=_known_teams())

@@ -28,8 +28,9 @@ from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import CCCError, Invalid, NotFound
 from ccc.kernel.phone import to_e164
 from ccc.kernel.settings import Settings
-from workflows import ivr, ivr_person
-from workflows.voice_prompts import AUDIO_SUFFIXES, LANGUAGES_WITH_FILES
+from workflows.ivr import keypad as ivr
+from workflows.ivr import person as ivr_person
+from workflows.ivr.voice_prompts import AUDIO_SUFFIXES, LANGUAGES_WITH_FILES
 
 log = logging.getLogger(__name__)
 

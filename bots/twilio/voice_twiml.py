@@ -15,8 +15,8 @@ from pathlib import Path
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ccc.kernel.settings import Settings
-from workflows.ivr import Screen
-from workflows.voice_prompts import FALLBACK, SPOKEN, Speech, recording_path
+from workflows.ivr.keypad import Screen
+from workflows.ivr.voice_prompts import FALLBACK, SPOKEN, Speech, recording_path
 
 log = logging.getLogger(__name__)
 

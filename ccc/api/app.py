@@ -124,8 +124,8 @@ def _healthz(runtime: Runtime) -> Callable[[], JSONResponse]:
 
 
 def _workflows_health() -> dict[str, object]:
-    from workflows.library import configured_dir, current
-    from workflows.reload import health
+    from workflows.files.library import configured_dir, current
+    from workflows.files.reload import health
 
     current()
     return health(configured_dir())
@@ -156,7 +156,7 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
     """Without Redis, this thread is the outbox's safety net: retries and anything missed."""
     from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes
     from ccc.sla.tasks import check_slas
-    from workflows.routing import idle_sweep
+    from workflows.rules.engine import idle_sweep
 
     interval = max(runtime.settings.sweep_interval_seconds, 0.5)
     last_close = last_sla = 0.0

@@ -13,7 +13,7 @@ from ccc.channels.registry import ChannelAdapter, ChannelRegistry
 from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel.runtime import Runtime, build_runtime
 from ccc.kernel.settings import Settings
-from workflows.library import configure, resolve_dir
+from workflows.files.library import configure, resolve_dir
 
 
 def channel_registry() -> ChannelRegistry:

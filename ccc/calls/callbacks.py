@@ -27,7 +27,7 @@ _UNANSWERED = {AttemptOutcome.no_answer, AttemptOutcome.busy}
 
 
 def next_due(now: datetime) -> datetime:
-    from workflows.library import current
+    from workflows.files.library import current
 
     calendar = current().calendars.get("centre")
     if calendar is None:
@@ -37,7 +37,7 @@ def next_due(now: datetime) -> datetime:
 
 def first_due(now: datetime) -> datetime:
     """A new callback is due now within opening hours, else when the centre opens."""
-    from workflows.library import current
+    from workflows.files.library import current
 
     calendar = current().calendars.get("centre")
     if calendar is None or calendar.is_open(now):

@@ -23,8 +23,8 @@ def add_commands(commands: Any) -> None:
 
 def _prompts(args: argparse.Namespace) -> int:
     from ccc.kernel.settings import get_settings
-    from workflows.library import configure, current, resolve_dir
-    from workflows.voice_prompts import VoicePrompts, recording_path
+    from workflows.files.library import configure, current, resolve_dir
+    from workflows.ivr.voice_prompts import VoicePrompts, recording_path
 
     settings = get_settings()
     configure(resolve_dir(settings.workflows_dir))

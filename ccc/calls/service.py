@@ -1,6 +1,6 @@
 """Call records, voice messages and callbacks: what the voice line makes durable.
 
-The IVR (`workflows/ivr.py`) decides what a caller hears; these services store what happened,
+The IVR (`workflows/ivr/keypad.py`) decides what a caller hears; these services store what happened,
 keyword-only after the session and never committing, like every service of the core. It is
 about 400 lines because a call's record, its voice message and its callback are written in the
 same few transactions; the callback ladder itself lives in `callbacks.py`.

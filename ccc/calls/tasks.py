@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 
 @job_kind(NOT_REACHED, max_attempts=5)
 def callback_not_reached(session: Session, callback_id: int, **_extra: Any) -> None:
-    from workflows.library import current
-    from workflows.replies import readable_reference
-    from workflows.turn import FALLBACK_LANGUAGE
-    from workflows.voice_prompts import VoicePrompts
+    from workflows.chatbot.replies import readable_reference
+    from workflows.chatbot.turn import FALLBACK_LANGUAGE
+    from workflows.files.library import current
+    from workflows.ivr.voice_prompts import VoicePrompts
 
     callback = session.get(Callback, callback_id, with_for_update=True)
     if callback is None:

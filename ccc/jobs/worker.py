@@ -87,7 +87,7 @@ def _start_cron(connection: object) -> threading.Thread:
 
     from ccc.jobs.periodic import close_quiet_tickets, forget_abandoned_intakes, sweep_outbox
     from ccc.sla.tasks import check_slas
-    from workflows.routing import idle_sweep
+    from workflows.rules.engine import idle_sweep
 
     cron = CronScheduler(connection=connection)  # type: ignore[arg-type]
     cron.register(sweep_outbox, QUEUE_NAME, interval=SWEEP_SECONDS, result_ttl=0)
@@ -99,7 +99,7 @@ def _start_cron(connection: object) -> threading.Thread:
     def loop() -> None:
         from redis.exceptions import ConnectionError as RedisDown
 
-        from workflows.library import current
+        from workflows.files.library import current
 
         registered = False
         delay = 1.0

@@ -118,9 +118,9 @@ def bootstrap() -> None:
         "ccc.messages.tasks",
         "ccc.referrals.service",
         "ccc.sla.tasks",
-        "workflows.notify",
-        "workflows.routing",
-        "workflows.closing",
-        "workflows.escalation",
+        "workflows.followup.closing_message",
+        "workflows.rules.engine",
+        "workflows.followup.satisfaction",
+        "workflows.rules.escalation",
     ):
         importlib.import_module(module)

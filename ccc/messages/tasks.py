@@ -44,7 +44,7 @@ def _send_attempts() -> int:
 @job_kind(PROCESS_INBOUND, max_attempts=5)
 def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
     from ccc.kernel.runtime import get_runtime
-    from workflows.engine import process_identity
+    from workflows.chatbot.engine import process_identity
 
     hours = get_runtime().settings.conversation_timeout_hours
     release_held(session, identity_id=identity_id)

@@ -16,7 +16,7 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Business time: `workflows.calendars.Calendar` is one, `Elapsed` is the trivial one."""
+    """Business time: `workflows.calendars.hours.Calendar` is one, `Elapsed` is the trivial one."""
 
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
 

@@ -9,7 +9,7 @@ from ccc.tickets import references
 from tests.conftest import Harness
 from tests.flows import reference_in
 from tests.support.people import PHONE, TelegramPerson, TwilioPerson, messages
-from workflows.library import current
+from workflows.files.library import current
 
 TRACING_ANSWERS = {
     "enquirer_name": "Layla Hassan",

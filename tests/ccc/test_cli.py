@@ -27,7 +27,7 @@ from ccc.demo import TEAMS, USERS
 from ccc.kernel.db import make_engine
 from ccc.kernel.runtime import set_runtime
 from ccc.kernel.settings import Settings
-from workflows.library import PACKAGE_DIR
+from workflows.files.library import PACKAGE_DIR
 
 CCC = Path(sys.executable).parent / "ccc"
 TOKEN = re.compile(r"^ccc_[A-Za-z0-9_-]{40,}$")

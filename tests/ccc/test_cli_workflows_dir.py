@@ -14,7 +14,7 @@ from ccc.api.app import create_app
 from ccc.kernel.runtime import set_runtime
 from tests.ccc.test_cli import Cli
 from tests.conftest import make_settings
-from workflows.library import PACKAGE_DIR, configure
+from workflows.files.library import PACKAGE_DIR, configure
 
 
 @pytest.fixture

@@ -60,8 +60,12 @@ def test_the_wheel_carries_the_migrations_and_the_data_files(wheel: Path) -> Non
     assert "migrations/env.py" in names
     assert "migrations/script.py.mako" in names
     assert any(n.startswith("migrations/versions/0001") for n in names)
-    assert "workflows/flows/default.yaml" in names
-    assert "workflows/prompts/ar.yaml" in names
+    assert "workflows/data/flows/default.yaml" in names
+    assert "workflows/data/prompts/ar.yaml" in names
+    assert "workflows/data/prompts/voice/ar.yaml" in names
+    assert "workflows/data/rules/routing.yaml" in names
+    assert "workflows/data/calendars.yaml" in names
+    assert "workflows/chatbot/engine.py" in names
 
 
 def test_an_installed_wheel_migrates_a_new_database_and_serves(wheel: Path, tmp_path: Path) -> None:

@@ -11,10 +11,10 @@ import pytest
 
 from ccc.sla import policy, service
 from ccc.tickets.models import Ticket
-from workflows.calendars import load_calendars, parse_calendars
-from workflows.library import PACKAGE_DIR, current
-from workflows.rules import parse_documents
-from workflows.yamlfile import LineDict
+from workflows.calendars.hours import load_calendars, parse_calendars
+from workflows.files.library import PACKAGE_DIR, current
+from workflows.files.rulebook import parse_documents
+from workflows.files.yamlfile import LineDict
 
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 RULES = """
@@ -72,7 +72,7 @@ def _lines(text: str) -> LineDict:
     from pathlib import Path
     from tempfile import NamedTemporaryFile
 
-    from workflows.yamlfile import load
+    from workflows.files.yamlfile import load
 
     with NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8") as file:
         file.write(text)

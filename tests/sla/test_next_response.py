@@ -16,9 +16,9 @@ from tests.conftest import Harness
 from tests.flows import open_ticket
 from tests.sla.test_breach_job import breached, run_breach_job, sla_events
 from tests.sla.test_due_times import CALENDARS, _lines, baghdad, ticket
-from workflows.calendars import parse_calendars
-from workflows.library import current
-from workflows.rules import parse_documents
+from workflows.calendars.hours import parse_calendars
+from workflows.files.library import current
+from workflows.files.rulebook import parse_documents
 
 RULES = """
 sla:

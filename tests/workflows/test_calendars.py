@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflows.calendars import ALWAYS, Calendar, load_calendars
-from workflows.library import PACKAGE_DIR, get_library
+from workflows.calendars.hours import ALWAYS, Calendar, load_calendars
+from workflows.files.library import PACKAGE_DIR, get_library
 
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 ARMY_DAY = date(2026, 1, 6)  # a Tuesday, and an Iraqi public holiday

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from workflows.calendars import load_calendars, parse_calendars
-from workflows.library import PACKAGE_DIR, check_paths
-from workflows.yamlfile import LoadError, Problem, load
+from workflows.calendars.hours import load_calendars, parse_calendars
+from workflows.files.library import PACKAGE_DIR, check_paths
+from workflows.files.yamlfile import LoadError, Problem, load
 
 SHIPPED = (PACKAGE_DIR / "calendars.yaml").read_text(encoding="utf-8")
 

@@ -11,9 +11,9 @@ import pytest
 
 from ccc.kernel.timeutil import utcnow
 from tests.conftest import Harness
-from workflows.calendars import Calendar
-from workflows.callback_time import when_we_call
-from workflows.library import current
+from workflows.calendars.callback_time import when_we_call
+from workflows.calendars.hours import Calendar
+from workflows.files.library import current
 
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 

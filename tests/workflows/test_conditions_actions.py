@@ -13,11 +13,11 @@ from ccc.access.models import User
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket
-from workflows.calendars import load_calendars
-from workflows.library import PACKAGE_DIR
-from workflows.routing import evaluate
-from workflows.rules import RuleBook, parse_documents
-from workflows.yamlfile import load
+from workflows.calendars.hours import load_calendars
+from workflows.files.library import PACKAGE_DIR
+from workflows.files.rulebook import RuleBook, parse_documents
+from workflows.files.yamlfile import load
+from workflows.rules.engine import evaluate
 
 PHONE = "+9647704440001"
 CALENDARS = load_calendars(PACKAGE_DIR / "calendars.yaml")
@@ -189,7 +189,7 @@ def test_assign_takes_turns_up_to_the_cap_while_the_team_is_on_shift(ccc: Harnes
 def test_link_on_a_new_ticket_joins_the_first_unless_told_not_to(
     ccc: Harness, assistance: str, join: str, joins: bool
 ) -> None:
-    from workflows.duplicates import _JOINS
+    from workflows.chatbot.duplicates import _JOINS
 
     second = open_ticket(ccc, "+9647704440009", "assistance")
     with ccc.session() as session:

@@ -12,7 +12,7 @@ from ccc.conversations.models import Conversation
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import ENGLISH, reference_in
-from workflows.library import current
+from workflows.files.library import current
 
 PHONE = "+9647701234567"
 MENU = "How can we help you?"

@@ -23,9 +23,9 @@ from ccc.tickets.models import Ticket
 from tests.conftest import Harness, build_harness, make_settings
 from tests.flows import open_ticket
 from tests.sla.test_breach_job import run_breach_job
-from workflows.escalation import SIGNATURE_HEADER, verify
-from workflows.library import PACKAGE_DIR, configure
-from workflows.routing import idle_sweep
+from workflows.files.library import PACKAGE_DIR, configure
+from workflows.rules.engine import idle_sweep
+from workflows.rules.escalation import SIGNATURE_HEADER, verify
 
 SECRET = "3b1f0c5e9d2a4b6c8e7f1a2b3c4d5e6f"
 PHONE = "+9647705550001"

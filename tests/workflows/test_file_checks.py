@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from workflows.flow import load_flow
-from workflows.library import PACKAGE_DIR, check_paths
-from workflows.yamlfile import LoadError
+from workflows.files.flow import load_flow
+from workflows.files.library import PACKAGE_DIR, check_paths
+from workflows.files.yamlfile import LoadError
 
 
 @pytest.fixture

@@ -87,8 +87,8 @@ def test_an_answer_naming_none_brings_the_numbered_list(ccc: Harness) -> None:
 
 
 def test_the_cost_report_counts_the_question_and_says_when_the_list_is_sent() -> None:
-    from workflows.library import PACKAGE_DIR
-    from workflows.segments import report
+    from workflows.files.library import PACKAGE_DIR
+    from workflows.files.segments import report
 
     lines = report(PACKAGE_DIR)
     (asked,) = [line for line in lines if line.split()[:1] == ["governorate_by_name"]]

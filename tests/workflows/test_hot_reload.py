@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import Harness
 from tests.workflows.test_shipped_rules import intake, tickets_of, tracing
-from workflows import reload
-from workflows.library import PACKAGE_DIR, configure
+from workflows.files import reload
+from workflows.files.library import PACKAGE_DIR, configure
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_a_bad_edit_is_refused_and_the_last_good_rules_keep_serving(
     [ticket] = tickets_of(ccc, "+9647702220001", supervisor)
     assert ticket["priority"] == "high"  # the edit took effect, no restart
 
-    with caplog.at_level(logging.ERROR, logger="workflows.reload"):
+    with caplog.at_level(logging.ERROR, logger="workflows.files.reload"):
         edit(rules, "then: {priority: high}", "then: {priority: highest}")
         intake(ccc, "+9647702220002", "en", tracing("He is bleeding."))
     [ticket] = tickets_of(ccc, "+9647702220002", supervisor)

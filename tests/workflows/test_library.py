@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from workflows.flow import load_flow
-from workflows.library import PACKAGE_DIR, Library, check_paths, get_library
-from workflows.prompts import load_catalogue
-from workflows.rules import load_rules
-from workflows.yamlfile import LoadError, Problem
+from workflows.files.flow import load_flow
+from workflows.files.library import PACKAGE_DIR, Library, check_paths, get_library
+from workflows.files.prompts import load_catalogue
+from workflows.files.rulebook import load_rules
+from workflows.files.yamlfile import LoadError, Problem
 
 
 @pytest.fixture

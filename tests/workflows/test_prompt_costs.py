@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ccc.channels.sms import split_sms
-from workflows.library import current
-from workflows.replies import render_question
-from workflows.segments import MAX_SEGMENTS, costs
+from workflows.chatbot.replies import render_question
+from workflows.files.library import current
+from workflows.files.segments import MAX_SEGMENTS, costs
 
 
 def test_the_welcome_every_new_sms_contact_receives_fits_two_segments() -> None:

@@ -9,9 +9,9 @@ import pytest
 from ccc.kernel.text import clean
 from ccc.tickets import references
 from tests.flows import reference_as_read
-from workflows.flow import LANGUAGES
-from workflows.library import current
-from workflows.replies import readable_reference
+from workflows.chatbot.replies import readable_reference
+from workflows.files.flow import LANGUAGES
+from workflows.files.library import current
 
 SAMPLES = ("48219935", "10000004", "99999992", "33034568")
 

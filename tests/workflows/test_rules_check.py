@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from workflows.library import PACKAGE_DIR, check_paths
-from workflows.yamlfile import Problem
+from workflows.files.library import PACKAGE_DIR, check_paths
+from workflows.files.yamlfile import Problem
 
 ALLEGATIONS = "allegations of misconduct, exploitation, abuse, fraud or bribery are restricted"
 EMERGENCY = "a medical emergency is urgent"

@@ -16,13 +16,13 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketStatus
-from workflows.calendars import load_calendars
-from workflows.conditions import CHANNELS, LANGUAGES
-from workflows.library import PACKAGE_DIR
-from workflows.routing import evaluate
-from workflows.rules import RuleBook, parse_documents
-from workflows.words import WordList
-from workflows.yamlfile import LineDict
+from workflows.calendars.hours import load_calendars
+from workflows.chatbot.words import WordList
+from workflows.files.library import PACKAGE_DIR
+from workflows.files.rulebook import RuleBook, parse_documents
+from workflows.files.yamlfile import LineDict
+from workflows.rules.conditions import CHANNELS, LANGUAGES
+from workflows.rules.engine import evaluate
 
 CALENDARS = load_calendars(PACKAGE_DIR / "calendars.yaml")
 WORDS = {"w": ["arrest", "سجن", "زیندان", "girtî", "asked for money"]}

@@ -12,8 +12,8 @@ from ccc.access.models import Team, User
 from tests.conftest import Harness
 from tests.flows import open_ticket
 from tests.sla.test_due_times import _lines
-from workflows.calendars import Calendar, parse_calendars
-from workflows.shifts import AT_CAP, NOBODY_ON_SHIFT, pick_member
+from workflows.calendars.hours import Calendar, parse_calendars
+from workflows.calendars.shifts import AT_CAP, NOBODY_ON_SHIFT, pick_member
 
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 CALENDARS = """

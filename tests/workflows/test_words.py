@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflows.words import WordList, normalise
+from workflows.chatbot.words import WordList, normalise
 
 # --- normalise -----------------------------------------------------------------------------
 

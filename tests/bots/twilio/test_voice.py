@@ -327,7 +327,7 @@ def test_a_failure_inside_a_step_starts_the_call_over_instead_of_a_500(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug in a step")
 
-    monkeypatch.setattr("workflows.ivr._wants_person", broken)
+    monkeypatch.setattr("workflows.ivr.keypad._wants_person", broken)
     again = call.press("4")
     assert again.has("Gather") and "For English, press 4" in again.said()
 
@@ -338,5 +338,5 @@ def test_when_even_the_restart_fails_the_caller_hears_a_hangup_not_a_500(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug everywhere")
 
-    monkeypatch.setattr("workflows.ivr.after_turn", broken)
+    monkeypatch.setattr("workflows.ivr.keypad.after_turn", broken)
     assert PhoneCall(ccc).dial().verbs() == ["Hangup"]

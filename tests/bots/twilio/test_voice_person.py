@@ -22,7 +22,7 @@ AGENT_PHONE = "+9647801112233"
 
 
 def freeze(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    monkeypatch.setattr("workflows.ivr_person.utcnow", lambda: moment)
+    monkeypatch.setattr("workflows.ivr.person.utcnow", lambda: moment)
 
 
 def ask_for_a_person(ccc: Harness, number: str = "+9647701234567") -> PhoneCall:

@@ -65,16 +65,16 @@ def attempt(ccc: Harness, headers: dict[str, str], callback_id: int, outcome: st
 def request_callback(ccc: Harness, may_leave_message: bool, language: str = "4") -> None:
     from datetime import UTC, datetime
 
-    import workflows.ivr_person
+    import workflows.ivr.person
 
-    original = workflows.ivr_person.utcnow
-    workflows.ivr_person.utcnow = lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # closed: Friday
+    original = workflows.ivr.person.utcnow
+    workflows.ivr.person.utcnow = lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # closed: Friday
     try:
         call = PhoneCall(ccc)
         call.dial()
         call.keys(language, "0", "2", "1", "1" if may_leave_message else "2")
     finally:
-        workflows.ivr_person.utcnow = original
+        workflows.ivr.person.utcnow = original
 
 
 def texts_to(api: FakeApi, number: str) -> list[str]:
@@ -193,7 +193,7 @@ def test_a_callback_is_due_within_the_centres_opening_hours(
 ) -> None:
     from datetime import datetime
 
-    from workflows.library import current
+    from workflows.files.library import current
 
     abandon(ccc)
     [callback] = callbacks(ccc, agent)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-import workflows.ivr_person
+import workflows.ivr.person
 from ccc.access.models import AuditEntry
 from ccc.calls.models import Callback, CallbackAttempt
 from ccc.kernel.settings import Settings
@@ -42,7 +42,7 @@ def ask_for_a_callback(ccc: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """English, 0 for a person while the centre is closed, 2 a callback, safe to call back,
     no message to be left."""
     friday = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # the centre is closed on Fridays
-    monkeypatch.setattr(workflows.ivr_person, "utcnow", lambda: friday)
+    monkeypatch.setattr(workflows.ivr.person, "utcnow", lambda: friday)
     call = PhoneCall(ccc, number=CALLER)
     call.dial()
     call.keys("4", "0", "2", "1", "2")

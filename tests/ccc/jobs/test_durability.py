@@ -77,14 +77,14 @@ def _drain(runtime: Runtime) -> None:
 def test_a_turn_that_crashes_is_retried_by_the_sweep(
     ccc: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import workflows.engine
+    import workflows.chatbot.engine
 
-    real = workflows.engine.handle
+    real = workflows.chatbot.engine.handle
 
-    def crash(turn: workflows.engine.Turn) -> None:
+    def crash(turn: workflows.chatbot.engine.Turn) -> None:
         raise RuntimeError("the database went away mid-turn")
 
-    monkeypatch.setattr(workflows.engine, "handle", crash)
+    monkeypatch.setattr(workflows.chatbot.engine, "handle", crash)
     response = ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "hello"})
     assert response.status_code == 202
     ccc.drain()
@@ -95,7 +95,7 @@ def test_a_turn_that_crashes_is_retried_by_the_sweep(
         assert job.available_at > utcnow()
     assert [m["direction"] for m in ccc.transcript(PHONE)] == ["in"]
 
-    monkeypatch.setattr(workflows.engine, "handle", real)
+    monkeypatch.setattr(workflows.chatbot.engine, "handle", real)
     assert ccc.runtime.sweep(now=utcnow()) == 0  # not due yet
     assert ccc.runtime.sweep(now=utcnow() + LATER) == 1
     ccc.drain()
@@ -122,12 +122,12 @@ def test_a_job_whose_row_is_gone_fails_loudly(ccc: Harness) -> None:
 def test_a_job_that_keeps_failing_stops_after_its_attempts(
     ccc: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import workflows.engine
+    import workflows.chatbot.engine
 
-    def crash(turn: workflows.engine.Turn) -> None:
+    def crash(turn: workflows.chatbot.engine.Turn) -> None:
         raise RuntimeError("always broken")
 
-    monkeypatch.setattr(workflows.engine, "handle", crash)
+    monkeypatch.setattr(workflows.chatbot.engine, "handle", crash)
     ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "hello"})
     ccc.drain()
     moment = utcnow()

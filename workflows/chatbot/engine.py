@@ -1,0 +1,341 @@
+"""The chatbot: one turn of the flow for each inbound message, in the person's language.
+
+The engine sees normalised messages and reaches tickets only through the core's services.
+It never sends anything itself: `run_turn` returns a turn's replies, which text channels
+queue as outbound messages (sent by jobs) and the voice line renders as TwiML.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from ccc.contacts.models import Contact, Identity
+from ccc.conversations.models import Conversation
+from ccc.kernel.text import as_choice, clean, has_words, truncate
+from ccc.kernel.timeutil import utcnow
+from ccc.messages.models import Message
+from ccc.messages.service import queue_outbound
+from ccc.tickets import references
+from ccc.tickets.models import Ticket, TicketStatus
+from ccc.tickets.service import CONTACT, Changes, apply_changes
+from workflows.chatbot import answers as read
+from workflows.chatbot import linking, recovery, steps
+from workflows.chatbot import reference_status as status
+from workflows.chatbot.replies import Reply
+from workflows.chatbot.suggestions import suggest
+from workflows.chatbot.turn import Turn
+from workflows.files.flow import Choice, Step
+from workflows.files.library import Library, current
+
+# `closing` subscribes to ticket.updated after `notify` (see ccc.kernel.runtime.bootstrap), so
+# the engine, which `notify` imports, imports it only when a turn runs.
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER = steps.MAX_ANSWER
+
+
+def process_identity(session: Session, identity_id: int, *, timeout_hours: float = 24.0) -> int:
+    """Handle every unprocessed inbound message of one identity, oldest first.
+
+    The identity row is locked, so two workers given messages of the same person take turns
+    instead of interleaving their answers.
+    """
+    identity = session.get(Identity, identity_id, with_for_update=True)
+    if identity is None:
+        raise LookupError(f"identity {identity_id} does not exist")
+    pending = session.exec(
+        select(Message)
+        .where(
+            Message.identity_id == identity_id,
+            Message.direction == "in",
+            col(Message.processed_at).is_(None),
+        )
+        .order_by(col(Message.id))
+    ).all()
+    for message in pending:
+        replies = run_turn(session, identity, message, timeout_hours=timeout_hours)
+        _queue(session, identity, message, replies)
+    return len(pending)
+
+
+def run_turn(
+    session: Session,
+    identity: Identity,
+    message: Message,
+    *,
+    timeout_hours: float = 24.0,
+    hold_ticket: bool = False,
+) -> list[Reply]:
+    """One turn of the flow for one inbound message: the conversation moves on, tickets are
+    created or updated, and the replies are returned rather than sent.
+
+    Text channels queue the replies as outbound messages (`process_identity`); the voice line
+    renders the same replies into the TwiML answer of the very request, so one flow file
+    drives both. The message is marked processed. With `hold_ticket` (the voice line) an
+    intake stops at its `create_ticket` step: the ticket is filed with the recording.
+    """
+    library = current()
+    turn = Turn(
+        session=session,
+        library=library,
+        identity=identity,
+        conversation=_conversation(session, identity, library),
+        message=message,
+        now=utcnow(),
+        timeout=timedelta(hours=timeout_hours),
+        hold_ticket=hold_ticket,
+    )
+    handle(turn)
+    from workflows.followup import satisfaction as closing
+
+    closing.after_turn(session, message, turn.now)
+    message.processed_at = turn.now
+    session.add(message)
+    return turn.replies
+
+
+def _conversation(session: Session, identity: Identity, library: Library) -> Conversation:
+    conversation = session.exec(
+        select(Conversation).where(Conversation.identity_id == identity.id)
+    ).first()
+    if conversation is None:
+        assert identity.id is not None
+        contact = session.get(Contact, identity.contact_id)
+        conversation = Conversation(
+            identity_id=identity.id,
+            flow=library.flow.name,
+            language=contact.language if contact else None,
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def _queue(session: Session, identity: Identity, message: Message, replies: list[Reply]) -> None:
+    for reply in replies:
+        queue_outbound(
+            session,
+            identity=identity,
+            text=reply.text,
+            buttons=reply.buttons,
+            ticket_id=message.ticket_id,
+        )
+
+
+def handle(turn: Turn) -> None:
+    from workflows.followup import satisfaction as closing
+
+    conversation = turn.conversation
+    expired = conversation.expires_at is not None and turn.now > conversation.expires_at
+    resume = expired and recovery.may_resume(turn)
+    if expired and not resume:
+        # The intake starts over, but the ticket the person was last told about stays in
+        # focus: a reply days later to "your request has been answered" must reopen it.
+        steps.reset(conversation, keep_ticket=True)
+    conversation.updated_at = turn.now
+    conversation.expires_at = turn.now + turn.timeout
+    turn.session.add(conversation)
+
+    text = clean(turn.message.text)
+    choice = as_choice(text)
+    if _linking(turn, choice) or _anywhere(turn, text):
+        return
+    if resume:
+        recovery.offer_resume(turn)
+        return
+    if conversation.step == recovery.RESUME_STEP:
+        recovery.answer_resume(turn, text, choice)
+        return
+    if conversation.step == closing.SATISFACTION_STEP and closing.take_satisfaction(turn, text):
+        return
+    flow = turn.library.flow
+    step = flow.steps.get(conversation.step) if conversation.step else None
+    if recovery.wants_person(turn, step, choice):
+        recovery.to_person(turn)
+        return
+    if (step is None or (step.choices and not step.lookup_reference)) and _reference_at_menu(
+        turn, step, text, choice
+    ):
+        return
+    if step is None:
+        _between_intakes(turn, text, choice)
+    elif step.lookup_reference:
+        _at_status_step(turn, text, choice)
+    elif step.name == flow.menu_step and choice not in step.choices and suggest(turn, text):
+        return
+    else:
+        _answer(turn, step, text, choice)
+
+
+def _linking(turn: Turn, choice: str) -> bool:
+    shared = linking.shared_phone(turn.message)
+    if shared is not None:
+        linking.offer_link(turn, shared)
+        return True
+    if turn.conversation.step == linking.LINK_STEP:
+        linking.confirm_link(turn, choice)
+        return True
+    return False
+
+
+def _anywhere(turn: Turn, text: str) -> bool:
+    """Words that work at every step: the menu, and a change of language."""
+    flow = turn.library.flow
+    conversation = turn.conversation
+    if read.is_menu_word(text, flow.menu_words):
+        steps.start(turn, flow.menu_step if conversation.language else flow.start)
+        return True
+    if conversation.step != flow.start and read.wants_language(text, turn.words):
+        steps.start(turn, flow.start)
+        return True
+    return False
+
+
+def _reference_at_menu(turn: Turn, step: Step | None, text: str, choice: str) -> bool:
+    """Outside free-text questions (where a number may be part of the answer), a reference
+    gets its status, and the person stays where they were."""
+    flow = turn.library.flow
+    own = status.own_ticket(turn, references.find_valid(text))
+    if own is not None:
+        status.say_status(turn, own)
+        if step is not None:
+            turn.ask(step)
+        return True
+    keys = step.choices if step is not None else flow.steps[flow.menu_step].choices
+    language = turn.conversation.language
+    if language and references.looks_like_reference(text) and choice not in keys:
+        # A reference typed at a menu: answered as the status step would, never as "?".
+        status.lookup(turn, text, stay=True)
+        if step is not None and turn.conversation.step == step.name:
+            turn.ask(step)
+        return True
+    return False
+
+
+def _between_intakes(turn: Turn, text: str, choice: str) -> None:
+    """After an intake: a bare menu digit is a menu choice; other text joins the ticket the
+    person was last told about (and the reply says so)."""
+    flow = turn.library.flow
+    menu = flow.steps[flow.menu_step]
+    if turn.conversation.language and choice in menu.choices:
+        # Someone who already knows the menu may answer it without being shown it again.
+        steps.start_silently(turn, flow.menu_step)
+        _answer(turn, menu, text, choice)
+        return
+    from workflows.followup import satisfaction as closing
+
+    if _follow_up(turn) or closing.follow_closed(turn, text, set(menu.choices)):
+        return
+    if turn.conversation.language:
+        steps.start_silently(turn, flow.menu_step)
+        if suggest(turn, text):
+            return
+    steps.start(turn, flow.menu_step if turn.conversation.language else flow.start)
+
+
+def _at_status_step(turn: Turn, text: str, choice: str) -> None:
+    """A reference is looked up; a menu digit (`5` again, say) is a menu choice, not a
+    failed look-up."""
+    flow = turn.library.flow
+    menu = flow.steps[flow.menu_step]
+    if choice in menu.choices:
+        steps.start_silently(turn, flow.menu_step)
+        _answer(turn, menu, text, choice)
+        return
+    status.lookup(turn, text)
+
+
+def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
+    conversation = turn.conversation
+    answers = dict(conversation.answers)
+    if turn.message.media and not text:
+        kinds = {str(item.get("kind")) for item in turn.message.media}
+        # A photo or a voice note is kept on the ticket; a location or a contact card is not a
+        # file the person would expect us to keep, so they are simply asked for words.
+        turn.say("need_text" if kinds <= {"location", "contact"} else "media_kept")
+        turn.ask(step)
+        return
+    if step.choices:
+        picked = step.choices.get(choice) or _picked_by_words(turn, step, text)
+        if picked is None:
+            recovery.invalid(turn, step, "invalid_choice")
+            return
+        if picked.set_language:
+            conversation.language = picked.set_language
+            contact = turn.session.get(Contact, turn.identity.contact_id)
+            if contact is not None:
+                contact.language = picked.set_language
+                turn.session.add(contact)
+        if step.save:
+            answers[step.save] = picked.value if picked.value is not None else picked.key
+        next_step = picked.next or step.next
+    elif step.number is not None:
+        number = read.read_number(text, turn.words)
+        low, high = step.number
+        if number is None or not low <= number <= high:
+            recovery.invalid(turn, step, "invalid_number")
+            return
+        assert step.save is not None
+        answers[step.save] = number
+        next_step = step.next
+    else:
+        if not has_words(text):
+            recovery.invalid(turn, step, "need_text")
+            return
+        assert step.save is not None
+        if len(text) > MAX_ANSWER:
+            # Kept, not refused: the whole text stays in the message, which joins the ticket.
+            text = truncate(text, MAX_ANSWER)
+            answers[steps.CUT] = [*answers.get(steps.CUT, []), step.save]
+        answers[step.save] = text
+        next_step = step.next
+    conversation.answers = answers
+    assert next_step is not None
+    steps.enter(turn, next_step)
+
+
+def _picked_by_words(turn: Turn, step: Step, text: str) -> Choice | None:
+    """A choice named in words: a language by its name, a label as written, yes or no."""
+    if any(choice.set_language for choice in step.choices.values()):
+        code = read.named_language(text, turn.library.prompts.words)
+        return next((c for c in step.choices.values() if c.set_language == code), None)
+    assert step.ask is not None
+    prompts = turn.library.prompts
+    if step.ask_by_name is not None:
+        every = [catalogue[step.ask].choices for catalogue in prompts.prompts.values()]
+        named = read.name_key(
+            text, [{k: v for k, v in c.items() if k in step.choices} for c in every]
+        )
+        if named is not None:
+            return step.choices[named]
+    labels = prompts.get(turn.language, step.ask).choices
+    key = read.label_key(text, {k: v for k, v in labels.items() if k in step.choices})
+    if key is not None:
+        return step.choices[key]
+    meaning = read.yes_or_no(text, turn.words)
+    return next((c for c in step.choices.values() if meaning and c.value == meaning), None)
+
+
+def _follow_up(turn: Turn) -> bool:
+    """A message after an intake belongs to the ticket it created, and reopens it if resolved."""
+    ticket_id = turn.conversation.ticket_id
+    ticket = turn.session.get(Ticket, ticket_id) if ticket_id else None
+    if ticket is None or ticket.status == TicketStatus.closed:
+        return False
+    turn.message.ticket_id = ticket.id
+    turn.session.add(turn.message)
+    spaced = turn.reference(ticket)
+    if ticket.status in (TicketStatus.resolved, TicketStatus.pending):
+        was = ticket.status
+        apply_changes(
+            turn.session, ticket=ticket, changes=Changes(status=TicketStatus.open), caller=CONTACT
+        )
+        if was == TicketStatus.resolved:
+            turn.say("reopened", reference=spaced)
+            return True
+    turn.say("added_to_case", reference=spaced)
+    return True

@@ -1,0 +1,121 @@
+"""The line's side of a call: what a caller hears next (`Screen`), and the state of one
+request (`Line`), shared by the flow (`workflows.ivr.keypad`) and the way to a person
+(`workflows.ivr.person`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from ccc.calls import service as calls
+from ccc.calls.models import Call
+from ccc.conversations.models import Conversation
+from ccc.messages.models import Direction, Message, MessageStatus
+from ccc.tickets.models import Ticket
+from workflows.chatbot.engine import run_turn
+from workflows.chatbot.replies import Reply
+from workflows.chatbot.turn import FALLBACK_LANGUAGE
+from workflows.files.flow import Flow
+from workflows.files.library import Library, current
+from workflows.ivr.voice_prompts import Speech, VoicePrompts
+
+MAX_MISSES = 2
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the caller hears next, and what the line waits for.
+
+    `then` is `gather` (keys; `digits` of them, or up to `#` when None), `record`, `enqueue`,
+    `wait` (in the queue), `leave` (the queue), `dial_queue` (the agent line), or `hangup`.
+    `action` names the webhook that receives the answer.
+    """
+
+    speech: tuple[Speech, ...]
+    then: str
+    digits: int | None = 1
+    action: str = "gather"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Line:
+    """One request of a call: the library, the spoken prompts, and the caller's state."""
+
+    def __init__(self, session: Session, call: Call, *, library: Library | None = None) -> None:
+        self.session = session
+        self.call = call
+        self.library = library or current()
+        self.voice = VoicePrompts(self.library)
+        self.identity = calls.caller_identity(session, call=call)
+
+    @property
+    def flow(self) -> Flow:
+        return self.library.flow
+
+    @property
+    def language(self) -> str:
+        return self.call.language or FALLBACK_LANGUAGE
+
+    def conversation(self) -> Conversation:
+        assert self.identity is not None and self.identity.id is not None
+        found = self.session.exec(
+            select(Conversation).where(Conversation.identity_id == self.identity.id)
+        ).first()
+        if found is None:
+            found = Conversation(identity_id=self.identity.id, flow=self.flow.name)
+            self.session.add(found)
+            self.session.flush()
+        return found
+
+    def say(self, key: str, **values: str) -> Speech:
+        return self.voice.speech(self.language, key, values)
+
+    def turn(self, text: str) -> list[Reply]:
+        """One engine turn for a key press: the press drives the flow but is not stored as a
+        message (the call record keeps the path of keys)."""
+        assert self.identity is not None and self.identity.id is not None
+        press = Message(
+            contact_id=self.identity.contact_id,
+            identity_id=self.identity.id,
+            direction=Direction.inbound,
+            channel=calls.VOICE,
+            text=text,
+            status=MessageStatus.received,
+        )
+        with self.session.no_autoflush:
+            replies = run_turn(self.session, self.identity, press, hold_ticket=True)
+            if press in self.session:
+                self.session.expunge(press)
+        conversation = self.conversation()
+        self.call.language = conversation.language
+        return replies
+
+
+def spell(reference: str) -> str:
+    """A reference read digit by digit: "4, 8, 2, 1, ..." (a keypad has only 0-9)."""
+    return ", ".join(ch for ch in reference if ch.isdigit())
+
+
+def record(line: Line, category: str, said: list[Speech] | None = None) -> Screen:
+    line.call.stage = "record"
+    line.call.category = category
+    line.session.add(line.call)
+    key = f"record_{category}"
+    if key not in line.voice.voice.prompts[line.language]:
+        key = "record_other"
+    return Screen(tuple((said or []) + [line.say(key)]), "record", action="recording")
+
+
+def offer_message(line: Line, category: str) -> Screen:
+    return record(line, category, [line.say("offer_message")])
+
+
+def read_back(line: Line, ticket: Ticket, key: str) -> Screen:
+    digits = spell(ticket.reference)
+    speech = (
+        line.say(key, reference=digits),
+        line.say("reference_again", reference=digits),
+        line.say("goodbye"),
+    )
+    return Screen(speech, "hangup")
