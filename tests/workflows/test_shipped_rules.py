@@ -102,6 +102,26 @@ def test_an_allegation_in_any_complaint_is_restricted_to_accountability(
     assert actions == ["priority", "sensitivity", "team"]
 
 
+INFLECTED_ALLEGATION = {
+    "ckb": "کارمەندەکە بەرتیلی لێ داوا کردم",  # بەرتیل + ـی: the example
+    "ar": "الموظفون يطالبون برشاوى وتحرشوا بأختي، والمتحرشين معروفون",
+    "kmr": "Karmend bertîlê dixwaze",
+    "en": "The guard bribed the driver and harassed us",
+}
+
+
+@pytest.mark.parametrize("language", sorted(INFLECTED_ALLEGATION))
+def test_an_allegation_in_ordinary_grammar_is_restricted(
+    ccc: Harness, supervisor: dict[str, str], language: str
+) -> None:
+    phone = "+9647701110013"
+    intake(ccc, phone, language, complaint(INFLECTED_ALLEGATION[language], about="1"))
+    assert tickets_of(ccc, phone, supervisor) == []
+    focal = ccc.user("fatima", "team_member", ["accountability"])
+    [ticket] = tickets_of(ccc, phone, focal)
+    assert ticket["sensitivity"] == "restricted"
+
+
 def test_a_complaint_without_allegations_is_not_restricted(
     ccc: Harness, supervisor: dict[str, str]
 ) -> None:

@@ -87,7 +87,7 @@ DETENTION = WordList(
         ("ذهبت للسجن", ["سجن"]),  # for the (lam + al contracted)
         ("فالسجن بعيد", ["سجن"]),  # so + the
         ("السُّجن المركزي", ["سجن"]),
-        ("كوڕەکەم لە زیندانە", []),  # a suffix makes another word: list it if it matters
+        ("كوڕەکەم لە زیندانە", ["زیندان"]),  # Sorani copula ـە: "is in prison"
         ("كوڕەکەم لە زيندان", ["زیندان"]),  # Arabic yeh for the Kurdish one
         ("براکەم گیرا", ["گیرا"]),
         ("Birayê min girtin", ["girtin"]),

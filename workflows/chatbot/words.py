@@ -1,138 +1,20 @@
-"""Word matching that survives how people actually type Arabic and Kurdish.
+"""Word lists for rules, suggestions and the satisfaction question.
 
-The same word reaches the centre with or without diacritics, with any of several alef, kaf, yeh
-and heh letters depending on the keyboard (Arabic, Persian or Kurdish layout), with Arabic-Indic
-or Persian digits, and glued to the Arabic prefixes "and", "the", "with", "for". Rules and the
-chatbot's main menu compare words only after `normalise` has removed those differences, so a
-supervisor writes a word once and it matches every spelling of it.
+The matching itself (spellings, Arabic clitics, Kurdish suffixes, English inflections) lives
+in `workflows.matching`, which the chatbot's menu words share; this module keeps the names its
+importers know.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable
+from workflows.matching import Matcher, normalise
 
-# Letters written differently on different keyboards, mapped onto one spelling each.
-_LETTERS = {
-    "أ": "ا",
-    "إ": "ا",
-    "آ": "ا",
-    "ٱ": "ا",
-    "ٲ": "ا",
-    "ٳ": "ا",
-    "ة": "ه",
-    "ۃ": "ه",
-    "ى": "ي",
-    "ی": "ي",  # Persian and Kurdish yeh
-    "ې": "ي",
-    "ک": "ك",  # Persian and Kurdish kaf (keheh)
-    "ڪ": "ك",
-    "ە": "ه",  # Kurdish ae
-    "ھ": "ه",  # heh doachashmee, Sorani's h
-    "ۀ": "ه",
-}
-_DIGITS = {chr(base + n): str(n) for base in (0x0660, 0x06F0) for n in range(10)}
-_ARABIC_BLOCKS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF))
-_TATWEEL = "\u0640"
+__all__ = ["WordList", "normalise"]
 
 
-class _Table(dict[int, str | None]):
-    """A `str.translate` table that decides each character once, when first seen."""
+class WordList(Matcher):
+    """Words and phrases to look for in a message, as whole words in any of their forms.
 
-    def __missing__(self, code: int) -> str | None:
-        result = _translate(chr(code))
-        self[code] = result
-        return result
-
-
-def _translate(char: str) -> str | None:
-    """What one character becomes for matching: itself, another letter, a space, or nothing."""
-    if char in _LETTERS:
-        return _LETTERS[char]
-    if char in _DIGITS:
-        return _DIGITS[char]
-    category = unicodedata.category(char)
-    if char == _TATWEEL or category == "Cf" or (category == "Mn" and _is_arabic(char)):
-        return None  # harakat, Quranic marks, tatweel, joiners and direction marks
-    if category[0] in "PSZ" or category in ("Cc", "Cs"):
-        return " "  # punctuation (، ؛ ؟ too), symbols and emoji, controls separate words
-    return char
-
-
-def _is_arabic(char: str) -> bool:
-    return any(low <= ord(char) <= high for low, high in _ARABIC_BLOCKS)
-
-
-_TABLE = _Table()
-
-
-def normalise(text: str) -> str:
-    """The form in which two spellings of the same words are equal; idempotent, never raises.
-
-    Compatibility forms (Arabic presentation forms, full-width Latin) become plain letters,
-    case is folded, then letters, digits, marks and punctuation are unified as described in
-    the module's docstring, and runs of whitespace become one space.
+    Write the bare word: «معتقل» matches «والمعتقل» and «معتقلهم», «بەرتیل» matches
+    «بەرتیلەکە», "bribe" matches "bribed"; no listed word matches inside another word.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    # Removing a mark or a joiner can bring a letter and an accent together: compose once more.
-    cleaned = unicodedata.normalize("NFKC", folded.translate(_TABLE))
-    return " ".join(cleaned.translate(_TABLE).split())
-
-
-_ARTICLES = ("", "ال", "ب", "ل", "لل", "بال")
-PREFIXES = tuple(
-    sorted(
-        {conj + article for conj in ("", "و", "ف") for article in _ARTICLES} - {""},
-        key=len,
-        reverse=True,
-    )
-)
-"""Arabic prefixes that may be glued before a listed word: and, so, the, with, for."""
-
-
-class WordList:
-    """Words and phrases to look for in a message, as whole words, after normalisation.
-
-    A listed word also matches with an Arabic prefix before it («والمعتقل», «بالسجن» for
-    «معتقل», «سجن»), on each word of a phrase, but never inside a longer word. Write the bare
-    word: «معتقل» matches «المعتقل», while «المعتقل» does not match «معتقل».
-    """
-
-    def __init__(self, words: Iterable[str]) -> None:
-        entries = [(word, tuple(normalise(word).split())) for word in words]
-        self._entries = [(word, tokens) for word, tokens in entries if tokens]
-
-    def __len__(self) -> int:
-        """How many listed entries can match at all (one of only punctuation never can)."""
-        return len(self._entries)
-
-    def matches(self, text: str) -> bool:
-        candidates = _candidates(text)
-        return any(_contains(candidates, tokens) for _, tokens in self._entries)
-
-    def found(self, text: str) -> list[str]:
-        """The listed words found in `text`, as they were listed, in the order of the list."""
-        candidates = _candidates(text)
-        found = [word for word, tokens in self._entries if _contains(candidates, tokens)]
-        return list(dict.fromkeys(found))
-
-
-def _candidates(text: str) -> list[frozenset[str]]:
-    """For each word of the text, the word itself and the word without each Arabic prefix."""
-    return [_stems(token) for token in normalise(text).split()]
-
-
-def _stems(token: str) -> frozenset[str]:
-    stems = {token}
-    for prefix in PREFIXES:
-        if token.startswith(prefix) and len(token) > len(prefix) + 1:
-            stems.add(token[len(prefix) :])
-    return frozenset(stems)
-
-
-def _contains(candidates: list[frozenset[str]], tokens: tuple[str, ...]) -> bool:
-    width = len(tokens)
-    return any(
-        all(tokens[k] in candidates[start + k] for k in range(width))
-        for start in range(len(candidates) - width + 1)
-    )
