@@ -27,6 +27,8 @@ from ccc.tickets.service import record
 
 LIVE = (TicketStatus.new, TicketStatus.open, TicketStatus.pending)
 HANDED_BACK = "handed_back"
+# The person answered "which request is this about?" with this ticket.
+NAMED = "named_by_person"
 CHATBOT = Caller(user_id=None, name="chatbot", role="system")
 
 
@@ -44,6 +46,8 @@ class Thread:
     choices: list[Ticket] = field(default_factory=list)
     # The last resolved ticket, in its quiet period: a reply reopens it.
     resolved: Ticket | None = None
+    # The open ticket the person named when asked which: free text goes to it.
+    named: Ticket | None = None
 
 
 def thread_of(session: Session, *, contact_id: int, remembered: int | None = None) -> Thread:
@@ -70,7 +74,14 @@ def thread_of(session: Session, *, contact_id: int, remembered: int | None = Non
             return Thread(resolved=resolved)  # the centre's latest word was the closing one
         held = ticket_id not in back or back[ticket_id] < at
         return Thread(ticket=ticket, held=held, since=at, resolved=resolved)
-    return Thread(resolved=resolved, choices=_choices(live, remembered))
+    named = _last_named(session, [i for i in live if i is not None])
+    if remembered not in live:
+        remembered = named
+    return Thread(
+        resolved=resolved,
+        choices=_choices(live, remembered),
+        named=live[named] if named is not None else None,
+    )
 
 
 def _choices(live: dict[int | None, Ticket], remembered: int | None) -> list[Ticket]:
@@ -112,6 +123,23 @@ def _pending_at(session: Session, ticket_id: int) -> datetime | None:
         .limit(5)
     ).all()
     return next((e.created_at for e in events if e.data.get("to") == TicketStatus.pending), None)
+
+
+def _last_named(session: Session, ids: list[int]) -> int | None:
+    if not ids:
+        return None
+    return session.exec(
+        select(TicketEvent.ticket_id)
+        .where(col(TicketEvent.ticket_id).in_(ids), TicketEvent.kind == NAMED)
+        .order_by(col(TicketEvent.id).desc())
+        .limit(1)
+    ).first()
+
+
+def named_by_person(session: Session, *, ticket: Ticket) -> None:
+    """The person said which of their requests a message was about: later messages with no
+    other ticket in conversation go to it too, without asking again."""
+    record(session, ticket=ticket, kind=NAMED, caller=CHATBOT)
 
 
 def _handed_back(session: Session, ids: list[int]) -> dict[int, datetime]:
