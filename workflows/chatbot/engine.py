@@ -37,6 +37,8 @@ from workflows.files.library import Library, current
 log = logging.getLogger(__name__)
 
 MAX_ANSWER = steps.MAX_ANSWER
+# A language changed in the middle of an intake: the question to go back to.
+BACK_AFTER_LANGUAGE = "_back_after_language"
 
 
 def process_identity(session: Session, identity_id: int, *, timeout_hours: float = 24.0) -> int:
@@ -194,6 +196,16 @@ def _anywhere(turn: Turn, text: str) -> bool:
         steps.start(turn, flow.menu_step if conversation.language else flow.start)
         return True
     if conversation.step != flow.start and read.wants_language(text, turn.words):
+        step = flow.steps.get(conversation.step or "")
+        answered = any(not key.startswith("_") for key in conversation.answers)
+        if step is not None and answered and step.ask is not None:
+            # In the middle of an intake: the answers stay, and the same question follows
+            # in the new language.
+            conversation.answers = {**conversation.answers, BACK_AFTER_LANGUAGE: step.name}
+            conversation.step = flow.start
+            conversation.invalid_inputs = 0
+            turn.ask(flow.steps[flow.start])
+            return True
         steps.start(turn, flow.start)
         return True
     return False
@@ -310,6 +322,8 @@ def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
         if step.save:
             answers[step.save] = picked.value if picked.value is not None else picked.key
         next_step = picked.next or step.next
+        if picked.set_language and BACK_AFTER_LANGUAGE in answers:
+            next_step = str(answers.pop(BACK_AFTER_LANGUAGE))
     elif step.number is not None:
         number = read.read_number(text, turn.words)
         low, high = step.number

@@ -288,3 +288,30 @@ def test_the_automatic_callback_after_misunderstandings_is_on_the_callbacks_list
         ccc.say(sender, "9")
     [callback] = ccc.client.get("/api/callbacks", headers=agent).json()["items"]
     assert callback["automatic"] is True and callback["language"] == "en"
+
+
+LANGUAGE_WORD = {"ar": "زمان", "ckb": "زمان", "kmr": "ziman", "en": "language"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [("en", "ar"), ("ar", "ckb"), ("ckb", "kmr"), ("kmr", "en")]
+)
+def test_a_language_change_mid_intake_keeps_the_answers_and_asks_the_same_question(
+    ccc: Harness, agent: dict[str, str], before: str, after: str
+) -> None:
+    sender = phone(900 + LANGUAGES.index(before))
+    ccc.say(sender, "hello")
+    ccc.say(sender, LANGUAGE_KEY[before])
+    for answer in TRACING[:3]:  # tracing, continue, the enquirer's name
+        ccc.say(sender, answer)
+
+    ccc.say(sender, LANGUAGE_WORD[before])
+    asked = replies_to(ccc, sender, LANGUAGE_KEY[after])
+
+    assert text_of("tracing_missing_name", after)[:20] in asked[-1]
+    for answer in TRACING[3:]:
+        ccc.say(sender, answer)
+    reference = reference_in(ccc.last_reply(sender))
+    made = ticket(ccc, reference)
+    assert made.answers["enquirer_name"] == "Layla Hassan"
+    assert made.language == after
