@@ -325,3 +325,44 @@ def test_five_hundreds_three_times_fail_the_message_when_three_attempts_are_allo
         assert (failed.status, failed.error_code) == ("failed", "503")
         assert len(fake_twilio.calls("Messages.json")) == 3
         assert any("could not be sent" in note for note in notes(ccc, agent, reference))
+
+
+def test_the_closing_notice_outside_the_24_hours_is_the_templates_of_the_prompts(
+    ccc: Harness,
+    whatsapp: TwilioPerson,
+    fake_twilio: FakeApi,
+    agent: dict[str, str],
+    tmp_path: Any,
+) -> None:
+    """`whatsapp_templates` in a prompts file: the Content SID of the language, its place
+    filled with the reference."""
+    import shutil
+
+    from workflows.files.library import PACKAGE_DIR, configure
+
+    folder = tmp_path / "workflows"
+    shutil.copytree(PACKAGE_DIR, folder)
+    english = folder / "prompts" / "en.yaml"
+    english.write_text(
+        english.read_text(encoding="utf-8")
+        + "\nwhatsapp_templates:\n"
+        + "  closing_notice: {content_sid: HX"
+        + "b" * 32
+        + ", variables: {'1': reference}}\n",
+        encoding="utf-8",
+    )
+    configure(folder)
+    try:
+        reference = open_ticket(whatsapp)
+        quiet_for_a_day(ccc)
+        fake_twilio.requests.clear()
+        response = ccc.client.patch(
+            f"/api/tickets/{reference}", json={"status": "resolved"}, headers=agent
+        )
+        assert response.status_code == 200, response.text
+        ccc.drain()
+    finally:
+        configure(PACKAGE_DIR)
+    [call] = [c for c in fake_twilio.calls("Messages.json") if c.form["To"].startswith("whatsapp:")]
+    assert call.form["ContentSid"] == "HX" + "b" * 32 and "Body" not in call.form
+    assert json.loads(call.form["ContentVariables"])["1"].replace(" ", "") == reference
