@@ -3,6 +3,7 @@ callback outside them, and agents taking the longest-waiting caller from their o
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -78,6 +79,8 @@ def test_a_safe_callback_is_put_on_the_list_with_the_callers_choices(
     answer = call.press("2")  # no message may be left
     reference = spoken_reference(answer)
     assert answer.verbs()[-1] == "Hangup"
+    # When, as the text channels say it: the centre is closed on Friday.
+    assert re.search(r"We will call you back (tomorrow|on \w+) from \d\d:\d\d\.", answer.said())
     [callback] = ccc.client.get("/api/callbacks?status=open", headers=agent).json()["items"]
     assert callback["ticket"] == reference
     assert (callback["language"], callback["safe_to_call"], callback["may_leave_message"]) == (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.library import get_library
+from workflows.files.library import get_library
 from workflows.matching import Matcher
 
 FORMS: dict[tuple[str, str], list[str]] = {
