@@ -39,6 +39,8 @@ def before_flow(turn: Turn, text: str, choice: str, last_turn: datetime | None) 
     menu_word = read.is_menu_word(text, flow.menu_words)
     if conversation.step == WHICH_STEP and not menu_word:
         return _answer_which(turn, text, choice)
+    if _own_reference(turn, text):
+        return False  # at any point, a reference of one's own gets its status (CONTRACT)
     thread = _thread(turn)
     if menu_word:
         if thread.ticket is not None and thread.held:
@@ -98,6 +100,13 @@ def _thread(turn: Turn) -> Thread:
         contact_id=turn.identity.contact_id,
         remembered=turn.conversation.ticket_id,
     )
+
+
+def _own_reference(turn: Turn, text: str) -> bool:
+    from ccc.tickets import references
+    from workflows.chatbot.reference_status import own_ticket
+
+    return own_ticket(turn, references.find_valid(text)) is not None
 
 
 def _menu_digit(turn: Turn, choice: str) -> bool:

@@ -315,3 +315,14 @@ def test_a_language_change_mid_intake_keeps_the_answers_and_asks_the_same_questi
     made = ticket(ccc, reference)
     assert made.answers["enquirer_name"] == "Layla Hassan"
     assert made.language == after
+
+
+def test_a_reference_while_the_centre_holds_the_conversation_still_gets_its_status(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    sender = phone(950)
+    reference = intake(ccc, sender, "en")
+    agent_asks(ccc, agent, reference, "Which prison?")
+    replies = replies_to(ccc, sender, reference)
+    statuses = [text_of(f"status_{s}", "en") for s in ("new", "open")]
+    assert any(reference[:4] in r and any(s in r for s in statuses) for r in replies), replies
