@@ -326,3 +326,28 @@ def test_a_reference_while_the_centre_holds_the_conversation_still_gets_its_stat
     replies = replies_to(ccc, sender, reference)
     statuses = [text_of(f"status_{s}", "en") for s in ("new", "open")]
     assert any(reference[:4] in r and any(s in r for s in statuses) for r in replies), replies
+
+
+def test_outside_opening_hours_one_acknowledgement_a_day_says_when_the_centre_answers(
+    ccc: Harness, agent: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    sender = phone(960)
+    reference = intake(ccc, sender, "en")
+    agent_asks(ccc, agent, reference, "Which prison?")
+    friday = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # the centre is closed on Fridays
+    monkeypatch.setattr("workflows.chatbot.engine.utcnow", lambda: friday)
+
+    first = replies_to(ccc, sender, "I do not know")
+    second = replies_to(ccc, sender, "Maybe in Nasiriyah")
+
+    closed = text_of("centre_closed", "en", when="{when}").split("{when}")[0]
+    assert len(first) == 1 and first[0].startswith(closed) and "08:00" in first[0]
+    assert second == []
+    sunday = datetime(2026, 12, 6, 7, 30, tzinfo=UTC)  # 10:30 in Baghdad: open
+    monkeypatch.setattr("workflows.chatbot.engine.utcnow", lambda: sunday)
+    assert replies_to(ccc, sender, "Or in Basra") == []
+    assert {"I do not know", "Maybe in Nasiriyah", "Or in Basra"} <= set(
+        timeline_texts(ccc, agent, reference)
+    )
