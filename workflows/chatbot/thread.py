@@ -34,6 +34,8 @@ def before_flow(turn: Turn, text: str, choice: str, last_turn: datetime | None) 
     one) and the flow does not run. `last_turn` is when the person last wrote before this."""
     from workflows.followup import satisfaction
 
+    if turn.hold_ticket:
+        return False  # the phone line's keys drive its menus; a voice message files a ticket
     conversation = turn.conversation
     flow = turn.library.flow
     menu_word = read.is_menu_word(text, flow.menu_words)
