@@ -142,7 +142,8 @@ def request_by_text(
         safe_to_call=safe_to_call,
         may_leave_message=may_leave_message,
         automatic=automatic,
-        due_at=first_due(utcnow()),
+        due_at=first_due(now := utcnow()),
+        created_at=now,
     )
     session.add(callback)
     session.flush()

@@ -252,7 +252,9 @@ def request_callback(
         safe_to_call=safe_to_call,
         may_leave_message=may_leave_message,
         automatic=automatic,
-        due_at=first_due(utcnow()),
+        # One clock for both: due is never before created (it was, by microseconds).
+        due_at=first_due(now := utcnow()),
+        created_at=now,
     )
     session.add(callback)
     session.flush()

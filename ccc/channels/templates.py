@@ -21,9 +21,11 @@ Finder = Callable[[str, str, Mapping[str, str]], Template | None]
 _finder: Finder | None = None
 
 
-def use(finder: Finder | None) -> None:
+def use(finder: Finder | None) -> Finder | None:
+    """Hand the core its finder; returns the one it replaces (a test puts it back)."""
     global _finder
-    _finder = finder
+    previous, _finder = _finder, finder
+    return previous
 
 
 def find(purpose: str, language: str, values: Mapping[str, str]) -> Template | None:

@@ -240,11 +240,11 @@ def test_whatsapp_outside_the_24_hours_sends_the_approved_template_and_the_text_
     reference = open_ticket(whatsapp)
     quiet_for_a_day(ccc)
     fake_twilio.requests.clear()
-    templates.use(finder)
+    shipped = templates.use(finder)
     try:
         message_id = reply(ccc, agent, reference, "Which prison was he taken to?")
     finally:
-        templates.use(None)
+        templates.use(shipped)
     [call] = fake_twilio.calls("Messages.json")
     assert call.form["To"] == f"whatsapp:{PHONE}" and "Body" not in call.form
     assert call.form["ContentSid"] == "HX" + "a" * 32
