@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from typing import Any
@@ -50,10 +51,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         result: int = args.run(args)
+        sys.stdout.flush()
     except CCCError as exc:
         print(f"ccc: {exc.detail}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return _reader_left()
     return result
+
+
+def _reader_left() -> int:
+    """`ccc chat ... | head` or `ccc voice prompts | head`: the reader stopped reading, which is
+    no error. Python's own recipe: point stdout at /dev/null so the flush at exit cannot raise
+    again, and end as a command killed by SIGPIPE would (128 + 13)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import timedelta
 from typing import Any
 
 import requests
@@ -13,13 +13,13 @@ from bots.twilio.rest import make_client, send_error
 from bots.twilio.status import STATUSES
 from ccc.channels.port import OutboundMessage, SendError, SendResult
 from ccc.channels.sms import split_sms, split_text
+from ccc.channels.templates import outside_window
 from ccc.kernel.phone import mask
 from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-WHATSAPP_WINDOW = timedelta(hours=24)
 WHATSAPP_MAX_BODY = 1600
 
 
@@ -47,8 +47,9 @@ class TwilioMessagingSender:
                 code="not_configured",
                 permanent=True,
             )
+        if self.channel == "whatsapp" and outside_window(message.last_inbound_at, utcnow()):
+            return self._outside_window(message)
         if self.channel == "whatsapp":
-            _check_window(message)
             to = f"whatsapp:{message.address}"
             parts = split_text(message.text, WHATSAPP_MAX_BODY)
         else:
@@ -90,24 +91,73 @@ class TwilioMessagingSender:
             parts=len(parts),
         )
 
+    def _outside_window(self, message: OutboundMessage) -> SendResult:
+        """24 hours after the person last wrote, WhatsApp takes only an approved template: the
+        one the message carries, else the whole text by SMS to the same number where SMS is set
+        up; else nothing is sent, and the agent is told why."""
+        if message.template is not None:
+            return self._send_template(message)
+        if self.settings.twilio_sms_from:
+            by_sms = TwilioMessagingSender("sms", self.settings)
+            handed = OutboundMessage(
+                channel="sms",
+                address=message.address,
+                text=message.text,
+                status_callback_url=message.status_callback_url,
+                parts_already_sent=message.parts_already_sent,
+                first_external_id=message.first_external_id,
+            )
+            result = by_sms.send(handed)
+            note = (
+                "Sent by SMS to the same number: the person last wrote on WhatsApp more than "
+                "24 hours ago and no approved WhatsApp template is set up for this message."
+            )
+            return SendResult(
+                result.external_id, result.status, result.parts, channel="sms", note=note
+            )
+        raise SendError(
+            "not sent: the person last wrote on WhatsApp more than 24 hours ago, and WhatsApp "
+            "then accepts only an approved template; none is set up for this message and SMS "
+            "is not set up either; reach them on another channel or wait until they write again",
+            code="outside_window",
+            permanent=True,
+        )
+
+    def _send_template(self, message: OutboundMessage) -> SendResult:
+        settings = self.settings
+        assert message.template is not None
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        client, http = make_client(
+            settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base
+        )
+        try:
+            created = client.messages.create(
+                to=f"whatsapp:{message.address}",
+                content_sid=message.template.content_sid,
+                content_variables=json.dumps(dict(message.template.variables), ensure_ascii=False),
+                status_callback=message.status_callback_url,
+                **self._from(),
+            )
+        except (TwilioRestException, TwilioServiceException, requests.RequestException) as exc:
+            error = send_error(exc, http.last_headers)
+            log.warning("whatsapp template to %s failed: %s", mask(message.address), error)
+            raise error from exc
+        note = (
+            "Sent as the approved WhatsApp template: the person last wrote on WhatsApp more "
+            "than 24 hours ago. The text itself goes out when they reply."
+        )
+        return SendResult(
+            str(created.sid),
+            STATUSES.get(str(created.status or "").lower(), "sent"),
+            note=note,
+            held=True,
+        )
+
     def _from(self) -> dict[str, str]:
         assert self.sender is not None
         if self.sender.startswith("MG"):
             return {"messaging_service_sid": self.sender}
         return {"from_": self.sender}
-
-
-def _check_window(message: OutboundMessage) -> None:
-    """WhatsApp takes free text only within 24 hours of the person's last message."""
-    last = message.last_inbound_at
-    if last is None or utcnow() - last > WHATSAPP_WINDOW:
-        raise SendError(
-            "not sent: the person last wrote on WhatsApp more than 24 hours ago, and WhatsApp "
-            "then accepts only an approved template; reach them on another channel or wait "
-            "until they write again",
-            code="outside_window",
-            permanent=True,
-        )
 
 
 def sms_sender(settings: Settings) -> TwilioMessagingSender:

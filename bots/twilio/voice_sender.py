@@ -4,8 +4,9 @@ message records the channel that carried it."""
 
 from __future__ import annotations
 
-from bots.twilio.sender import WHATSAPP_WINDOW, TwilioMessagingSender
+from bots.twilio.sender import TwilioMessagingSender
 from ccc.channels.port import OutboundMessage, SendError, SendResult
+from ccc.channels.templates import WHATSAPP_WINDOW
 from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow
 

@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from ccc.access.policy import STAFF, Caller, visible_tickets
 from ccc.calls.models import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus
+from ccc.contacts.models import Contact, Identity
 from ccc.jobs.outbox import schedule
 from ccc.kernel import ports
 from ccc.kernel.errors import Conflict, Forbidden, NotFound
@@ -119,3 +120,62 @@ def close(callback: Callback, result: str) -> None:
     callback.status = CallbackStatus.done
     callback.result = result
     callback.closed_at = utcnow()
+
+
+def request_by_text(
+    session: Session,
+    *,
+    ticket: Ticket,
+    language: str | None,
+    safe_to_call: bool | None = None,
+    may_leave_message: bool | None = None,
+    automatic: bool = False,
+) -> Callback:
+    """A callback asked for on a text channel (`0`, or the chatbot's own after answers it kept
+    misunderstanding): on the same list as the phone line's, with the safety answers when the
+    flow asked them (None: never asked). One open callback per ticket: asking twice is one
+    request."""
+    assert ticket.id is not None
+    existing = session.exec(
+        select(Callback).where(
+            Callback.ticket_id == ticket.id, Callback.status == CallbackStatus.open
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    identity = session.get(Identity, ticket.identity_id)
+    assert identity is not None and identity.id is not None
+    callback = Callback(
+        ticket_id=ticket.id,
+        identity_id=identity.id,
+        phone=_number_to_call(session, identity),
+        language=language,
+        safe_to_call=safe_to_call,
+        may_leave_message=may_leave_message,
+        automatic=automatic,
+        due_at=first_due(now := utcnow()),
+        created_at=now,
+    )
+    session.add(callback)
+    session.flush()
+    record(
+        session,
+        ticket=ticket,
+        kind="callback.requested",
+        caller=Caller(user_id=None, name="chatbot", role="system"),
+        callback_id=callback.id,
+        channel=ticket.channel,
+    )
+    return callback
+
+
+def _number_to_call(session: Session, identity: Identity) -> str:
+    """The person's number: the identity's own on SMS or WhatsApp; on Telegram the number the
+    contact shared or wrote from elsewhere, else the chat id (the agent then replies in writing)."""
+    if identity.address.startswith("+"):
+        return identity.address
+    contact = session.get(Contact, identity.contact_id)
+    if contact is not None and contact.verified_phone:
+        return contact.verified_phone
+    others = session.exec(select(Identity).where(Identity.contact_id == identity.contact_id)).all()
+    return next((o.address for o in others if o.address.startswith("+")), identity.address)

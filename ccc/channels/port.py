@@ -50,6 +50,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Template:
+    """An approved WhatsApp template (Twilio's Content API): the one kind of message WhatsApp
+    takes 24 hours after the person last wrote. `variables` fill its numbered places."""
+
+    content_sid: str
+    variables: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     channel: str
     address: str
@@ -64,6 +73,8 @@ class OutboundMessage:
     # Other phone channels this number wrote in from, with when it last did: a channel that
     # cannot carry text itself (voice) answers on one of them.
     same_number: tuple[tuple[str, datetime | None], ...] = ()
+    # WhatsApp outside its 24 hours: the approved template that stands in for the text.
+    template: Template | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,10 @@ class SendResult:
     parts: int = 1
     # The channel that really carried it, when an adapter handed the message to another one.
     channel: str | None = None
+    # What the adapter did in place of the plain send (a template, SMS), for the timeline.
+    note: str | None = None
+    # True when a template went in place of the text: the text waits for the person's reply.
+    held: bool = False
 
 
 @dataclass

@@ -125,6 +125,8 @@ def ticket_context(console: Console, ticket: Ticket) -> dict[str, Any]:
         },
         "may_claim": may_claim(console, ticket),
         "consented": ticket.answers.get("consent_to_share") == "yes",
+        # A voice message or a callback never asks: "not asked" is not "refused".
+        "consent_asked": "consent_to_share" in ticket.answers,
         "may_override": console.caller.role in OVERRIDERS,
         "referrals": referrals_of(console, ticket),
         "others": other_tickets(console, ticket),

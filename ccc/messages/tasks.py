@@ -12,22 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from ccc.channels import templates
 from ccc.channels.models import Channel
-from ccc.channels.port import Button, OutboundMessage, SendError, SendResult
-from ccc.contacts.models import Identity
+from ccc.channels.port import Button, OutboundMessage, SendError, SendResult, Template
+from ccc.contacts.models import Contact, Identity
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind, job_kind
 from ccc.kernel import events, ports
 from ccc.kernel.phone import mask
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message, MessageStatus
-from ccc.messages.service import PROCESS_INBOUND, SEND_MESSAGE
-from ccc.tickets.models import Ticket
+from ccc.messages.service import PROCESS_INBOUND, SEND_MESSAGE, queue_outbound
+from ccc.tickets.models import Ticket, TicketEvent
 from ccc.tickets.service import ROUTING, record
 
 log = logging.getLogger(__name__)
+
+# A WhatsApp template went out in place of a text, which waits for the person's reply.
+HELD = "held_for_reply"
+RELEASED = "held_sent"
 
 
 def _send_attempts() -> int:
@@ -41,7 +46,53 @@ def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
     from ccc.kernel.runtime import get_runtime
 
     hours = get_runtime().settings.conversation_timeout_hours
+    release_held(session, identity_id=identity_id)
     ports.engine().chatbot_turn(session, identity_id, timeout_hours=hours)
+
+
+def release_held(session: Session, *, identity_id: int) -> int:
+    """The person answered a WhatsApp template ("the centre answered your request, reply to
+    read it"): the texts it stood in for go out now, inside WhatsApp's 24 hours again."""
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.channel != Channel.whatsapp:
+        return 0
+    held = session.exec(
+        select(TicketEvent)
+        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
+        .where(
+            Ticket.identity_id == identity_id,
+            col(TicketEvent.kind).in_([HELD, RELEASED]),
+        )
+        .order_by(col(TicketEvent.id))
+    ).all()
+    released = {e.data.get("message_id") for e in held if e.kind == RELEASED}
+    count = 0
+    for event in held:
+        message_id = event.data.get("message_id")
+        if event.kind != HELD or message_id in released:
+            continue
+        original = session.get(Message, message_id)
+        ticket = session.get(Ticket, event.ticket_id)
+        if original is None or ticket is None:
+            continue
+        copy = queue_outbound(
+            session,
+            identity=identity,
+            text=original.text,
+            ticket_id=ticket.id,
+            author_user_id=original.author_user_id,
+        )
+        record(
+            session,
+            ticket=ticket,
+            kind=RELEASED,
+            caller=ROUTING,
+            message_id=message_id,
+            sent_as=copy.id,
+        )
+        released.add(message_id)
+        count += 1
+    return count
 
 
 def _give_up_sending(session: Session, job: OutboxJob, reason: str) -> None:
@@ -91,8 +142,40 @@ def prepare_send(session: Session, message_id: int) -> Delivery | None:
         parts_already_sent=message.parts_sent,
         first_external_id=message.external_id,
         same_number=_same_number(session, identity),
+        template=_template(session, message, identity),
     )
     return Delivery(message_id=message_id, outbound=outbound)
+
+
+def _template(session: Session, message: Message, identity: Identity) -> Template | None:
+    """On WhatsApp 24 hours after the person last wrote: the approved template for what this
+    message is (an agent's answer, the closing notice), when the centre has one."""
+    if message.channel != Channel.whatsapp or message.ticket_id is None:
+        return None
+    if not templates.outside_window(identity.last_inbound_at, utcnow()):
+        return None
+    ticket = session.get(Ticket, message.ticket_id)
+    if ticket is None:
+        return None
+    purpose = _purpose(session, message)
+    if purpose is None:
+        return None
+    contact = session.get(Contact, ticket.contact_id)
+    language = ticket.language or (contact.language if contact else None) or "ar"
+    return templates.find(purpose, language, {"reference": ticket.reference})
+
+
+def _purpose(session: Session, message: Message) -> str | None:
+    if message.author_user_id is not None:
+        return templates.CENTRE_ANSWERED
+    notices = session.exec(
+        select(TicketEvent).where(
+            TicketEvent.ticket_id == message.ticket_id, TicketEvent.kind == "person_notified"
+        )
+    ).all()
+    if any(event.data.get("message_id") == message.id for event in notices):
+        return templates.CLOSING_NOTICE
+    return None
 
 
 def _same_number(session: Session, identity: Identity) -> tuple[tuple[str, datetime | None], ...]:
@@ -124,6 +207,7 @@ def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResul
         _send_failed(session, message, exc)
         return
     message.external_id = result.external_id
+    _note_how_it_went(session, message, result)
     if result.channel:
         message.channel = result.channel  # the timeline says which channel carried it
     message.error_code = None
@@ -136,6 +220,25 @@ def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResul
         session.add(message)
     address = mask(delivery.outbound.address)
     log.info("sent %s message %s to %s", message.channel, message.id, address)
+
+
+def _note_how_it_went(session: Session, message: Message, result: SendResult) -> None:
+    """A template or an SMS in place of a WhatsApp message: said on the ticket, and a held
+    text remembered until the person replies."""
+    ticket = session.get(Ticket, message.ticket_id) if message.ticket_id is not None else None
+    if ticket is None:
+        return
+    if result.note:
+        record(
+            session,
+            ticket=ticket,
+            kind="note",
+            caller=ROUTING,
+            text=result.note,
+            message_id=message.id,
+        )
+    if result.held:
+        record(session, ticket=ticket, kind=HELD, caller=ROUTING, message_id=message.id)
 
 
 def _send_failed(session: Session, message: Message, exc: SendError) -> None:

@@ -68,3 +68,31 @@ def test_a_recursive_yaml_anchor_is_a_problem_not_a_crash(tmp_path: Path) -> Non
     [problem] = check_paths([broken])
     assert (problem.path, problem.line) == (str(broken), 1)
     assert "refers to itself" in problem.message
+
+
+def test_menu_words_in_an_unknown_language_or_missing_a_language_are_refused(copy: Path) -> None:
+    p = copy / "flows" / "default.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert "          en: [missing," in text
+    p.write_text(
+        text.replace("          en: [missing,", "          fr: [missing,"), encoding="utf-8"
+    )
+    messages = [problem.message for problem in check_paths([p])]
+    assert any("unknown language 'fr'" in m for m in messages), messages
+    assert any("words are missing in en" in m for m in messages), messages
+
+
+def test_a_whatsapp_template_needs_a_content_sid_and_known_values(copy: Path) -> None:
+    p = copy / "prompts" / "en.yaml"
+    p.write_text(
+        p.read_text(encoding="utf-8")
+        + "\nwhatsapp_templates:\n"
+        + "  closing_notice: {content_sid: nope, variables: {'1': reference}}\n"
+        + "  centre_answered: {content_sid: HX"
+        + "c" * 32
+        + ", variables: {'1': name}}\n",
+        encoding="utf-8",
+    )
+    messages = [problem.message for problem in check_paths([copy])]
+    assert any("needs a content_sid" in m for m in messages), messages
+    assert any("'centre_answered': variables" in m for m in messages), messages

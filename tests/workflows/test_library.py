@@ -143,7 +143,7 @@ def test_a_step_going_to_an_unknown_step_is_reported_at_that_step(copy: Path) ->
 
 def test_a_choice_going_to_an_unknown_step_is_reported_at_its_step(copy: Path) -> None:
     path = flow_file(copy)
-    edit(path, '"5": {next: status_reference}', '"5": {next: status}')
+    edit(path, '"5":\n        next: status_reference', '"5":\n        next: status')
     assert_flow_refused(
         path,
         problem(
@@ -211,12 +211,12 @@ def test_an_unclosed_bracket_is_invalid_yaml_near_its_line(copy: Path) -> None:
 
 def test_a_choice_key_that_is_not_a_number_is_reported_at_that_choice(copy: Path) -> None:
     path = flow_file(copy)
-    edit(path, '"0": {next: callback_confirm}', '"zero": {next: callback_confirm}')
+    edit(path, '"0":\n        next: callback_confirm', '"zero":\n        next: callback_confirm')
     assert_flow_refused(
         path,
         problem(
             path,
-            line_of(path, '"zero": {next: callback_confirm}'),
+            line_of(path, '"zero":'),
             "step 'main_menu': choice 'zero' must be a number a person can key in",
         ),
     )

@@ -22,8 +22,9 @@ from ccc.tickets import references
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import CONTACT, Changes, apply_changes
 from workflows.chatbot import answers as read
-from workflows.chatbot import linking, recovery, steps
+from workflows.chatbot import linking, recovery, steps, thread
 from workflows.chatbot import reference_status as status
+from workflows.chatbot.menu_words import named_choices
 from workflows.chatbot.replies import Reply
 from workflows.chatbot.suggestions import suggest
 from workflows.chatbot.turn import Turn
@@ -36,6 +37,8 @@ from workflows.files.library import Library, current
 log = logging.getLogger(__name__)
 
 MAX_ANSWER = steps.MAX_ANSWER
+# A language changed in the middle of an intake: the question to go back to.
+BACK_AFTER_LANGUAGE = "_back_after_language"
 
 
 def process_identity(session: Session, identity_id: int, *, timeout_hours: float = 24.0) -> int:
@@ -130,6 +133,7 @@ def handle(turn: Turn) -> None:
     from workflows.followup import satisfaction as closing
 
     conversation = turn.conversation
+    last_turn = conversation.updated_at if conversation.step != thread.WHICH_STEP else None
     expired = conversation.expires_at is not None and turn.now > conversation.expires_at
     resume = expired and recovery.may_resume(turn)
     if expired and not resume:
@@ -142,7 +146,9 @@ def handle(turn: Turn) -> None:
 
     text = clean(turn.message.text)
     choice = as_choice(text)
-    if _linking(turn, choice) or _anywhere(turn, text):
+    if _linking(turn, choice) or thread.before_flow(turn, text, choice, last_turn):
+        return
+    if _anywhere(turn, text):
         return
     if resume:
         recovery.offer_resume(turn)
@@ -165,8 +171,8 @@ def handle(turn: Turn) -> None:
         _between_intakes(turn, text, choice)
     elif step.lookup_reference:
         _at_status_step(turn, text, choice)
-    elif step.name == flow.menu_step and choice not in step.choices and suggest(turn, text):
-        return
+    elif step.name == flow.menu_step and choice not in step.choices:
+        _at_menu(turn, step, text, choice)
     else:
         _answer(turn, step, text, choice)
 
@@ -190,6 +196,16 @@ def _anywhere(turn: Turn, text: str) -> bool:
         steps.start(turn, flow.menu_step if conversation.language else flow.start)
         return True
     if conversation.step != flow.start and read.wants_language(text, turn.words):
+        step = flow.steps.get(conversation.step or "")
+        answered = any(not key.startswith("_") for key in conversation.answers)
+        if step is not None and answered and step.ask is not None:
+            # In the middle of an intake: the answers stay, and the same question follows
+            # in the new language.
+            conversation.answers = {**conversation.answers, BACK_AFTER_LANGUAGE: step.name}
+            conversation.step = flow.start
+            conversation.invalid_inputs = 0
+            turn.ask(flow.steps[flow.start])
+            return True
         steps.start(turn, flow.start)
         return True
     return False
@@ -228,13 +244,46 @@ def _between_intakes(turn: Turn, text: str, choice: str) -> None:
         return
     from workflows.followup import satisfaction as closing
 
+    if thread.between_intakes(turn, text):
+        return
     if _follow_up(turn) or closing.follow_closed(turn, text, set(menu.choices)):
         return
     if turn.conversation.language:
         steps.start_silently(turn, flow.menu_step)
+        named = named_choices(turn, menu, text)
+        if len(named) == 1:
+            _answer(turn, menu, named[0], named[0])
+            return
         if suggest(turn, text):
             return
     steps.start(turn, flow.menu_step if turn.conversation.language else flow.start)
+
+
+def _at_menu(turn: Turn, step: Step, text: str, choice: str) -> None:
+    """Words at the menu: a choice named in words starts it, several named are asked about;
+    else a suggestion, else the message joins the ticket the centre was talking about;
+    "not understood" only when none of these fits."""
+    if len(text.split()) > thread.MENU_ANSWER_WORDS and thread.after_menu(turn, text):
+        return  # a sentence to the centre, not an answer to the menu
+    named = named_choices(turn, step, text)
+    if len(named) == 1:
+        _answer(turn, step, named[0], named[0])
+        return
+    if len(named) > 1 and suggest(turn, text):
+        return  # «ابني معتقل»: the suggestion written for this very mix decides
+    if len(named) > 1:
+        options = turn.library.prompts.get(turn.language, step.ask or "").choices
+        listed = "\n".join(f"{key}. {options.get(key, key)}" for key in named)
+        turn.replies.append(
+            Reply(
+                "which_choice",
+                f"{turn.library.prompts.text(turn.language, 'which_choice')}\n{listed}",
+            )
+        )
+        return
+    if suggest(turn, text) or thread.after_menu(turn, text):
+        return
+    _answer(turn, step, text, choice)
 
 
 def _at_status_step(turn: Turn, text: str, choice: str) -> None:
@@ -273,6 +322,8 @@ def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
         if step.save:
             answers[step.save] = picked.value if picked.value is not None else picked.key
         next_step = picked.next or step.next
+        if picked.set_language and BACK_AFTER_LANGUAGE in answers:
+            next_step = str(answers.pop(BACK_AFTER_LANGUAGE))
     elif step.number is not None:
         number = read.read_number(text, turn.words)
         low, high = step.number

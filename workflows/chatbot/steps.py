@@ -3,11 +3,14 @@ that ends an intake."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import col, update
 
 from ccc.access.policy import Caller
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Message
+from ccc.tickets.models import Ticket
 from ccc.tickets.service import record
 from workflows.chatbot.turn import Turn
 from workflows.files.flow import Step
@@ -54,6 +57,26 @@ def enter(turn: Turn, step_name: str) -> None:
     turn.ask(step)
 
 
+def _on_the_callback_list(turn: Turn, ticket: Ticket, answers: dict[str, Any]) -> None:
+    """A callback asked for by text (`0`, or the chatbot's own after answers it kept
+    misunderstanding) is on the callbacks list like the phone line's, with the person's
+    safety answers when the flow asked them."""
+    from ccc.calls.callbacks import request_by_text
+
+    request_by_text(
+        turn.session,
+        ticket=ticket,
+        language=turn.conversation.language,
+        safe_to_call=_yes_no(answers.get("safe_to_call")),
+        may_leave_message=_yes_no(answers.get("may_leave_message")),
+        automatic=answers.get("callback_reason") == "not_understood",
+    )
+
+
+def _yes_no(answer: Any) -> bool | None:
+    return {"yes": True, "no": False}.get(str(answer)) if answer is not None else None
+
+
 def create(turn: Turn, step: Step) -> None:
     assert step.create_ticket is not None and step.say is not None
     conversation = turn.conversation
@@ -80,6 +103,8 @@ def create(turn: Turn, step: Step) -> None:
             "the whole text is in the person's message in this timeline."
         )
         record(turn.session, ticket=ticket, kind="note", caller=CHATBOT, text=note)
+    if answers.get("request") == "callback" and not joined:
+        _on_the_callback_list(turn, ticket, answers)
     reset(conversation)
     conversation.ticket_id = ticket.id
     key = "joined_request" if joined else step.say

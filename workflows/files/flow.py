@@ -27,7 +27,7 @@ _STEP_KEYS = {
     "say",
     "lookup_reference",
 }
-_CHOICE_KEYS = {"value", "next", "set_language"}
+_CHOICE_KEYS = {"value", "next", "set_language", "words"}
 _FLOW_KEYS = {
     "name",
     "start",
@@ -46,6 +46,9 @@ class Choice:
     value: str | None = None
     next: str | None = None
     set_language: str | None = None
+    # Words that name this choice, per language («مفقود», "missing", «کوڕم»): a message
+    # naming one choice takes it, one naming several is asked which (workflows.matching).
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,35 @@ def _parse_choice(step: str, key: str, raw: Any, line: int, problem: Any) -> Cho
         value=_str_or_none(raw.get("value")),
         next=_str_or_none(raw.get("next")),
         set_language=_str_or_none(language),
+        words=_choice_words(step, key, raw.get("words"), line, problem),
     )
+
+
+def _choice_words(
+    step: str, key: str, raw: Any, line: int, problem: Any
+) -> dict[str, tuple[str, ...]]:
+    """`words: {ar: [مفقود, ابني], en: [missing, my son], ...}`: one list per language."""
+    if raw is None:
+        return {}
+    where = f"step {step!r}: choice {key!r}"
+    if not isinstance(raw, dict):
+        problem(line, f"{where}: 'words' must map each language to a list of words")
+        return {}
+    words: dict[str, tuple[str, ...]] = {}
+    for language, listed in raw.items():
+        if language not in LANGUAGES:
+            problem(line, f"{where}: words in unknown language {language!r}; one of {LANGUAGES}")
+            continue
+        if not isinstance(listed, list) or not all(
+            isinstance(w, str) and w.strip() for w in listed
+        ):
+            problem(line, f"{where}: words in {language!r} must be a list of words")
+            continue
+        words[str(language)] = tuple(w.strip() for w in listed)
+    missing = [language for language in LANGUAGES if language not in words]
+    if words and missing:
+        problem(line, f"{where}: words are missing in {', '.join(missing)}")
+    return words
 
 
 def _check_reachable(steps: dict[str, Step], start: str, menu: str, problem: Any) -> None:

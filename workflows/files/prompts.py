@@ -7,6 +7,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
+from ccc.tickets.models import Category
 from workflows.calendars.callback_words import CALLBACK_PROMPTS
 from workflows.chatbot.answers import Words, parse_words
 from workflows.files.flow import LANGUAGES, Flow
@@ -20,10 +21,25 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class WhatsAppTemplate:
+    """An approved WhatsApp template: its Content SID and which value fills each place."""
+
+    content_sid: str
+    variables: dict[str, str]
+
+
+# What a template may stand for, and the values its places may take.
+TEMPLATE_PURPOSES = ("closing_notice", "centre_answered")
+TEMPLATE_VALUES = ("reference",)
+
+
+@dataclass(frozen=True)
 class Catalogue:
     names: dict[str, str]
     prompts: dict[str, dict[str, Prompt]]
     words: dict[str, Words] = field(default_factory=dict)
+    # Per language, per purpose: the approved template (none configured: SMS, else not sent).
+    whatsapp_templates: dict[str, dict[str, WhatsAppTemplate]] = field(default_factory=dict)
 
     def get(self, language: str, key: str) -> Prompt:
         return self.prompts[language][key]
@@ -88,6 +104,7 @@ class _Loaded:
     prompts: dict[str, dict[str, Prompt]] = field(default_factory=dict)
     words: dict[str, Words] = field(default_factory=dict)
     lines: dict[str, LineDict] = field(default_factory=dict)
+    templates: dict[str, dict[str, WhatsAppTemplate]] = field(default_factory=dict)
 
 
 def check_catalogue(directory: Path, flow: Flow) -> tuple[Catalogue | None, list[Problem]]:
@@ -109,7 +126,12 @@ def check_catalogue(directory: Path, flow: Flow) -> tuple[Catalogue | None, list
         ]
     if problems:
         return None, problems
-    return Catalogue(names=loaded.names, prompts=loaded.prompts, words=loaded.words), []
+    return Catalogue(
+        names=loaded.names,
+        prompts=loaded.prompts,
+        words=loaded.words,
+        whatsapp_templates=loaded.templates,
+    ), []
 
 
 def _load_language(path: Path, language: str, loaded: _Loaded) -> list[Problem]:
@@ -127,7 +149,50 @@ def _load_language(path: Path, language: str, loaded: _Loaded) -> list[Problem]:
     loaded.prompts[language] = parsed
     loaded.words[language], found = parse_words(data.get("words"), str(path))
     loaded.lines[language] = data["prompts"] if isinstance(data, LineDict) else LineDict()
-    return problems + found
+    raw = data.get("whatsapp_templates") if isinstance(data, LineDict) else None
+    loaded.templates[language], bad = _parse_templates(raw, str(path))
+    return problems + found + bad
+
+
+def _parse_templates(raw: Any, name: str) -> tuple[dict[str, WhatsAppTemplate], list[Problem]]:
+    """`whatsapp_templates: {closing_notice: {content_sid: HX..., variables: {"1": reference}}}`"""
+    if raw is None:
+        return {}, []
+    line = raw.line if isinstance(raw, LineDict) else 1
+    if not isinstance(raw, dict):
+        return {}, [Problem(name, line, "whatsapp_templates must map a purpose to a template")]
+    templates: dict[str, WhatsAppTemplate] = {}
+    problems: list[Problem] = []
+    for purpose, template in raw.items():
+        where = raw.line_of(purpose) if isinstance(raw, LineDict) else line
+        if purpose not in TEMPLATE_PURPOSES:
+            problems.append(
+                Problem(name, where, f"whatsapp template {purpose!r}: one of {TEMPLATE_PURPOSES}")
+            )
+            continue
+        sid = template.get("content_sid") if isinstance(template, dict) else None
+        variables = template.get("variables", {}) if isinstance(template, dict) else None
+        if not isinstance(sid, str) or not sid.startswith("HX"):
+            problems.append(
+                Problem(name, where, f"whatsapp template {purpose!r} needs a content_sid (HX...)")
+            )
+            continue
+        if not isinstance(variables, dict) or not all(
+            str(v) in TEMPLATE_VALUES for v in variables.values()
+        ):
+            problems.append(
+                Problem(
+                    name,
+                    where,
+                    f"whatsapp template {purpose!r}: variables map a place to one of "
+                    f"{TEMPLATE_VALUES}",
+                )
+            )
+            continue
+        templates[str(purpose)] = WhatsAppTemplate(
+            sid, {str(k): str(v) for k, v in variables.items()}
+        )
+    return templates, problems
 
 
 def _check_needed(
@@ -195,5 +260,10 @@ _ENGINE_PROMPTS = (
     "offer_person",
     "callback_not_understood",
     "resume_offer",
+    # One thread per person (workflows/chatbot/thread.py).
+    "centre_closed",
+    "which_request",
+    "which_choice",
+    *(f"category_{category}" for category in Category),
     *CALLBACK_PROMPTS,
 )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import Session
 
+from ccc.channels import templates
+from ccc.channels.port import Template
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.service import focus_on_ticket
 from ccc.kernel import events
@@ -13,6 +17,22 @@ from ccc.tickets.service import ROUTING, record
 from workflows.chatbot.replies import readable_reference
 from workflows.chatbot.turn import FALLBACK_LANGUAGE
 from workflows.files.library import current
+
+
+def whatsapp_template(purpose: str, language: str, values: Mapping[str, str]) -> Template | None:
+    """The prompts' approved WhatsApp template for `purpose` in `language`, its places filled
+    (the reference as a reader of that language reads it)."""
+    found = current().prompts.whatsapp_templates.get(language, {}).get(purpose)
+    if found is None:
+        return None
+    filled = {"reference": readable_reference(values.get("reference", ""), language)}
+    return Template(
+        found.content_sid,
+        tuple((place, filled.get(value, "")) for place, value in found.variables.items()),
+    )
+
+
+templates.use(whatsapp_template)
 
 
 @events.subscribe(events.TICKET_UPDATED)

@@ -111,10 +111,10 @@ def offer_message(line: Line, category: str) -> Screen:
     return record(line, category, [line.say("offer_message")])
 
 
-def read_back(line: Line, ticket: Ticket, key: str) -> Screen:
+def read_back(line: Line, ticket: Ticket, key: str, **values: str) -> Screen:
     digits = spell(ticket.reference)
     speech = (
-        line.say(key, reference=digits),
+        line.say(key, reference=digits, **values),
         line.say("reference_again", reference=digits),
         line.say("goodbye"),
     )

@@ -76,7 +76,13 @@ def person_answer(line: Line, digits: str) -> Screen:
         safe_to_call=True,
         may_leave_message=digits == "1",
     )
-    return read_back(line, ticket, "callback_saved")
+    # As the text channels say it: when, from the centre's opening hours.
+    from workflows.calendars.callback_time import when_we_call
+
+    library = current()
+    language = call.language or FALLBACK_LANGUAGE
+    when = when_we_call(library.calendars, library.prompts, language, utcnow())
+    return read_back(line, ticket, "callback_saved", when=when)
 
 
 def queue_wait(session: Session, *, call_sid: str, position: int, waited: int) -> Screen:

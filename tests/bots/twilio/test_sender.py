@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -184,15 +186,20 @@ def test_an_invalid_number_is_a_permanent_failure(
     assert identity(ccc, "sms", PHONE).unreachable_reason
 
 
-def test_whatsapp_outside_the_24_hour_window_is_not_sent_and_the_agent_sees_why(
-    ccc: Harness, whatsapp: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
-) -> None:
-    reference = open_ticket(whatsapp)
+def quiet_for_a_day(ccc: Harness) -> None:
     with ccc.session() as session:
         person = session.exec(select(Identity).where(Identity.channel == "whatsapp")).one()
         person.last_inbound_at = utcnow() - timedelta(hours=25)
         session.add(person)
         session.commit()
+
+
+def test_whatsapp_outside_the_24_hour_window_without_template_or_sms_is_not_sent(
+    ccc: Harness, whatsapp: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(whatsapp)
+    quiet_for_a_day(ccc)
+    ccc.runtime.settings = ccc.runtime.settings.model_copy(update={"twilio_sms_from": None})
     fake_twilio.requests.clear()
 
     message_id = reply(ccc, agent, reference, "Are you still there?")
@@ -200,6 +207,60 @@ def test_whatsapp_outside_the_24_hour_window_is_not_sent_and_the_agent_sees_why(
     assert (not_sent.status, not_sent.error_code) == ("not_sent", "outside_window")
     assert fake_twilio.calls("Messages.json") == []
     assert any("24 hours" in note for note in notes(ccc, agent, reference))
+
+
+def test_whatsapp_outside_the_24_hours_goes_by_sms_to_the_same_number_with_a_note(
+    ccc: Harness, whatsapp: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(whatsapp)
+    quiet_for_a_day(ccc)
+    fake_twilio.requests.clear()
+
+    message_id = reply(ccc, agent, reference, "Are you still there?")
+    [call] = fake_twilio.calls("Messages.json")
+    assert (call.form["To"], call.form["From"]) == (PHONE, SMS_FROM)
+    assert call.form["Body"] == "Are you still there?"
+    sent = message(ccc, message_id)
+    assert (sent.status, sent.channel) == ("queued", "sms")
+    assert any("by SMS" in note for note in notes(ccc, agent, reference))
+
+
+def test_whatsapp_outside_the_24_hours_sends_the_approved_template_and_the_text_on_reply(
+    ccc: Harness, whatsapp: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
+) -> None:
+    from ccc.channels import templates
+    from ccc.channels.port import Template
+
+    asked: list[tuple[str, str, dict[str, str]]] = []
+
+    def finder(purpose: str, language: str, values: Any) -> Template:
+        asked.append((purpose, language, dict(values)))
+        return Template("HX" + "a" * 32, (("1", values["reference"]),))
+
+    reference = open_ticket(whatsapp)
+    quiet_for_a_day(ccc)
+    fake_twilio.requests.clear()
+    shipped = templates.use(finder)
+    try:
+        message_id = reply(ccc, agent, reference, "Which prison was he taken to?")
+    finally:
+        templates.use(shipped)
+    [call] = fake_twilio.calls("Messages.json")
+    assert call.form["To"] == f"whatsapp:{PHONE}" and "Body" not in call.form
+    assert call.form["ContentSid"] == "HX" + "a" * 32
+    assert json.loads(call.form["ContentVariables"]) == {"1": reference}
+    assert asked == [("centre_answered", "en", {"reference": reference})]
+    assert message(ccc, message_id).status == "queued"
+    assert any("template" in note for note in notes(ccc, agent, reference))
+
+    fake_twilio.requests.clear()
+    whatsapp.say("Yes, I am here")
+    bodies = [c.form.get("Body", "") for c in fake_twilio.calls("Messages.json")]
+    assert "Which prison was he taken to?" in bodies
+    fake_twilio.requests.clear()
+    whatsapp.say("Thank you")
+    bodies = [c.form.get("Body", "") for c in fake_twilio.calls("Messages.json")]
+    assert "Which prison was he taken to?" not in bodies  # once, not at every reply
 
 
 def test_twilios_own_window_refusal_is_reported_the_same_way(
@@ -264,3 +325,44 @@ def test_five_hundreds_three_times_fail_the_message_when_three_attempts_are_allo
         assert (failed.status, failed.error_code) == ("failed", "503")
         assert len(fake_twilio.calls("Messages.json")) == 3
         assert any("could not be sent" in note for note in notes(ccc, agent, reference))
+
+
+def test_the_closing_notice_outside_the_24_hours_is_the_templates_of_the_prompts(
+    ccc: Harness,
+    whatsapp: TwilioPerson,
+    fake_twilio: FakeApi,
+    agent: dict[str, str],
+    tmp_path: Any,
+) -> None:
+    """`whatsapp_templates` in a prompts file: the Content SID of the language, its place
+    filled with the reference."""
+    import shutil
+
+    from workflows.files.library import PACKAGE_DIR, configure
+
+    folder = tmp_path / "workflows"
+    shutil.copytree(PACKAGE_DIR, folder)
+    english = folder / "prompts" / "en.yaml"
+    english.write_text(
+        english.read_text(encoding="utf-8")
+        + "\nwhatsapp_templates:\n"
+        + "  closing_notice: {content_sid: HX"
+        + "b" * 32
+        + ", variables: {'1': reference}}\n",
+        encoding="utf-8",
+    )
+    configure(folder)
+    try:
+        reference = open_ticket(whatsapp)
+        quiet_for_a_day(ccc)
+        fake_twilio.requests.clear()
+        response = ccc.client.patch(
+            f"/api/tickets/{reference}", json={"status": "resolved"}, headers=agent
+        )
+        assert response.status_code == 200, response.text
+        ccc.drain()
+    finally:
+        configure(PACKAGE_DIR)
+    [call] = [c for c in fake_twilio.calls("Messages.json") if c.form["To"].startswith("whatsapp:")]
+    assert call.form["ContentSid"] == "HX" + "b" * 32 and "Body" not in call.form
+    assert json.loads(call.form["ContentVariables"])["1"].replace(" ", "") == reference

@@ -3,6 +3,7 @@ callback outside them, and agents taking the longest-waiting caller from their o
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -78,6 +79,8 @@ def test_a_safe_callback_is_put_on_the_list_with_the_callers_choices(
     answer = call.press("2")  # no message may be left
     reference = spoken_reference(answer)
     assert answer.verbs()[-1] == "Hangup"
+    # When, as the text channels say it: the centre is closed on Friday.
+    assert re.search(r"We will call you back (tomorrow|on \w+) from \d\d:\d\d\.", answer.said())
     [callback] = ccc.client.get("/api/callbacks?status=open", headers=agent).json()["items"]
     assert callback["ticket"] == reference
     assert (callback["language"], callback["safe_to_call"], callback["may_leave_message"]) == (
@@ -194,3 +197,20 @@ def test_a_caller_who_hangs_up_in_the_queue_is_abandoned_there_and_called_back(
     assert record["wait_seconds"] is not None
     [callback] = ccc.client.get("/api/callbacks", headers=agent).json()["items"]
     assert callback["automatic"] is True
+
+
+def test_the_keys_are_the_menus_even_while_the_centre_holds_a_text_ticket(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    """The same number is one contact: a text ticket the centre holds (an agent asked the
+    person a question) must not swallow the caller's keys."""
+    from tests.workflows.chatbot.test_one_thread import agent_asks, intake, timeline_texts
+
+    number = "+9647701299970"
+    reference = intake(ccc, number, "en")
+    agent_asks(ccc, agent, reference, "Which prison?")
+    call = PhoneCall(ccc, number=number)
+    call.dial()
+    menu = call.press("4")
+    assert "A missing relative: press 1." in menu.said()
+    assert "4" not in timeline_texts(ccc, agent, reference)[-3:]

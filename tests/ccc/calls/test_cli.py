@@ -67,3 +67,23 @@ def test_every_kurdish_prompt_of_the_phone_is_listed_in_kurdish_to_record(ccc: C
             assert key in rows[language]
         same_as_arabic = [k for k, text in rows[language].items() if text == rows["ar"][k]]
         assert same_as_arabic == []
+
+
+def test_prompts_read_through_head_end_without_a_traceback(ccc: Cli) -> None:  # noqa: F811
+    """`ccc voice prompts | head -1`: the reader leaves after one line; no BrokenPipeError."""
+    import subprocess
+
+    from tests.ccc.test_cli import CCC
+
+    shell = f"'{CCC}' voice prompts | head -1"
+    shown = subprocess.run(  # noqa: S602  (our own console script, a fixed pipeline)
+        ["bash", "-o", "pipefail", "-c", shell],
+        env=ccc.env,
+        cwd=ccc.folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert len(shown.stdout.splitlines()) == 1
+    assert "Traceback" not in shown.stderr and "BrokenPipe" not in shown.stderr, shown.stderr

@@ -248,3 +248,17 @@ def test_an_arabic_ticket_page_names_teams_in_arabic_and_isolates_names_and_date
     first = re.search(r"<option[^>]*>", dialog[1])
     assert first and 'value=""' in first[0] and "selected" in first[0]
     assert ">accountability<" not in dialog[1] and ">المساءلة<" in dialog[1]
+
+
+def test_a_ticket_whose_person_was_never_asked_says_so_not_that_they_refused(
+    ccc: Harness, agent: Browser
+) -> None:
+    """A callback (or a voice message) never asks for consent: "not asked" is not "refused"."""
+    ccc.say(PHONE, "hello")
+    ccc.say(PHONE, ENGLISH)
+    ccc.say(PHONE, "0")
+    ccc.say(PHONE, "1")
+    reference = reference_in(ccc.last_reply(PHONE))
+    page = agent.get(f"/console/tickets/{reference}")
+    assert "was not asked whether their data may be shared" in page.text
+    assert "has not agreed to share" not in page.text

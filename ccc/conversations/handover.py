@@ -1,0 +1,163 @@
+"""One thread per person: which ticket a person's message belongs to once the centre is in
+conversation with them (Chatwoot's bot-to-human hand-off, Zammad's follow-up rules).
+
+Decided from the tickets' own messages and events, so nothing else has to keep it in step:
+- the centre *holds* a ticket when a person of the centre wrote to the person on it (a reply
+  with an author) or put it in `pending` (waiting on the person);
+- the person *takes it back* by a menu word, recorded on the ticket as `handed_back`; the next
+  write of the centre holds it again;
+- a `resolved` ticket is still in its quiet period (closed after `QUIET_DAYS`): a reply
+  reopens it.
+
+The chatbot (workflows/chatbot) asks `thread_of` at each turn and stays silent while the centre
+holds the conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from ccc.access.policy import Caller
+from ccc.messages.models import Direction, Message
+from ccc.tickets.models import Ticket, TicketEvent, TicketStatus
+from ccc.tickets.service import record
+
+LIVE = (TicketStatus.new, TicketStatus.open, TicketStatus.pending)
+HANDED_BACK = "handed_back"
+# The person answered "which request is this about?" with this ticket.
+NAMED = "named_by_person"
+CHATBOT = Caller(user_id=None, name="chatbot", role="system")
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Where the centre stands with one person."""
+
+    # The ticket the centre is in conversation on (last written on), if any.
+    ticket: Ticket | None = None
+    # True while the centre holds it: every message joins it and the chatbot is silent.
+    held: bool = False
+    # When the centre last wrote on it (or put it in pending).
+    since: datetime | None = None
+    # Several tickets in conversation and none written on: the person is asked which.
+    choices: list[Ticket] = field(default_factory=list)
+    # The last resolved ticket, in its quiet period: a reply reopens it.
+    resolved: Ticket | None = None
+    # The open ticket the person named when asked which: free text goes to it.
+    named: Ticket | None = None
+
+
+def thread_of(session: Session, *, contact_id: int, remembered: int | None = None) -> Thread:
+    """The person's thread with the centre. `remembered` is the ticket they named when asked
+    which request they meant: it wins among tickets the centre has not written on."""
+    tickets = session.exec(
+        select(Ticket).where(
+            Ticket.contact_id == contact_id,
+            col(Ticket.status).in_([*LIVE, TicketStatus.resolved]),
+        )
+    ).all()
+    live = {t.id: t for t in tickets if t.status in LIVE}
+    resolved = max(
+        (t for t in tickets if t.status == TicketStatus.resolved and t.resolved_at is not None),
+        key=lambda t: (t.resolved_at, t.id),
+        default=None,
+    )
+    since = _centre_since(session, list(live.values()))
+    back = _handed_back(session, list(since))
+    if since:
+        ticket_id = max(since, key=lambda i: (since[i], i))
+        ticket, at = live[ticket_id], since[ticket_id]
+        if resolved is not None and resolved.resolved_at is not None and resolved.resolved_at > at:
+            return Thread(resolved=resolved)  # the centre's latest word was the closing one
+        held = ticket_id not in back or back[ticket_id] < at
+        return Thread(ticket=ticket, held=held, since=at, resolved=resolved)
+    named = _last_named(session, [i for i in live if i is not None])
+    if remembered not in live:
+        remembered = named
+    return Thread(
+        resolved=resolved,
+        choices=_choices(live, remembered),
+        named=live[named] if named is not None else None,
+    )
+
+
+def _choices(live: dict[int | None, Ticket], remembered: int | None) -> list[Ticket]:
+    if remembered in live:
+        return [live[remembered]]
+    return sorted(live.values(), key=lambda t: t.created_at)
+
+
+def _centre_since(session: Session, live: list[Ticket]) -> dict[int, datetime]:
+    """Per live ticket, when the centre last wrote on it or put it in pending."""
+    ids = [t.id for t in live if t.id is not None]
+    if not ids:
+        return {}
+    since: dict[int, datetime] = {}
+    writes = session.exec(
+        select(Message.ticket_id, Message.created_at).where(
+            col(Message.ticket_id).in_(ids),
+            Message.direction == Direction.outbound,
+            col(Message.author_user_id).is_not(None),
+        )
+    ).all()
+    for ticket_id, at in writes:
+        if ticket_id is not None and (ticket_id not in since or at > since[ticket_id]):
+            since[ticket_id] = at
+    for ticket in live:
+        if ticket.status != TicketStatus.pending or ticket.id is None:
+            continue
+        pending_at = _pending_at(session, ticket.id) or ticket.updated_at
+        if ticket.id not in since or pending_at > since[ticket.id]:
+            since[ticket.id] = pending_at
+    return since
+
+
+def _pending_at(session: Session, ticket_id: int) -> datetime | None:
+    events = session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "status_changed")
+        .order_by(col(TicketEvent.id).desc())
+        .limit(5)
+    ).all()
+    return next((e.created_at for e in events if e.data.get("to") == TicketStatus.pending), None)
+
+
+def _last_named(session: Session, ids: list[int]) -> int | None:
+    if not ids:
+        return None
+    return session.exec(
+        select(TicketEvent.ticket_id)
+        .where(col(TicketEvent.ticket_id).in_(ids), TicketEvent.kind == NAMED)
+        .order_by(col(TicketEvent.id).desc())
+        .limit(1)
+    ).first()
+
+
+def named_by_person(session: Session, *, ticket: Ticket) -> None:
+    """The person said which of their requests a message was about: later messages with no
+    other ticket in conversation go to it too, without asking again."""
+    record(session, ticket=ticket, kind=NAMED, caller=CHATBOT)
+
+
+def _handed_back(session: Session, ids: list[int]) -> dict[int, datetime]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(TicketEvent.ticket_id, TicketEvent.created_at).where(
+            col(TicketEvent.ticket_id).in_(ids), TicketEvent.kind == HANDED_BACK
+        )
+    ).all()
+    back: dict[int, datetime] = {}
+    for ticket_id, at in rows:
+        if ticket_id not in back or at > back[ticket_id]:
+            back[ticket_id] = at
+    return back
+
+
+def hand_back(session: Session, *, ticket: Ticket) -> None:
+    """The person asked for the menu: the chatbot answers again until the centre next writes.
+    On the timeline, so an agent sees why their question may go unanswered."""
+    record(session, ticket=ticket, kind=HANDED_BACK, caller=CHATBOT)
