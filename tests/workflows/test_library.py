@@ -110,7 +110,8 @@ def test_a_yaml_file_of_an_unknown_kind_is_a_problem(tmp_path: Path) -> None:
         problem(
             other,
             1,
-            "not a flow (steps), rules (rules), prompts (prompts) or calendars (calendars) file",
+            "not a flow (steps), rules (rules), prompts (prompts), calendars (calendars) or "
+            "retention (retention) file",
         )
     ]
 
