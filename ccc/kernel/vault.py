@@ -44,3 +44,36 @@ def unseal(keys: str, data: bytes) -> bytes:
         return key_ring(keys).decrypt(data)
     except InvalidToken:
         raise ValueError("no key of CCC_RECORDINGS_KEY opens this file") from None
+
+
+# A transcript in the database: this prefix, then a Fernet token (url-safe base64 text), so a
+# sealed value is told from a plain one without trying keys on it.
+SEALED_TEXT = "fernet:"
+
+
+def seal_text(keys: str, text: str) -> str:
+    """Words kept in a text column (a voice message's transcript), sealed like the audio."""
+    return SEALED_TEXT + seal(keys, text.encode("utf-8")).decode("ascii")
+
+
+def open_text(keys: str | None, stored: str) -> str:
+    """The words of `seal_text`. ValueError without a key or when no key of the ring opens
+    them; a value without the prefix (kept before sealing) is returned as it is."""
+    if not stored.startswith(SEALED_TEXT):
+        return stored
+    if not keys:
+        raise ValueError("CCC_RECORDINGS_KEY is needed to read sealed transcripts")
+    return unseal(keys, stored[len(SEALED_TEXT) :].encode("ascii")).decode("utf-8")
+
+
+def reseal_text(keys: str, stored: str) -> str:
+    """Sealed again under the ring's first key (plain words are sealed for the first time)."""
+    return seal_text(keys, open_text(keys, stored))
+
+
+def reseal(keys: str, data: bytes) -> bytes:
+    """A sealed file's bytes under the ring's first key."""
+    try:
+        return key_ring(keys).rotate(data)
+    except InvalidToken:
+        raise ValueError("no key of CCC_RECORDINGS_KEY opens this file") from None
