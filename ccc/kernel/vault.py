@@ -1,10 +1,12 @@
-"""Encryption at rest for what CCC keeps on disk (call recordings): Fernet (AES-128-CBC with
-HMAC-SHA256, `cryptography`), under a key ring so the key can rotate.
+"""Encryption at rest for what CCC keeps (call recordings on disk, their transcripts in the
+database): Fernet (AES-128-CBC with HMAC-SHA256, `cryptography`), under a key ring so the key
+can rotate.
 
 `CCC_RECORDINGS_KEY` holds one or more Fernet keys, comma-separated: the first encrypts, every
-one decrypts. To rotate: put a new key first, keep the old ones after it until every file has
-been rewritten or removed by retention. A new key: `python -c "from cryptography.fernet import
-Fernet; print(Fernet.generate_key().decode())"`.
+one decrypts. To rotate: put a new key first, keep the old ones after it, run
+`ccc recordings rotate-key` (every kept file and transcript sealed again under the new key:
+`ccc/calls/rotation.py`), then drop the old ones. A new key:
+`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
 """
 
 from __future__ import annotations
