@@ -3,8 +3,9 @@
 Seeds a scratch database with N people, each with a closed ticket from years ago and two
 messages, starts `ccc serve` on it, then runs retention (`ccc.retention.tasks.run`, the code
 the nightly job runs, in its batches of 200) in this process while a pool of clients posts
-signed Twilio SMS webhooks to the server. Prints the run's duration and rate, and p50/p99
-latency of the webhooks accepted while it ran.
+signed Twilio SMS webhooks to the server. Prints the run's duration, its rates (tickets per
+second, and records per second: every row of every kind it anonymised), the peak memory of
+the process that ran it, and p50/p99 latency of the webhooks accepted while it ran.
 
     .venv/bin/python bench/retention.py --tickets 1000000 --database postgresql+psycopg://…/ccc_bench
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import platform
+import resource
 import sys
 import tempfile
 import threading
@@ -132,12 +135,22 @@ def main() -> int:
         refused = 0
         done = threading.Event()
 
+        failures: list[str] = []
+
         def post_until_done() -> None:
+            """Batches of 50 until the run ends; a broken connection is counted and the
+            posting goes on (it once ended the thread, and the latencies with it)."""
             nonlocal refused
             while not done.is_set():
-                result: Result = asyncio.run(
-                    hammer("during", url, url, forms(50), args.concurrency)
-                )
+                try:
+                    result: Result = asyncio.run(
+                        hammer("during", url, url, forms(50), args.concurrency)
+                    )
+                except httpx.HTTPError as exc:
+                    failures.append(type(exc).__name__)
+                    refused += 1
+                    time.sleep(0.5)
+                    continue
                 latencies.extend(result.latencies)
                 refused += result.refused
 
@@ -160,13 +173,31 @@ def main() -> int:
         "webhooks during the run", len(latencies) - refused, refused, seconds, latencies
     )
     kind = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
+    records = sum(counts.values())
     print(f"retention over {args.tickets} closed tickets on {kind}: {seconds:.1f} s, "
-          f"{counts['tickets'] / seconds:.0f} tickets/s; counts {counts}")  # fmt: skip
+          f"{counts['tickets'] / seconds:.0f} tickets/s, {records / seconds:.0f} records/s "
+          f"({records} records); counts {counts}")  # fmt: skip
+    print(f"peak memory of the process that ran it: {peak_mib():.0f} MiB (seed included)")
+    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+          f"{_cores()} cores, Python {platform.python_version()}")  # fmt: skip
+    if failures:
+        print(f"connection failures while posting: {len(failures)} ({sorted(set(failures))})")
     print(
         f"{during.accepted} webhooks accepted meanwhile ({during.refused} refused): "
         f"p50 {during.percentile(0.5):.0f} ms, p99 {during.percentile(0.99):.0f} ms"
     )
     return 0 if refused == 0 else 1
+
+
+def peak_mib() -> float:
+    """The largest resident set this process reached (Linux reports kibibytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
 
 
 if __name__ == "__main__":

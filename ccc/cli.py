@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     from ccc.reports.year import add_commands as add_report_commands
 
     add_report_commands(commands)
+    from ccc.calls.rotation import add_commands as add_recordings_commands
+
+    add_recordings_commands(commands)
     _demo_and_chat_commands(commands)
     return parser
 

@@ -139,7 +139,7 @@ def recording(step: StepDep) -> Response:
 
 
 @router.post("/transcription", summary="Twilio's transcription of a voice message")
-def transcription(form: FormDep, session: SessionDep) -> Response:
+def transcription(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Stored with its recording, read only through the access layer; never logged. Twilio
     may post it more than once; a recording CCC does not know is 200 and ignored."""
     recording_sid = form.get("RecordingSid")
@@ -153,6 +153,7 @@ def transcription(form: FormDep, session: SessionDep) -> Response:
         recording_sid=recording_sid,
         status=status,
         text=form.get("TranscriptionText"),
+        keys=settings.recordings_key,
     )
     return Response(str(VoiceResponse()), media_type="text/xml")
 

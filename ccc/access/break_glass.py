@@ -5,7 +5,8 @@ Restricted tickets fail closed (`policy.visible_tickets`), yet a safeguarding em
 need someone else to read one at night. The request is the only way in, and it is loud: a
 `break_glass` event on the ticket's timeline (which the focal team sees), the escalation
 webhook to the supervisors' own system (no personal data), an audit entry `break_glass` that
-every admin can list afterwards, and each read during the grant recorded (`audit.disclose`).
+the focal team's supervisors review afterwards (and, while the grant lasts, the one who asked:
+`access.api._visible_entries`), and each read during the grant recorded (`audit.disclose`).
 """
 
 from __future__ import annotations

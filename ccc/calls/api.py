@@ -22,7 +22,12 @@ from ccc.api.params import WindowEnd, WindowStart
 from ccc.api.responses import API_ERRORS
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import Call, Callback, CallbackStatus, Line
-from ccc.calls.recordings import authorise_play, disclosed_recording, kept_audio
+from ccc.calls.recordings import (
+    authorise_play,
+    disclosed_recording,
+    kept_audio,
+    transcript_text,
+)
 from ccc.calls.report import without_restricted_calls
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
 from ccc.kernel.paging import MAX_ID, page
@@ -199,6 +204,6 @@ def recording_transcript(
     return TranscriptOut(
         recording=recording_sid,
         status=found.transcript_status,
-        text=found.transcript,
+        text=transcript_text(settings, found),
         transcribed_at=found.transcribed_at,
     )

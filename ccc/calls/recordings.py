@@ -19,7 +19,7 @@ from ccc.calls.models import Recording
 from ccc.calls.service import find_recording
 from ccc.kernel.errors import CCCError, Forbidden, NotFound
 from ccc.kernel.settings import Settings
-from ccc.kernel.vault import SEALED_SUFFIX, unseal
+from ccc.kernel.vault import SEALED_SUFFIX, open_text, unseal
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import record
 
@@ -71,6 +71,16 @@ def kept_audio(settings: Settings, recording: Recording) -> bytes | None:
         raise KeptFileUnreadable("recordings are encrypted and CCC_RECORDINGS_KEY is not set")
     try:
         return unseal(settings.recordings_key, data)
+    except ValueError as exc:
+        raise KeptFileUnreadable(str(exc)) from None
+
+
+def transcript_text(settings: Settings, recording: Recording) -> str | None:
+    """The transcript's words, opened in memory for a reader already allowed to see them."""
+    if recording.transcript is None:
+        return None
+    try:
+        return open_text(settings.recordings_key, recording.transcript)
     except ValueError as exc:
         raise KeptFileUnreadable(str(exc)) from None
 

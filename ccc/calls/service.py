@@ -31,6 +31,7 @@ from ccc.contacts.models import Identity
 from ccc.contacts.service import find_identity, get_or_create_identity
 from ccc.kernel.phone import mask
 from ccc.kernel.timeutil import utcnow
+from ccc.kernel.vault import seal_text
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.tickets.models import Category, Ticket, TicketStatus
 from ccc.tickets.service import create_ticket, record
@@ -190,14 +191,15 @@ def _voice_message(
 
 
 def store_transcript(
-    session: Session, *, recording_sid: str, status: str, text: str
+    session: Session, *, recording_sid: str, status: str, text: str, keys: str | None
 ) -> Recording | None:
     """Twilio's transcription of a voice message (its transcribeCallback).
 
     None for a recording CCC does not know: the caller ignores it. A repeated delivery stores
     the same words again, and a late failure never erases words already stored. The words are
-    as sensitive as the voice: they are never logged, and the timeline notes only that they
-    arrived.
+    as sensitive as the voice: they are never logged, the timeline notes only that they
+    arrived, and they are kept sealed under `CCC_RECORDINGS_KEY` (`keys`); without a key
+    (transcription asked of Twilio by hand, not by CCC) the words are not kept at all.
     """
     found = find_recording(session, recording_sid=recording_sid)
     if found is None:
@@ -206,7 +208,8 @@ def store_transcript(
         return found
     first = found.transcript_status is None
     found.transcript_status = status
-    found.transcript = text[:MAX_TRANSCRIPT] if status == TRANSCRIBED else None
+    words = text[:MAX_TRANSCRIPT] if status == TRANSCRIBED and keys else None
+    found.transcript = seal_text(keys, words) if keys and words is not None else None
     found.transcribed_at = utcnow()
     session.add(found)
     ticket = session.get(Ticket, found.ticket_id)

@@ -18,6 +18,7 @@ from ccc.console import (
     pages_replies,
     pages_team,
     pages_ticket,
+    pages_year,
 )
 from ccc.console.web import STATIC_DIR, security_headers
 
@@ -40,6 +41,7 @@ def mount_console(app: FastAPI) -> None:
         pages_access,
         pages_events,
         pages_replies,
+        pages_year,
     )
     for module in modules:
         app.include_router(module.router)

@@ -164,6 +164,11 @@ class Settings(BaseSettings):
                 "CCC_VOICE_RECORDINGS_DIR needs CCC_RECORDINGS_KEY: recordings are never kept "
                 "on disk unencrypted (docs/data-protection.md)"
             )
+        if self.voice_transcribe and not self.recordings_key:
+            raise ValueError(
+                "CCC_VOICE_TRANSCRIBE=on needs CCC_RECORDINGS_KEY: transcripts are kept sealed "
+                "like the recordings (docs/data-protection.md)"
+            )
         if self.recordings_key:
             from ccc.kernel.vault import key_ring
 

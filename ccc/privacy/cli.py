@@ -32,7 +32,12 @@ def _export(args: argparse.Namespace) -> int:
         people = service.find_person(
             session, address=args.address, region=get_settings().default_region
         )
-        held = service.export(session, contacts=people, caller=_admin_caller())
+        held = service.export(
+            session,
+            contacts=people,
+            caller=_admin_caller(),
+            keys=get_settings().recordings_key,
+        )
     json.dump(held, sys.stdout, ensure_ascii=False, indent=2, sort_keys=True)
     print()
     return 0

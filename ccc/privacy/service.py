@@ -22,6 +22,7 @@ from ccc.contacts.service import identities_for_address
 from ccc.conversations.models import Conversation
 from ccc.kernel.errors import Invalid, NotFound
 from ccc.kernel.phone import to_e164
+from ccc.kernel.vault import open_text
 from ccc.messages.models import Message
 from ccc.privacy.summary import summary
 from ccc.referrals.models import Referral
@@ -52,12 +53,16 @@ def find_person(session: Session, *, address: str, region: str = "IQ") -> list[C
     return list(session.exec(select(Contact).where(col(Contact.id).in_(sorted(ids)))).all())
 
 
-def export(session: Session, *, contacts: list[Contact], caller: Caller) -> dict[str, Any]:
+def export(
+    session: Session, *, contacts: list[Contact], caller: Caller, keys: str | None = None
+) -> dict[str, Any]:
     """Everything held about the person, as plain JSON-ready data; the export is audited (by
-    contact id: the audit log never carries the address)."""
+    contact id: the audit log never carries the address). Transcripts are opened with the
+    recordings' key ring (`keys`): the person gets their words, not a sealed token."""
     teams = {team.id: team.slug for team in session.exec(select(Team)).all()}
     people = [_contact(session, contact, teams) for contact in contacts]
     tickets = [ticket for person in people for ticket in person["tickets"]]
+    _open_transcripts(tickets, keys)
     counts = {
         "tickets": len(tickets),
         "messages": sum(len(p["messages"]) for p in people)
@@ -75,6 +80,16 @@ def export(session: Session, *, contacts: list[Contact], caller: Caller) -> dict
         counts=counts,
     )
     return {"summary": summary(language, **counts), "people": people}
+
+
+def _open_transcripts(tickets: list[dict[str, Any]], keys: str | None) -> None:
+    for ticket in tickets:
+        for recording in ticket["recordings"]:
+            if recording.get("transcript"):
+                try:
+                    recording["transcript"] = open_text(keys, recording["transcript"])
+                except ValueError as exc:
+                    raise Invalid(f"a transcript could not be opened: {exc}") from None
 
 
 def _contact(session: Session, contact: Contact, teams: dict[int | None, str]) -> dict[str, Any]:

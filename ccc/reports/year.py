@@ -46,6 +46,48 @@ def figures(session: Session, *, year: int, caller: Caller, settings: Settings) 
     return shown
 
 
+def monthly(session: Session, *, year: int, settings: Settings) -> dict[str, Any]:
+    """Month by month (UTC) what the year report's charts draw: calls received, messages
+    received per channel, and inquiries created per channel, category and team. Each month is
+    the same `service.summary` as the year (same reader, same small-count rule), so a month
+    never shows a count the year's figures would hide."""
+    if not 2000 <= year <= 2100:
+        raise Invalid("the year must be between 2000 and 2100")
+    reader = Caller(user_id=None, name="reports.year", role="admin")
+    months = [
+        service.summary(
+            session,
+            caller=reader,
+            start=datetime(year, month, 1, tzinfo=UTC),
+            end=datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC),
+            focal_team=settings.restricted_focal_team,
+            min_count=settings.report_min_count,
+        )
+        for month in range(1, 13)
+    ]
+    least = settings.report_min_count
+    return {
+        # A year's total is a total; split by month it is a breakdown, and follows the rule.
+        "calls_received": [_small(month["calls_received"], least) for month in months],
+        **{
+            name: _by_month(months, name)
+            for name in ("messages_received", "by_channel", "by_category", "by_team")
+        },
+    }
+
+
+def _small(count: Any, least: int) -> Any:
+    if isinstance(count, int) and 0 < count < least:
+        return f"<{least}"
+    return count
+
+
+def _by_month(months: list[dict[str, Any]], name: str) -> dict[str, list[Any]]:
+    """{key: [count in January, …, count in December]}, a month without any being 0."""
+    keys = sorted({key for month in months for key in month[name]})
+    return {key: [month[name].get(key, 0) for month in months] for key in keys}
+
+
 def as_csv(shown: dict[str, Any]) -> str:
     """One row per figure: `figure,key,value` (key empty for a single figure)."""
     out = io.StringIO()
@@ -56,16 +98,21 @@ def as_csv(shown: dict[str, Any]) -> str:
             for key, inner in value.items():
                 if isinstance(inner, dict):
                     for deeper, number in inner.items():
-                        writer.writerow([f"{name}.{key}", deeper, _cell(number)])
+                        writer.writerow([f"{name}.{key}", _cell(deeper), _cell(number)])
                 else:
-                    writer.writerow([name, key, _cell(inner)])
+                    writer.writerow([name, _cell(key), _cell(inner)])
         else:
             writer.writerow([name, "", _cell(value)])
     return out.getvalue()
 
 
+# A cell a spreadsheet would run as a formula: a governorate is whatever a person wrote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def add_commands(commands: Any) -> None:

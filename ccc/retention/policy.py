@@ -161,9 +161,26 @@ def parse(node: Node | None, name: str) -> tuple[Policy | None, list[Problem]]:
 
 
 def _period(kind: Kind, node: Node, name: str, problems: list[Problem]) -> Period | None:
+    """One kind's period: a single duration, or (for the kinds kept per ticket) a mapping of a
+    `default` and overrides by category and sensitivity. Every problem is noted, not only the
+    first, so one `ccc workflows check` lists them all."""
     if isinstance(node, ScalarNode):
         ok, duration = _duration(node, name, problems)
         return Period(default=duration) if ok else None
+    fields = _period_fields(kind, node, name, problems)
+    if fields is None:
+        return None
+    default_ok, default = _duration(fields["default"][1], name, problems)
+    by = _overrides(kind, fields, name, problems)
+    if not default_ok:
+        return None
+    return Period(default=default, category=by["category"], sensitivity=by["sensitivity"])
+
+
+def _period_fields(
+    kind: Kind, node: Node, name: str, problems: list[Problem]
+) -> dict[str, tuple[int, Node]] | None:
+    """The mapping form's keys, when this kind may be kept per ticket and has a default."""
     fields = _mapping(node, name, kind, problems)
     if fields is None:
         return None
@@ -173,29 +190,46 @@ def _period(kind: Kind, node: Node, name: str, problems: list[Problem]) -> Perio
     if "default" not in fields:
         problems.append(Problem(name, _line(node), f"{kind} needs a default period"))
         return None
-    default_ok, default = _duration(fields["default"][1], name, problems)
-    by: dict[str, dict[str, timedelta | None]] = {"category": {}, "sensitivity": {}}
-    allowed: dict[str, set[str]] = {
-        "category": {str(c) for c in Category},
-        "sensitivity": {str(s) for s in Sensitivity},
-    }
+    return fields
+
+
+# What a period may be overridden by, and the values each override may name.
+OVERRIDES: dict[str, frozenset[str]] = {
+    "category": frozenset(str(c) for c in Category),
+    "sensitivity": frozenset(str(s) for s in Sensitivity),
+}
+
+
+def _overrides(
+    kind: Kind, fields: dict[str, tuple[int, Node]], name: str, problems: list[Problem]
+) -> dict[str, dict[str, timedelta | None]]:
+    """The `category` and `sensitivity` overrides beside the default; unknown keys noted."""
+    by: dict[str, dict[str, timedelta | None]] = {key: {} for key in OVERRIDES}
     for key, (line, value) in fields.items():
         if key == "default":
             continue
-        if key not in by:
+        if key not in OVERRIDES:
             problems.append(Problem(name, line, f"{kind}: unknown key {key!r}"))
             continue
-        for item, (item_line, item_node) in (_mapping(value, name, key, problems) or {}).items():
-            if item not in allowed[key]:
-                known = ", ".join(sorted(allowed[key]))
-                problems.append(Problem(name, item_line, f"unknown {key} {item!r} ({known})"))
-                continue
-            ok, duration = _duration(item_node, name, problems)
-            if ok:
-                by[key][item] = duration
-    if not default_ok:
-        return None
-    return Period(default=default, category=by["category"], sensitivity=by["sensitivity"])
+        by[key] = _override_items(key, value, name, problems)
+    return by
+
+
+def _override_items(
+    key: str, value: Node, name: str, problems: list[Problem]
+) -> dict[str, timedelta | None]:
+    """One override's periods by value (`complaint: 3y`), unknown values noted."""
+    allowed = OVERRIDES[key]
+    found: dict[str, timedelta | None] = {}
+    for item, (item_line, item_node) in (_mapping(value, name, key, problems) or {}).items():
+        if item not in allowed:
+            known = ", ".join(sorted(allowed))
+            problems.append(Problem(name, item_line, f"unknown {key} {item!r} ({known})"))
+            continue
+        ok, duration = _duration(item_node, name, problems)
+        if ok:
+            found[item] = duration
+    return found
 
 
 def _duration(node: Node, name: str, problems: list[Problem]) -> tuple[bool, timedelta | None]:

@@ -27,7 +27,9 @@ RECORDING = "RE" + "d" * 32
 
 @pytest.fixture
 def transcribing(database_url: str, fake_twilio: FakeApi) -> Iterator[Harness]:
-    settings = channel_settings(database_url, fake_twilio, None, voice_transcribe=True)
+    settings = channel_settings(
+        database_url, fake_twilio, None, voice_transcribe=True, recordings_key=RECORDINGS_KEY
+    )
     yield from build_harness(settings)
 
 

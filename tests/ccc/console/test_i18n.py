@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ccc.calls.models import AttemptOutcome, Outcome
-from ccc.console import feedback, i18n, pages_dashboard
+from ccc.console import feedback, i18n, pages_dashboard, pages_year
 from ccc.console.format import mask_phone
 from ccc.reports.service import AGE_BUCKETS
 from ccc.tickets.models import Category, Priority, Sensitivity, TicketStatus
@@ -40,6 +40,9 @@ def code_words() -> set[str]:
         | set(pages_dashboard.CALL_FIGURES.values())
         | set(pages_dashboard.AXES.values())
         | {label for _, label in AGE_BUCKETS}
+        | {word for pair in pages_year.BREAKDOWNS.values() for word in pair}
+        | set(pages_year.MONTHLY.values())
+        | {"Month", "Calls received"}
         | keyed
     )
 
