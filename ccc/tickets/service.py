@@ -249,17 +249,7 @@ def _planned_updates(
     """Column -> (old, new) for every requested change that really changes something;
     raises 409/422 for the first change that is not allowed."""
     updates: dict[str, tuple[Any, Any]] = {}
-    if changes.status is not None:
-        status = check_transition(ticket.status, changes.status)
-        if status == TicketStatus.referred and not by_referral and status != ticket.status:
-            raise Conflict(
-                "a ticket becomes 'referred' only by a referral "
-                "(POST /api/tickets/{reference}/referrals)"
-            )
-        if status != ticket.status:
-            if status == TicketStatus.resolved and not changes.notify and not changes.reason:
-                raise Invalid("resolving without telling the person needs a 'reason'")
-            updates["status"] = (ticket.status, status.value)
+    updates.update(_status_update(ticket, changes, by_referral=by_referral))
     _check_closing_message(changes, updates)
     for field, enum in (
         ("priority", Priority),
@@ -269,25 +259,55 @@ def _planned_updates(
         value = getattr(changes, field)
         if value is not None and parse_enum(enum, value, field) != getattr(ticket, field):
             updates[field] = (getattr(ticket, field), value)
-    team_slug = changes.team
     restricting = updates.get("sensitivity", (None, None))[1] == Sensitivity.restricted
-    if team_slug is None and restricting and focal_team is not None:
-        team_slug = focal_team  # a restricted case belongs in the focal team's queue
-    if team_slug is not None:
-        team = session.exec(select(Team).where(Team.slug == team_slug)).first()
-        if team is None:
-            raise Invalid(f"unknown team {team_slug!r}")
-        if team.id != ticket.team_id:
-            updates["team_id"] = (ticket.team_id, team.id)
-    if changes.unassign and ticket.assignee_id is not None:
-        updates["assignee_id"] = (ticket.assignee_id, None)
-    elif changes.assignee is not None:
-        user = session.exec(select(User).where(User.name == changes.assignee)).first()
-        if user is None or not user.active:
-            raise Invalid(f"unknown user {changes.assignee!r}")
-        if user.id != ticket.assignee_id:
-            updates["assignee_id"] = (ticket.assignee_id, user.id)
+    updates.update(_team_update(session, ticket, changes, focal_team if restricting else None))
+    updates.update(_assignee_update(session, ticket, changes))
     return updates
+
+
+def _status_update(
+    ticket: Ticket, changes: Changes, *, by_referral: bool
+) -> dict[str, tuple[Any, Any]]:
+    if changes.status is None:
+        return {}
+    status = check_transition(ticket.status, changes.status)
+    if status == ticket.status:
+        return {}
+    if status == TicketStatus.referred and not by_referral:
+        raise Conflict(
+            "a ticket becomes 'referred' only by a referral "
+            "(POST /api/tickets/{reference}/referrals)"
+        )
+    if status == TicketStatus.resolved and not changes.notify and not changes.reason:
+        raise Invalid("resolving without telling the person needs a 'reason'")
+    return {"status": (ticket.status, status.value)}
+
+
+def _team_update(
+    session: Session, ticket: Ticket, changes: Changes, restricted_to: str | None
+) -> dict[str, tuple[Any, Any]]:
+    """`restricted_to`: the focal team, when this change restricts the ticket; a restricted
+    case belongs in its queue unless the change names a team itself."""
+    team_slug = changes.team if changes.team is not None else restricted_to
+    if team_slug is None:
+        return {}
+    team = session.exec(select(Team).where(Team.slug == team_slug)).first()
+    if team is None:
+        raise Invalid(f"unknown team {team_slug!r}")
+    return {} if team.id == ticket.team_id else {"team_id": (ticket.team_id, team.id)}
+
+
+def _assignee_update(
+    session: Session, ticket: Ticket, changes: Changes
+) -> dict[str, tuple[Any, Any]]:
+    if changes.unassign and ticket.assignee_id is not None:
+        return {"assignee_id": (ticket.assignee_id, None)}
+    if changes.assignee is None:
+        return {}
+    user = session.exec(select(User).where(User.name == changes.assignee)).first()
+    if user is None or not user.active:
+        raise Invalid(f"unknown user {changes.assignee!r}")
+    return {} if user.id == ticket.assignee_id else {"assignee_id": (ticket.assignee_id, user.id)}
 
 
 def _check_closing_message(changes: Changes, updates: dict[str, tuple[Any, Any]]) -> None:

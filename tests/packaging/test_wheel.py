@@ -119,7 +119,7 @@ def test_an_installed_wheel_migrates_a_new_database_and_serves(wheel: Path, tmp_
         stderr=subprocess.PIPE,
     )
     try:
-        assert _healthz(port) == {
+        assert _healthz(server, port) == {
             "status": "ok",
             "database": "ok",
             "redis": "not used",
@@ -136,12 +136,32 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _healthz(port: int) -> object:
+def _healthz(server: subprocess.Popen[bytes], port: int) -> object:
+    """`/healthz` of the server once it answers; a server that exits or never answers fails
+    the test with what it wrote to stderr, which says why."""
     deadline = time.monotonic() + 30
     while True:
+        if server.poll() is not None:
+            pytest.fail(f"ccc serve exited with {server.returncode}:\n{_stderr(server)}")
         try:
             return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
         except httpx.TransportError:
             if time.monotonic() > deadline:
-                raise
+                server.terminate()
+                pytest.fail(f"ccc serve did not answer within 30 s:\n{_stderr(server)}")
             time.sleep(0.2)
+
+
+def _stderr(server: subprocess.Popen[bytes]) -> str:
+    _, err = server.communicate(timeout=10)
+    return err.decode(errors="replace")
+
+
+def test_a_server_that_dies_fails_the_check_with_its_stderr() -> None:
+    dying = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", "import sys; sys.stderr.write('no database'); sys.exit(3)"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    with pytest.raises(pytest.fail.Exception, match="exited with 3:\nno database"):
+        _healthz(dying, _free_port())

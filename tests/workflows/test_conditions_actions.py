@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -204,3 +204,41 @@ def test_link_on_a_new_ticket_joins_the_first_unless_told_not_to(
         if marked is not None:
             assert (marked.first_id, marked.rule) == (first.id, "under test")
         session.rollback()
+
+
+def test_a_rules_change_is_an_agents_change(ccc: Harness, supervisor: dict[str, str]) -> None:
+    """One way to change a ticket: a rule raising the priority gets the agent's event and
+    the agent's SLA recalculation, plus its own `rule` event saying why."""
+    by_agent = open_ticket(ccc, PHONE, "assistance")
+    by_rule = open_ticket(ccc, "+9647704440008", "assistance")
+    response = ccc.client.patch(
+        f"/api/tickets/{by_agent}", json={"priority": "urgent"}, headers=supervisor
+    )
+    assert response.status_code == 200
+    with ccc.session() as session:
+        ticket = ticket_of(session, by_rule)
+        evaluate(session, ticket, "ticket.updated", book=one_rule("{}", "{priority: urgent}"))
+        session.commit()
+    ccc.drain()
+
+    def change_events(reference: str) -> list[tuple[str, str, object]]:
+        timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=supervisor)
+        return [
+            (e["kind"], e["actor"], e["data"])
+            for e in timeline.json()
+            if e.get("kind") == "priority_changed"
+            or (e.get("data") or {}).get("rule") == "under test"
+        ]
+
+    moved = {"from": "normal", "to": "urgent"}
+    assert change_events(by_agent) == [("priority_changed", "sam", moved)]
+    assert change_events(by_rule) == [
+        ("priority_changed", "routing", moved),
+        ("rule", "routing", {"rule": "under test", "action": "priority", **moved}),
+    ]
+    with ccc.session() as session:
+        for reference in (by_agent, by_rule):
+            ticket = ticket_of(session, reference)
+            # The urgent policy counts every hour: 2h to a first response, 24h to resolve.
+            assert ticket.first_response_due == ticket.created_at + timedelta(hours=2)
+            assert ticket.resolution_due == ticket.created_at + timedelta(hours=24)

@@ -20,9 +20,9 @@ from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow
 from ccc.sla import service
 from ccc.tickets.models import Ticket
+from tests.ccc.sla.test_breach_job import run_breach_job
 from tests.conftest import Harness, build_harness, make_settings
 from tests.flows import open_ticket
-from tests.sla.test_breach_job import run_breach_job
 from workflows.files.library import PACKAGE_DIR, configure
 from workflows.rules.engine import idle_sweep
 from workflows.rules.escalation import SIGNATURE_HEADER, verify

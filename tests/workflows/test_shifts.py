@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from ccc.access.models import Team, User
+from tests.ccc.sla.test_due_times import _lines
 from tests.conftest import Harness
 from tests.flows import open_ticket
-from tests.sla.test_due_times import _lines
 from workflows.calendars.hours import Calendar, parse_calendars
 from workflows.calendars.shifts import AT_CAP, NOBODY_ON_SHIFT, pick_member
 

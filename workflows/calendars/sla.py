@@ -87,6 +87,21 @@ def parse_sla(raw: Any, line: int, ctx: Context) -> Policies | None:
         ctx.report(line, "needs a 'default' policy")
         return None
     fields = _policy(raw["default"], raw.line_of("default"), ctx, full=True)
+    overrides = _overrides(raw, line, ctx)
+    referral, teams = _referral(raw.get("referral", {}), raw.line_of("referral"), ctx)
+    if len(ctx.problems) > before or fields is None:
+        return None
+    default = TicketPolicy(**fields)
+    for group in overrides.values():
+        for value, policy in group.items():
+            _check_order(replace(default, **policy), value, raw.line, ctx)
+    if len(ctx.problems) > before:
+        return None
+    return Policies(default, overrides, referral, teams, ctx.calendars)
+
+
+def _overrides(raw: LineDict, line: int, ctx: Context) -> dict[str, dict[str, dict[str, Any]]]:
+    """The policies by category, priority and sensitivity; each problem reported."""
     overrides: dict[str, dict[str, dict[str, Any]]] = {}
     for kind in _OVERRIDES:
         group = raw.get(kind, {})
@@ -101,16 +116,7 @@ def parse_sla(raw: Any, line: int, ctx: Context) -> Policies | None:
             parsed = _policy(policy, value_line, ctx, full=False)
             if parsed is not None:
                 overrides.setdefault(kind, {})[value] = parsed
-    referral, teams = _referral(raw.get("referral", {}), raw.line_of("referral"), ctx)
-    if len(ctx.problems) > before or fields is None:
-        return None
-    default = TicketPolicy(**fields)
-    for group in overrides.values():
-        for value, policy in group.items():
-            _check_order(replace(default, **policy), value, raw.line, ctx)
-    if len(ctx.problems) > before:
-        return None
-    return Policies(default, overrides, referral, teams, ctx.calendars)
+    return overrides
 
 
 def _check_order(policy: TicketPolicy, label: str, line: int, ctx: Context) -> None:
@@ -148,14 +154,24 @@ def _policy(raw: Any, line: int, ctx: Context, *, full: bool) -> dict[str, Any] 
         else:
             fields["survey"] = bool(value)
     if full:
-        for key in ("first_response", "resolution"):
-            if key not in raw:
-                ctx.report(line, f"the default policy needs '{key}'")
-                ok = False
-        if ok and fields["resolution"] < fields["first_response"]:
-            ctx.report(line, "resolution comes before the first response")
-            ok = False
+        ok = _complete(raw, fields, line, ctx, valid=ok)
     return fields if ok else None
+
+
+def _complete(
+    raw: dict[str, Any], fields: dict[str, Any], line: int, ctx: Context, *, valid: bool
+) -> bool:
+    """The default policy names both clocks, and (when its values are `valid`) resolution
+    does not come first."""
+    missing = [key for key in ("first_response", "resolution") if key not in raw]
+    for key in missing:
+        ctx.report(line, f"the default policy needs '{key}'")
+    if missing or not valid:
+        return False
+    if fields["resolution"] < fields["first_response"]:
+        ctx.report(line, "resolution comes before the first response")
+        return False
+    return True
 
 
 def _share(raw: Any) -> float | None:

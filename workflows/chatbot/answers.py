@@ -127,6 +127,19 @@ def read_number(text: str, words: Iterable[Words]) -> int | None:
     return best[1] if best else None
 
 
+def _numbers(raw: LineDict, name: str, problems: list[Problem]) -> dict[str, int]:
+    """`words.numbers`: a word for each whole number; a problem reported, else no numbers."""
+    numbers = raw.get("numbers", {})
+    if isinstance(numbers, dict) and all(
+        isinstance(k, str) and isinstance(v, int) for k, v in numbers.items()
+    ):
+        return numbers
+    problems.append(
+        Problem(name, raw.line_of("numbers"), "words.numbers maps a word to a whole number")
+    )
+    return {}
+
+
 def parse_words(raw: Any, name: str) -> tuple[Words, list[Problem]]:
     """The `words:` mapping of a prompt file; a missing one is no words at all."""
     if raw is None:
@@ -150,14 +163,7 @@ def parse_words(raw: Any, name: str) -> tuple[Words, list[Problem]]:
             problems.append(Problem(name, raw.line_of(key), f"words.{key} must be a list of words"))
             value = []
         lists[key] = folded(value)
-    numbers = raw.get("numbers", {})
-    if not isinstance(numbers, dict) or not all(
-        isinstance(k, str) and isinstance(v, int) for k, v in numbers.items()
-    ):
-        problems.append(
-            Problem(name, raw.line_of("numbers"), "words.numbers maps a word to a whole number")
-        )
-        numbers = {}
+    numbers = _numbers(raw, name, problems)
     both = lists["yes"] & lists["no"]
     if both:
         problems.append(Problem(name, raw.line_of("no"), f"both yes and no: {sorted(both)}"))

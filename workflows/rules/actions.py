@@ -1,8 +1,10 @@
 """The `then` of a rule: what a matching rule does to a ticket.
 
-Each action is checked when the file is read and applied through the core's services. Every
-action taken leaves a `rule` event on the ticket's timeline naming the rule, so an agent can see
-why a ticket is where it is.
+Each action is checked when the file is read and applied through the core's services: a change
+of category, priority, sensitivity, team or assignee goes through `ccc.tickets.service.
+apply_changes` as the routing system user, so it gets the same checks, `FIELD_changed` events and
+SLA recalculation an agent's change gets. Every action taken also leaves a `rule` event on the
+ticket's timeline naming the rule, so an agent can see why a ticket is where it is.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from typing import Any
 from sqlmodel import select
 
 from ccc.access.models import Team
-from ccc.sla import service as sla
 from ccc.tickets.models import Ticket, TicketStatus
-from ccc.tickets.service import record
+from ccc.tickets.service import Changes, apply_changes, record
 from workflows.calendars.shifts import pick_member
 from workflows.files.yamlfile import LineDict
 from workflows.rules.conditions import _ENUMS, Context, same_request
@@ -156,10 +157,13 @@ def _set_field(run: Run, kind: str, value: Any) -> None:
     value = _raised(ticket.priority) if value == "raise" else value
     old = getattr(ticket, kind)
     if value != old:
-        setattr(ticket, kind, value)
-        if ticket.status in sla.RUNNING:
-            sla.recalculate(ticket=ticket)
+        change(run, Changes(**{kind: value}))
         run.log(kind, **{"from": old, "to": value})
+
+
+def change(run: Run, changes: Changes) -> None:
+    """A rule's change of the ticket, made exactly as an agent's is."""
+    apply_changes(run.session, ticket=run.ticket, changes=changes, caller=run.actor)
 
 
 def _add_tags(run: Run, _kind: str, tags: list[str]) -> None:
@@ -193,7 +197,7 @@ def _set_team(run: Run, _kind: str, slug: str) -> None:
         return
     if team.id != run.ticket.team_id:
         old = team_slug(run.session, run.ticket.team_id)
-        run.ticket.team_id = team.id
+        change(run, Changes(team=team.slug))
         run.facts.team = team.slug
         run.log("team", **{"from": old, "to": team.slug})
 
@@ -247,7 +251,7 @@ def _assign(run: Run, _kind: str, spec: dict[str, Any]) -> None:
         run.log("assign", assignee=None, reason=reason)
         return
     if member.id != ticket.assignee_id:
-        ticket.assignee_id = member.id
+        change(run, Changes(assignee=member.name))
         run.log("assign", assignee=member.name)
 
 

@@ -3,7 +3,8 @@
 A rule whose `when` holds applies its actions (`workflows/rules/actions.py`); `stop: true` ends the
 evaluation. The events are the core's domain events: a new ticket, a message on a ticket, a
 change, an SLA warning or breach, an overdue referral; `ticket.idle` comes from the periodic
-job below. The engine also hands the core its SLA policies (`ccc.sla.policy.use`).
+job below. The SLA policies of the rulebook are handed to the core by the composition root
+(`ccc.api.wiring.bootstrap`), never by importing this module.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from ccc.access.models import Team
 from ccc.access.policy import CENTRE_TEAM
 from ccc.kernel import events
 from ccc.kernel.timeutil import utcnow
-from ccc.sla import policy as sla_policy
 from ccc.sla import service as sla
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import ROUTING, record
@@ -34,8 +34,6 @@ IDLE = "ticket.idle"
 # Tickets that went quiet within this window before the cutoff are looked at; the hourly job
 # therefore sees each quiet stretch many times, and the token fires it once.
 IDLE_WINDOW = timedelta(days=1)
-
-sla_policy.use(lambda: current().rules.sla)
 
 
 def evaluate(

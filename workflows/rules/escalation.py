@@ -22,9 +22,8 @@ from sqlmodel import Session
 
 from ccc.jobs.outbox import schedule
 from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind
-from ccc.sla import service as sla
 from ccc.tickets.models import Ticket
-from ccc.tickets.service import record
+from ccc.tickets.service import Changes, apply_changes, record
 from workflows.rules.run import LADDER, Run, send_template, team_slug
 
 log = logging.getLogger(__name__)
@@ -37,8 +36,9 @@ def escalate(run: Run, spec: dict[str, Any]) -> None:
     target = str(spec.get("priority", "urgent"))
     old = ticket.priority
     if old not in LADDER or LADDER.index(target) > LADDER.index(old):
-        ticket.priority = target
-        sla.recalculate(ticket=ticket)
+        # As an agent's change: the `priority_changed` event and the SLA recalculation.
+        changes = Changes(priority=target)
+        apply_changes(run.session, ticket=ticket, changes=changes, caller=run.actor)
     record(
         run.session,
         ticket=ticket,

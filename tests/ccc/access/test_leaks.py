@@ -89,7 +89,9 @@ def test_moving_a_ticket_to_a_programme_team_needs_consent_like_a_referral(
     status, body = patch(ccc, reference, supervisor, team="tracing", override_reason="life at risk")
     assert (status, body["team"]) == (200, "tracing")
     timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=supervisor).json()
-    [moved] = [e for e in timeline if e.get("kind") == "team_changed"]
+    # The routing rule's own move to `ccc` is recorded as an agent's move is, without a reason.
+    routed, moved = [e for e in timeline if e.get("kind") == "team_changed"]
+    assert (routed["actor"], routed["data"]) == ("routing", {"from": None, "to": "ccc"})
     assert moved["data"]["consent_override_reason"] == "life at risk"
     assert moved["actor"] == "sam"
 

@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from ccc.sla import policy, service
 from ccc.tickets.models import Ticket
+from tests.ccc.sla.test_breach_job import breached, run_breach_job, sla_events
+from tests.ccc.sla.test_due_times import CALENDARS, _lines, baghdad, ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket
-from tests.sla.test_breach_job import breached, run_breach_job, sla_events
-from tests.sla.test_due_times import CALENDARS, _lines, baghdad, ticket
 from workflows.calendars.hours import parse_calendars
 from workflows.files.library import current
 from workflows.files.rulebook import parse_documents
