@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from rq import SimpleWorker
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -193,12 +194,10 @@ class Harness:
         if isinstance(dispatcher, InlineDispatcher):
             dispatcher.wait_idle()
         if isinstance(dispatcher, RQDispatcher):
-            from rq import SimpleWorker
-
             for _ in range(100):
                 if dispatcher.queue.count == 0:
                     break
-                SimpleWorker([dispatcher.queue], connection=dispatcher.connection).work(burst=True)
+                _BurstWorker([dispatcher.queue], connection=dispatcher.connection).work(burst=True)
 
     def say(self, sender: str, text: str) -> int:
         response = self.client.post("/api/simulator/messages", json={"from": sender, "text": text})
@@ -225,6 +224,18 @@ class Harness:
             session.commit()
         self.tokens[name] = token
         return {"Authorization": f"Bearer {token}"}
+
+
+class _BurstWorker(SimpleWorker):
+    """A burst worker without the command channel (stop a job, kill a worker), which a test
+    never sends: RQ joins its pub/sub thread on the way out, and with redis-py 8 that join
+    can wait the thread's whole 60-second poll, once per drain."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
 
 
 def build_harness(settings: Settings) -> Iterator[Harness]:
