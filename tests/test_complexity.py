@@ -18,8 +18,6 @@ ALLOWED = {
     "workflows/chatbot/thread.py:before_flow",
     # split on branch console (the supervisor's live view)
     "ccc/reports/service.py:live_view",
-    # split on branch retention (data protection)
-    "ccc/retention/policy.py:_period",
     # not yet split on this branch (issue 15): the chatbot's turn, the intake's answers and
     # checks of the data files, each worth a careful split of its own
     "bots/telegram/updates.py:_message",

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from ccc.access import audit
 from ccc.access.models import BreakGlassGrant
-from ccc.access.policy import OVERSIGHT, Caller
+from ccc.access.policy import Caller, may_break_glass
 from ccc.jobs.outbox import schedule
 from ccc.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from ccc.kernel.timeutil import utcnow
@@ -38,7 +38,7 @@ def request_access(
     focal_team: str,
     notify: bool,
 ) -> tuple[Ticket, BreakGlassGrant]:
-    if caller.role not in OVERSIGHT or caller.user_id is None:
+    if not may_break_glass(caller) or caller.user_id is None:
         raise Forbidden("break-glass access is for supervisors and admins")
     reason = reason.strip()
     if not reason:

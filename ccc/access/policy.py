@@ -118,8 +118,11 @@ def authorize_changes(
     """
     if caller.user_id is None:
         return None  # the system itself: routing, the person's own messages, periodic jobs
-    check_write(session, caller=caller, ticket=ticket)
     if not by_referral:
+        # A referral's own consequence on the status was authorised by the referral service
+        # (the referrer may share the ticket; the receiving team answers its referral, and a
+        # team that has just rejected one no longer reads the details, yet its answer stands).
+        check_write(session, caller=caller, ticket=ticket)
         check_owning_side(caller, ticket, focal_team=focal_team, doing="changing the ticket")
     if "sensitivity" in updates:
         old, new = updates["sensitivity"]
@@ -172,10 +175,41 @@ def _authorize_move(
     return check_consent(ticket=ticket, caller=caller, override_reason=override_reason)
 
 
-def check_write(session: Session, *, caller: Caller, ticket: Ticket) -> None:
+def may_write(session: Session, *, caller: Caller, ticket: Ticket) -> bool:
     """Every write (a change, a reply, a note, a referral) needs the right to read the details:
-    acting on a case one may not read is acting blind, and its answer would reveal it."""
-    if not may_see_details(session, caller=caller, ticket=ticket):
+    acting on a case one may not read is acting blind, and its answer would reveal it. The
+    console shows a write control only when this is true (`check_write` refuses otherwise)."""
+    return may_see_details(session, caller=caller, ticket=ticket)
+
+
+def may_act_as_owner(
+    session: Session, *, caller: Caller, ticket: Ticket, focal_team: str | None
+) -> bool:
+    """Changing the ticket, replying to the person, referring it and assigning it: a write
+    by the owning side, not by a team that only received a referral (`check_owning_side`)."""
+    return may_write(session, caller=caller, ticket=ticket) and not holds_only_a_referral(
+        caller, ticket, focal_team=focal_team
+    )
+
+
+def may_override_consent(caller: Caller) -> bool:
+    """Sharing a ticket against the person's No, with a recorded reason (`check_consent`)."""
+    return caller.role in OVERSIGHT
+
+
+def may_answer_referral(caller: Caller, *, referral_team_id: int) -> bool:
+    """Accepting, rejecting and completing a referral: its receiving team, or a supervisor."""
+    return caller.role in OVERSIGHT or referral_team_id in caller.team_ids
+
+
+def may_break_glass(caller: Caller) -> bool:
+    """Asking, with a reason, to open a restricted ticket outside the focal team."""
+    return caller.role in OVERSIGHT and caller.user_id is not None
+
+
+def check_write(session: Session, *, caller: Caller, ticket: Ticket) -> None:
+    """403 unless `may_write`."""
+    if not may_write(session, caller=caller, ticket=ticket):
         raise Forbidden("only those who may read a sensitive ticket's details may act on it")
 
 
@@ -220,7 +254,7 @@ def check_consent(*, ticket: Ticket, caller: Caller, override_reason: str | None
             "the person has not agreed to share their data; a supervisor may share it "
             "with an 'override_reason'"
         )
-    if caller.role not in OVERSIGHT:
+    if not may_override_consent(caller):
         raise Forbidden("only a supervisor or an admin may override the person's consent")
     return override
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ccc.access.break_glass import request_access
-from ccc.access.policy import OVERSIGHT
+from ccc.access.policy import may_break_glass
 from ccc.console.deps import ChangeDep, ConsoleDep
 from ccc.console.feedback import explain
 from ccc.console.web import Console, done, page
@@ -36,7 +36,7 @@ def _form(
 
 @router.get("/access", response_class=HTMLResponse)
 def access_form(request: Request, console: ConsoleDep) -> HTMLResponse:
-    if console.caller.role not in OVERSIGHT:
+    if not may_break_glass(console.caller):
         exc = Forbidden("break-glass access is for supervisors and admins")
         return _form(request, console, failure=explain(exc, console.language), status_code=403)
     return _form(request, console)

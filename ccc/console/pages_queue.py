@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, func, or_, select
 
 from ccc.access.models import Team, User
-from ccc.access.policy import visible_tickets
+from ccc.access.policy import STAFF, may_act_as_owner, visible_tickets
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.models import Channel
 from ccc.console.deps import SET_UP_TOTP, ConsoleDep, get_console
@@ -45,6 +45,8 @@ class Row:
     last_message: str | None
     # How long the person has waited for the centre's answer; None when they are not waiting.
     waited: tuple[int, str] | None = None
+    # Whether this user may change the ticket, so that the bulk bar's POST may take it.
+    selectable: bool = False
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -139,6 +141,7 @@ def build_rows(console: Console, tickets: list[Ticket]) -> list[Row]:
         u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
     }
     texts = _last_messages(session, tickets)
+    focal = console.settings.restricted_focal_team
     rows = []
     for ticket in tickets:
         due = clock(
@@ -160,6 +163,9 @@ def build_rows(console: Console, tickets: list[Ticket]) -> list[Row]:
                 age=age(ticket.created_at),
                 last_message=(text[:90] + "…") if text and len(text) > 90 else text,
                 waited=_waited(ticket),
+                selectable=may_act_as_owner(
+                    session, caller=console.caller, ticket=ticket, focal_team=focal
+                ),
             )
         )
     return rows
@@ -178,8 +184,10 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
     except CCCError as exc:
         tickets, next_cursor, error = [], None, explain(exc, console.language)
     teams = console.session.exec(select(Team).order_by(col(Team.slug))).all()
+    rows = build_rows(console, tickets)
     return {
-        "rows": build_rows(console, tickets),
+        "rows": rows,
+        "bulk_usable": any(row.selectable for row in rows),
         "next_cursor": next_cursor,
         "next_query": urlencode({**params, "cursor": next_cursor or ""}),
         "rows_query": urlencode({k: v for k, v in params.items() if k != "cursor"}),
@@ -194,16 +202,21 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
             "team": [t.slug for t in teams],
         },
         "views": VIEWS,
-        # Who a selection can be assigned to: the centre's staff.
-        "assignable": [
-            name
-            for name in console.session.exec(
-                select(User.name)
-                .where(col(User.active), col(User.role).in_(("agent", "supervisor")))
-                .order_by(col(User.name))
-            )
-        ],
+        "assignable": _assignable(console),
     }
+
+
+def _assignable(console: Console) -> list[str]:
+    """Who a selection can be assigned to: the centre's staff, by staff only (a team member
+    assigns only within the ticket's team, so only to themselves from the bulk bar)."""
+    if console.caller.role not in STAFF:
+        return []
+    query = (
+        select(User.name)
+        .where(col(User.active), col(User.role).in_(("agent", "supervisor")))
+        .order_by(col(User.name))
+    )
+    return list(console.session.exec(query))
 
 
 def _render(request: Request, console: Console, template: str, **extra: Any) -> HTMLResponse:

@@ -9,16 +9,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from ccc.access.models import Role, Team
-from ccc.access.policy import visible_tickets
+from ccc.access.policy import may_answer_referral, visible_tickets
 from ccc.console.deps import ChangeDep, ConsoleDep
 from ccc.console.feedback import explain
+from ccc.console.ticket_view import still_visible
 from ccc.console.web import Console, done, page
 from ccc.jobs.outbox import forget_scheduled
 from ccc.kernel.errors import CCCError
 from ccc.kernel.paging import MAX_ID
 from ccc.referrals import service
 from ccc.referrals.models import Referral, ReferralStatus
-from ccc.referrals.service import OVERRIDERS
 from ccc.tickets.models import Ticket
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -42,8 +42,7 @@ def _referrals(console: Console, show: str) -> list[dict[str, Any]]:
             "referral": referral,
             "ticket": ticket,
             "team": teams.get(referral.team_id),
-            "answerable": console.caller.role in OVERRIDERS
-            or referral.team_id in console.caller.team_ids,
+            "answerable": may_answer_referral(console.caller, referral_team_id=referral.team_id),
         }
         for referral, ticket in rows
     ]
@@ -62,8 +61,8 @@ def team_view(request: Request, console: ConsoleDep, show: str = "open") -> HTML
     )
 
 
-def _back(next_url: str, ticket: Ticket) -> str:
-    if next_url == "ticket":
+def _back(console: Console, next_url: str, ticket: Ticket) -> str:
+    if next_url == "ticket" and still_visible(console, ticket):
         return f"/console/tickets/{ticket.reference}"
     return "/console/team"
 
@@ -121,7 +120,7 @@ def _answer(
             failure=explain(exc, console.language),
             status_code=exc.status_code,
         )
-    return done(console, _back(next_url, ticket), ANSWERED[verb])
+    return done(console, _back(console, next_url, ticket), ANSWERED[verb])
 
 
 ANSWERED = {"accept": "accepted", "reject": "rejected", "complete": "completed"}

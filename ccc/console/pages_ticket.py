@@ -12,7 +12,7 @@ from ccc.access.policy import get_visible_ticket
 from ccc.console import presence
 from ccc.console.deps import ChangeDep, ConsoleDep
 from ccc.console.feedback import explain
-from ccc.console.ticket_view import ticket_context
+from ccc.console.ticket_view import still_visible, ticket_context
 from ccc.console.web import Console, done, page
 from ccc.jobs.outbox import forget_scheduled
 from ccc.kernel.errors import CCCError, NotFound
@@ -113,6 +113,8 @@ def act(
             failure=explain(exc, console.language),
             **ticket_context(console, ticket),
         )
+    if not still_visible(console, ticket):
+        return done(console, "/console", flash)
     return done(console, f"/console/tickets/{ticket.reference}", flash)
 
 

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
 from ccc.access.models import User
-from ccc.access.policy import Caller
+from ccc.access.policy import Caller, may_break_glass
 from ccc.console import i18n
 from ccc.console.feedback import flash, forget_flash, take_flash
 from ccc.console.format import mask_phone, sla_state
@@ -88,6 +88,8 @@ def page(
         "actor": lambda name: i18n.actor_word(name, language),
         "me": console.user if console else None,
         "caller": console.caller if console else None,
+        # The menu's *Restricted access* link, by the rule `request_access` applies.
+        "may_break_glass": may_break_glass(console.caller) if console else False,
         "csrf": console.login.csrf_token if console else context.pop("csrf", ""),
         "flash": take_flash(request, language) if console else None,
     }

@@ -10,19 +10,24 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from ccc.access import audit
-from ccc.access.models import Role, Team
-from ccc.access.policy import Caller, check_consent, check_may_share, check_owning_side
+from ccc.access.models import Team
+from ccc.access.policy import (
+    Caller,
+    check_consent,
+    check_may_share,
+    check_owning_side,
+    may_answer_referral,
+)
 from ccc.kernel import events
-from ccc.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from ccc.kernel.errors import CCCError, Conflict, Forbidden, Invalid, NotFound
 from ccc.kernel.text import article
 from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.sla import service as sla
 from ccc.tickets.models import Sensitivity, Ticket, TicketStatus
-from ccc.tickets.service import Changes, apply_changes, record, reply
+from ccc.tickets.service import Changes, apply_changes, permitted, record, reply
 
 ACTIVE = (ReferralStatus.pending, ReferralStatus.accepted)
-OVERRIDERS = frozenset({Role.supervisor, Role.admin})
 
 
 def refer(
@@ -115,6 +120,21 @@ def _check_referable(
     return check_consent(ticket=ticket, caller=caller, override_reason=override_reason)
 
 
+def may_refer_to(
+    session: Session, *, ticket: Ticket, team: Team, caller: Caller, override_reason: str | None
+) -> bool:
+    """Whether `refer` would accept this referral, asked without making it (the console offers
+    only the teams its POST accepts)."""
+    try:
+        _check_referable(session, ticket, team, caller, override_reason)
+    except CCCError:
+        return False
+    if ticket.status == TicketStatus.referred:
+        return True
+    changes = Changes(status=TicketStatus.referred)
+    return permitted(session, ticket=ticket, changes=changes, caller=caller, by_referral=True)
+
+
 def _active(session: Session, ticket: Ticket, team_id: int | None = None) -> list[Referral]:
     query = select(Referral).where(
         Referral.ticket_id == ticket.id, col(Referral.status).in_(list(ACTIVE))
@@ -126,7 +146,7 @@ def _active(session: Session, ticket: Ticket, team_id: int | None = None) -> lis
 
 def check_answerable(caller: Caller, referral: Referral) -> None:
     """Only the receiving team (or a supervisor) answers a referral."""
-    if caller.role in OVERRIDERS or referral.team_id in caller.team_ids:
+    if may_answer_referral(caller, referral_team_id=referral.team_id):
         return
     raise Forbidden("only the team the ticket was referred to can answer this referral")
 

@@ -15,7 +15,7 @@ from ccc.access.policy import Caller, authorize_changes, check_owning_side, chec
 from ccc.contacts.models import Identity
 from ccc.conversations.service import focus_on_ticket
 from ccc.kernel import events
-from ccc.kernel.errors import Conflict, Invalid
+from ccc.kernel.errors import CCCError, Conflict, Invalid
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
 from ccc.messages.service import queue_outbound
@@ -176,6 +176,34 @@ def apply_changes(
         ),
     )
     return ticket
+
+
+def permitted(
+    session: Session,
+    *,
+    ticket: Ticket,
+    changes: Changes,
+    caller: Caller,
+    focal_team: str | None = None,
+    by_referral: bool = False,
+) -> bool:
+    """Whether `apply_changes` would accept these changes, asked without making them: the
+    console offers a choice only when its own POST goes through these very checks and passes."""
+    try:
+        updates = _planned_updates(session, ticket, changes, focal_team, by_referral=by_referral)
+        if updates:
+            authorize_changes(
+                session,
+                caller,
+                ticket,
+                updates,
+                focal_team=focal_team,
+                override_reason=changes.override_reason,
+                by_referral=by_referral,
+            )
+    except CCCError:
+        return False
+    return True
 
 
 def _record_updates(

@@ -131,3 +131,18 @@ def test_every_write_needs_the_right_to_read_the_details(
     after = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=supervisor).json()
     assert len(after) == len(before)
     assert ticket(ccc, reference, supervisor)["assignee"] is None
+
+
+def test_a_team_holding_a_referral_of_a_sensitive_ticket_may_reject_it(
+    ccc: Harness, supervisor: dict[str, str]
+) -> None:
+    """Rejecting ends the team's right to read the ticket, within the same change: the
+    ticket's return to `open` is the referral's consequence, not a write of the team's."""
+    receiver = ccc.user("rana", "team_member", ["assistance"])
+    reference, referral = sensitive_detention_referred_to_assistance(ccc, supervisor)
+    reject = ccc.client.post(
+        f"/api/referrals/{referral}/reject", json={"reason": "not ours"}, headers=receiver
+    )
+    assert reject.status_code == 200, reject.text
+    assert ticket(ccc, reference, supervisor)["status"] == "open"
+    assert ccc.client.get(f"/api/tickets/{reference}", headers=receiver).status_code == 404
