@@ -9,7 +9,7 @@ as a table, are in docs/handover.md.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import col, select
 
@@ -17,6 +17,7 @@ from ccc.conversations.handover import Thread, hand_back, named_by_person, threa
 from ccc.kernel.text import has_words
 from ccc.tickets.models import Ticket, TicketEvent, TicketStatus
 from ccc.tickets.service import CONTACT, Changes, apply_changes, record
+from workflows.calendars.hours import Calendar
 from workflows.chatbot import answers as read
 from workflows.chatbot.turn import Turn
 
@@ -138,21 +139,39 @@ def _join(turn: Turn, ticket: Ticket, *, quietly: bool) -> None:
 
 
 def _out_of_hours(turn: Turn, ticket: Ticket) -> None:
+    """One acknowledgement a day, counted by the centre's day (its calendar's time zone): a
+    person writing at 23:30 and again at 00:30 in Baghdad wrote on two of the centre's days,
+    even though both are the same day in UTC."""
     calendar = turn.library.calendars.get("centre")
     if calendar is None or calendar.is_open(turn.now):
         return
-    start = turn.now.replace(hour=0, minute=0, second=0, microsecond=0)
-    said = turn.session.exec(
-        select(TicketEvent.id).where(
-            TicketEvent.ticket_id == ticket.id,
-            TicketEvent.kind == CLOSED_ACK,
-            col(TicketEvent.created_at) >= start,
-        )
+    today = _centre_day(turn.now, calendar)
+    last = turn.session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == CLOSED_ACK)
+        .order_by(col(TicketEvent.id).desc())
     ).first()
-    if said is not None:
+    if last is not None and _acknowledged_on(last, calendar) == today:
         return
     turn.say("centre_closed", when=turn.when_we_call())
-    record(turn.session, ticket=ticket, kind=CLOSED_ACK, caller=CONTACT)
+    event = record(
+        turn.session, ticket=ticket, kind=CLOSED_ACK, caller=CONTACT, day=today.isoformat()
+    )
+    event.created_at = turn.now
+
+
+def _centre_day(at: datetime, calendar: Calendar) -> date:
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(calendar.zone).date()
+
+
+def _acknowledged_on(event: TicketEvent, calendar: Calendar) -> date:
+    """The centre's day an acknowledgement was given on: as recorded, or (for those recorded
+    before the day was) from when it was made."""
+    day = (event.data or {}).get("day")
+    if isinstance(day, str):
+        return date.fromisoformat(day)
+    return _centre_day(event.created_at, calendar)
 
 
 def ask_which(turn: Turn, tickets: list[Ticket], text: str) -> None:
