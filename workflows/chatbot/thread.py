@@ -33,14 +33,10 @@ MENU_ANSWER_WORDS = 3
 def before_flow(turn: Turn, text: str, choice: str, last_turn: datetime | None) -> bool:
     """True when the message was the centre's: it joined a ticket (reopened it, or asked which
     one) and the flow does not run. `last_turn` is when the person last wrote before this."""
-    from workflows.followup import satisfaction
-
     if turn.hold_ticket:
         return False  # the phone line's keys drive its menus; a voice message files a ticket
-    conversation = turn.conversation
-    flow = turn.library.flow
-    menu_word = read.is_menu_word(text, flow.menu_words)
-    if conversation.step == WHICH_STEP and not menu_word:
+    menu_word = read.is_menu_word(text, turn.library.flow.menu_words)
+    if turn.conversation.step == WHICH_STEP and not menu_word:
         return _answer_which(turn, text, choice)
     if _own_reference(turn, text):
         return False  # at any point, a reference of one's own gets its status (CONTRACT)
@@ -49,24 +45,36 @@ def before_flow(turn: Turn, text: str, choice: str, last_turn: datetime | None) 
         if thread.ticket is not None and thread.held:
             hand_back(turn.session, ticket=thread.ticket)
         return False
-    if conversation.step == satisfaction.SATISFACTION_STEP and satisfaction.score(text):
+    if _a_rating(turn, text):
         return False  # the rating asked for, not a reply to the closing message
     if thread.held and thread.ticket is not None:
         _join(turn, thread.ticket, quietly=True)
         return True
+    return _reply_to_closing(turn, thread, text, choice, last_turn)
+
+
+def _a_rating(turn: Turn, text: str) -> bool:
+    from workflows.followup import satisfaction
+
+    return turn.conversation.step == satisfaction.SATISFACTION_STEP and bool(
+        satisfaction.score(text)
+    )
+
+
+def _reply_to_closing(
+    turn: Turn, thread: Thread, text: str, choice: str, last_turn: datetime | None
+) -> bool:
+    """A reply to the closing message, which came after the person last wrote: it answers
+    the ticket, wherever the chatbot was (words that happen to name a menu choice too)."""
     resolved = thread.resolved
-    if (
-        resolved is not None
-        and resolved.resolved_at is not None
-        and (last_turn is None or resolved.resolved_at > last_turn)
-        and has_words(text)
-        and not _menu_digit(turn, choice)
-    ):
-        # A reply to the closing message, which came after the person last wrote: it answers
-        # the ticket, wherever the chatbot was (words that happen to name a menu choice too).
-        _join(turn, resolved, quietly=False)
-        return True
-    return False
+    if resolved is None or resolved.resolved_at is None:
+        return False
+    if last_turn is not None and resolved.resolved_at <= last_turn:
+        return False  # the person wrote since the closing message: not a reply to it
+    if not has_words(text) or _menu_digit(turn, choice):
+        return False
+    _join(turn, resolved, quietly=False)
+    return True
 
 
 def after_menu(turn: Turn, text: str) -> bool:
