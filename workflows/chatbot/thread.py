@@ -79,12 +79,15 @@ def _reply_to_closing(
 
 def after_menu(turn: Turn, text: str) -> bool:
     """Free text at the main menu that is no menu choice: it joins the ticket the centre was
-    in conversation on (handed back by a menu word), instead of "not understood"; with
+    in conversation on (handed back by a menu word), or reopens the one it resolved lately,
+    instead of "not understood"; with
     several open tickets and none written on, the person is asked which."""
     if not has_words(text):
         return False
     thread = _thread(turn)
-    ticket = thread.ticket or thread.named
+    # A resolved ticket in its quiet period counts too: its closing message invites a reply,
+    # and people go back to the menu before giving it (the walk's «قائمة» then the reply).
+    ticket = thread.ticket or thread.named or thread.resolved
     if ticket is not None:
         _join(turn, ticket, quietly=False)
         return True

@@ -144,6 +144,25 @@ def test_a_reply_to_the_closing_message_reopens_the_ticket_wherever_the_chatbot_
     assert not any(sorry in reply for reply in replies)
 
 
+@pytest.mark.parametrize("language", ["ar", "ckb"])
+def test_a_reply_to_the_closing_message_after_going_back_to_the_menu_reopens_the_ticket(
+    ccc: Harness, agent: dict[str, str], language: str
+) -> None:
+    """The walk of a fresh server: resolved with a closing message, the person sends «قائمة»,
+    then answers the closing message in words; it was "not understood" and the menu."""
+    sender = phone(330 + LANGUAGES.index(language))
+    reference = intake(ccc, sender, language)
+    patch(ccc, agent, reference, status="resolved", message="We contacted the authority.")
+    ccc.say(sender, MENU[language])
+
+    replies = replies_to(ccc, sender, REPLY_TO_CLOSING[language])
+
+    assert ticket(ccc, reference).status == "open"
+    assert REPLY_TO_CLOSING[language] in timeline_texts(ccc, agent, reference)
+    sorry = text_of("invalid_choice", language)
+    assert not any(sorry in reply for reply in replies)
+
+
 def test_a_reply_to_the_closing_message_after_many_misunderstandings_opens_no_callback(
     ccc: Harness, agent: dict[str, str]
 ) -> None:
