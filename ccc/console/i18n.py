@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from gettext import c2py
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -73,11 +74,55 @@ def format_moment(moment: datetime | None, language: str) -> str:
     return format_datetime(local, pattern, tzinfo=CENTRE_TZ, locale=babel_locale(language))
 
 
+# Iraq's Arabic writes its numbers in Arabic-Indic digits, as Sorani does (CLDR's `ar_IQ` and
+# `ckb`); Babel gives the locale's separators but Latin digits, which are translated here.
+NUMBER_LOCALES = {"ar": "ar_IQ"}
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
 def format_number(value: object, language: str) -> str:
     """Counts in the reader's digits and grouping; "<5" (the reports' small-count rule) as is."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return format_decimal(value, locale=babel_locale(language))
+        locale = Locale.parse(NUMBER_LOCALES.get(language) or str(babel_locale(language)))
+        text = format_decimal(value, locale=locale, numbering_system="default")
+        return text.translate(ARABIC_INDIC) if locale.default_numbering_system == "arab" else text
     return str(value)
+
+
+@lru_cache(maxsize=8)
+def plurals(language: str) -> tuple[dict[str, tuple[str, ...]], Callable[[int], int]]:
+    """The catalogue's plural entries (by their singular), and its rule choosing a form: six
+    forms in Arabic (none, one, two, a few, many, other), two in Sorani, Badini and English."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language not in LANGUAGES or not path.exists():
+        return {}, lambda n: int(n != 1)
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    entries = {
+        str(message.id[0]): tuple(str(form) for form in message.string)
+        for message in catalog
+        if isinstance(message.id, tuple)
+        and isinstance(message.string, tuple)
+        and all(message.string)
+        and not message.fuzzy
+    }
+    return entries, c2py(catalog.plural_expr)
+
+
+def ngettext_for(language: str) -> Callable[..., str]:
+    """`ngettext(singular, plural, n, **values)`: the form the language uses for `n`, with
+    `%(n)s` written in the reader's digits; English's own words when no translation."""
+    entries, rule = plurals(language)
+
+    def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+        forms = entries.get(singular)
+        if forms:
+            text = forms[min(rule(n), len(forms) - 1)]
+        else:
+            text = singular if n == 1 else plural
+        return text % {**values, "n": format_number(n, language)}
+
+    return ngettext
 
 
 SLUG = re.compile(r"^[a-z][a-z_]*$")

@@ -82,6 +82,7 @@ def page(
         "lang": language,
         "dir": i18n.direction(language),
         "_": i18n.gettext_for(language),
+        "ngettext": i18n.ngettext_for(language),
         "when": lambda moment: i18n.format_moment(moment, language),
         "number": lambda value: i18n.format_number(value, language),
         "value_word": lambda value: i18n.value_word(value, language),

@@ -6,6 +6,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -262,64 +263,91 @@ def live_view(
     if caller.role not in READERS:
         raise Forbidden("reports are for supervisors and admins")
     insider = focal_team in caller.team_slugs
-    query = select(Ticket).where(col(Ticket.status).in_(sorted(sla.OPEN)))
-    if not insider:
-        query = query.where(Ticket.sensitivity != Sensitivity.restricted)
-    active = list(session.exec(query).all())
-    breaching_query = select(Ticket.id).where(sla.breached_filter(now))
-    breaching = set(session.exec(breaching_query).all())
+    active = _live_active(session, insider)
     running = [t.id for t in active if t.id is not None and t.status in WAITING_STATUSES]
-    waiting = waiting_on_centre(session, running)
-    resolved_query = select(Ticket.team_id, Ticket.assignee_id).where(
-        col(Ticket.resolved_at) >= since, col(Ticket.resolved_at) < now
+    tally = _LiveTally(
+        active=active,
+        resolved=_live_resolved(session, insider, since, now),
+        waiting=waiting_on_centre(session, running),
+        breaching=set(session.exec(select(Ticket.id).where(sla.breached_filter(now))).all()),
+        min_count=min_count,
     )
-    if not insider:
-        resolved_query = resolved_query.where(Ticket.sensitivity != Sensitivity.restricted)
-    resolved = session.exec(resolved_query).all()
-
-    def figures(pick: Any) -> dict[Any, dict[str, int | str]]:
-        counts: dict[Any, Counter[str]] = {}
-        for ticket in active:
-            tally = counts.setdefault(pick(ticket.team_id, ticket.assignee_id), Counter())
-            tally["open"] += 1
-            tally["waiting"] += ticket.id in waiting
-            tally["breaching"] += ticket.id in breaching
-        for team_id, assignee_id in resolved:
-            counts.setdefault(pick(team_id, assignee_id), Counter())["resolved"] += 1
-        names = ("open", "waiting", "breaching", "resolved")
-        return {
-            who: {name: _small(tally[name], min_count) for name in names}
-            for who, tally in counts.items()
-        }
-
     teams = {t.id: t.slug for t in session.exec(select(Team)).all()}
     users = session.exec(select(User).where(col(User.role) != Role.team_member)).all()
-    by_team = figures(lambda team, _: team)
-    by_agent = figures(lambda _, agent: agent)
-    empty = dict.fromkeys(("open", "waiting", "breaching", "resolved"), 0)
-    unattended = sorted(
-        (t for t in active if t.id in waiting and t.assignee_id is None),
-        key=lambda t: waiting[t.id or 0],
-    )[:UNATTENDED_LIMIT]
+    by_team = tally.figures(lambda team, _: team)
+    by_agent = tally.figures(lambda _, agent: agent)
     return {
         "since": since,
         "teams": [
             {"team": teams.get(team_id, "none"), **by_team[team_id]}
             for team_id in sorted(by_team, key=lambda k: teams.get(k, "~"))
         ],
-        "agents": [
-            {
-                "agent": user.name,
-                "online": user.id in online,
-                **by_agent.get(user.id, empty),
-            }
-            for user in sorted(users, key=lambda u: (u.id not in online, u.name))
-            if user.id in by_agent or user.id in online
-        ],
-        "unassigned": by_agent.get(None, empty),
+        "agents": _live_agents(users, by_agent, online),
+        "unassigned": by_agent.get(None, _LIVE_EMPTY),
         "online": sorted(u.name for u in users if u.id in online),
         "unattended": [
-            {"ticket": t, "team": teams.get(t.team_id), "waiting_since": waiting[t.id or 0]}
-            for t in unattended
+            {"ticket": t, "team": teams.get(t.team_id), "waiting_since": tally.waiting[t.id or 0]}
+            for t in tally.unattended()
         ],
     }
+
+
+_LIVE_FIGURES = ("open", "waiting", "breaching", "resolved")
+_LIVE_EMPTY: dict[str, int | str] = dict.fromkeys(_LIVE_FIGURES, 0)
+
+
+def _live_active(session: Session, insider: bool) -> list[Ticket]:
+    query = select(Ticket).where(col(Ticket.status).in_(sorted(sla.OPEN)))
+    if not insider:
+        query = query.where(Ticket.sensitivity != Sensitivity.restricted)
+    return list(session.exec(query).all())
+
+
+def _live_resolved(
+    session: Session, insider: bool, since: datetime, now: datetime
+) -> list[tuple[int | None, int | None]]:
+    query = select(Ticket.team_id, Ticket.assignee_id).where(
+        col(Ticket.resolved_at) >= since, col(Ticket.resolved_at) < now
+    )
+    if not insider:
+        query = query.where(Ticket.sensitivity != Sensitivity.restricted)
+    return [(team, agent) for team, agent in session.exec(query).all()]
+
+
+@dataclass(frozen=True)
+class _LiveTally:
+    """The live view's tickets, counted per team or per agent by `figures`."""
+
+    active: list[Ticket]
+    resolved: list[tuple[int | None, int | None]]
+    waiting: dict[int, datetime]
+    breaching: set[int | None]
+    min_count: int
+
+    def figures(self, pick: Any) -> dict[Any, dict[str, int | str]]:
+        counts: dict[Any, Counter[str]] = {}
+        for ticket in self.active:
+            tally = counts.setdefault(pick(ticket.team_id, ticket.assignee_id), Counter())
+            tally["open"] += 1
+            tally["waiting"] += ticket.id in self.waiting
+            tally["breaching"] += ticket.id in self.breaching
+        for team_id, assignee_id in self.resolved:
+            counts.setdefault(pick(team_id, assignee_id), Counter())["resolved"] += 1
+        return {
+            who: {name: _small(tally[name], self.min_count) for name in _LIVE_FIGURES}
+            for who, tally in counts.items()
+        }
+
+    def unattended(self) -> list[Ticket]:
+        waiting = [t for t in self.active if t.id in self.waiting and t.assignee_id is None]
+        return sorted(waiting, key=lambda t: self.waiting[t.id or 0])[:UNATTENDED_LIMIT]
+
+
+def _live_agents(
+    users: Any, by_agent: dict[Any, dict[str, int | str]], online: frozenset[int]
+) -> list[dict[str, Any]]:
+    return [
+        {"agent": user.name, "online": user.id in online, **by_agent.get(user.id, _LIVE_EMPTY)}
+        for user in sorted(users, key=lambda u: (u.id not in online, u.name))
+        if user.id in by_agent or user.id in online
+    ]

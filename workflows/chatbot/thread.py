@@ -9,7 +9,7 @@ as a table, are in docs/handover.md.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import col, select
 
@@ -17,6 +17,7 @@ from ccc.conversations.handover import Thread, hand_back, named_by_person, threa
 from ccc.kernel.text import has_words
 from ccc.tickets.models import Ticket, TicketEvent, TicketStatus
 from ccc.tickets.service import CONTACT, Changes, apply_changes, record
+from workflows.calendars.hours import Calendar
 from workflows.chatbot import answers as read
 from workflows.chatbot.turn import Turn
 
@@ -32,14 +33,10 @@ MENU_ANSWER_WORDS = 3
 def before_flow(turn: Turn, text: str, choice: str, last_turn: datetime | None) -> bool:
     """True when the message was the centre's: it joined a ticket (reopened it, or asked which
     one) and the flow does not run. `last_turn` is when the person last wrote before this."""
-    from workflows.followup import satisfaction
-
     if turn.hold_ticket:
         return False  # the phone line's keys drive its menus; a voice message files a ticket
-    conversation = turn.conversation
-    flow = turn.library.flow
-    menu_word = read.is_menu_word(text, flow.menu_words)
-    if conversation.step == WHICH_STEP and not menu_word:
+    menu_word = read.is_menu_word(text, turn.library.flow.menu_words)
+    if turn.conversation.step == WHICH_STEP and not menu_word:
         return _answer_which(turn, text, choice)
     if _own_reference(turn, text):
         return False  # at any point, a reference of one's own gets its status (CONTRACT)
@@ -48,34 +45,49 @@ def before_flow(turn: Turn, text: str, choice: str, last_turn: datetime | None) 
         if thread.ticket is not None and thread.held:
             hand_back(turn.session, ticket=thread.ticket)
         return False
-    if conversation.step == satisfaction.SATISFACTION_STEP and satisfaction.score(text):
+    if _a_rating(turn, text):
         return False  # the rating asked for, not a reply to the closing message
     if thread.held and thread.ticket is not None:
         _join(turn, thread.ticket, quietly=True)
         return True
+    return _reply_to_closing(turn, thread, text, choice, last_turn)
+
+
+def _a_rating(turn: Turn, text: str) -> bool:
+    from workflows.followup import satisfaction
+
+    return turn.conversation.step == satisfaction.SATISFACTION_STEP and bool(
+        satisfaction.score(text)
+    )
+
+
+def _reply_to_closing(
+    turn: Turn, thread: Thread, text: str, choice: str, last_turn: datetime | None
+) -> bool:
+    """A reply to the closing message, which came after the person last wrote: it answers
+    the ticket, wherever the chatbot was (words that happen to name a menu choice too)."""
     resolved = thread.resolved
-    if (
-        resolved is not None
-        and resolved.resolved_at is not None
-        and (last_turn is None or resolved.resolved_at > last_turn)
-        and has_words(text)
-        and not _menu_digit(turn, choice)
-    ):
-        # A reply to the closing message, which came after the person last wrote: it answers
-        # the ticket, wherever the chatbot was (words that happen to name a menu choice too).
-        _join(turn, resolved, quietly=False)
-        return True
-    return False
+    if resolved is None or resolved.resolved_at is None:
+        return False
+    if last_turn is not None and resolved.resolved_at <= last_turn:
+        return False  # the person wrote since the closing message: not a reply to it
+    if not has_words(text) or _menu_digit(turn, choice):
+        return False
+    _join(turn, resolved, quietly=False)
+    return True
 
 
 def after_menu(turn: Turn, text: str) -> bool:
     """Free text at the main menu that is no menu choice: it joins the ticket the centre was
-    in conversation on (handed back by a menu word), instead of "not understood"; with
+    in conversation on (handed back by a menu word), or reopens the one it resolved lately,
+    instead of "not understood"; with
     several open tickets and none written on, the person is asked which."""
     if not has_words(text):
         return False
     thread = _thread(turn)
-    ticket = thread.ticket or thread.named
+    # A resolved ticket in its quiet period counts too: its closing message invites a reply,
+    # and people go back to the menu before giving it (the walk's «قائمة» then the reply).
+    ticket = thread.ticket or thread.named or thread.resolved
     if ticket is not None:
         _join(turn, ticket, quietly=False)
         return True
@@ -138,21 +150,39 @@ def _join(turn: Turn, ticket: Ticket, *, quietly: bool) -> None:
 
 
 def _out_of_hours(turn: Turn, ticket: Ticket) -> None:
+    """One acknowledgement a day, counted by the centre's day (its calendar's time zone): a
+    person writing at 23:30 and again at 00:30 in Baghdad wrote on two of the centre's days,
+    even though both are the same day in UTC."""
     calendar = turn.library.calendars.get("centre")
     if calendar is None or calendar.is_open(turn.now):
         return
-    start = turn.now.replace(hour=0, minute=0, second=0, microsecond=0)
-    said = turn.session.exec(
-        select(TicketEvent.id).where(
-            TicketEvent.ticket_id == ticket.id,
-            TicketEvent.kind == CLOSED_ACK,
-            col(TicketEvent.created_at) >= start,
-        )
+    today = _centre_day(turn.now, calendar)
+    last = turn.session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == CLOSED_ACK)
+        .order_by(col(TicketEvent.id).desc())
     ).first()
-    if said is not None:
+    if last is not None and _acknowledged_on(last, calendar) == today:
         return
     turn.say("centre_closed", when=turn.when_we_call())
-    record(turn.session, ticket=ticket, kind=CLOSED_ACK, caller=CONTACT)
+    event = record(
+        turn.session, ticket=ticket, kind=CLOSED_ACK, caller=CONTACT, day=today.isoformat()
+    )
+    event.created_at = turn.now
+
+
+def _centre_day(at: datetime, calendar: Calendar) -> date:
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(calendar.zone).date()
+
+
+def _acknowledged_on(event: TicketEvent, calendar: Calendar) -> date:
+    """The centre's day an acknowledgement was given on: as recorded, or (for those recorded
+    before the day was) from when it was made."""
+    day = (event.data or {}).get("day")
+    if isinstance(day, str):
+        return date.fromisoformat(day)
+    return _centre_day(event.created_at, calendar)
 
 
 def ask_which(turn: Turn, tickets: list[Ticket], text: str) -> None:

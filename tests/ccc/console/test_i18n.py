@@ -109,3 +109,31 @@ def test_phone_numbers_are_masked_but_recognisable() -> None:
     assert mask_phone("+9647701234567") == "+964 770 *** **67"
     assert mask_phone("123456789") == "*******89"
     assert mask_phone(None) == "—"
+
+
+def test_counts_are_written_in_the_readers_digits() -> None:
+    assert i18n.format_number(1234, "ar") == "١٬٢٣٤"  # Iraq's Arabic, as CLDR's ar_IQ
+    assert i18n.format_number(7, "ckb") == "٧"
+    assert i18n.format_number(1234, "kmr") == "1.234"  # Badini's own numbers are Latin
+    assert i18n.format_number(1234, "en") == "1,234"
+
+
+@pytest.mark.parametrize(
+    ("language", "n", "expected"),
+    [
+        ("en", 1, "Chatbot conversation: 1 message"),
+        ("en", 3, "Chatbot conversation: 3 messages"),
+        ("ar", 1, "محادثة مع الروبوت: رسالة واحدة"),
+        ("ar", 2, "محادثة مع الروبوت: رسالتان"),
+        ("ar", 5, "محادثة مع الروبوت: ٥ رسائل"),
+        ("ar", 11, "محادثة مع الروبوت: ١١ رسالة"),
+        ("ckb", 1, "گفتوگۆ لەگەڵ چاتبۆت: ١ پەیام"),
+        ("kmr", 4, "ئاخفتن دگەل چاتبۆتی: 4 پەیام"),
+    ],
+)
+def test_counted_words_take_the_languages_plural_form(language: str, n: int, expected: str) -> None:
+    ngettext = i18n.ngettext_for(language)
+    text = ngettext(
+        "Chatbot conversation: %(n)s message", "Chatbot conversation: %(n)s messages", n
+    )
+    assert text == expected

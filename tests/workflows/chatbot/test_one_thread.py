@@ -144,6 +144,25 @@ def test_a_reply_to_the_closing_message_reopens_the_ticket_wherever_the_chatbot_
     assert not any(sorry in reply for reply in replies)
 
 
+@pytest.mark.parametrize("language", ["ar", "ckb"])
+def test_a_reply_to_the_closing_message_after_going_back_to_the_menu_reopens_the_ticket(
+    ccc: Harness, agent: dict[str, str], language: str
+) -> None:
+    """The walk of a fresh server: resolved with a closing message, the person sends «قائمة»,
+    then answers the closing message in words; it was "not understood" and the menu."""
+    sender = phone(330 + LANGUAGES.index(language))
+    reference = intake(ccc, sender, language)
+    patch(ccc, agent, reference, status="resolved", message="We contacted the authority.")
+    ccc.say(sender, MENU[language])
+
+    replies = replies_to(ccc, sender, REPLY_TO_CLOSING[language])
+
+    assert ticket(ccc, reference).status == "open"
+    assert REPLY_TO_CLOSING[language] in timeline_texts(ccc, agent, reference)
+    sorry = text_of("invalid_choice", language)
+    assert not any(sorry in reply for reply in replies)
+
+
 def test_a_reply_to_the_closing_message_after_many_misunderstandings_opens_no_callback(
     ccc: Harness, agent: dict[str, str]
 ) -> None:
@@ -351,3 +370,38 @@ def test_outside_opening_hours_one_acknowledgement_a_day_says_when_the_centre_an
     assert {"I do not know", "Maybe in Nasiriyah", "Or in Basra"} <= set(
         timeline_texts(ccc, agent, reference)
     )
+
+
+@pytest.mark.parametrize(
+    ("times", "acknowledged"),
+    [
+        # 23:30 on Tuesday and 00:30 on Wednesday in Baghdad: one UTC day, two of the centre's.
+        (((12, 8, 20, 30), (12, 8, 21, 30)), [True, True]),
+        # 00:30, 05:00 and 07:00 on Wednesday in Baghdad: two UTC days, one of the centre's.
+        (((12, 8, 21, 30), (12, 9, 2, 0), (12, 9, 4, 0)), [True, False, False]),
+    ],
+    ids=["midnight-in-baghdad", "one-baghdad-day"],
+)
+def test_the_acknowledgement_a_day_is_counted_by_the_centres_day(
+    ccc: Harness,
+    agent: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    times: tuple[tuple[int, int, int, int], ...],
+    acknowledged: list[bool],
+) -> None:
+    from datetime import UTC, datetime
+
+    sender = phone(970 + len(times))
+    reference = intake(ccc, sender, "en")
+    agent_asks(ccc, agent, reference, "Which prison?")
+    closed = text_of("centre_closed", "en", when="{when}").split("{when}")[0]
+
+    said = []
+    for number, (month, day, hour, minute) in enumerate(times):
+        at = datetime(2026, month, day, hour, minute, tzinfo=UTC)
+        monkeypatch.setattr("workflows.chatbot.engine.utcnow", lambda at=at: at)
+        replies = replies_to(ccc, sender, f"Maybe in Nasiriyah, message {number}")
+        assert all(reply.startswith(closed) for reply in replies), replies
+        said.append(len(replies) == 1)
+
+    assert said == acknowledged
