@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "ccc"
 # Housekeeping that may run long (retention): a worker takes it only when QUEUE_NAME is empty.
 LOW_QUEUE_NAME = "ccc-low"
+# The queues a worker serves, first to last.
+WORKER_QUEUES = (QUEUE_NAME, LOW_QUEUE_NAME)
 RUN_JOB = "ccc.jobs.runner.run_job"
 
 
@@ -109,7 +111,7 @@ class InlineDispatcher:
 class RQDispatcher:
     """Enqueues on Redis; when Redis is down the jobs stay pending for the sweep."""
 
-    def __init__(self, redis_url: str, engine: Engine) -> None:
+    def __init__(self, redis_url: str, engine: Engine, *, job_timeout: int = 120) -> None:
         from redis import Redis
         from rq import Queue
 
@@ -118,6 +120,8 @@ class RQDispatcher:
         )
         self.queue: Queue = Queue(QUEUE_NAME, connection=self.connection)
         self.engine = engine
+        # A job running longer is killed by its worker, and its outbox row retried.
+        self.job_timeout = job_timeout
 
     def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None:
         enqueued: list[int] = []
@@ -129,7 +133,7 @@ class RQDispatcher:
                     RUN_JOB,
                     job_id,
                     job_id=rq_job_id(job_id),
-                    job_timeout=120,
+                    job_timeout=self.job_timeout,
                     result_ttl=0,
                     failure_ttl=86400,
                 )

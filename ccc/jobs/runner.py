@@ -31,9 +31,17 @@ T = TypeVar("T")
 
 # How long a claimed external job is left alone. Delivery is at least once: a job whose lease
 # runs out is run again, and a send run again may reach the person twice. So the lease is far
-# longer than any call can last (the HTTP clients time out after 15 s a request, RQ kills a job
-# after 120 s) and runs out only when its worker is really gone.
+# longer than any call can last (the HTTP clients time out after 15 s a request, the worker kills
+# a job after `CCC_JOB_TIMEOUT`, 120 s by default) and runs out only when its worker is gone.
 LEASE = timedelta(minutes=5)
+
+
+def lease() -> timedelta:
+    """`LEASE`, or twice the job timeout where that is set longer."""
+    from ccc.kernel.runtime import get_runtime
+
+    timeout = get_runtime().settings.job_timeout_seconds
+    return max(LEASE, timedelta(seconds=2 * timeout))
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def _claim(session: Session, job: OutboxJob, steps: External[Any, Any]) -> Claim
     """Mark the job `running` under a lease and prepare its call. The caller commits this
     before the call is made, so nothing stays locked while it is in flight."""
     job.status = "running"
-    job.lease_until = utcnow() + LEASE
+    job.lease_until = utcnow() + lease()
     item = _attempt(session, job, lambda: steps.prepare(session, **job.payload))
     if item is None:
         return None

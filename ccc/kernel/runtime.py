@@ -87,7 +87,9 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     if dispatcher is None:
         if settings.redis_url:
-            dispatcher = RQDispatcher(settings.redis_url, engine)
+            dispatcher = RQDispatcher(
+                settings.redis_url, engine, job_timeout=settings.job_timeout_seconds
+            )
         else:
             dispatcher = InlineDispatcher()
     return Runtime(
