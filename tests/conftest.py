@@ -193,12 +193,13 @@ class Harness:
         if isinstance(dispatcher, InlineDispatcher):
             dispatcher.wait_idle()
         if isinstance(dispatcher, RQDispatcher):
-            from rq import SimpleWorker
+            from ccc.jobs.worker import CCCWorker
 
+            queues = list(dispatcher.queues.values())
             for _ in range(100):
-                if dispatcher.queue.count == 0:
+                if not any(queue.count for queue in queues):
                     break
-                SimpleWorker([dispatcher.queue], connection=dispatcher.connection).work(burst=True)
+                CCCWorker(queues, connection=dispatcher.connection).work(burst=True)
 
     def say(self, sender: str, text: str) -> int:
         response = self.client.post("/api/simulator/messages", json={"from": sender, "text": text})

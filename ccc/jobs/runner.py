@@ -17,13 +17,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
 
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import KINDS, External, JobKind, JobNotFound, Outcome, RetryLater, backoff
 from ccc.kernel.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from ccc.kernel.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +57,23 @@ class Claim:
     item: Any
 
 
-def run_job(job_id: int) -> None:
+def run_job(job_id: int, order_key: str | None = None) -> None:
+    """RQ's entry point. A job with an order key (one person's turn) first takes that key's
+    lock in Redis, before any transaction, so another worker's turn of the same person waits
+    without holding a database connection, and one person's messages are handled in order."""
+    from ccc.jobs.dispatch import RQDispatcher
     from ccc.kernel.runtime import get_runtime
 
     runtime = get_runtime()
+    dispatcher = runtime.dispatcher
+    if order_key is None or not isinstance(dispatcher, RQDispatcher):
+        _run(runtime, job_id)
+        return
+    with dispatcher.in_order(order_key, seconds=dispatcher.job_timeout + 30):
+        _run(runtime, job_id)
+
+
+def _run(runtime: Runtime, job_id: int) -> None:
     with runtime.unit_of_work() as session:
         claim = execute(session, job_id)
     if claim is None:

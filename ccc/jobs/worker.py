@@ -52,6 +52,15 @@ class CCCWorker(SimpleWorker):
     jobs_done: int = 0
     recycle: bool = False
 
+    def subscribe(self) -> None:
+        """RQ's command channel, read in a thread that wakes every second: RQ's own minute
+        made every stop (a recycle, a test's burst) wait up to 60 s for that thread."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
     def execute_job(self, job: Any, queue: Any) -> None:
         super().execute_job(job, queue)
         CCCWorker.jobs_done += 1
