@@ -105,9 +105,11 @@ def _server_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
         run=_migrate
     )
-    commands.add_parser("worker", help="run an RQ worker with the periodic jobs").set_defaults(
-        run=_worker
+    worker = commands.add_parser("worker", help="run an RQ worker with the periodic jobs")
+    worker.add_argument(
+        "--processes", type=int, default=0, metavar="N", help="N worker processes, supervised"
     )
+    worker.set_defaults(run=_worker)
 
 
 def _user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -199,11 +201,25 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _worker(_args: argparse.Namespace) -> int:
+def _worker(args: argparse.Namespace) -> int:
+    """One worker process; or N of them under a supervisor. A lone worker that ends to be
+    replaced (CCC_WORKER_MAX_JOBS/_MEMORY_MB) starts itself again in the same process id."""
+    from ccc.jobs.supervisor import SUPERVISED, child_command, supervise
+    from ccc.jobs.worker import RECYCLE
+
+    settings = get_settings()
+    if args.processes >= 1:
+        return supervise(args.processes, grace_seconds=settings.job_timeout_seconds + 30)
     from ccc.api.wiring import runtime_for
     from ccc.jobs.worker import run_worker
 
-    return run_worker(runtime_for(get_settings()))
+    status = run_worker(runtime_for(settings))
+    if status == RECYCLE and not os.environ.get(SUPERVISED):
+        command = child_command()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(command[0], command)  # noqa: S606
+    return status
 
 
 def _read_password() -> str:

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from rq import SimpleWorker
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -33,6 +32,7 @@ from ccc.access.teams import ensure_team
 from ccc.api.wiring import bootstrap
 from ccc.demo import TEAMS
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher
+from ccc.jobs.worker import CCCWorker
 from ccc.kernel.db import make_engine
 from ccc.kernel.migrate import upgrade
 from ccc.kernel.runtime import Runtime, set_runtime
@@ -194,10 +194,11 @@ class Harness:
         if isinstance(dispatcher, InlineDispatcher):
             dispatcher.wait_idle()
         if isinstance(dispatcher, RQDispatcher):
+            queues = list(dispatcher.queues.values())
             for _ in range(100):
-                if dispatcher.queue.count == 0:
+                if not any(queue.count for queue in queues):
                     break
-                _BurstWorker([dispatcher.queue], connection=dispatcher.connection).work(burst=True)
+                _BurstWorker(queues, connection=dispatcher.connection).work(burst=True)
 
     def say(self, sender: str, text: str) -> int:
         response = self.client.post("/api/simulator/messages", json={"from": sender, "text": text})
@@ -226,10 +227,10 @@ class Harness:
         return {"Authorization": f"Bearer {token}"}
 
 
-class _BurstWorker(SimpleWorker):
+class _BurstWorker(CCCWorker):
     """A burst worker without the command channel (stop a job, kill a worker), which a test
     never sends: RQ joins its pub/sub thread on the way out, and with redis-py 8 that join
-    can wait the thread's whole 60-second poll, once per drain."""
+    can wait the thread's poll, once per drain."""
 
     def subscribe(self) -> None:
         pass

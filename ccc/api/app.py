@@ -19,6 +19,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from ccc import metrics
 from ccc.access import api as audit
 from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
@@ -82,6 +83,8 @@ def create_app(
     app.add_api_route(
         "/healthz", _healthz(runtime), methods=["GET"], tags=["health"], responses=HEALTH_ERRORS
     )
+    app.include_router(metrics.router(runtime))
+    app.middleware("http")(metrics.webhook_counter(runtime))
     return app
 
 

@@ -8,7 +8,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -23,9 +23,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "ccc"
+# Sends: a reply must not wait behind every other person's turn, so workers take these first.
+SEND_QUEUE_NAME = "ccc-send"
 # Housekeeping that may run long (retention): a worker takes it only when QUEUE_NAME is empty.
 LOW_QUEUE_NAME = "ccc-low"
+# The queues a worker serves, first to last.
+WORKER_QUEUES = (SEND_QUEUE_NAME, QUEUE_NAME, LOW_QUEUE_NAME)
 RUN_JOB = "ccc.jobs.runner.run_job"
+# How long a job waits for the order lock of its key (a person's earlier turn) before it goes
+# ahead anyway: the identity's row lock still keeps that person's turns in order.
+ORDER_WAIT = 30.0
+
+
+class Scheduled(NamedTuple):
+    """A committed job as a dispatcher needs it: its row, its queue, its order key (jobs with
+    the same key run one at a time: one person's turns)."""
+
+    id: int
+    queue: str = QUEUE_NAME
+    order_key: str | None = None
+
+
+def as_scheduled(job: int | Scheduled) -> Scheduled:
+    return job if isinstance(job, Scheduled) else Scheduled(job)
 
 
 def rq_job_id(outbox_id: int) -> str:
@@ -33,14 +53,14 @@ def rq_job_id(outbox_id: int) -> str:
 
 
 class Dispatcher(Protocol):
-    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None: ...
+    def dispatch(self, jobs: Sequence[int | Scheduled], *, background: bool = False) -> None: ...
 
 
-def _by_name(dotted: str) -> Callable[[int], None]:
+def _by_name(dotted: str) -> Callable[..., None]:
     """The job runner by the dotted name RQ's worker imports too: the runner reaches the
     process's runtime, which holds this dispatcher, so a static import would close a circle."""
     module, _, name = dotted.rpartition(".")
-    function: Callable[[int], None] = getattr(importlib.import_module(module), name)
+    function: Callable[..., None] = getattr(importlib.import_module(module), name)
     return function
 
 
@@ -60,10 +80,11 @@ class InlineDispatcher:
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None:
+    def dispatch(self, jobs: Sequence[int | Scheduled], *, background: bool = False) -> None:
+        job_ids = [as_scheduled(job).id for job in jobs]
         if background:
             self._ensure_worker()
-            self._backlog.put(list(job_ids))
+            self._backlog.put(job_ids)
             return
         self._run(job_ids)
 
@@ -109,7 +130,7 @@ class InlineDispatcher:
 class RQDispatcher:
     """Enqueues on Redis; when Redis is down the jobs stay pending for the sweep."""
 
-    def __init__(self, redis_url: str, engine: Engine) -> None:
+    def __init__(self, redis_url: str, engine: Engine, *, job_timeout: int = 120) -> None:
         from redis import Redis
         from rq import Queue
 
@@ -117,19 +138,27 @@ class RQDispatcher:
             redis_url, socket_connect_timeout=2, socket_timeout=5
         )
         self.queue: Queue = Queue(QUEUE_NAME, connection=self.connection)
+        self.queues: dict[str, Queue] = {
+            name: Queue(name, connection=self.connection) for name in WORKER_QUEUES
+        }
+        self.queues[QUEUE_NAME] = self.queue
         self.engine = engine
+        # A job running longer is killed by its worker, and its outbox row retried.
+        self.job_timeout = job_timeout
 
-    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None:
+    def dispatch(self, jobs: Sequence[int | Scheduled], *, background: bool = False) -> None:
         enqueued: list[int] = []
-        for job_id in job_ids:
+        for job in map(as_scheduled, jobs):
+            job_id = job.id
             try:
                 if self._waiting_in_redis(job_id):
                     continue
-                self.queue.enqueue(
+                self.queues.get(job.queue, self.queue).enqueue(
                     RUN_JOB,
                     job_id,
+                    job.order_key,
                     job_id=rq_job_id(job_id),
-                    job_timeout=120,
+                    job_timeout=self.job_timeout,
                     result_ttl=0,
                     failure_ttl=86400,
                 )
@@ -162,6 +191,24 @@ class RQDispatcher:
         finally:
             if mine:
                 with suppress(Exception):  # expired meanwhile: someone else may hold it now
+                    lock.release()
+
+    @contextmanager
+    def in_order(self, key: str, *, seconds: int) -> Iterator[bool]:
+        """Hold the order lock of `key` (one person's turns) while a job runs: the other
+        workers' jobs of that key wait here, not in an open transaction on the identity's row.
+        True when held; False when the wait ran out and the job goes ahead without it."""
+        lock = self.connection.lock(f"ccc:order:{key}", timeout=seconds)
+        try:
+            mine = bool(lock.acquire(blocking=True, blocking_timeout=ORDER_WAIT))
+        except Exception as exc:  # Redis gone: the database's row lock still keeps the order
+            log.warning("order lock %s not taken: %s", key, exc)
+            mine = False
+        try:
+            yield mine
+        finally:
+            if mine:
+                with suppress(Exception):
                     lock.release()
 
     def _mark_enqueued(self, job_ids: list[int]) -> None:

@@ -7,15 +7,23 @@ never runs, and a committed one is never lost: if Redis is down, the periodic sw
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, and_, col, or_, select
 
+from ccc.jobs.dispatch import Scheduled
 from ccc.jobs.models import OutboxJob
+from ccc.jobs.registry import route
 from ccc.kernel.timeutil import utcnow
 
 _PENDING_KEY = "ccc.outbox.pending"
+
+
+def scheduled(job_id: int, kind: str, payload: Mapping[str, Any]) -> Scheduled:
+    queue, order_key = route(kind, payload)
+    return Scheduled(job_id, queue, order_key)
 
 
 def schedule(
@@ -25,9 +33,9 @@ def schedule(
     session.add(job)
     session.flush()
     if available_at is None or available_at <= utcnow():
-        pending: list[int] = session.info.setdefault(_PENDING_KEY, [])
+        pending: list[Scheduled] = session.info.setdefault(_PENDING_KEY, [])
         assert job.id is not None
-        pending.append(job.id)
+        pending.append(scheduled(job.id, kind, payload))
     return job
 
 
@@ -43,10 +51,10 @@ def wants_background(session: Session) -> bool:
     return bool(session.info.pop(_BACKGROUND_KEY, False))
 
 
-def take_scheduled(session: Session) -> list[int]:
-    """The ids of jobs scheduled in this session's transaction, cleared for the next one."""
-    ids: list[int] = session.info.pop(_PENDING_KEY, [])
-    return ids
+def take_scheduled(session: Session) -> list[Scheduled]:
+    """The jobs scheduled in this session's transaction, cleared for the next one."""
+    jobs: list[Scheduled] = session.info.pop(_PENDING_KEY, [])
+    return jobs
 
 
 def scheduled_count(session: Session) -> int:
@@ -56,7 +64,7 @@ def scheduled_count(session: Session) -> int:
 
 def drop_scheduled_after(session: Session, mark: int) -> None:
     """Forget the jobs scheduled since `mark`: their rows went with a rolled-back savepoint."""
-    pending: list[int] = session.info.get(_PENDING_KEY, [])
+    pending: list[Scheduled] = session.info.get(_PENDING_KEY, [])
     del pending[mark:]
 
 
@@ -69,7 +77,7 @@ ENQUEUE_GRACE = timedelta(seconds=60)
 FRESH_GRACE = timedelta(seconds=10)
 
 
-def due_jobs(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[int]:
+def due_jobs(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[Scheduled]:
     """Jobs nobody is running that should run: pending ones that are due, and running ones
     whose lease has run out (their worker died mid-call). Either kind is skipped while a
     dispatcher handed it out recently."""
@@ -81,7 +89,7 @@ def due_jobs(session: Session, *, now: datetime | None = None, limit: int = 200)
     )
     abandoned = and_(OutboxJob.status == "running", col(OutboxJob.lease_until) <= now)
     rows = session.exec(
-        select(OutboxJob.id)
+        select(OutboxJob.id, OutboxJob.kind, OutboxJob.payload)
         .where(
             or_(due, abandoned),
             or_(
@@ -92,4 +100,4 @@ def due_jobs(session: Session, *, now: datetime | None = None, limit: int = 200)
         .order_by(col(OutboxJob.available_at), col(OutboxJob.id))
         .limit(limit)
     ).all()
-    return [job_id for job_id in rows if job_id is not None]
+    return [scheduled(job_id, kind, payload) for job_id, kind, payload in rows if job_id]

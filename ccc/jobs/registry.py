@@ -8,12 +8,13 @@ for as long as the API takes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from sqlmodel import Session
 
+from ccc.jobs.dispatch import QUEUE_NAME, SEND_QUEUE_NAME
 from ccc.jobs.models import OutboxJob
 
 Handler = Callable[..., None]
@@ -90,6 +91,11 @@ class JobKind:
     on_give_up: GiveUp | None
     handler: Handler | None = None
     external: External[Any, Any] | None = None
+    # The RQ queue its jobs wait on: sends on their own, which workers serve first.
+    queue: str = QUEUE_NAME
+    # A payload key whose jobs run one at a time and in order (a person's turns): see
+    # `ccc.jobs.runner.run_job`.
+    order_by: str | None = None
 
     def __post_init__(self) -> None:
         if (self.handler is None) == (self.external is None):
@@ -103,10 +109,14 @@ KINDS: dict[str, JobKind] = {}
 
 
 def job_kind(
-    name: str, *, max_attempts: int | Callable[[], int] = 5, on_give_up: GiveUp | None = None
+    name: str,
+    *,
+    max_attempts: int | Callable[[], int] = 5,
+    on_give_up: GiveUp | None = None,
+    order_by: str | None = None,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        KINDS[name] = JobKind(name, max_attempts, on_give_up, handler=handler)
+        KINDS[name] = JobKind(name, max_attempts, on_give_up, handler=handler, order_by=order_by)
         return handler
 
     return register
@@ -118,11 +128,22 @@ def external_job_kind(
     *,
     max_attempts: int | Callable[[], int] = 5,
     on_give_up: GiveUp | None = None,
+    queue: str = SEND_QUEUE_NAME,
 ) -> None:
-    KINDS[name] = JobKind(name, max_attempts, on_give_up, external=steps)
+    KINDS[name] = JobKind(name, max_attempts, on_give_up, external=steps, queue=queue)
 
 
 def backoff(attempt: int, hint: float | None = None) -> float:
     """Delay before the next try after `attempt` failed tries; never shorter than a hint."""
     base = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
     return max(base, hint or 0.0)
+
+
+def route(kind: str, payload: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The queue a job of this kind waits on, and its order key (None: no order to keep)."""
+    known = KINDS.get(kind)
+    if known is None:
+        return QUEUE_NAME, None
+    if known.order_by is None or payload.get(known.order_by) is None:
+        return known.queue, None
+    return known.queue, f"{known.order_by}:{payload[known.order_by]}"

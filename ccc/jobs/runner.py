@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
 
@@ -25,15 +25,26 @@ from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import KINDS, External, JobKind, JobNotFound, Outcome, RetryLater, backoff
 from ccc.kernel.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from ccc.kernel.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 # How long a claimed external job is left alone. Delivery is at least once: a job whose lease
 # runs out is run again, and a send run again may reach the person twice. So the lease is far
-# longer than any call can last (the HTTP clients time out after 15 s a request, RQ kills a job
-# after 120 s) and runs out only when its worker is really gone.
+# longer than any call can last (the HTTP clients time out after 15 s a request, the worker kills
+# a job after `CCC_JOB_TIMEOUT`, 120 s by default) and runs out only when its worker is gone.
 LEASE = timedelta(minutes=5)
+
+
+def lease() -> timedelta:
+    """`LEASE`, or twice the job timeout where that is set longer."""
+    from ccc.kernel.runtime import get_runtime
+
+    timeout = get_runtime().settings.job_timeout_seconds
+    return max(LEASE, timedelta(seconds=2 * timeout))
 
 
 @dataclass(frozen=True)
@@ -46,10 +57,23 @@ class Claim:
     item: Any
 
 
-def run_job(job_id: int) -> None:
+def run_job(job_id: int, order_key: str | None = None) -> None:
+    """RQ's entry point. A job with an order key (one person's turn) first takes that key's
+    lock in Redis, before any transaction, so another worker's turn of the same person waits
+    without holding a database connection, and one person's messages are handled in order."""
+    from ccc.jobs.dispatch import RQDispatcher
     from ccc.kernel.runtime import get_runtime
 
     runtime = get_runtime()
+    dispatcher = runtime.dispatcher
+    if order_key is None or not isinstance(dispatcher, RQDispatcher):
+        _run(runtime, job_id)
+        return
+    with dispatcher.in_order(order_key, seconds=dispatcher.job_timeout + 30):
+        _run(runtime, job_id)
+
+
+def _run(runtime: Runtime, job_id: int) -> None:
     with runtime.unit_of_work() as session:
         claim = execute(session, job_id)
     if claim is None:
@@ -137,7 +161,7 @@ def _claim(session: Session, job: OutboxJob, steps: External[Any, Any]) -> Claim
     """Mark the job `running` under a lease and prepare its call. The caller commits this
     before the call is made, so nothing stays locked while it is in flight."""
     job.status = "running"
-    job.lease_until = utcnow() + LEASE
+    job.lease_until = utcnow() + lease()
     item = _attempt(session, job, lambda: steps.prepare(session, **job.payload))
     if item is None:
         return None

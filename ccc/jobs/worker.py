@@ -1,14 +1,27 @@
-"""`ccc worker`: an RQ worker for the job queue, with RQ's cron for the periodic jobs."""
+"""`ccc worker`: RQ's `SimpleWorker` for the job queues, with RQ's cron for the periodic jobs.
+
+A job runs in the worker's own process, not in a fork per job: the runtime, the flow library,
+SQLAlchemy's mappings and compiled statements and the database pool are built once and serve
+every job (a fork per job rebuilt them each time, most of a turn's cost). What the fork gave for
+free is done here instead: a job that hangs is killed by `CCC_JOB_TIMEOUT` (RQ's alarm) and its
+outbox row retried, and the process replaces itself after `CCC_WORKER_MAX_JOBS` jobs or
+`CCC_WORKER_MAX_MEMORY_MB` so that a leak cannot grow for ever (`RECYCLE`; see
+`ccc/jobs/supervisor.py` for `--processes N`).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import resource
 import signal
 import threading
 import time
 from typing import Any
 
-from ccc.jobs.dispatch import LOW_QUEUE_NAME, QUEUE_NAME
+from rq import SimpleWorker
+
+from ccc.jobs.dispatch import WORKER_QUEUES
 from ccc.jobs.periodic import SCHEDULE
 from ccc.kernel import ports
 from ccc.kernel.runtime import Runtime, set_runtime
@@ -16,31 +29,85 @@ from ccc.kernel.runtime import Runtime, set_runtime
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
+# The exit status of a worker that ended to be replaced (EX_TEMPFAIL): start it again.
+RECYCLE = 75
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux), else its peak: what the recycling watches."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class CCCWorker(SimpleWorker):
+    """A `SimpleWorker` that asks to be replaced once it has run its share of jobs or grown
+    past its memory limit. It stops between jobs, never in the middle of one."""
+
+    max_jobs: int = 0
+    max_memory_mb: int = 0
+    jobs_done: int = 0
+    recycle: bool = False
+
+    def subscribe(self) -> None:
+        """RQ's command channel, read in a thread that wakes every second: RQ's own minute
+        made every stop (a recycle, a test's burst) wait up to 60 s for that thread."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
+    def execute_job(self, job: Any, queue: Any) -> None:
+        super().execute_job(job, queue)
+        CCCWorker.jobs_done += 1
+        reason = self._recycle_reason()
+        if reason:
+            log.info("worker %s: %s; it stops to be replaced", self.name, reason)
+            CCCWorker.recycle = True
+            self._stop_requested = True
+
+    def _recycle_reason(self) -> str | None:
+        if self.max_jobs and CCCWorker.jobs_done >= self.max_jobs:
+            return f"{CCCWorker.jobs_done} jobs done"
+        if self.max_memory_mb:
+            memory = resident_mb()
+            if memory > self.max_memory_mb:
+                return f"{memory:.0f} MiB resident, over {self.max_memory_mb}"
+        return None
 
 
 def run_worker(runtime: Runtime) -> int:
-    """Work until asked to stop. When Redis goes away, RQ's work loop quits; this one waits
-    for Redis with backoff and starts it again, so a Redis restart needs no outside
-    supervisor (the outbox keeps every job meanwhile, and the sweep hands them out again)."""
+    """Work until asked to stop (0) or to be replaced (`RECYCLE`). When Redis goes away, RQ's
+    work loop quits; this one waits for Redis with backoff and starts it again, so a Redis
+    restart needs no outside supervisor (the outbox keeps every job meanwhile, and the sweep
+    hands them out again)."""
     settings = runtime.settings
     if not settings.redis_url:
         log.error("CCC_REDIS_URL is not set: without Redis, `ccc serve` runs the jobs itself")
         return 2
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue
 
     set_runtime(runtime)
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
     _start_cron(connection)
+    CCCWorker.max_jobs = settings.worker_max_jobs
+    CCCWorker.max_memory_mb = settings.worker_max_memory_mb
     stopping = threading.Event()
     while not stopping.is_set():
-        # RQ serves the queues in order: housekeeping only when no webhook's job waits.
-        queues = [Queue(name, connection=connection) for name in (QUEUE_NAME, LOW_QUEUE_NAME)]
-        worker = Worker(queues, connection=connection)
+        # RQ serves the queues in order: sends first, housekeeping only when nothing else waits.
+        queues = [Queue(name, connection=connection) for name in WORKER_QUEUES]
+        worker = CCCWorker(queues, connection=connection)
         try:
             worker.work(with_scheduler=False)
         except Exception:
             log.exception("the worker stopped on an error")
+        if CCCWorker.recycle:
+            return RECYCLE
         if _asked_to_stop(worker):
             break
         _wait_for_redis(connection, stopping)
@@ -85,6 +152,8 @@ def _start_cron(connection: object) -> threading.Thread:
     idempotent (an outbox row runs once, a closed ticket stays closed).
     """
     from rq.cron import CronScheduler
+
+    from ccc.jobs.dispatch import LOW_QUEUE_NAME, QUEUE_NAME
 
     cron = CronScheduler(connection=connection)  # type: ignore[arg-type]
     for periodic in SCHEDULE:

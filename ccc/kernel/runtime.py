@@ -56,18 +56,18 @@ class Runtime:
 
     def dispatch_after_commit(self, session: Session) -> None:
         background = wants_background(session)
-        job_ids = take_scheduled(session)
-        if job_ids:
-            self.dispatcher.dispatch(job_ids, background=background)
+        jobs = take_scheduled(session)
+        if jobs:
+            self.dispatcher.dispatch(jobs, background=background)
 
     def sweep(self, *, now: datetime | None = None) -> int:
         """Dispatch due jobs that nobody ran (Redis was down, a worker died, a retry is due)."""
         with Session(self.engine) as session:
-            job_ids = due_jobs(session, now=now)
-        if job_ids:
-            log.info("sweep found %d due job(s)", len(job_ids))
-            self.dispatcher.dispatch(job_ids)
-        return len(job_ids)
+            jobs = due_jobs(session, now=now)
+        if jobs:
+            log.info("sweep found %d due job(s)", len(jobs))
+            self.dispatcher.dispatch(jobs)
+        return len(jobs)
 
 
 _runtime: Runtime | None = None
@@ -87,7 +87,9 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     if dispatcher is None:
         if settings.redis_url:
-            dispatcher = RQDispatcher(settings.redis_url, engine)
+            dispatcher = RQDispatcher(
+                settings.redis_url, engine, job_timeout=settings.job_timeout_seconds
+            )
         else:
             dispatcher = InlineDispatcher()
     return Runtime(

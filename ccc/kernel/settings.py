@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     conversation_timeout_hours: float = Field(
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )
+    # Workers (docs/operations.md): a job running longer is killed and retried; a worker
+    # process is replaced after this many jobs or this much memory (0: never).
+    job_timeout_seconds: int = Field(120, ge=1, le=3600, validation_alias=_env("CCC_JOB_TIMEOUT"))
+    worker_max_jobs: int = Field(0, ge=0, validation_alias=_env("CCC_WORKER_MAX_JOBS"))
+    worker_max_memory_mb: int = Field(0, ge=0, validation_alias=_env("CCC_WORKER_MAX_MEMORY_MB"))
+    # The bearer token of `GET /metrics`; unset, the endpoint answers 404 (docs/operations.md).
+    metrics_token: str | None = Field(None, validation_alias=_env("CCC_METRICS_TOKEN"), repr=False)
     # Addresses or networks whose X-Forwarded-For is believed (ccc/kernel/addresses.py).
     trusted_proxies: str = Field("", validation_alias=_env("CCC_TRUSTED_PROXIES"))
     # Searches with `q` one user may make per minute (429 with Retry-After beyond).
@@ -117,6 +124,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "redis_url",
+        "metrics_token",
         "outbound",
         "voice_prompts_dir",
         "voice_recordings_dir",

@@ -41,7 +41,7 @@ def _send_attempts() -> int:
     return get_runtime().settings.send_attempts
 
 
-@job_kind(PROCESS_INBOUND, max_attempts=5)
+@job_kind(PROCESS_INBOUND, max_attempts=5, order_by="identity_id")
 def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
     from ccc.kernel.runtime import get_runtime
 

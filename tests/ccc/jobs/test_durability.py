@@ -68,10 +68,11 @@ def _working_dispatcher(harness: Harness) -> InlineDispatcher | RQDispatcher:
 def _drain(runtime: Runtime) -> None:
     dispatcher = runtime.dispatcher
     if isinstance(dispatcher, RQDispatcher):
-        from rq import SimpleWorker
+        from ccc.jobs.worker import CCCWorker
 
-        while dispatcher.queue.count:
-            SimpleWorker([dispatcher.queue], connection=dispatcher.connection).work(burst=True)
+        queues = list(dispatcher.queues.values())
+        while any(queue.count for queue in queues):
+            CCCWorker(queues, connection=dispatcher.connection).work(burst=True)
 
 
 def test_a_turn_that_crashes_is_retried_by_the_sweep(
