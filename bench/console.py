@@ -8,6 +8,11 @@ request in flight, that is the server's time).
 
     .venv/bin/python bench/console.py [--database URL] [--tickets 100000] [--requests 100]
     .venv/bin/python bench/console.py --events [--streams 100] [--samples 10] [--tickets 1000]
+    .venv/bin/python bench/console.py --search [--tickets 1000000] [--requests 40] [--plans]
+
+`--search` measures the API's queue filters and searches instead (`bench/queue_search.py`): it
+loads the tickets through COPY, builds the indexes once, and prints p50/p95 of
+`GET /api/tickets` for each filter and search with the indexes PostgreSQL's plan used.
 
 `--events` measures the live stream instead: it opens `--streams` console sessions, each with
 `GET /console/events` open, then sends signed Twilio webhooks (whole intakes, one person after
@@ -213,7 +218,14 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=100)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--redis", help="a scratch Redis URL: a worker handles the webhooks")
+    parser.add_argument("--search", action="store_true", help="bench the API's filters and search")
+    parser.add_argument("--plans", action="store_true", help="with --search: print every plan")
     args = parser.parse_args()
+    if args.search:
+        from queue_search import run
+
+        run(args, fresh_schema, free_port)
+        return
     if args.events:
         events_bench(args)
         return

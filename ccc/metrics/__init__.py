@@ -214,4 +214,3 @@ def router(runtime: Runtime) -> APIRouter:
         return Response(render(runtime), media_type=CONTENT_TYPE)
 
     return api
-

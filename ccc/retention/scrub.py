@@ -23,6 +23,7 @@ from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Message
 from ccc.referrals.models import Referral
+from ccc.tickets import search
 from ccc.tickets.models import Ticket, TicketEvent
 
 KEPT_ANSWERS = frozenset({"governorate"})
@@ -70,13 +71,16 @@ def _kept_event_value(key: str, value: Any) -> bool:
 
 
 def blank_messages(session: Session, where: Any) -> None:
-    """Bodies, media, buttons, provider ids and error texts of the messages `where` selects."""
+    """Bodies, media, buttons, provider ids and error texts of the messages `where` selects;
+    their tickets' search text written again without them."""
+    tickets = session.exec(select(Message.ticket_id).where(where).distinct()).all()
     session.execute(
         update(Message)
         .where(where)
         .values(text="", media=[], buttons=[], external_id=None, error_message=None)
         .execution_options(synchronize_session=False)
     )
+    search.refresh(session, [t for t in tickets if t is not None])
 
 
 def scrub_calls(session: Session, calls: Iterable[Call]) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from ccc.kernel.timeutil import UTCDateTime, utcnow
@@ -50,6 +50,44 @@ class Sensitivity(StrEnum):
     restricted = "restricted"
 
 
+# The statuses whose clocks run (ccc.sla.service.RUNNING) and the open ones (OPEN), spelled out
+# as the queue's filters spell them, so that PostgreSQL sees each partial index's condition in
+# the query's own and may use it.
+_RUNNING_SQL = "status IN ('new', 'open', 'referred') AND sla_paused_at IS NULL"
+_WAITING_SQL = "waiting_on = 'centre'"
+_OPEN_SQL = "status IN ('new', 'open', 'pending', 'referred')"
+
+
+def _partial(name: str, *columns: str, where: str) -> Index:
+    condition = text(where)
+    return Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+
+
+def search_indexes() -> tuple[Index, ...]:
+    """The indexes that keep every queue filter and search fast at a million tickets: trigrams
+    of the search text (PostgreSQL only: on SQLite an empty partial index stands in its name,
+    and a search reads the table), and small partial indexes over the few open tickets for
+    `sla=breached` and `waiting=centre` (revision 0014_search3)."""
+    return (
+        Index(
+            "ix_ticket_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
+        _partial("ix_ticket_breached", "id", where=f"sla_breached_at IS NOT NULL AND {_OPEN_SQL}"),
+        _partial("ix_ticket_running_resolution_due", "resolution_due", where=_RUNNING_SQL),
+        _partial(
+            "ix_ticket_running_first_response_due",
+            "first_response_due",
+            where=f"{_RUNNING_SQL} AND first_response_at IS NULL",
+        ),
+        _partial("ix_ticket_running_next_response_due", "next_response_due", where=_RUNNING_SQL),
+        _partial("ix_ticket_waiting_centre", "last_inbound_at", "id", where=_WAITING_SQL),
+    )
+
+
 class TicketBase(SQLModel):
     """What every reader of a ticket may know of it: the table adds the internal keys and the SLA
     bookkeeping, the API's `TicketPublic` adds names and the answers it may disclose. One list of
@@ -90,6 +128,7 @@ class Ticket(TicketBase, table=True):
         Index("ix_ticket_sla_next_check", "sla_next_check"),
         # `waiting=centre`, oldest first: the people waiting longest for an answer.
         Index("ix_ticket_waiting", "waiting_on", "last_inbound_at", "id"),
+        *search_indexes(),
     )
     id: int | None = Field(default=None, primary_key=True)
     identity_id: int = Field(foreign_key="identity.id")
@@ -113,6 +152,10 @@ class Ticket(TicketBase, table=True):
     # When retention (or an erasure) replaced the ticket's content with tombstones; what the
     # reports count stays (ccc/retention/).
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The answers and the person's messages in the form the chatbot matches words in
+    # (`ccc.kernel.text.normalise`), kept by `ccc.tickets.search` at every flush: what `q=`
+    # searches, through a trigram index on PostgreSQL.
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 class TicketEvent(SQLModel, table=True):

@@ -14,7 +14,7 @@ chatbot's menu words use it; it knows nothing of either:
 `normalise` is the spelling-neutral form both sides are compared in.
 """
 
+from ccc.kernel.text import normalise
 from workflows.matching.matcher import LANGUAGES, Matcher, forms, mentions
-from workflows.matching.normalise import normalise
 
 __all__ = ["LANGUAGES", "Matcher", "forms", "mentions", "normalise"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from workflows.matching.normalise import normalise
+from ccc.kernel.text import normalise
 
 MIN_STEM = 2
 """The fewest letters left once affixes are taken off: «لنا» is not «ل» + «نا» of anything."""

@@ -1,6 +1,6 @@
 """Find listed words in a message whatever grammar the person wrapped them in.
 
-A word is compared with each word of the message after normalisation (`normalise.py`) and
+A word is compared with each word of the message after normalisation (`ccc.kernel.text`) and
 after taking off what the message's language may attach to it (`affixes.py`): «وبرشوتهم» is
 «رشوة», «بەرتیلەکەیان» and «bertîlê» are «بەرتیل» and «bertîl», "bribed" is "bribe". A word
 never matches inside a longer word that is not one of its forms: «منصب» (a post) is not
@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from ccc.kernel.text import normalise
 from workflows.matching.affixes import ARABIC, KURDISH_ARABIC_SCRIPT, KURMANJI_LATIN, Grammar
-from workflows.matching.normalise import normalise
 
 LANGUAGES = ("ar", "ckb", "kmr", "en")
 """Arabic, Sorani, Kurmanji (Badini, in Arabic or Latin letters) and English."""
