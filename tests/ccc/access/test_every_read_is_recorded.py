@@ -97,6 +97,10 @@ EXEMPT = {
         "break-glass: answers the reference, the reason given and the grant's end, no detail "
         "(tests/ccc/access/test_break_glass.py)"
     ),
+    ("GET", "/metrics"): (
+        "counts and latencies only, never a case or a person; behind CCC_METRICS_TOKEN, not a "
+        "user (tests/ccc/metrics)"
+    ),
     ("POST", "/api/saved-replies"): "the centre's own wording, no case (tests/ccc/replies)",
     ("DELETE", "/api/saved-replies/{reply_id}"): "the centre's own wording, no case",
     ("POST", "/webhooks/twilio/messaging"): "receives messages; answers empty TwiML",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from ccc.jobs.dispatch import Scheduled, as_scheduled
 from ccc.live import hub
 from tests.ccc.console.browsing import Browser, console_user
 from tests.ccc.live.listening import Listener
@@ -35,8 +36,8 @@ class Holding:
     def __init__(self) -> None:
         self.held: list[int] = []
 
-    def dispatch(self, job_ids: Sequence[int], *, background: bool = False) -> None:
-        self.held.extend(job_ids)
+    def dispatch(self, jobs: Sequence[int | Scheduled], *, background: bool = False) -> None:
+        self.held.extend(as_scheduled(job).id for job in jobs)
 
 
 def _environment(ccc: Harness) -> dict[str, str]:
