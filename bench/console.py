@@ -224,7 +224,7 @@ def main() -> None:
     if args.search:
         from queue_search import run
 
-        run(args, fresh_schema, free_port)
+        run(args, fresh_schema)
         return
     if args.events:
         events_bench(args)

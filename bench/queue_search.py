@@ -10,11 +10,10 @@ search against `ccc serve`, one request at a time, and shows PostgreSQL's plan o
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from harness import free_port, server
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -262,7 +262,7 @@ def _p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
 
 
-def run(args: Any, fresh_schema: Callable[[str], Engine], free_port: Callable[[], int]) -> None:
+def run(args: Any, fresh_schema: Callable[[str], Engine]) -> None:
     began = time.monotonic()
     fresh_schema(args.database)
     engine = make_engine(args.database)
@@ -276,22 +276,15 @@ def run(args: Any, fresh_schema: Callable[[str], Engine], free_port: Callable[[]
         assert session.exec(select(Team)).first() is not None
     port = free_port()
     env = {
-        **os.environ,
         "CCC_DATABASE_URL": args.database,
         "CCC_PUBLIC_URL": "http://127.0.0.1",
         "CCC_SEARCH_LIMIT_PER_MINUTE": "10000",
+        "CCC_REDIS_URL": "",
     }
-    env.pop("CCC_REDIS_URL", None)
-    server = subprocess.Popen(  # noqa: S603 (our own console script)
-        [str(Path(sys.executable).parent / "ccc"), "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    command = [str(Path(sys.executable).parent / "ccc"), "serve", "--port", str(port)]
+    log = Path(tempfile.mkdtemp(prefix="ccc-bench-search-")) / "ccc.log"
+    with server(command, env, port, log):
         base = f"http://127.0.0.1:{port}"
-        _wait(base)
         headers = {"Authorization": f"Bearer {token}"}
         print(
             f"{'GET /api/tickets?…':40} {'p50':>8} {'p95':>8}  plan (EXPLAIN ANALYZE, supervisor)"
@@ -304,16 +297,4 @@ def run(args: Any, fresh_schema: Callable[[str], Engine], free_port: Callable[[]
                 print(f"{name:40} {p50:6.1f}ms {p95:6.1f}ms  {_summary(plan)}")
                 if args.plans:
                     print(plan, "\n")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        engine.dispose()
-
-
-def _wait(base: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
+    engine.dispose()
