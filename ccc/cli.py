@@ -15,12 +15,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ccc.access import audit, exposure
+from ccc.access.auth import create_user, deactivate_user, find_user, issue_token, revoke_access
+from ccc.access.teams import create_team
+from ccc.api.wiring import bootstrap, cli_commands, runtime_for
+from ccc.calls.rotation import add_commands as add_recordings_commands
+from ccc.calls.service import set_user_phone
 from ccc.cli_common import admin_caller as _admin_caller
 from ccc.cli_common import migrated_engine as _engine
+from ccc.kernel import ports
 from ccc.kernel.db import session_scope
-from ccc.kernel.errors import CCCError
+from ccc.kernel.errors import CCCError, Invalid
 from ccc.kernel.logging import configure_logging
 from ccc.kernel.settings import get_settings
+from ccc.privacy.cli import add_commands as add_privacy_commands
+from ccc.reports.year import add_commands as add_report_commands
+from ccc.retention.cli import add_commands as add_retention_commands
 
 log = logging.getLogger("ccc")
 
@@ -76,22 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     _user_commands(commands)
     _team_and_workflow_commands(commands)
     # The engine's commands (`ccc workflows check`, `ccc voice prompts`) belong to `workflows/`;
-    # the composition root hands them over. Imported here, not at the top: a module-level
-    # import of the composition root would load every adapter for `ccc --help`.
-    from ccc.api.wiring import cli_commands
-
+    # the composition root hands them over.
     cli_commands(commands)
-    from ccc.retention.cli import add_commands as add_retention_commands
-
     add_retention_commands(commands)
-    from ccc.privacy.cli import add_commands as add_privacy_commands
-
     add_privacy_commands(commands)
-    from ccc.reports.year import add_commands as add_report_commands
-
     add_report_commands(commands)
-    from ccc.calls.rotation import add_commands as add_recordings_commands
-
     add_recordings_commands(commands)
     _demo_and_chat_commands(commands)
     return parser
@@ -174,7 +173,7 @@ def _chat_arguments(chat: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    from ccc.kernel.migrate import upgrade
+    from ccc.kernel.migrate import upgrade  # why: alembic loads only for the commands that migrate
 
     upgrade(get_settings().database_url)
     print("database is at the latest schema")
@@ -184,10 +183,11 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ccc.access.exposure import check_simulator
+    # why: alembic loads only for the commands that migrate (`ccc --help` and the user commands
+    # need it not); looked up at the call, the serve test stands it in.
     from ccc.kernel.migrate import upgrade
 
-    check_simulator(get_settings())
+    exposure.check_simulator(get_settings())
     upgrade(get_settings().database_url)
     # Forwarded headers are read by CCC itself, only from CCC_TRUSTED_PROXIES (uvicorn's own
     # handling would believe any local client): ccc/kernel/addresses.py.
@@ -204,14 +204,14 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     """One worker process; or N of them under a supervisor. A lone worker that ends to be
     replaced (CCC_WORKER_MAX_JOBS/_MEMORY_MB) starts itself again in the same process id."""
+    # why: RQ (and the worker's job modules) load only for `ccc worker`, not for every command.
     from ccc.jobs.supervisor import SUPERVISED, child_command, supervise
     from ccc.jobs.worker import RECYCLE
 
     settings = get_settings()
     if args.processes >= 1:
         return supervise(args.processes, grace_seconds=settings.job_timeout_seconds + 30)
-    from ccc.api.wiring import runtime_for
-    from ccc.jobs.worker import run_worker
+    from ccc.jobs.worker import run_worker  # why: RQ loads only for `ccc worker`
 
     status = run_worker(runtime_for(settings))
     if status == RECYCLE and not os.environ.get(SUPERVISED):
@@ -232,7 +232,7 @@ def _read_password() -> str:
 
 
 def _user_add(args: argparse.Namespace) -> int:
-    from ccc.access.auth import create_user
+    # why: argon2 and pyotp (the console's passwords) load only for the commands that set one.
     from ccc.console import auth as console_auth
 
     secret = _read_password() if args.password_stdin else None
@@ -241,8 +241,6 @@ def _user_add(args: argparse.Namespace) -> int:
             session, name=args.name, role=args.role, team_slugs=list(dict.fromkeys(args.team))
         )
         if args.phone:
-            from ccc.calls.service import set_user_phone
-
             set_user_phone(
                 session, user=user, phone=args.phone, region=get_settings().default_region
             )
@@ -252,7 +250,6 @@ def _user_add(args: argparse.Namespace) -> int:
             user.calendar = _known_calendar(args.calendar)
         if secret is not None:
             user.password_hash = console_auth.hash_password(secret)
-        from ccc.access import audit
 
         audit.record(
             session,
@@ -268,8 +265,6 @@ def _user_add(args: argparse.Namespace) -> int:
 
 
 def _user_calendar(args: argparse.Namespace) -> int:
-    from ccc.access.auth import find_user
-
     calendar = None if args.calendar == "none" else _known_calendar(args.calendar)
     with session_scope(_engine()) as session:
         user = find_user(session, name=args.name)
@@ -282,10 +277,6 @@ def _user_calendar(args: argparse.Namespace) -> int:
 
 def _known_calendar(name: str) -> str:
     """A calendar of the workflow files in force, or a clear error naming those that exist."""
-    from ccc.api.wiring import bootstrap  # the engine's port is bound there, not at import
-    from ccc.kernel import ports
-    from ccc.kernel.errors import Invalid
-
     bootstrap()
     known = ports.engine().calendar_names()
     if name not in known:
@@ -294,9 +285,6 @@ def _known_calendar(name: str) -> str:
 
 
 def _user_revoke(args: argparse.Namespace) -> int:
-    from ccc.access import audit
-    from ccc.access.auth import find_user, revoke_access
-
     with session_scope(_engine()) as session:
         user = find_user(session, name=args.name)
         ended = revoke_access(session, user=user, by=_admin_caller())
@@ -312,9 +300,6 @@ def _user_revoke(args: argparse.Namespace) -> int:
 
 
 def _user_deactivate(args: argparse.Namespace) -> int:
-    from ccc.access import audit
-    from ccc.access.auth import deactivate_user, find_user
-
     with session_scope(_engine()) as session:
         user = find_user(session, name=args.name)
         ended = deactivate_user(session, user=user, by=_admin_caller())
@@ -326,9 +311,6 @@ def _user_deactivate(args: argparse.Namespace) -> int:
 
 
 def _user_token(args: argparse.Namespace) -> int:
-    from ccc.access import audit
-    from ccc.access.auth import find_user, issue_token
-
     with session_scope(_engine()) as session:
         user = find_user(session, name=args.name)
         if not user.active:
@@ -344,7 +326,7 @@ def _user_token(args: argparse.Namespace) -> int:
 
 
 def _user_password(args: argparse.Namespace) -> int:
-    from ccc.console import auth as console_auth
+    from ccc.console import auth as console_auth  # why: argon2 loads only for these commands
 
     secret = _read_password()
     with session_scope(_engine()) as session:
@@ -354,8 +336,6 @@ def _user_password(args: argparse.Namespace) -> int:
 
 
 def _team_add(args: argparse.Namespace) -> int:
-    from ccc.access.teams import create_team
-
     with session_scope(_engine()) as session:
         team = create_team(session, slug=args.slug, name=args.name)
     print(f"created team {team.slug}: {team.name}")
@@ -363,7 +343,7 @@ def _team_add(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ccc.demo import keep_secrets, load_demo, read_secrets
+    from ccc.demo import keep_secrets, load_demo, read_secrets  # why: the console's argon2
 
     settings = get_settings()
     sqlite = settings.database_url.startswith("sqlite")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from ccc.access.policy import Caller
+from ccc.kernel.db import make_engine
 from ccc.kernel.settings import get_settings
 
 
@@ -24,8 +25,7 @@ def admin_caller() -> Caller:
 
 
 def migrated_engine() -> Engine:
-    from ccc.kernel.db import make_engine
-    from ccc.kernel.migrate import upgrade
+    from ccc.kernel.migrate import upgrade  # why: alembic loads only for commands that migrate
 
     settings = get_settings()
     upgrade(settings.database_url)

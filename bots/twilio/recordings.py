@@ -23,6 +23,7 @@ from sqlmodel import Session
 from ccc.calls.service import KEEP_RECORDING, find_recording
 from ccc.jobs.registry import External, Outcome, external_job_kind
 from ccc.kernel.errors import CCCError
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.settings import Settings
 from ccc.kernel.vault import SEALED_SUFFIX, seal
 
@@ -73,8 +74,6 @@ class Keeping:
 
 
 def prepare_keep(session: Session, recording_sid: str, **_extra: Any) -> Keeping | None:
-    from ccc.kernel.runtime import get_runtime
-
     settings = get_runtime().settings
     found = find_recording(session, recording_sid=recording_sid)
     if found is None:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from ccc.access.models import AuditEntry
 from ccc.access.policy import Caller, may_read_referral_notes, may_see_details
 from ccc.kernel.errors import Forbidden
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Sensitivity, Ticket, TicketEvent
 
@@ -119,8 +120,6 @@ def disclose(
 
 def view_window() -> timedelta:
     """`CCC_AUDIT_VIEW_WINDOW_MINUTES` of the running server or worker."""
-    from ccc.kernel.runtime import get_runtime
-
     return timedelta(minutes=get_runtime().settings.audit_view_window_minutes)
 
 

@@ -91,6 +91,8 @@ def revoke_access(
     for token in tokens:
         token.revoked_at = now
         session.add(token)
+    # why: the console's sessions module loads argon2 and pyotp, which the command line's user
+    # and token commands (importing this module) need not load; only a revocation ends them.
     from ccc.console.auth import end_user_sessions
 
     ended = len(tokens) + end_user_sessions(session, user=user, reason=reason, by=by)

@@ -21,6 +21,7 @@ from starlette.routing import Match
 
 from ccc import metrics
 from ccc.access import api as audit
+from ccc.access.exposure import check_simulator
 from ccc.api.headers import SecurityHeaders
 from ccc.api.limits import BodyLimit
 from ccc.api.params import explain
@@ -235,8 +236,6 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def app_from_env() -> FastAPI:
-    from ccc.access.exposure import check_simulator
-
     configure_logging()
     check_simulator(get_settings())
     return create_app()

@@ -19,12 +19,17 @@ from ccc.jobs.dispatch import Dispatcher
 from ccc.kernel import ports
 from ccc.kernel import runtime as kernel
 from ccc.kernel.runtime import Runtime, build_runtime
-from ccc.kernel.settings import Settings
+from ccc.kernel.settings import Settings, get_settings
+from ccc.retention import policy as retention_policy
 from ccc.sla import policy as sla_policy
+from workflows import cli as workflows_cli
 from workflows.files.library import PACKAGE_DIR, configure, configured_dir, current, resolve_dir
+from workflows.ivr.voice_prompts import VoicePrompts
 
 
 def channel_registry() -> ChannelRegistry:
+    # why: every `ccc` command imports this module (for the engine's commands); the adapters,
+    # their routes and HTTP clients load only when a runtime is built.
     from bots.telegram import sender as telegram_sender
     from bots.telegram import webhook as telegram
     from bots.twilio import messaging, recordings, status, voice, voice_sender
@@ -61,7 +66,7 @@ def channel_registry() -> ChannelRegistry:
 
 def simulator_routers() -> list[APIRouter]:
     """The simulator's endpoints and page, mounted only with `CCC_SIMULATOR=on`."""
-    from bots import simulator, voice_simulator
+    from bots import simulator, voice_simulator  # why: loaded only with CCC_SIMULATOR=on
 
     return [
         simulator.router,
@@ -95,7 +100,8 @@ def bootstrap() -> None:
         "workflows.binding",
     ):
         importlib.import_module(module)
-    from workflows.binding import WorkflowsEngine  # imported above, after the core's modules
+    # why: subscriber registration order, as the modules above (binding imports the engine).
+    from workflows.binding import WorkflowsEngine
 
     ports.bind(WorkflowsEngine())
     sla_policy.use(lambda: current().rules.sla)
@@ -103,9 +109,7 @@ def bootstrap() -> None:
 
 def cli_commands(commands: Any) -> None:
     """The engine's commands of `ccc` (`ccc workflows check`, `ccc voice prompts`)."""
-    from workflows import cli  # not at the top: `ccc --help` need not load the engine
-
-    cli.add_commands(commands)
+    workflows_cli.add_commands(commands)
 
 
 def retention_file() -> Path:
@@ -115,15 +119,11 @@ def retention_file() -> Path:
 
 
 def use_retention_file() -> None:
-    from ccc.retention import policy
-
-    policy.use(retention_file)
+    retention_policy.use(retention_file)
 
 
 def configure_workflows() -> None:
     """For the command line: the workflows folder of the settings, and its retention file."""
-    from ccc.kernel.settings import get_settings
-
     configure(resolve_dir(get_settings().workflows_dir))
     use_retention_file()
 
@@ -131,9 +131,6 @@ def configure_workflows() -> None:
 def voice_prompt_inventory() -> list[PromptLine]:
     """Every prompt of the IVR per language, from the flows now loaded (the console's
     `/console/prompts` lists them beside their recordings)."""
-    from workflows.files.library import current
-    from workflows.ivr.voice_prompts import VoicePrompts
-
     return [
         PromptLine(language, speech.key, speech.text, speech.recordable)
         for language, speech in VoicePrompts(current()).inventory()

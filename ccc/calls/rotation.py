@@ -20,8 +20,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from ccc.calls.models import Recording
+from ccc.cli_common import migrated_engine
 from ccc.kernel.errors import Invalid
-from ccc.kernel.settings import Settings
+from ccc.kernel.settings import Settings, get_settings
 from ccc.kernel.vault import SEALED_SUFFIX, reseal, reseal_text
 
 BATCH = 200
@@ -88,9 +89,6 @@ def add_commands(commands: Any) -> None:
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
-    from ccc.cli_common import migrated_engine
-    from ccc.kernel.settings import get_settings
-
     done = rotate(migrated_engine(), get_settings())
     print(f"recordings re-sealed: {done.files}")
     print(f"transcripts re-sealed: {done.transcripts}")

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ccc.access.auth import caller_for_user
 from ccc.access.models import Role, User
-from ccc.access.policy import visible_tickets
+from ccc.access.policy import Caller, visible_tickets
 from ccc.calls.callbacks import first_due
 from ccc.calls.models import (
     Call,
@@ -29,7 +29,8 @@ from ccc.calls.models import (
 )
 from ccc.contacts.models import Identity
 from ccc.contacts.service import find_identity, get_or_create_identity
-from ccc.kernel.phone import mask
+from ccc.kernel.errors import Invalid
+from ccc.kernel.phone import mask, to_e164
 from ccc.kernel.timeutil import utcnow
 from ccc.kernel.vault import seal_text
 from ccc.messages.models import Direction, Message, MessageStatus
@@ -271,8 +272,6 @@ def request_callback(
 
 
 def _line() -> Any:
-    from ccc.access.policy import Caller
-
     return Caller(user_id=None, name="voice line", role="system")
 
 
@@ -396,9 +395,6 @@ def sms_identity(session: Session, *, phone: str) -> Identity:
 
 def set_user_phone(session: Session, *, user: User, phone: str, region: str) -> str:
     """The number an agent takes calls on: E.164, and nobody else's."""
-    from ccc.kernel.errors import Invalid
-    from ccc.kernel.phone import to_e164
-
     number = to_e164(phone, region)
     if number is None:
         raise Invalid(f"{phone!r} is not a phone number")

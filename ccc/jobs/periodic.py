@@ -14,9 +14,12 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from ccc.conversations.models import Conversation
+from ccc.jobs.dispatch import RQDispatcher
 from ccc.kernel import ports
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.live.tasks import forget_old_live_events
+from ccc.retention.tasks import nightly
 from ccc.sla.tasks import check_slas
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import ROUTING, Changes, apply_changes
@@ -26,9 +29,6 @@ QUIET_DAYS = 7
 
 def sweep_outbox() -> int:
     """Every worker's cron calls this; one sweeps at a time, the others skip their turn."""
-    from ccc.jobs.dispatch import RQDispatcher
-    from ccc.kernel.runtime import get_runtime
-
     runtime = get_runtime()
     if not isinstance(runtime.dispatcher, RQDispatcher):
         return runtime.sweep()
@@ -38,8 +38,6 @@ def sweep_outbox() -> int:
 
 def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
     """Resolved tickets nobody has written about for `days` are closed."""
-    from ccc.kernel.runtime import get_runtime
-
     cutoff = utcnow() - timedelta(days=days)
     closed = 0
     with get_runtime().unit_of_work() as session:
@@ -59,8 +57,6 @@ def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
 def forget_abandoned_intakes() -> int:
     """Answers of an intake nobody finished are personal data with no purpose: once the
     conversation has expired they are dropped, not kept until the person writes again."""
-    from ccc.kernel.runtime import get_runtime
-
     forgotten = 0
     with get_runtime().unit_of_work() as session:
         rows = session.exec(
@@ -80,15 +76,11 @@ def forget_abandoned_intakes() -> int:
 def nightly_retention() -> int:
     """Once a night, on the low-priority queue: `retention.yaml` applied in slices
     (`ccc/retention/tasks.py`); the count of records anonymised in the first slice."""
-    from ccc.retention.tasks import nightly
-
     return sum(nightly().values())
 
 
 def idle_sweep() -> int:
     """The rules listening for idle tickets (`on: ticket.idle`), through the engine's port."""
-    from ccc.kernel.runtime import get_runtime
-
     with get_runtime().unit_of_work() as session:
         return ports.engine().fire_idle(session)
 

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
 
+from ccc.jobs.dispatch import RQDispatcher
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import KINDS, External, JobKind, JobNotFound, Outcome, RetryLater, backoff
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -41,8 +43,6 @@ LEASE = timedelta(minutes=5)
 
 def lease() -> timedelta:
     """`LEASE`, or twice the job timeout where that is set longer."""
-    from ccc.kernel.runtime import get_runtime
-
     timeout = get_runtime().settings.job_timeout_seconds
     return max(LEASE, timedelta(seconds=2 * timeout))
 
@@ -61,9 +61,6 @@ def run_job(job_id: int, order_key: str | None = None) -> None:
     """RQ's entry point. A job with an order key (one person's turn) first takes that key's
     lock in Redis, before any transaction, so another worker's turn of the same person waits
     without holding a database connection, and one person's messages are handled in order."""
-    from ccc.jobs.dispatch import RQDispatcher
-    from ccc.kernel.runtime import get_runtime
-
     runtime = get_runtime()
     dispatcher = runtime.dispatcher
     if order_key is None or not isinstance(dispatcher, RQDispatcher):

@@ -21,7 +21,7 @@ from typing import Any
 
 from rq import SimpleWorker
 
-from ccc.jobs.dispatch import WORKER_QUEUES
+from ccc.jobs.dispatch import LOW_QUEUE_NAME, QUEUE_NAME, WORKER_QUEUES
 from ccc.jobs.periodic import SCHEDULE
 from ccc.kernel import ports
 from ccc.kernel.runtime import Runtime, set_runtime
@@ -152,8 +152,6 @@ def _start_cron(connection: object) -> threading.Thread:
     idempotent (an outbox row runs once, a closed ticket stays closed).
     """
     from rq.cron import CronScheduler
-
-    from ccc.jobs.dispatch import LOW_QUEUE_NAME, QUEUE_NAME
 
     cron = CronScheduler(connection=connection)  # type: ignore[arg-type]
     for periodic in SCHEDULE:

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ccc.kernel.vault import key_ring
+
 OutboundMode = Literal["live", "record"]
 
 
@@ -178,8 +180,6 @@ class Settings(BaseSettings):
                 "like the recordings (docs/data-protection.md)"
             )
         if self.recordings_key:
-            from ccc.kernel.vault import key_ring
-
             key_ring(self.recordings_key)
         return self
 

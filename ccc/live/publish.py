@@ -12,6 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
 from ccc.kernel import events
+from ccc.kernel.runtime import get_runtime
 from ccc.live.models import LiveEvent
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ def _after_commit(session: Session) -> None:
         return
     for wake in list(local_wakers):
         wake()
-    from ccc.kernel.runtime import get_runtime
 
     try:
         url = get_runtime().settings.redis_url

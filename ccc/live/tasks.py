@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.live.models import LiveEvent
 
@@ -20,7 +21,5 @@ def forget_old(session: Session) -> int:
 
 def forget_old_live_events() -> int:
     """The periodic entry point (hourly, from the worker's cron or the web process's sweep)."""
-    from ccc.kernel.runtime import get_runtime
-
     with get_runtime().unit_of_work() as session:
         return forget_old(session)

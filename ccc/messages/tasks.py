@@ -22,6 +22,7 @@ from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind, job_kind
 from ccc.kernel import events, ports
 from ccc.kernel.phone import mask
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message, MessageStatus
 from ccc.messages.service import PROCESS_INBOUND, SEND_MESSAGE, queue_outbound
@@ -36,15 +37,11 @@ RELEASED = "held_sent"
 
 
 def _send_attempts() -> int:
-    from ccc.kernel.runtime import get_runtime
-
     return get_runtime().settings.send_attempts
 
 
 @job_kind(PROCESS_INBOUND, max_attempts=5, order_by="identity_id")
 def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
-    from ccc.kernel.runtime import get_runtime
-
     hours = get_runtime().settings.conversation_timeout_hours
     release_held(session, identity_id=identity_id)
     ports.engine().chatbot_turn(session, identity_id, timeout_hours=hours)
@@ -116,8 +113,6 @@ def prepare_send(session: Session, message_id: int) -> Delivery | None:
     Nothing to send for a message no longer pending (a repeated job), for a person who cannot
     be reached, or in record mode, where the message is simply marked sent here.
     """
-    from ccc.kernel.runtime import get_runtime
-
     message = session.get(Message, message_id, with_for_update=True)
     if message is None:
         raise LookupError(f"message {message_id} does not exist")
@@ -189,8 +184,6 @@ def _same_number(session: Session, identity: Identity) -> tuple[tuple[str, datet
 
 def perform_send(delivery: Delivery) -> SendResult:
     """Second phase, outside any transaction: the call to Twilio or Telegram."""
-    from ccc.kernel.runtime import get_runtime
-
     runtime = get_runtime()
     outbound = delivery.outbound
     return runtime.channels.sender(outbound.channel, runtime.settings).send(outbound)

@@ -7,6 +7,14 @@ import json
 import sys
 from typing import Any
 
+from ccc.cli_common import admin_caller as _admin_caller
+from ccc.cli_common import migrated_engine as _engine
+from ccc.kernel.db import session_scope
+from ccc.kernel.settings import get_settings
+from ccc.kernel.timeutil import utcnow
+from ccc.privacy import service
+from ccc.retention.tasks import delete_files
+
 
 def add_commands(commands: Any) -> None:
     contact = commands.add_parser("contact", help="a person's own data").add_subparsers(
@@ -22,12 +30,6 @@ def add_commands(commands: Any) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ccc.cli_common import admin_caller as _admin_caller
-    from ccc.cli_common import migrated_engine as _engine
-    from ccc.kernel.db import session_scope
-    from ccc.kernel.settings import get_settings
-    from ccc.privacy import service
-
     with session_scope(_engine()) as session:
         people = service.find_person(
             session, address=args.address, region=get_settings().default_region
@@ -44,14 +46,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _forget(args: argparse.Namespace) -> int:
-    from ccc.cli_common import admin_caller as _admin_caller
-    from ccc.cli_common import migrated_engine as _engine
-    from ccc.kernel.db import session_scope
-    from ccc.kernel.settings import get_settings
-    from ccc.kernel.timeutil import utcnow
-    from ccc.privacy import service
-    from ccc.retention.tasks import delete_files
-
     settings = get_settings()
     with session_scope(_engine()) as session:
         people = service.find_person(session, address=args.address, region=settings.default_region)

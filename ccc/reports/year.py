@@ -17,8 +17,11 @@ from sqlmodel import Session
 
 from ccc.access import audit
 from ccc.access.policy import Caller
+from ccc.cli_common import admin_caller as _admin_caller
+from ccc.cli_common import migrated_engine as _engine
+from ccc.kernel.db import session_scope
 from ccc.kernel.errors import Invalid
-from ccc.kernel.settings import Settings
+from ccc.kernel.settings import Settings, get_settings
 from ccc.reports import service
 from ccc.reports.schemas import Summary
 
@@ -126,11 +129,6 @@ def add_commands(commands: Any) -> None:
 
 
 def _year(args: argparse.Namespace) -> int:
-    from ccc.cli_common import admin_caller as _admin_caller
-    from ccc.cli_common import migrated_engine as _engine
-    from ccc.kernel.db import session_scope
-    from ccc.kernel.settings import get_settings
-
     with session_scope(_engine()) as session:
         shown = figures(session, year=args.year, caller=_admin_caller(), settings=get_settings())
     if args.format == "csv":

@@ -6,7 +6,16 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
+from ccc.api.wiring import configure_workflows
+from ccc.cli_common import admin_caller as _admin_caller
+from ccc.cli_common import migrated_engine as _engine
+from ccc.kernel.db import session_scope
 from ccc.kernel.errors import Invalid, NotFound
+from ccc.kernel.settings import get_settings
+from ccc.retention import holds, policy
+from ccc.retention.tasks import plan, run
+from ccc.tickets.models import Ticket
+from ccc.tickets.references import compact
 
 
 def add_commands(commands: Any) -> None:
@@ -39,12 +48,6 @@ def parse_now(text: str | None) -> datetime:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ccc.cli_common import admin_caller as _admin_caller
-    from ccc.cli_common import migrated_engine as _engine
-    from ccc.kernel.settings import get_settings
-    from ccc.retention import policy
-    from ccc.retention.tasks import plan, run
-
     now = parse_now(args.now)
     engine = _engine()
     _use_workflows()
@@ -65,20 +68,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _use_workflows() -> None:
     """The workflows folder in force (CCC_WORKFLOWS_DIR), through the composition root."""
-    from ccc.api.wiring import configure_workflows
-
     configure_workflows()
 
 
 def _hold(args: argparse.Namespace) -> int:
     from sqlmodel import select
-
-    from ccc.cli_common import admin_caller as _admin_caller
-    from ccc.cli_common import migrated_engine as _engine
-    from ccc.kernel.db import session_scope
-    from ccc.retention import holds
-    from ccc.tickets.models import Ticket
-    from ccc.tickets.references import compact
 
     reference = compact(args.reference)
     with session_scope(_engine()) as session:

@@ -18,7 +18,9 @@ from sqlalchemy.engine import Engine
 
 from ccc.access import audit
 from ccc.access.policy import Caller
+from ccc.jobs.dispatch import LOW_QUEUE_NAME, RQDispatcher
 from ccc.kernel.db import session_scope
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.retention import policy as retention_policy
 from ccc.retention import service
@@ -117,8 +119,6 @@ def nightly(
     enqueue: Callable[..., object] | None = None,
 ) -> Counts:
     """The worker's nightly entry: one slice, then the next one enqueued on the low queue."""
-    from ccc.kernel.runtime import get_runtime
-
     runtime = get_runtime()
     now = datetime.fromisoformat(as_of) if as_of else utcnow()
     policy = retention_policy.current()
@@ -139,8 +139,6 @@ def nightly(
 
 
 def _rq_queue(runtime: object) -> Callable[..., object] | None:
-    from ccc.jobs.dispatch import LOW_QUEUE_NAME, RQDispatcher
-
     dispatcher = getattr(runtime, "dispatcher", None)
     if not isinstance(dispatcher, RQDispatcher):
         return None

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from ccc.access.models import Team
 from ccc.kernel import events
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.sla import service
@@ -31,8 +32,6 @@ REFERRAL_OVERDUE = "referral.overdue"
 
 def check_slas(now: datetime | None = None) -> int:
     """Alerts fired, in batches of one transaction each; the periodic entry point."""
-    from ccc.kernel.runtime import get_runtime
-
     runtime = get_runtime()
     total = 0
     while True:

@@ -6,7 +6,8 @@ module (a lazy import inside a function counts too):
 - adapters take their dependencies from `ccc.kernel`, never from the composition root's
   package `ccc.api`;
 - the engine knows nothing of the channels' adapters;
-- no import circle among the project's modules."""
+- no import circle among the project's modules;
+- an import of a project module inside a function says why (a `# why:` comment)."""
 
 from __future__ import annotations
 
@@ -144,3 +145,67 @@ def test_the_cycle_check_itself_finds_a_circle_held_by_a_lazy_import(tmp_path: P
     (tmp_path / "ccc" / "b.py").write_text("def f():\n    from ccc import a\n", encoding="utf-8")
     (tmp_path / "ccc" / "c.py").write_text("from ccc import a\n", encoding="utf-8")
     assert import_cycles(tmp_path, ("ccc",)) == [["ccc.a", "ccc.b"]]
+
+
+def unexplained_local_imports(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[str]:
+    """Imports of a project module inside a function without a `# why:` comment: on the import's
+    own line, or in the comment lines just above it (above the run of imports it belongs to).
+    An import inside a function hides a dependency; it stays only for a reason said there (a
+    heavy dependency one command needs, the order subscribers register in)."""
+    found: set[tuple[str, int]] = set()
+    for path in project_modules(root, packages):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for function in ast.walk(ast.parse(source)):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if _imports_the_project(node) and not _explained(lines, node.lineno):
+                    found.add((str(path.relative_to(root)), node.lineno))
+    return [f"{name}:{line}" for name, line in sorted(found)]
+
+
+def _imports_the_project(node: ast.AST) -> bool:
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        names = [node.module]
+    else:
+        return False
+    return any(name.split(".")[0] in PACKAGES for name in names)
+
+
+def _explained(lines: list[str], lineno: int) -> bool:
+    if "# why:" in lines[lineno - 1]:
+        return True
+    above = lineno - 2
+    while above >= 0:
+        line = lines[above].strip()
+        if line.startswith("# why:"):
+            return True
+        if not (line.startswith("#") or line.startswith(("import ", "from "))):
+            return False
+        above -= 1
+    return False
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    assert unexplained_local_imports() == []
+
+
+def test_the_why_check_itself_finds_an_import_without_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "ccc").mkdir()
+    (tmp_path / "ccc" / "a.py").write_text(
+        "def f():\n"
+        "    import json\n"  # not the project's: no reason asked
+        "    from ccc import b  # why: a reason\n"
+        "    # why: one reason, over a run of imports\n"
+        "    from ccc import c\n"
+        "    from ccc import d\n"
+        "\n"
+        "    from ccc import e\n"
+        "    # a comment that gives no reason\n"
+        "    import ccc.f\n",
+        encoding="utf-8",
+    )
+    assert unexplained_local_imports(tmp_path, ("ccc",)) == ["ccc/a.py:8", "ccc/a.py:10"]

@@ -31,8 +31,10 @@ from workflows.chatbot.turn import Turn
 from workflows.files.flow import Choice, Step
 from workflows.files.library import Library, current
 
-# `closing` subscribes to ticket.updated after `notify` (see ccc.kernel.runtime.bootstrap), so
-# the engine, which `notify` imports, imports it only when a turn runs.
+# `closing` (workflows.followup.satisfaction) subscribes to ticket.updated when imported, after
+# the core's subscribers and the resolution message (ccc.api.wiring.bootstrap); imported at the
+# top here, it would subscribe first whenever the engine is imported first, so the engine
+# imports it only when a turn runs.
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,7 @@ def run_turn(
         hold_ticket=hold_ticket,
     )
     handle(turn)
-    from workflows.followup import satisfaction as closing
+    from workflows.followup import satisfaction as closing  # why: subscriber order, above
 
     closing.after_turn(session, message, turn.now)
     message.processed_at = turn.now
@@ -130,7 +132,7 @@ def _queue(session: Session, identity: Identity, message: Message, replies: list
 
 
 def handle(turn: Turn) -> None:
-    from workflows.followup import satisfaction as closing
+    from workflows.followup import satisfaction as closing  # why: subscriber order, above
 
     conversation = turn.conversation
     last_turn = conversation.updated_at if conversation.step != thread.WHICH_STEP else None
@@ -242,7 +244,7 @@ def _between_intakes(turn: Turn, text: str, choice: str) -> None:
         steps.start_silently(turn, flow.menu_step)
         _answer(turn, menu, text, choice)
         return
-    from workflows.followup import satisfaction as closing
+    from workflows.followup import satisfaction as closing  # why: subscriber order, above
 
     if thread.between_intakes(turn, text):
         return

@@ -8,10 +8,12 @@ from typing import Any
 from sqlmodel import col, update
 
 from ccc.access.policy import Caller
+from ccc.calls.callbacks import request_by_text
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Message
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import record
+from workflows.chatbot.duplicates import open_or_join
 from workflows.chatbot.turn import Turn
 from workflows.files.flow import Step
 
@@ -61,8 +63,6 @@ def _on_the_callback_list(turn: Turn, ticket: Ticket, answers: dict[str, Any]) -
     """A callback asked for by text (`0`, or the chatbot's own after answers it kept
     misunderstanding) is on the callbacks list like the phone line's, with the person's
     safety answers when the flow asked them."""
-    from ccc.calls.callbacks import request_by_text
-
     request_by_text(
         turn.session,
         ticket=ticket,
@@ -82,7 +82,6 @@ def create(turn: Turn, step: Step) -> None:
     conversation = turn.conversation
     answers = {k: v for k, v in conversation.answers.items() if not k.startswith("_")}
     answers.update(step.create_ticket.get("answers", {}))
-    from workflows.chatbot.duplicates import open_or_join
 
     category = step.create_ticket["category"]
     ticket, joined = open_or_join(turn, category=category, answers=answers)

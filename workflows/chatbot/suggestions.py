@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workflows.chatbot.replies import Reply
+
 if TYPE_CHECKING:
     from workflows.chatbot.turn import Turn
 
 
 def suggest(turn: Turn, text: str) -> bool:
     """True when a suggestion was made; the person stays at the main menu to answer it."""
-    from workflows.chatbot.replies import Reply
-
     flow = turn.library.flow
     menu = flow.steps[flow.menu_step]
     book = turn.library.rules

@@ -15,10 +15,14 @@ from sqlmodel import col, select
 
 from ccc.conversations.handover import Thread, hand_back, named_by_person, thread_of
 from ccc.kernel.text import has_words
+from ccc.messages.models import Message
+from ccc.tickets import references
 from ccc.tickets.models import Ticket, TicketEvent, TicketStatus
 from ccc.tickets.service import CONTACT, Changes, apply_changes, record
 from workflows.calendars.hours import Calendar
 from workflows.chatbot import answers as read
+from workflows.chatbot.reference_status import own_ticket
+from workflows.chatbot.replies import Reply
 from workflows.chatbot.turn import Turn
 
 WHICH_STEP = "_which_ticket"
@@ -54,6 +58,8 @@ def before_flow(turn: Turn, text: str, choice: str, last_turn: datetime | None) 
 
 
 def _a_rating(turn: Turn, text: str) -> bool:
+    # why: `satisfaction` subscribes to ticket.updated when imported, and must do so after the
+    # resolution message (ccc/api/wiring.py bootstrap); importing it here would come first.
     from workflows.followup import satisfaction
 
     return turn.conversation.step == satisfaction.SATISFACTION_STEP and bool(
@@ -117,9 +123,6 @@ def _thread(turn: Turn) -> Thread:
 
 
 def _own_reference(turn: Turn, text: str) -> bool:
-    from ccc.tickets import references
-    from workflows.chatbot.reference_status import own_ticket
-
     return own_ticket(turn, references.find_valid(text)) is not None
 
 
@@ -193,7 +196,6 @@ def ask_which(turn: Turn, tickets: list[Ticket], text: str) -> None:
     for number, ticket in enumerate(tickets, start=1):
         category = prompts.text(turn.language, f"category_{ticket.category}")
         lines.append(f"{number}. {turn.reference(ticket)} ({category})")
-    from workflows.chatbot.replies import Reply
 
     turn.replies.append(Reply("which_request", "\n".join(lines)))
     conversation = turn.conversation
@@ -218,8 +220,6 @@ def _answer_which(turn: Turn, text: str, choice: str) -> bool:
     if choice.isdigit() and 1 <= int(choice) <= len(candidates):
         picked = candidates[int(choice) - 1]
     else:
-        from ccc.tickets import references
-
         found = references.find_valid(text)
         picked = next((t.id for t in _tickets(turn, candidates) if t.reference in found), None)
     if picked is None:
@@ -235,7 +235,6 @@ def _answer_which(turn: Turn, text: str, choice: str) -> bool:
     conversation.step = answers.pop("_back_to", None)
     answers.pop(_CANDIDATES, None)
     conversation.answers = answers
-    from ccc.messages.models import Message
 
     for message_id in (waiting_id, turn.message.id):
         message = turn.session.get(Message, message_id) if message_id else None

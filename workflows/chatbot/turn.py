@@ -12,6 +12,7 @@ from ccc.contacts.models import Identity
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Message
 from ccc.tickets.models import Ticket
+from workflows.calendars.callback_time import when_we_call
 from workflows.chatbot import answers as read
 from workflows.chatbot.replies import Reply, readable_reference, render_by_name, render_question
 from workflows.files.flow import Step
@@ -54,8 +55,6 @@ class Turn:
 
     def when_we_call(self) -> str:
         """ "today before 16:00", "on Sunday from 08:00": from the centre's opening hours."""
-        from workflows.calendars.callback_time import when_we_call
-
         library = self.library
         return when_we_call(library.calendars, library.prompts, self.language, self.now)
 

@@ -21,6 +21,7 @@ from ccc.messages.service import queue_outbound
 from ccc.sla import service as sla
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import CONTACT, ROUTING, Changes, apply_changes, create_ticket, record
+from workflows.chatbot.replies import Reply, readable_reference
 from workflows.chatbot.words import WordList
 from workflows.files.library import current
 
@@ -60,7 +61,6 @@ def ask_satisfaction(session: Session, event: events.DomainEvent) -> None:
     conversation = _conversation(session, ticket.identity_id)
     if identity is None or conversation is None or conversation.step is not None:
         return  # in the middle of an intake: not the moment for a survey
-    from workflows.chatbot.replies import readable_reference
 
     language = ticket.language or conversation.language or "ar"
     reference = readable_reference(ticket.reference, language)
@@ -92,8 +92,6 @@ def score(text: str) -> int | None:
 def take_satisfaction(turn: Turn, text: str) -> bool:
     """The answer to the question, stored; False (and the question dropped) for anything
     else, which the engine then handles as any message (a follow-up reopens the ticket)."""
-    from workflows.chatbot.replies import Reply
-
     conversation = turn.conversation
     conversation.step = None
     value = score(text)
@@ -119,8 +117,6 @@ def take_satisfaction(turn: Turn, text: str) -> bool:
 
 def follow_closed(turn: Turn, text: str, menu_keys: set[str]) -> bool:
     """Words about a ticket closed within FOLLOW_UP_DAYS open a new ticket linked to it."""
-    from workflows.chatbot.replies import Reply, readable_reference
-
     ticket_id = turn.conversation.ticket_id
     old = turn.session.get(Ticket, ticket_id) if ticket_id else None
     if old is None or old.status != TicketStatus.closed or not has_words(text):

@@ -22,9 +22,12 @@ from ccc.calls import service as calls
 from ccc.calls.models import Outcome
 from ccc.contacts.models import Identity
 from ccc.conversations.models import Conversation
+from ccc.jobs.outbox import schedule
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
+from ccc.messages.service import queue_outbound
 from ccc.tickets.models import Ticket
-from workflows.chatbot.replies import Reply
+from workflows.chatbot.replies import Reply, readable_reference
 from workflows.files.flow import Flow, Step
 from workflows.ivr.line import (
     MAX_MISSES,
@@ -279,9 +282,6 @@ def _keep_recording(line: Line, sid: str) -> None:
     """Where the centre keeps recordings itself, a job fetches it and deletes Twilio's copy;
     while Twilio transcribes, only after the transcription has had time to arrive (deleting
     a recording deletes its transcription)."""
-    from ccc.jobs.outbox import schedule
-    from ccc.kernel.runtime import get_runtime
-
     settings = get_runtime().settings
     if settings.voice_recordings_dir:
         later = utcnow() + TRANSCRIPTION_GRACE if settings.voice_transcribe else None
@@ -290,10 +290,6 @@ def _keep_recording(line: Line, sid: str) -> None:
 
 def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:
     """The reference also by SMS, in the caller's language, where an SMS sender is set."""
-    from ccc.kernel.runtime import get_runtime
-    from ccc.messages.service import queue_outbound
-    from workflows.chatbot.replies import readable_reference
-
     caller = line.identity
     if not get_runtime().settings.twilio_sms_from or caller is None or not calls.can_reach(caller):
         return

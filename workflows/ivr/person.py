@@ -10,7 +10,9 @@ from sqlmodel import Session
 from ccc.calls import service as calls
 from ccc.calls.models import Line as LineKind
 from ccc.calls.models import Outcome
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
+from workflows.calendars.callback_time import when_we_call
 from workflows.chatbot.turn import FALLBACK_LANGUAGE
 from workflows.files.library import Library, current
 from workflows.ivr.line import MAX_MISSES, Line, Screen, offer_message, read_back, record
@@ -77,8 +79,6 @@ def person_answer(line: Line, digits: str) -> Screen:
         may_leave_message=digits == "1",
     )
     # As the text channels say it: when, from the centre's opening hours.
-    from workflows.calendars.callback_time import when_we_call
-
     library = current()
     language = call.language or FALLBACK_LANGUAGE
     when = when_we_call(library.calendars, library.prompts, language, utcnow())
@@ -87,8 +87,6 @@ def person_answer(line: Line, digits: str) -> Screen:
 
 def queue_wait(session: Session, *, call_sid: str, position: int, waited: int) -> Screen:
     """Music on hold, Twilio-style: said again each time the wait document ends."""
-    from ccc.kernel.runtime import get_runtime
-
     call = calls.find_call(session, call_sid=call_sid)
     if call is None:
         return Screen((), "leave")

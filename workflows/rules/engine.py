@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from ccc.access.models import Team
 from ccc.access.policy import CENTRE_TEAM
 from ccc.kernel import events
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.sla import service as sla
 from ccc.tickets.models import Ticket
@@ -176,7 +177,5 @@ def fire_idle(session: Session, *, now: datetime | None = None, limit: int = 500
 
 
 def idle_sweep() -> int:
-    from ccc.kernel.runtime import get_runtime
-
     with get_runtime().unit_of_work() as session:
         return fire_idle(session)

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from ccc.jobs.outbox import schedule
 from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind
+from ccc.kernel.runtime import get_runtime
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import Changes, apply_changes, record
 from workflows.rules.run import LADDER, Run, send_template, team_slug
@@ -55,8 +56,6 @@ def escalate(run: Run, spec: dict[str, Any]) -> None:
 
 
 def _webhook_url() -> str | None:
-    from ccc.kernel.runtime import get_runtime
-
     return get_runtime().settings.escalation_webhook_url
 
 
@@ -85,8 +84,6 @@ class Notice:
 
 
 def prepare(session: Session, ticket_id: int, rule: str) -> Notice | None:
-    from ccc.kernel.runtime import get_runtime
-
     settings = get_runtime().settings
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not settings.escalation_webhook_url:
