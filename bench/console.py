@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ccc.access.auth import create_user
-from ccc.access.teams import ensure_team
+from ccc.access.service import ensure_team
 from ccc.console import auth
 from ccc.contacts.models import Contact, Identity
 from ccc.demo import TEAMS

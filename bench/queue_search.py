@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 from ccc.access.auth import create_user
 from ccc.access.models import Team
 from ccc.access.policy import Caller
-from ccc.access.teams import ensure_team
+from ccc.access.service import ensure_team
 from ccc.demo import TEAMS
 from ccc.kernel.db import make_engine
 from ccc.tickets import references

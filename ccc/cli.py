@@ -17,10 +17,9 @@ from pydantic import ValidationError
 
 from ccc.access import audit, exposure
 from ccc.access.auth import create_user, deactivate_user, find_user, issue_token, revoke_access
-from ccc.access.teams import create_team
+from ccc.access.service import create_team, set_user_phone
 from ccc.api.wiring import bootstrap, cli_commands, runtime_for
 from ccc.calls.rotation import add_commands as add_recordings_commands
-from ccc.calls.service import set_user_phone
 from ccc.cli_common import admin_caller as _admin_caller
 from ccc.cli_common import migrated_engine as _engine
 from ccc.kernel import ports

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from ccc.access.auth import caller_for_token, issue_token
 from ccc.access.models import Team, TeamMembership, User
-from ccc.access.teams import ensure_team
+from ccc.access.service import ensure_team
 from ccc.console.auth import ensure_demo_passwords
 
 TOKENS_FILE = Path(".ccc-demo-tokens.json")

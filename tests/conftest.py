@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from ccc.access.auth import create_user
-from ccc.access.teams import ensure_team
+from ccc.access.service import ensure_team
 from ccc.api.wiring import bootstrap
 from ccc.demo import TEAMS
 from ccc.jobs.dispatch import InlineDispatcher, RQDispatcher

@@ -8,17 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import col
 
 from ccc.access.audit import Action
 from ccc.access.break_glass import request_access
 from ccc.access.models import AuditEntry
-from ccc.access.policy import OVERSIGHT, Caller, granted
+from ccc.access.policy import OVERSIGHT
+from ccc.access.service import audit_entries
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep
 from ccc.api.params import meaning
 from ccc.kernel.errors import Forbidden, Invalid
 from ccc.kernel.paging import decode_cursor, encode_cursor
-from ccc.tickets.models import Sensitivity, Ticket
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 access_router = APIRouter(prefix="/api/tickets", tags=["access"])
@@ -60,23 +60,6 @@ def _moment(value: str | None, name: str, *, end: bool) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _visible_entries(caller: Caller, focal_team: str) -> Any:
-    """Entries about restricted tickets (restricted then or now), break-glass requests among
-    them, only for the focal team, or for whoever holds an active break-glass grant to that
-    ticket while it lasts: not for admins at large (CONTRACT.md: "restricted tickets' entries
-    only for the focal team"; docs/data-protection.md says who reviews the requests)."""
-    query = select(AuditEntry, Ticket.reference).outerjoin(
-        Ticket, col(Ticket.id) == col(AuditEntry.ticket_id)
-    )
-    if focal_team not in caller.team_slugs:
-        unrestricted = and_(
-            AuditEntry.restricted == False,  # noqa: E712  (SQL, not Python)
-            or_(col(Ticket.id).is_(None), Ticket.sensitivity != Sensitivity.restricted),
-        )
-        query = query.where(or_(unrestricted, col(AuditEntry.ticket_id).in_(granted(caller))))
-    return query
-
-
 @router.get("", response_model=AuditPage)
 def audit_log(
     session: SessionDep,
@@ -92,9 +75,9 @@ def audit_log(
     """Newest first; `user` is the name of who acted (`cli:NAME` for the command line)."""
     if caller.role not in OVERSIGHT:
         raise Forbidden("the audit log is for supervisors and admins")
-    query = _filtered(
-        session,
-        _visible_entries(caller, settings.restricted_focal_team),
+    query = audit_entries(
+        caller,
+        focal_team=settings.restricted_focal_team,
         ticket=ticket,
         user=user,
         start=_moment(from_, "from", end=False),
@@ -113,29 +96,6 @@ def audit_log(
         assert last_id is not None
         next_cursor = encode_cursor(last_id)
     return AuditPage(items=[_out(entry, reference) for entry, reference in rows], next=next_cursor)
-
-
-def _filtered(
-    session: Session,
-    query: Any,
-    *,
-    ticket: str | None,
-    user: str | None,
-    start: datetime | None,
-    end: datetime | None,
-    action: Action | None,
-) -> Any:
-    if ticket:
-        query = query.where(Ticket.reference == ticket.strip())
-    if user:
-        query = query.where(AuditEntry.actor == user.strip())
-    if start is not None:
-        query = query.where(col(AuditEntry.created_at) >= start)
-    if end is not None:
-        query = query.where(col(AuditEntry.created_at) <= end)
-    if action:
-        query = query.where(AuditEntry.action == action.value)
-    return query
 
 
 def _out(entry: AuditEntry, reference: str | None) -> AuditEntryOut:

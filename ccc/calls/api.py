@@ -13,23 +13,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from ccc.access.models import User
 from ccc.access.policy import Caller, visible_tickets
+from ccc.access.service import user_names
 from ccc.api.deps import CallerDep, PageDep, RuntimeDep, SessionDep, SettingsDep
 from ccc.api.params import WindowEnd, WindowStart
 from ccc.api.responses import API_ERRORS
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
-from ccc.calls.models import Call, Callback, CallbackStatus, Line
+from ccc.calls.models import Call, Callback, CallbackStatus
 from ccc.calls.recordings import (
     authorise_play,
     disclosed_recording,
     kept_audio,
     transcript_text,
 )
-from ccc.calls.report import without_restricted_calls
 from ccc.calls.schemas import AttemptIn, CallbackOut, CallbackPage, CallOut, CallPage
+from ccc.calls.service import call_log
 from ccc.kernel.paging import MAX_ID, page
 from ccc.reports.service import parse_bound
 from ccc.tickets.models import Ticket
@@ -55,22 +55,17 @@ def list_calls(
     to: WindowEnd = None,
 ) -> dict[str, Any]:
     require_staff(caller)
-    query = select(Call).where(Call.line == Line.caller)
-    if settings.restricted_focal_team not in caller.team_slugs:
-        query = without_restricted_calls(query)  # absent, not blanked: a path tells the case
-    start, end = parse_bound(from_, end=False), parse_bound(to, end=True)
-    if start:
-        query = query.where(col(Call.started_at) >= start)
-    if end:
-        query = query.where(col(Call.started_at) < end)
+    query = call_log(
+        with_restricted=settings.restricted_focal_team in caller.team_slugs,
+        start=parse_bound(from_, end=False),
+        end=parse_bound(to, end=True),
+    )
     rows, following = page(session, query, Call.id, cursor=paging.cursor, limit=paging.limit)
     tickets = _references(
         session, caller, settings.restricted_focal_team, {r.ticket_id for r in rows if r.ticket_id}
     )
     agent_ids = {r.answered_by_id for r in rows if r.answered_by_id}
-    agents = {
-        u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(agent_ids))).all()
-    }
+    agents = user_names(session, agent_ids)
     items = [
         CallOut(
             call_sid=r.call_sid,

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ccc.access.auth import caller_for_user
-from ccc.access.models import Role, User
+from ccc.access.models import User
 from ccc.access.policy import Caller, visible_tickets
 from ccc.calls.callbacks import first_due
 from ccc.calls.models import (
@@ -27,10 +29,10 @@ from ccc.calls.models import (
     Outcome,
     Recording,
 )
+from ccc.calls.report import without_restricted_calls
 from ccc.contacts.models import Identity
-from ccc.contacts.service import find_identity, get_or_create_identity
-from ccc.kernel.errors import Invalid
-from ccc.kernel.phone import mask, to_e164
+from ccc.contacts.service import voice_identity
+from ccc.kernel.phone import mask
 from ccc.kernel.timeutil import utcnow
 from ccc.kernel.vault import seal_text
 from ccc.messages.models import Direction, Message, MessageStatus
@@ -44,7 +46,6 @@ VOICE = "voice"
 # the Twilio adapter's: bots/twilio/recordings.py).
 KEEP_RECORDING = "keep_recording"
 CENTRE_ZONE = ZoneInfo("Asia/Baghdad")
-AGENT_ROLES = frozenset({Role.agent, Role.supervisor})
 MAX_PATH = 500
 TRANSCRIBED = "completed"  # Twilio's TranscriptionStatus when the words are there
 MAX_TRANSCRIPT = 20_000
@@ -82,10 +83,6 @@ def withheld(call_sid: str) -> str:
 def can_reach(identity: Identity | None) -> bool:
     """Whether CCC can call or text this caller back (a real number, not a withheld one)."""
     return identity is not None and identity.address.startswith("+")
-
-
-def voice_identity(session: Session, *, phone: str) -> Identity:
-    return get_or_create_identity(session, channel=VOICE, address=phone)
 
 
 def caller_identity(session: Session, *, call: Call) -> Identity | None:
@@ -350,16 +347,6 @@ def left_queue(call: Call) -> None:
         call.stage = None
 
 
-def agent_for_phone(session: Session, *, phone: str | None) -> User | None:
-    """An active agent or supervisor who registered this number (`ccc user add --phone`)."""
-    if not phone:
-        return None
-    user = session.exec(select(User).where(User.phone == phone, col(User.active).is_(True))).first()
-    if user is None or user.role not in AGENT_ROLES:
-        return None
-    return user
-
-
 def answered_by(session: Session, *, call: Call, agent_call_sid: str | None) -> None:
     """The caller was taken from the queue: by the agent whose agent-line call took them."""
     left_queue(call)
@@ -387,20 +374,17 @@ def open_tickets(
     return len(session.exec(query).all())
 
 
-def sms_identity(session: Session, *, phone: str) -> Identity:
-    """Where a text to a caller goes: their SMS identity, made for this number if new."""
-    existing = find_identity(session, channel="sms", address=phone)
-    return existing or get_or_create_identity(session, channel="sms", address=phone)
-
-
-def set_user_phone(session: Session, *, user: User, phone: str, region: str) -> str:
-    """The number an agent takes calls on: E.164, and nobody else's."""
-    number = to_e164(phone, region)
-    if number is None:
-        raise Invalid(f"{phone!r} is not a phone number")
-    taken = session.exec(select(User).where(User.phone == number, User.id != user.id)).first()
-    if taken is not None:
-        raise Invalid(f"that number is already the phone of user {taken.name!r}")
-    user.phone = number
-    session.add(user)
-    return number
+def call_log(
+    *, with_restricted: bool, start: datetime | None = None, end: datetime | None = None
+) -> SelectOfScalar[Call]:
+    """The calls to the centre's line, started in [start, end), to page through; without those
+    of a restricted case unless the reader may see them (absent, not blanked: a path tells the
+    case)."""
+    query = select(Call).where(Call.line == Line.caller)
+    if not with_restricted:
+        query = without_restricted_calls(query)
+    if start:
+        query = query.where(col(Call.started_at) >= start)
+    if end:
+        query = query.where(col(Call.started_at) < end)
+    return query

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from ccc.calls.callbacks import NOT_REACHED, close
 from ccc.calls.models import Callback, CallbackStatus
-from ccc.calls.service import sms_identity
+from ccc.contacts.service import sms_identity
 from ccc.jobs.registry import job_kind
 from ccc.kernel import ports
 from ccc.messages.service import queue_outbound

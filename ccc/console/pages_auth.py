@@ -10,10 +10,9 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlmodel import select
 
 from ccc.access import audit
-from ccc.access.models import User
+from ccc.access.service import user_by_name
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.console import auth, i18n
 from ccc.console.deps import (
@@ -68,7 +67,7 @@ def login(
     elif auth.too_many_failures(session, username=username, address=address):
         refusal, error, status = "locked", "locked", 429
     if refusal is not None:
-        user = session.exec(select(User).where(User.name == username)).first()
+        user = user_by_name(session, username)
         auth.record_login(session, username=username, address=address, user=user, refusal=refusal)
         return login_page(request, secure=secure, error=error, status_code=status)
     opened = auth.log_in(session, username=username, password=password, address=address, code=code)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
-from sqlmodel import col, select
+from sqlmodel import col
 
 from ccc.calls.callbacks import attempt, require_staff, visible_callbacks
 from ccc.calls.models import AttemptOutcome, Callback, CallbackStatus
@@ -25,7 +25,7 @@ from ccc.jobs.outbox import forget_scheduled
 from ccc.kernel.errors import CCCError, NotFound
 from ccc.kernel.paging import MAX_ID
 from ccc.kernel.timeutil import utcnow
-from ccc.tickets.models import Ticket
+from ccc.tickets.service import references_by_id
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 LIST_SIZE = 200
@@ -49,10 +49,7 @@ def _rows(console: Console, status: str) -> list[Row]:
         query = query.order_by(col(Callback.id).desc())
     callbacks = list(console.session.exec(query.limit(LIST_SIZE)).all())
     ids = {c.ticket_id for c in callbacks}
-    pairs = console.session.exec(
-        select(Ticket.id, Ticket.reference).where(col(Ticket.id).in_(ids))
-    ).all()
-    references = dict(pairs)
+    references = references_by_id(console.session, ids)
     now = utcnow()
     return [
         Row(

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import col, or_
 
-from ccc.access.models import Team, User
+from ccc.access import service as access
 from ccc.access.policy import STAFF, may_act_as_owner, visible_tickets
 from ccc.api.deps import SessionDep, SettingsDep
 from ccc.channels.models import Channel
@@ -22,7 +22,7 @@ from ccc.console.pages_auth import login_page
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError
 from ccc.kernel.timeutil import utcnow
-from ccc.messages.models import Direction, Message
+from ccc.messages.service import last_words
 from ccc.tickets.lifecycle import ACTIVE
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketStatus, WaitingOn
 from ccc.tickets.queue import QueueFilter, list_tickets
@@ -119,28 +119,11 @@ def _waiting_first(
     return waiting + rest, next_cursor
 
 
-def _last_messages(session: Session, tickets: list[Ticket]) -> dict[int, str]:
-    ids = [t.id for t in tickets if t.id is not None]
-    if not ids:
-        return {}
-    # The person's own words, not the chatbot's acknowledgement of them.
-    latest = (
-        select(func.max(Message.id))
-        .where(col(Message.ticket_id).in_(ids), Message.direction == Direction.inbound)
-        .group_by(col(Message.ticket_id))
-    )
-    messages = session.exec(select(Message).where(col(Message.id).in_(latest))).all()
-    return {m.ticket_id: m.text for m in messages if m.ticket_id is not None}
-
-
 def build_rows(console: Console, tickets: list[Ticket]) -> list[Row]:
     session = console.session
-    teams = {t.id: t.slug for t in session.exec(select(Team)).all()}
-    user_ids = {t.assignee_id for t in tickets if t.assignee_id}
-    users = {
-        u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
-    }
-    texts = _last_messages(session, tickets)
+    teams = access.team_slugs(session)
+    users = access.user_names(session, (t.assignee_id for t in tickets if t.assignee_id))
+    texts = last_words(session, [t.id for t in tickets if t.id is not None])
     focal = console.settings.restricted_focal_team
     rows = []
     for ticket in tickets:
@@ -183,7 +166,6 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
         tickets, next_cursor = _tickets(console, params)
     except CCCError as exc:
         tickets, next_cursor, error = [], None, explain(exc, console.language)
-    teams = console.session.exec(select(Team).order_by(col(Team.slug))).all()
     rows = build_rows(console, tickets)
     return {
         "rows": rows,
@@ -199,7 +181,7 @@ def _context(console: Console, params: dict[str, str]) -> dict[str, Any]:
             "category": [c.value for c in Category],
             "channel": [c.value for c in Channel],
             "priority": [p.value for p in Priority],
-            "team": [t.slug for t in teams],
+            "team": [t.slug for t in access.teams(console.session)],
         },
         "views": VIEWS,
         "assignable": _assignable(console),
@@ -211,12 +193,7 @@ def _assignable(console: Console) -> list[str]:
     assigns only within the ticket's team, so only to themselves from the bulk bar)."""
     if console.caller.role not in STAFF:
         return []
-    query = (
-        select(User.name)
-        .where(col(User.active), col(User.role).in_(("agent", "supervisor")))
-        .order_by(col(User.name))
-    )
-    return list(console.session.exec(query))
+    return access.staff_names(console.session)
 
 
 def _render(request: Request, console: Console, template: str, **extra: Any) -> HTMLResponse:

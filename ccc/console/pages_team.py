@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 
-from ccc.access.models import Role, Team
 from ccc.access.policy import may_answer_referral, visible_tickets
+from ccc.access.service import team_slugs
 from ccc.console.deps import ChangeDep, ConsoleDep
 from ccc.console.feedback import explain
 from ccc.console.ticket_view import still_visible
@@ -18,25 +17,21 @@ from ccc.jobs.outbox import forget_scheduled
 from ccc.kernel.errors import CCCError
 from ccc.kernel.paging import MAX_ID
 from ccc.referrals import service
-from ccc.referrals.models import Referral, ReferralStatus
+from ccc.referrals.models import Referral
 from ccc.tickets.models import Ticket
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-OPEN = (ReferralStatus.pending, ReferralStatus.accepted)
 
 
 def _referrals(console: Console, show: str) -> list[dict[str, Any]]:
     """As `GET /api/referrals`: on visible tickets, and for team members their teams' only."""
-    focal = console.settings.restricted_focal_team
-    visible = visible_tickets(console.caller, focal_team=focal).with_only_columns(col(Ticket.id))
-    query = select(Referral, Ticket).join(Ticket, col(Ticket.id) == Referral.ticket_id)
-    query = query.where(col(Referral.ticket_id).in_(visible))
-    if console.caller.role == Role.team_member:
-        query = query.where(col(Referral.team_id).in_(sorted(console.caller.team_ids)))
-    if show == "open":
-        query = query.where(col(Referral.status).in_([s.value for s in OPEN]))
-    rows = console.session.exec(query.order_by(col(Referral.id).desc()).limit(200)).all()
-    teams = {t.id: t.slug for t in console.session.exec(select(Team)).all()}
+    rows = service.team_list(
+        console.session,
+        caller=console.caller,
+        focal_team=console.settings.restricted_focal_team,
+        open_only=show == "open",
+    )
+    teams = team_slugs(console.session)
     return [
         {
             "referral": referral,

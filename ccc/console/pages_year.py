@@ -13,7 +13,6 @@ from babel.dates import get_month_names
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from sqlmodel import col, func, select
 
 from ccc.console.deps import ConsoleDep
 from ccc.console.feedback import explain
@@ -24,7 +23,7 @@ from ccc.kernel.timeutil import utcnow
 from ccc.reports import year as year_report
 from ccc.reports.chart import Series, bar_chart
 from ccc.reports.service import READERS
-from ccc.tickets.models import Ticket
+from ccc.tickets.service import oldest_ticket_at
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -80,7 +79,7 @@ def _year(value: str | None) -> int:
 
 def _years(console: Console) -> list[int]:
     """From the year of the oldest ticket to this one: the window selector's choices."""
-    first = console.session.exec(select(func.min(col(Ticket.created_at)))).one()
+    first = oldest_ticket_at(console.session)
     now = utcnow().year
     start = min(first.year, now) if first else now
     return list(range(now, start - 1, -1))

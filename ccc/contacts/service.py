@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ccc.channels.models import PHONE_CHANNELS
+from ccc.channels.models import PHONE_CHANNELS, Channel
 from ccc.contacts.models import Contact, Identity
 from ccc.kernel.timeutil import utcnow
 
@@ -94,3 +94,14 @@ def identities_for_address(session: Session, *, address: str) -> list[Identity]:
     return list(
         session.exec(select(Identity).where(col(Identity.contact_id).in_(contact_ids))).all()
     )
+
+
+def voice_identity(session: Session, *, phone: str) -> Identity:
+    """A caller's voice identity, made for this number if new."""
+    return get_or_create_identity(session, channel=Channel.voice.value, address=phone)
+
+
+def sms_identity(session: Session, *, phone: str) -> Identity:
+    """Where a text to a caller goes: their SMS identity, made for this number if new."""
+    existing = find_identity(session, channel=Channel.sms.value, address=phone)
+    return existing or get_or_create_identity(session, channel=Channel.sms.value, address=phone)

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from ccc.channels.port import Button, InboundMessage
 from ccc.contacts.models import Identity
@@ -156,3 +156,17 @@ def transcript(session: Session, identities: list[Identity]) -> list[Message]:
             select(Message).where(col(Message.identity_id).in_(ids)).order_by(col(Message.id))
         ).all()
     )
+
+
+def last_words(session: Session, ticket_ids: list[int]) -> dict[int, str]:
+    """Each ticket's last inbound message: the person's own words, not the chatbot's
+    acknowledgement of them."""
+    if not ticket_ids:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(col(Message.ticket_id).in_(ticket_ids), Message.direction == Direction.inbound)
+        .group_by(col(Message.ticket_id))
+    )
+    messages = session.exec(select(Message).where(col(Message.id).in_(latest))).all()
+    return {m.ticket_id: m.text for m in messages if m.ticket_id is not None}

@@ -5,59 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from ccc.access.audit import Detail, disclose
-from ccc.access.models import Role, Team, User
+from ccc.access.models import Team, User
 from ccc.access.policy import Caller, visible_tickets
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
-from ccc.api.params import SOME_TEXT
-from ccc.kernel.errors import Invalid, NotFound
-from ccc.kernel.paging import MAX_ID, Page, page
+from ccc.kernel.errors import NotFound
+from ccc.kernel.paging import MAX_ID, page
 from ccc.referrals import service as service
-from ccc.referrals.models import Referral, ReferralBase, ReferralStatus
+from ccc.referrals.models import Referral, ReferralStatus
+from ccc.referrals.schemas import OutcomeIn, ReasonIn, ReferralIn, ReferralOut, ReferralPage
 from ccc.tickets.models import Ticket
 
 router = APIRouter(tags=["referrals"])
 ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-class ReferralIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    team: str = Field(min_length=1, max_length=64)
-    note: str | None = Field(None, max_length=2000)
-    override_reason: str | None = Field(None, max_length=1000)
-
-
-class ReasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000, pattern=SOME_TEXT)
-
-
-class OutcomeIn(BaseModel):
-    """`outcome` is internal; `message`, when given, is what the person is told: the closing
-    message when this completion resolves the ticket, else a reply on it."""
-
-    model_config = ConfigDict(extra="forbid")
-    outcome: str = Field(min_length=1, max_length=4000, pattern=SOME_TEXT)
-    message: str | None = Field(None, min_length=1, max_length=4000, pattern=SOME_TEXT)
-
-
-class ReferralOut(ReferralBase):
-    # Every field is in every answer: the schema says so, defaults or not.
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)  # type: ignore[assignment]
-
-    id: int
-    ticket: str
-    team: str
-    created_by: str | None
-    # True when the ticket is sensitive and the caller may not read its notes: they are null.
-    details_hidden: bool = False
-
-
-class ReferralPage(Page[ReferralOut]):
-    pass
 
 
 def _out(session: Session, referral: Referral, caller: Caller) -> ReferralOut:
@@ -125,11 +87,7 @@ def create_referral(
 def ticket_referrals(
     ticket: VisibleTicket, session: SessionDep, caller: CallerDep
 ) -> list[ReferralOut]:
-    query = select(Referral).where(Referral.ticket_id == ticket.id)
-    if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
-        # A receiving team sees its own referrals of the ticket, not the notes sent to others.
-        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
-    rows = session.exec(query.order_by(col(Referral.id))).all()
+    rows = service.referrals_of(session, ticket=ticket, caller=caller)
     return [_out(session, r, caller) for r in rows]
 
 
@@ -143,19 +101,9 @@ def list_referrals(
     team: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ReferralPage:
     """The team view: referrals to the caller's teams (team members) or to any team."""
-    visible = visible_tickets(caller, focal_team=settings.restricted_focal_team).with_only_columns(
-        col(Ticket.id)
+    query = service.team_view(
+        session, caller=caller, focal_team=settings.restricted_focal_team, status=status, team=team
     )
-    query = select(Referral).where(col(Referral.ticket_id).in_(visible))
-    if caller.role == Role.team_member:
-        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
-    if status:
-        query = query.where(Referral.status == status.value)
-    if team:
-        team_row = session.exec(select(Team).where(Team.slug == team)).first()
-        if team_row is None:
-            raise Invalid(f"unknown team {team!r}")
-        query = query.where(Referral.team_id == team_row.id)
     rows, next_cursor = page(session, query, Referral.id, cursor=paging.cursor, limit=paging.limit)
     return ReferralPage(items=[_out(session, r, caller) for r in rows], next=next_cursor)
 

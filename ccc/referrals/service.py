@@ -7,17 +7,22 @@ Consent comes first: a ticket is referred only if the person agreed to share the
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from ccc.access import audit
-from ccc.access.models import Team
+from ccc.access.models import Role, Team
 from ccc.access.policy import (
     Caller,
     check_consent,
     check_may_share,
     check_owning_side,
     may_answer_referral,
+    visible_tickets,
 )
+from ccc.access.service import team_by_slug
 from ccc.kernel import events
 from ccc.kernel.errors import CCCError, Conflict, Forbidden, Invalid, NotFound
 from ccc.kernel.text import article
@@ -28,6 +33,7 @@ from ccc.tickets.models import Sensitivity, Ticket, TicketStatus
 from ccc.tickets.service import Changes, apply_changes, permitted, record, reply
 
 ACTIVE = (ReferralStatus.pending, ReferralStatus.accepted)
+_Q = TypeVar("_Q", SelectOfScalar[Referral], Select[Referral, Ticket])
 
 
 def refer(
@@ -39,7 +45,7 @@ def refer(
     override_reason: str | None,
     caller: Caller,
 ) -> Referral:
-    team = session.exec(select(Team).where(Team.slug == team_slug)).first()
+    team = team_by_slug(session, team_slug)
     if team is None or team.id is None:
         raise Invalid(f"unknown team {team_slug!r}")
     override = _check_referable(session, ticket, team, caller, override_reason)
@@ -284,3 +290,54 @@ def settle_referrals(session: Session, event: events.DomainEvent) -> None:
         )
     session.flush()
     _after_last_referral(session, ticket, TicketStatus.open, actor)
+
+
+def referrals_of(session: Session, *, ticket: Ticket, caller: Caller) -> list[Referral]:
+    """The ticket's referrals, oldest first; a receiving team sees its own referrals of the
+    ticket, not the notes sent to others."""
+    query = select(Referral).where(Referral.ticket_id == ticket.id)
+    if caller.role == Role.team_member and ticket.team_id not in caller.team_ids:
+        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
+    return list(session.exec(query.order_by(col(Referral.id))).all())
+
+
+def team_view(
+    session: Session,
+    *,
+    caller: Caller,
+    focal_team: str,
+    status: ReferralStatus | None = None,
+    team: str | None = None,
+) -> SelectOfScalar[Referral]:
+    """The referrals of the team view, to page through: of tickets the caller may see, to the
+    caller's teams (team members) or to any team; of one status, to one team, if asked."""
+    query = _seen_by(select(Referral), caller, focal_team)
+    if status:
+        query = query.where(Referral.status == status.value)
+    if team:
+        team_row = team_by_slug(session, team)
+        if team_row is None:
+            raise Invalid(f"unknown team {team!r}")
+        query = query.where(Referral.team_id == team_row.id)
+    return query
+
+
+def team_list(
+    session: Session, *, caller: Caller, focal_team: str, open_only: bool, limit: int = 200
+) -> list[tuple[Referral, Ticket]]:
+    """The console's team view: as `team_view`, newest first, each with its ticket; only the
+    pending and accepted ones if `open_only`."""
+    query = select(Referral, Ticket).join(Ticket, col(Ticket.id) == Referral.ticket_id)
+    query = _seen_by(query, caller, focal_team)
+    if open_only:
+        query = query.where(col(Referral.status).in_([s.value for s in ACTIVE]))
+    return list(session.exec(query.order_by(col(Referral.id).desc()).limit(limit)).all())
+
+
+def _seen_by(query: _Q, caller: Caller, focal_team: str) -> _Q:
+    """Referrals of tickets the caller may see; for a team member, to their teams only."""
+    visible = visible_tickets(caller, focal_team=focal_team).with_only_columns(col(Ticket.id))
+    query = query.where(col(Referral.ticket_id).in_(visible))
+    if caller.role == Role.team_member:
+        query = query.where(col(Referral.team_id).in_(sorted(caller.team_ids)))
+    return query

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from ccc.access.audit import Detail, disclose, require_disclosure
-from ccc.access.models import Team, User
 from ccc.access.policy import may_see_details
+from ccc.access.service import team_slugs, user_names
 from ccc.api.deps import CallerDep, PageDep, SessionDep, SettingsDep, VisibleTicket
 from ccc.api.params import enum_list
 from ccc.channels.models import Channel
@@ -48,16 +48,8 @@ def ticket_out(
 
 
 def _names(session: Session, rows: list[Ticket]) -> tuple[dict[int, str], dict[int, str]]:
-    teams = {t.id: t.slug for t in session.exec(select(Team)).all() if t.id is not None}
-    user_ids = {t.assignee_id for t in rows if t.assignee_id is not None}
-    users: dict[int, str] = {}
-    if user_ids:
-        users = {
-            u.id: u.name
-            for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
-            if u.id is not None
-        }
-    return teams, users
+    users = user_names(session, (t.assignee_id for t in rows if t.assignee_id is not None))
+    return team_slugs(session), users
 
 
 def _one(session: Session, ticket: Ticket, *, details: bool) -> TicketPublic:

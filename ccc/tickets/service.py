@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from ccc.access import audit
 from ccc.access.audit import Detail, disclose
@@ -464,3 +466,16 @@ def timeline(session: Session, *, ticket: Ticket, reader: Caller) -> list[dict[s
         )
     items.sort(key=lambda item: (item["created_at"], item["type"] == "event", item["id"]))
     return items
+
+
+def references_by_id(session: Session, ticket_ids: Iterable[int]) -> dict[int, str]:
+    """The references of these tickets, by id (for lists whose rows name their ticket)."""
+    pairs = session.exec(
+        select(Ticket.id, Ticket.reference).where(col(Ticket.id).in_(set(ticket_ids)))
+    ).all()
+    return {ticket_id: reference for ticket_id, reference in pairs if ticket_id is not None}
+
+
+def oldest_ticket_at(session: Session) -> datetime | None:
+    """When the oldest ticket was opened; None before the first."""
+    return session.exec(select(func.min(col(Ticket.created_at)))).one()

@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, select
 import ccc.models  # noqa: F401  (every table on the metadata)
 from ccc.access.auth import caller_for_token, create_user, digest, issue_token, revoke_access
 from ccc.access.models import ApiToken
-from ccc.access.teams import ensure_team
+from ccc.access.service import ensure_team
 from ccc.kernel.db import make_engine
 from ccc.kernel.migrate import alembic_config
 

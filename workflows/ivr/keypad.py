@@ -21,6 +21,7 @@ from sqlmodel import Session
 from ccc.calls import service as calls
 from ccc.calls.models import Outcome
 from ccc.contacts.models import Identity
+from ccc.contacts.service import sms_identity
 from ccc.conversations.models import Conversation
 from ccc.jobs.outbox import schedule
 from ccc.kernel.runtime import get_runtime
@@ -293,7 +294,7 @@ def _text_the_reference(line: Line, ticket: Ticket, key: str) -> None:
     caller = line.identity
     if not get_runtime().settings.twilio_sms_from or caller is None or not calls.can_reach(caller):
         return
-    identity: Identity = calls.sms_identity(line.session, phone=caller.address)
+    identity: Identity = sms_identity(line.session, phone=caller.address)
     text = line.library.prompts.text(
         line.language, key, reference=readable_reference(ticket.reference, line.language)
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from ccc.access.service import agent_for_phone
 from ccc.calls import service as calls
 from ccc.calls.models import Line as LineKind
 from ccc.calls.models import Outcome
@@ -126,7 +127,7 @@ def connect(session: Session, *, call_sid: str, agent_call_sid: str | None) -> S
 def agent_line(session: Session, *, call_sid: str, phone: str | None, focal_team: str) -> Screen:
     """A registered agent's phone takes the longest-waiting caller; any other is refused.
     The open requests read to the agent are those the agent may see (`focal_team`)."""
-    agent = calls.agent_for_phone(session, phone=phone)
+    agent = agent_for_phone(session, phone=phone)
     call = calls.start_call(session, call_sid=call_sid, phone=None, line=LineKind.agent)
     voice = VoicePrompts(current())
     if agent is None:
