@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -125,33 +125,29 @@ class Changes:
     message: str | None = None
 
 
-def apply_changes(
-    session: Session,
-    *,
-    ticket: Ticket,
-    changes: Changes,
-    caller: Caller,
-    focal_team: str | None = None,
-    by_referral: bool = False,
-) -> Ticket:
-    """Validate every change first, then apply all of them, so a bad field changes nothing.
+class ChangeRequest(TypedDict):
+    """What `apply_changes` and `permitted` are asked, by keyword: the one definition of their
+    parameters after the session.
 
     `focal_team` is the restricted cases' team: its members may lower sensitivity, and a
     ticket made restricted moves into its queue; callers that do not name it (internal status
     changes) leave lowering to supervisors and admins. Only a referral (`by_referral`) may
     put a ticket in `referred`: the person is told their case is with the team in charge."""
-    updates = _planned_updates(session, ticket, changes, focal_team, by_referral=by_referral)
-    if not updates:
+
+    ticket: Ticket
+    changes: Changes
+    caller: Caller
+    focal_team: NotRequired[str | None]
+    by_referral: NotRequired[bool]
+
+
+def apply_changes(session: Session, **request: Unpack[ChangeRequest]) -> Ticket:
+    """Validate every change first, then apply all of them, so a bad field changes nothing."""
+    ticket, changes, caller = request["ticket"], request["changes"], request["caller"]
+    checked = _checked(session, request)
+    if checked is None:
         return ticket
-    override = authorize_changes(
-        session,
-        caller,
-        ticket,
-        updates,
-        focal_team=focal_team,
-        override_reason=changes.override_reason,
-        by_referral=by_referral,
-    )
+    updates, override = checked
     for field, (_old, new) in updates.items():
         setattr(ticket, field, new)
     if "status" in updates:
@@ -180,32 +176,37 @@ def apply_changes(
     return ticket
 
 
-def permitted(
-    session: Session,
-    *,
-    ticket: Ticket,
-    changes: Changes,
-    caller: Caller,
-    focal_team: str | None = None,
-    by_referral: bool = False,
-) -> bool:
+def permitted(session: Session, **request: Unpack[ChangeRequest]) -> bool:
     """Whether `apply_changes` would accept these changes, asked without making them: the
     console offers a choice only when its own POST goes through these very checks and passes."""
     try:
-        updates = _planned_updates(session, ticket, changes, focal_team, by_referral=by_referral)
-        if updates:
-            authorize_changes(
-                session,
-                caller,
-                ticket,
-                updates,
-                focal_team=focal_team,
-                override_reason=changes.override_reason,
-                by_referral=by_referral,
-            )
+        _checked(session, request)
     except CCCError:
         return False
     return True
+
+
+def _checked(
+    session: Session, request: ChangeRequest
+) -> tuple[dict[str, tuple[Any, Any]], str | None] | None:
+    """The planned updates and the consent override they carry, once every check has passed
+    (raising 403/409/422 at the first that fails); None when nothing would change."""
+    ticket, changes = request["ticket"], request["changes"]
+    focal_team = request.get("focal_team")
+    by_referral = request.get("by_referral", False)
+    updates = _planned_updates(session, ticket, changes, focal_team, by_referral=by_referral)
+    if not updates:
+        return None
+    override = authorize_changes(
+        session,
+        request["caller"],
+        ticket,
+        updates,
+        focal_team=focal_team,
+        override_reason=changes.override_reason,
+        by_referral=by_referral,
+    )
+    return updates, override
 
 
 def _record_updates(
