@@ -29,6 +29,53 @@ def _authors(session: Session, items: list[dict[str, Any]]) -> dict[int, str]:
     return {int(message_id): str(name) for message_id, name in rows if message_id is not None}
 
 
+# What each kind of timeline event is called on the page (catalogue keys, in English). Every
+# kind that code records is here (tests/ccc/console/test_event_kinds.py reads the code for
+# them), so no raw key such as `out_of_hours_ack` reaches an Arabic or Kurdish page.
+EVENT_KINDS = {
+    "created": "Ticket created",
+    "note": "Internal note",
+    "reply": "Reply sent",
+    "referred": "Referred",
+    "referral_accepted": "Referral accepted",
+    "referral_rejected": "Referral rejected",
+    "referral_completed": "Referral completed",
+    "referral_cancelled": "Referral cancelled",
+    "referral.overdue": "Referral overdue",
+    "status_changed": "Status changed",
+    "priority_changed": "Priority changed",
+    "team_changed": "Team changed",
+    "assignee_changed": "Assignee changed",
+    "category_changed": "Category changed",
+    "sensitivity_changed": "Sensitivity changed",
+    "viewed": "Viewed",
+    "sla.breached": "SLA breached",
+    "routed": "Routed",
+    "rule": "Rule applied",
+    "escalated": "Escalated",
+    "callback.requested": "Callback requested",
+    "callback.attempt": "Callback attempt",
+    "callback.not_reached": "Callback: person not reached",
+    "recording.played": "Voice message played",
+    "recording.transcribed": "Voice message transcribed",
+    "transcript.read": "Transcript read",
+    "break_glass": "Restricted access granted",
+    "hold": "On hold",
+    "hold_released": "Hold released",
+    "out_of_hours_ack": "Told the centre is closed and when it answers",
+    "handed_back": "The person went back to the menu",
+    "named_by_person": "The person named this request",
+    "intake_joined": "A second intake joined this ticket",
+    "linked": "Linked to a new ticket",
+    "follow_up": "Followed up in a new ticket",
+    "person_notified": "Closing message sent",
+    "satisfaction_asked": "Satisfaction question sent",
+    "satisfaction": "Satisfaction rating",
+    "held_for_reply": "Template sent; the text waits for the person's reply",
+    "held_sent": "Waiting text sent after the person replied",
+}
+
+
 # The chatbot's note on an answer it cut (workflows/steps.py), said again in the reader's words.
 CUT_NOTE = re.compile(r"^The answer '(?P<key>\w+)' was longer than (?P<n>\d+) characters")
 CUT_WORDS = (
