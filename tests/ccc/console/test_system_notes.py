@@ -9,7 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from ccc.access.models import User
+from ccc.channels import templates
+from ccc.channels.port import Template
 from ccc.console import i18n
+from ccc.console.reply_box import NOT_SENT_WORDS as NOT_SENT_WORDS_BOX
+from ccc.console.reply_box import SMS_WORDS, WINDOW_WORDS
+from ccc.console.reply_box import TEMPLATE_WORDS as TEMPLATE_WORDS_BOX
 from ccc.console.timeline_view import NOTE_WORDS, TEMPLATE_WORDS, blocks
 from ccc.contacts.models import Identity
 from ccc.kernel.settings import Settings
@@ -29,6 +35,10 @@ def settings(database_url: str, fake_twilio: FakeApi) -> Settings:
     return channel_settings(database_url, fake_twilio, None)
 
 
+def gettext_ar(words: str) -> str:
+    return i18n.gettext_for("ar")(words)
+
+
 def quiet_for_a_day(ccc: Harness) -> None:
     with ccc.session() as session:
         person = session.exec(select(Identity).where(Identity.channel == "whatsapp")).one()
@@ -39,7 +49,12 @@ def quiet_for_a_day(ccc: Harness) -> None:
 
 def arabic_page(ccc: Harness, reference: str) -> str:
     browser = Browser.open(ccc)
-    browser.log_in("layla", console_user(ccc, "layla", "agent", ["ccc"], language="ar"))
+    with ccc.session() as session:
+        known = session.exec(select(User).where(User.name == "layla")).first() is not None
+    password = "correct horse battery"
+    if not known:
+        console_user(ccc, "layla", "agent", ["ccc"], password=password, language="ar")
+    browser.log_in("layla", password)
     return browser.get(f"/console/tickets/{reference}").text
 
 
@@ -94,3 +109,38 @@ def test_an_agents_note_and_the_template_note(ccc: Harness) -> None:
     texts = [block["item"]["data"]["text"] for block in shown]
     assert texts == [gettext(TEMPLATE_WORDS), agent_text]
     assert texts[0] != TEMPLATE_WORDS
+
+
+def test_the_reply_box_says_how_a_whatsapp_reply_goes_after_24_hours(
+    ccc: Harness, whatsapp: TwilioPerson
+) -> None:
+    """The walk found "goes by WhatsApp" on a ticket whose reply went by SMS."""
+    reference = open_ticket(whatsapp)
+    inside = arabic_page(ccc, reference)
+    assert "يُرسل عبر واتساب" in inside and 'class="notice reply-window"' not in inside
+    quiet_for_a_day(ccc)
+    page = arabic_page(ccc, reference)
+    assert "يُرسل عبر رسالة قصيرة" in page
+    assert gettext_ar(SMS_WORDS) in page and 'data-sms="yes"' in page
+
+
+def test_the_reply_box_names_the_template_or_says_it_cannot_be_sent(
+    ccc: Harness, whatsapp: TwilioPerson
+) -> None:
+    reference = open_ticket(whatsapp)
+    quiet_for_a_day(ccc)
+    approved = Template(content_sid="HX" + "a" * 32, variables=(("1", reference),))
+    previous = templates.use(lambda purpose, language, values: approved)
+    try:
+        assert gettext_ar(TEMPLATE_WORDS_BOX) in arabic_page(ccc, reference)
+    finally:
+        templates.use(previous)
+    ccc.runtime.settings = ccc.runtime.settings.model_copy(update={"twilio_sms_from": None})
+    page = arabic_page(ccc, reference)
+    assert gettext_ar(NOT_SENT_WORDS_BOX) in page and "يُرسل عبر واتساب" in page
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb", "kmr"])
+def test_the_reply_box_words_are_translated(language: str) -> None:
+    catalogue = i18n.catalogue(language)
+    assert not [words for words in WINDOW_WORDS if not catalogue.get(words)]
