@@ -10,6 +10,9 @@ import pytest
 import yaml
 
 from ccc.console import i18n
+from tests.ccc.console.browsing import Browser, console_user
+from tests.conftest import Harness
+from tests.flows import reference_in
 
 ROOT = Path(__file__).resolve().parents[3]
 FLOWS = ROOT / "workflows" / "data" / "flows"
@@ -37,3 +40,17 @@ def test_every_answer_key_has_a_label(language: str) -> None:
     catalogue = i18n.catalogue(language)
     keys = saved_keys() | CALLBACK_KEYS
     assert not sorted(k for k in keys if not catalogue.get(k) or catalogue[k] == k)
+
+
+def test_a_callback_asked_for_by_text_says_it_has_no_answers(ccc: Harness) -> None:
+    """The walk found an empty Answers card on a text callback (its only answer, `request`,
+    is not shown)."""
+    phone = "+9647701234599"
+    for text in ("hello", "4", "0", "1"):
+        ccc.say(phone, text)
+    reference = reference_in(ccc.last_reply(phone))
+    browser = Browser.open(ccc)
+    browser.log_in("alice", console_user(ccc, "alice", "agent", ["ccc"]))
+    page = browser.get(f"/console/tickets/{reference}").text
+    assert "No answers recorded." in page
+    assert "<dl></dl>" not in page
