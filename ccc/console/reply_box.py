@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from ccc.channels import templates
 from ccc.channels.models import Channel
 from ccc.console.web import Console
 from ccc.contacts.models import Identity
@@ -40,8 +41,48 @@ def reply_channel(console: Console, identity: Identity | None) -> str:
     return "sms"
 
 
+# WhatsApp 24 hours after the person last wrote (docs/handover.md): what really reaches them.
+TEMPLATE_WORDS = (
+    "WhatsApp's 24 hours since the person last wrote have passed: they get the approved "
+    "template “the centre answered your request”, and your text when they reply."
+)
+SMS_WORDS = (
+    "WhatsApp's 24 hours since the person last wrote have passed: this reply goes by SMS to "
+    "the same number."
+)
+NOT_SENT_WORDS = (
+    "WhatsApp's 24 hours since the person last wrote have passed, and neither an approved "
+    "template nor SMS is set up: this reply cannot be sent. Reach them on another channel or "
+    "wait until they write again."
+)
+WINDOW_WORDS = (TEMPLATE_WORDS, SMS_WORDS, NOT_SENT_WORDS)
+
+
+def after_window(
+    console: Console, ticket: Ticket, identity: Identity | None
+) -> tuple[str, str] | None:
+    """On WhatsApp outside its 24 hours, as the sender decides (bots/twilio/sender.py): the
+    channel the reply really takes and a word for the agent; None inside the window."""
+    if identity is None or identity.channel != Channel.whatsapp:
+        return None
+    settings = console.settings
+    if settings.outbound_mode("whatsapp") != "live":
+        return None
+    if not templates.outside_window(identity.last_inbound_at, utcnow()):
+        return None
+    language = ticket.language or "ar"
+    if templates.find(templates.CENTRE_ANSWERED, language, {"reference": ticket.reference}):
+        return "whatsapp", TEMPLATE_WORDS
+    if settings.twilio_sms_from:
+        return "sms", SMS_WORDS
+    return "whatsapp", NOT_SENT_WORDS
+
+
 def reply_box(console: Console, ticket: Ticket, identity: Identity | None) -> dict[str, Any]:
     channel = reply_channel(console, identity)
+    window = after_window(console, ticket, identity)
+    if window is not None:
+        channel = window[0]
     replies = [
         {
             "id": reply.id,
@@ -54,6 +95,7 @@ def reply_box(console: Console, ticket: Ticket, identity: Identity | None) -> di
     ]
     return {
         "reply_channel": channel,
+        "reply_window": window[1] if window is not None else None,
         "count_sms": channel in SEGMENTED,
         "saved_replies": replies,
         "reply_language": ticket.language or "ar",

@@ -18,6 +18,7 @@ from ccc.console import i18n
 from ccc.console.feedback import flash, forget_flash, take_flash
 from ccc.console.format import mask_phone, sla_state
 from ccc.console.models import ConsoleSession
+from ccc.console.timeline_view import EVENT_KINDS
 from ccc.kernel.settings import Settings
 
 HERE = Path(__file__).parent
@@ -35,6 +36,8 @@ _env.globals["sla_state"] = sla_state
 # Catalogue keys of a callback attempt's outcome and a call's outcome ("attempt:busy").
 _env.globals["ATTEMPT"] = "attempt:"
 _env.globals["CALL"] = "call:"
+# What each timeline event is called, in English: the template words it through the catalogue.
+_env.globals["EVENT_KINDS"] = EVENT_KINDS
 
 # htmx gets its token from hx-headers; no inline script or style anywhere, so 'self' suffices.
 CSP = (
