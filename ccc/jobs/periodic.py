@@ -17,6 +17,7 @@ from ccc.conversations.models import Conversation
 from ccc.kernel import ports
 from ccc.kernel.timeutil import utcnow
 from ccc.live.tasks import forget_old_live_events
+from ccc.messages.service import sending_in_bulk
 from ccc.sla.tasks import check_slas
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import ROUTING, Changes, apply_changes
@@ -42,7 +43,7 @@ def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
 
     cutoff = utcnow() - timedelta(days=days)
     closed = 0
-    with get_runtime().unit_of_work() as session:
+    with get_runtime().unit_of_work() as session, sending_in_bulk(session):
         rows = session.exec(
             select(Ticket)
             .where(Ticket.status == TicketStatus.resolved, col(Ticket.resolved_at) < cutoff)
@@ -89,7 +90,7 @@ def idle_sweep() -> int:
     """The rules listening for idle tickets (`on: ticket.idle`), through the engine's port."""
     from ccc.kernel.runtime import get_runtime
 
-    with get_runtime().unit_of_work() as session:
+    with get_runtime().unit_of_work() as session, sending_in_bulk(session):
         return ports.engine().fire_idle(session)
 
 
