@@ -152,7 +152,10 @@ def send_error(exc: TelegramError, settings: Settings) -> SendError:
     text = _redact(exc.message, settings)
     if isinstance(exc, RetryAfter):
         return SendError(
-            f"Telegram flood control: {text}", code="rate_limited", retry_after=_seconds(exc)
+            f"Telegram flood control: {text}",
+            code="rate_limited",
+            retry_after=_seconds(exc),
+            rate_limited=True,
         )
     if isinstance(exc, Forbidden):
         return SendError(text, code="blocked", permanent=True, unreachable=True)

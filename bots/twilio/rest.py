@@ -75,6 +75,7 @@ def send_error(exc: Exception, headers: Mapping[str, str]) -> SendError:
             f"Twilio rate limit: {text}",
             code=label,
             retry_after=_retry_after(headers),
+            rate_limited=True,
         )
     if status >= 500 or status == 0:
         return SendError(f"Twilio server error: {text}", code=label)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from bots.twilio.forms import FormDep, twiml
-from ccc.channels.delivery import record_status
+from ccc.channels.delivery import StatusReport, status_batcher
 from ccc.kernel.errors import Invalid
-from ccc.kernel.web import SessionDep
+from ccc.kernel.web import RuntimeDep
 
 PATH = "/webhooks/twilio/status"
 router = APIRouter(tags=["webhooks"])
@@ -40,7 +40,9 @@ ERROR_TEXTS: dict[str, str] = {
 
 
 @router.post(PATH, summary="Twilio message status callback")
-def status_callback(form: FormDep, session: SessionDep) -> Response:
+def status_callback(form: FormDep, runtime: RuntimeDep) -> Response:
+    """Answered once the report is committed, in a batch with the others arriving at the same
+    moment (`ccc.channels.delivery.StatusBatcher`): one transaction per batch, not per report."""
     sid = form.get("MessageSid") or form.get("SmsSid")
     reported = (form.get("MessageStatus") or form.get("SmsStatus")).lower()
     if not sid or not reported:
@@ -48,12 +50,12 @@ def status_callback(form: FormDep, session: SessionDep) -> Response:
     status = STATUSES.get(reported)
     if status is not None:
         code = form.get("ErrorCode") or None
-        record_status(
-            session,
+        report = StatusReport(
             channels=("sms", "whatsapp", "voice"),
             external_id=sid,
             status=status,
             error_code=code,
             error_message=ERROR_TEXTS.get(code or "", f"Twilio error {code}" if code else None),
         )
+        status_batcher(runtime).submit(report)
     return twiml()

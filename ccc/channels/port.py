@@ -101,6 +101,9 @@ class SendError(Exception):
     permanent: bool = False
     unreachable: bool = False
     retry_after: float | None = None
+    # The provider refused for too many requests (HTTP 429, Twilio 20429): backed off, deferred,
+    # never counted as a failed attempt (ccc/channels/ratelimit.py).
+    rate_limited: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     parts_sent: int = 0
     first_external_id: str | None = None

@@ -25,10 +25,13 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "ccc"
 # Sends: a reply must not wait behind every other person's turn, so workers take these first.
 SEND_QUEUE_NAME = "ccc-send"
+# Sends of a mass change (closing notices of a bulk status change, rules over idle tickets):
+# taken only when no reply and no turn waits (ccc/channels/ratelimit.py).
+BULK_SEND_QUEUE_NAME = "ccc-bulk"
 # Housekeeping that may run long (retention): a worker takes it only when QUEUE_NAME is empty.
 LOW_QUEUE_NAME = "ccc-low"
 # The queues a worker serves, first to last.
-WORKER_QUEUES = (SEND_QUEUE_NAME, QUEUE_NAME, LOW_QUEUE_NAME)
+WORKER_QUEUES = (SEND_QUEUE_NAME, QUEUE_NAME, BULK_SEND_QUEUE_NAME, LOW_QUEUE_NAME)
 RUN_JOB = "ccc.jobs.runner.run_job"
 # How long a job waits for the order lock of its key (a person's earlier turn) before it goes
 # ahead anyway: the identity's row lock still keeps that person's turns in order.

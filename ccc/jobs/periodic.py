@@ -19,6 +19,7 @@ from ccc.kernel import ports
 from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.live.tasks import forget_old_live_events
+from ccc.messages.service import sending_in_bulk
 from ccc.retention.tasks import nightly
 from ccc.sla.tasks import check_slas
 from ccc.tickets.models import Ticket, TicketStatus
@@ -40,7 +41,7 @@ def close_quiet_tickets(days: float = QUIET_DAYS) -> int:
     """Resolved tickets nobody has written about for `days` are closed."""
     cutoff = utcnow() - timedelta(days=days)
     closed = 0
-    with get_runtime().unit_of_work() as session:
+    with get_runtime().unit_of_work() as session, sending_in_bulk(session):
         rows = session.exec(
             select(Ticket)
             .where(Ticket.status == TicketStatus.resolved, col(Ticket.resolved_at) < cutoff)
@@ -81,7 +82,7 @@ def nightly_retention() -> int:
 
 def idle_sweep() -> int:
     """The rules listening for idle tickets (`on: ticket.idle`), through the engine's port."""
-    with get_runtime().unit_of_work() as session:
+    with get_runtime().unit_of_work() as session, sending_in_bulk(session):
         return ports.engine().fire_idle(session)
 
 

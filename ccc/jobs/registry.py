@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from sqlmodel import Session
 
-from ccc.jobs.dispatch import QUEUE_NAME, SEND_QUEUE_NAME
+from ccc.jobs.dispatch import BULK_SEND_QUEUE_NAME, QUEUE_NAME, SEND_QUEUE_NAME
 from ccc.jobs.models import OutboxJob
 
 Handler = Callable[..., None]
@@ -45,6 +45,19 @@ class RetryLater(Exception):
         self.reason = reason
         self.delay = delay
         self.keep = keep
+
+
+class Deferred(RetryLater):
+    """Raised by a step that may not run yet and is not failing: a send whose sender has no
+    token left, or that the provider asked to slow down (429). The job goes back to the
+    outbox, due in `delay` seconds, and the attempt is not counted: however long a sender is
+    throttled, its messages are never given up for that."""
+
+    def __init__(
+        self, reason: str, *, delay: float, keep: Callable[[Session], None] | None = None
+    ) -> None:
+        super().__init__(reason, delay=delay, keep=keep)
+        self.delay: float = delay
 
 
 class JobNotFound(Exception):
@@ -96,6 +109,8 @@ class JobKind:
     # A payload key whose jobs run one at a time and in order (a person's turns): see
     # `ccc.jobs.runner.run_job`.
     order_by: str | None = None
+    # Where its jobs wait whose payload says `bulk` (mass sends, behind replies and turns).
+    bulk_queue: str | None = None
 
     def __post_init__(self) -> None:
         if (self.handler is None) == (self.external is None):
@@ -129,8 +144,11 @@ def external_job_kind(
     max_attempts: int | Callable[[], int] = 5,
     on_give_up: GiveUp | None = None,
     queue: str = SEND_QUEUE_NAME,
+    bulk_queue: str | None = BULK_SEND_QUEUE_NAME,
 ) -> None:
-    KINDS[name] = JobKind(name, max_attempts, on_give_up, external=steps, queue=queue)
+    KINDS[name] = JobKind(
+        name, max_attempts, on_give_up, external=steps, queue=queue, bulk_queue=bulk_queue
+    )
 
 
 def backoff(attempt: int, hint: float | None = None) -> float:
@@ -144,6 +162,8 @@ def route(kind: str, payload: Mapping[str, Any]) -> tuple[str, str | None]:
     known = KINDS.get(kind)
     if known is None:
         return QUEUE_NAME, None
+    if known.bulk_queue is not None and payload.get("bulk"):
+        return known.bulk_queue, None
     if known.order_by is None or payload.get(known.order_by) is None:
         return known.queue, None
     return known.queue, f"{known.order_by}:{payload[known.order_by]}"

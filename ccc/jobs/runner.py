@@ -23,7 +23,16 @@ from sqlmodel import Session
 
 from ccc.jobs.dispatch import RQDispatcher
 from ccc.jobs.models import OutboxJob
-from ccc.jobs.registry import KINDS, External, JobKind, JobNotFound, Outcome, RetryLater, backoff
+from ccc.jobs.registry import (
+    KINDS,
+    Deferred,
+    External,
+    JobKind,
+    JobNotFound,
+    Outcome,
+    RetryLater,
+    backoff,
+)
 from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 
@@ -179,7 +188,10 @@ def _attempt(session: Session, job: OutboxJob, step: Callable[[], T | None]) -> 
         if exc.keep is not None:
             with session.begin_nested():
                 exc.keep(session)
-        _retry_or_give_up(session, job, exc.reason, exc.delay)
+        if isinstance(exc, Deferred):
+            _defer(job, exc)
+        else:
+            _retry_or_give_up(session, job, exc.reason, exc.delay)
         return None
     except Exception as exc:
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
@@ -199,6 +211,16 @@ def _retry_or_give_up(session: Session, job: OutboxJob, reason: str, hint: float
     job.lease_until = None
     job.last_error = reason[:500]
     job.available_at = utcnow() + timedelta(seconds=backoff(job.attempts, hint))
+    job.enqueued_at = None
+
+
+def _defer(job: OutboxJob, deferred: Deferred) -> None:
+    """Back to the outbox, due after the delay, the attempt not counted (a sender's pace)."""
+    job.attempts -= 1
+    job.status = "pending"
+    job.lease_until = None
+    job.last_error = deferred.reason[:500]
+    job.available_at = utcnow() + timedelta(seconds=deferred.delay)
     job.enqueued_at = None
 
 

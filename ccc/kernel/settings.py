@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     )
     sweep_interval_seconds: float = Field(5.0, validation_alias=_env("CCC_SWEEP_INTERVAL"))
     send_attempts: int = Field(6, ge=1, le=20, validation_alias=_env("CCC_SEND_ATTEMPTS"))
+    # Messages per second each sender may hand to its channel (docs/channels.md, "Send rates"):
+    # a token bucket in Redis per channel and sender number or bot; 0 for no limit. Defaults are
+    # the providers' documented rates: a Twilio long code sends 1 segment/s, a Twilio WhatsApp
+    # sender 10 text messages/s, a Telegram bot about 30 messages/s.
+    send_rate_sms: float = Field(1.0, ge=0, validation_alias=_env("CCC_SEND_RATE_SMS"))
+    send_rate_whatsapp: float = Field(10.0, ge=0, validation_alias=_env("CCC_SEND_RATE_WHATSAPP"))
+    send_rate_telegram: float = Field(30.0, ge=0, validation_alias=_env("CCC_SEND_RATE_TELEGRAM"))
+    # How many seconds of a sender's rate may go out at once after a quiet spell (the bucket's
+    # size): the provider queues a short burst itself and sends it at its own pace.
+    send_burst_seconds: float = Field(10.0, gt=0, validation_alias=_env("CCC_SEND_BURST"))
     conversation_timeout_hours: float = Field(
         24.0, validation_alias=_env("CCC_CONVERSATION_TIMEOUT_HOURS")
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -142,8 +144,27 @@ def queue_outbound(
     )
     session.add(message)
     session.flush()
-    schedule(session, SEND_MESSAGE, message_id=message.id)
+    if session.info.get(_BULK_KEY):
+        schedule(session, SEND_MESSAGE, message_id=message.id, bulk=True)
+    else:
+        schedule(session, SEND_MESSAGE, message_id=message.id)
     return message
+
+
+_BULK_KEY = "ccc.messages.bulk"
+
+
+@contextmanager
+def sending_in_bulk(session: Session) -> Iterator[None]:
+    """The messages queued inside this block are one mass change's notices (a bulk status
+    change, rules over idle tickets): they go on the bulk send queue, after every reply and
+    turn, and leave part of their sender's rate to replies (ccc/channels/ratelimit.py)."""
+    before = session.info.get(_BULK_KEY, False)
+    session.info[_BULK_KEY] = True
+    try:
+        yield
+    finally:
+        session.info[_BULK_KEY] = before
 
 
 def transcript(session: Session, identities: list[Identity]) -> list[Message]:

@@ -14,12 +14,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ccc.channels import templates
+from ccc.channels import ratelimit, templates
 from ccc.channels.models import Channel
 from ccc.channels.port import Button, OutboundMessage, SendError, SendResult, Template
 from ccc.contacts.models import Contact, Identity
 from ccc.jobs.models import OutboxJob
-from ccc.jobs.registry import External, Outcome, RetryLater, external_job_kind, job_kind
+from ccc.jobs.registry import (
+    Deferred,
+    External,
+    Outcome,
+    RetryLater,
+    external_job_kind,
+    job_kind,
+)
 from ccc.kernel import events, ports
 from ccc.kernel.phone import mask
 from ccc.kernel.runtime import get_runtime
@@ -105,13 +112,17 @@ class Delivery:
 
     message_id: int
     outbound: OutboundMessage
+    # The sender's last sends were refused for too many requests (its backoff is over now).
+    after_backoff: bool = False
 
 
-def prepare_send(session: Session, message_id: int) -> Delivery | None:
+def prepare_send(session: Session, message_id: int, bulk: bool = False) -> Delivery | None:
     """First phase: decide whether the message must really leave, and with what.
 
     Nothing to send for a message no longer pending (a repeated job), for a person who cannot
-    be reached, or in record mode, where the message is simply marked sent here.
+    be reached, or in record mode, where the message is simply marked sent here. A message
+    that must leave takes a token of its sender's bucket last: with none free, the job is
+    deferred to when one will be (`ratelimit`), and this worker goes on to other jobs.
     """
     message = session.get(Message, message_id, with_for_update=True)
     if message is None:
@@ -139,7 +150,10 @@ def prepare_send(session: Session, message_id: int) -> Delivery | None:
         same_number=_same_number(session, identity),
         template=_template(session, message, identity),
     )
-    return Delivery(message_id=message_id, outbound=outbound)
+    token = ratelimit.take_token(get_runtime(), message.channel, bulk=bulk)
+    if token.wait > 0:
+        raise Deferred(f"waiting for the {message.channel} sender's rate", delay=token.wait)
+    return Delivery(message_id=message_id, outbound=outbound, after_backoff=token.after_backoff)
 
 
 def _template(session: Session, message: Message, identity: Identity) -> Template | None:
@@ -199,6 +213,10 @@ def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResul
     except SendError as exc:
         _send_failed(session, message, exc)
         return
+    if delivery.after_backoff:
+        from ccc.kernel.runtime import get_runtime
+
+        ratelimit.went_through(get_runtime(), message.channel)
     message.external_id = result.external_id
     _note_how_it_went(session, message, result)
     if result.channel:
@@ -246,6 +264,12 @@ def _send_failed(session: Session, message: Message, exc: SendError) -> None:
         status = "not_sent" if exc.code == "outside_window" else MessageStatus.failed
         _fail(session, message, exc.code or "error", exc.message, status=status)
         return
+    if exc.rate_limited:
+        from ccc.kernel.runtime import get_runtime
+
+        delay = ratelimit.back_off(get_runtime(), message.channel, exc.retry_after)
+        keep = _remember_attempt(message.id, exc)
+        raise Deferred(str(exc), delay=delay, keep=keep) from exc
     raise RetryLater(
         str(exc), delay=exc.retry_after, keep=_remember_attempt(message.id, exc)
     ) from exc

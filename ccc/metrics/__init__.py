@@ -22,6 +22,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ccc.channels.ratelimit import deferred_counts
 from ccc.jobs.dispatch import WORKER_QUEUES, RQDispatcher
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import route
@@ -78,6 +79,7 @@ class Figures:
 
     def collect(self) -> Iterator[Metric]:
         yield self._webhooks()
+        yield self._deferred_sends()
         yield from self._queues()
         with Session(self.runtime.engine) as session:
             yield self._outbox(session)
@@ -101,6 +103,18 @@ class Figures:
         for name, count in sorted(counts.items()):
             path, _, outcome = name.rpartition("|")
             family.add_metric([path, outcome], count)
+        return family
+
+    def _deferred_sends(self) -> Metric:
+        family = GaugeMetricFamily(
+            "ccc_sends_deferred",
+            "Sends put off, by channel and reason: `rate` (the sender's bucket was empty) or "
+            "`backoff` (the provider answered 429); a running count, use rate()",
+            labels=["channel", "reason"],
+        )
+        for name, count in sorted(deferred_counts(self.runtime).items()):
+            channel, _, reason = name.rpartition("|")
+            family.add_metric([channel, reason], count)
         return family
 
     def _queues(self) -> Iterator[Metric]:

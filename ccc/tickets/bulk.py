@@ -14,6 +14,7 @@ from sqlmodel import Session
 from ccc.access.policy import Caller, get_visible_ticket, may_see_details
 from ccc.jobs.outbox import drop_scheduled_after, scheduled_count
 from ccc.kernel.errors import CCCError
+from ccc.messages.service import sending_in_bulk
 from ccc.tickets import service
 from ccc.tickets.models import Ticket
 
@@ -41,6 +42,17 @@ def apply_to_each(
     focal_team: str,
 ) -> list[Outcome]:
     """One outcome per reference, in the order given (a repeated reference counts once)."""
+    with sending_in_bulk(session):
+        return _apply_to_each(session, references, changes, caller, focal_team)
+
+
+def _apply_to_each(
+    session: Session,
+    references: list[str],
+    changes: service.Changes,
+    caller: Caller,
+    focal_team: str,
+) -> list[Outcome]:
     outcomes = []
     for reference in dict.fromkeys(references):
         jobs_before = scheduled_count(session)

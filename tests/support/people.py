@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
 from ccc.contacts.models import Contact, Identity
+from ccc.jobs.dispatch import RQDispatcher
 from ccc.jobs.models import OutboxJob
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
@@ -255,7 +256,12 @@ def send_job(ccc: Harness, message_id: int) -> OutboxJob:
 
 
 def retry_due(ccc: Harness, hours: float = 2) -> None:
-    """Let time pass until every retry is due, and run them as the periodic sweep would."""
+    """Let time pass until every retry is due, and run them as the periodic sweep would.
+    The senders' buckets in Redis, which keep Redis's own time, are emptied: full again."""
+    dispatcher = ccc.runtime.dispatcher
+    if isinstance(dispatcher, RQDispatcher):
+        for key in dispatcher.connection.scan_iter("ccc:send:bucket:*"):
+            dispatcher.connection.delete(key)
     ccc.runtime.sweep(now=utcnow() + timedelta(hours=hours))
     ccc.drain()
 

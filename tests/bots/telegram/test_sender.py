@@ -93,9 +93,12 @@ def test_flood_control_is_retried_after_the_delay_telegram_asks_for(
     job = send_job(ccc, message_id)
     assert "flood control" in (job.last_error or "")
     assert job.available_at >= started + timedelta(seconds=37)
+    assert job.attempts == 0, "flood control is not a failed attempt"
 
     retry_due(ccc)
     assert message(ccc, message_id).status == "sent"
+    assert send_job(ccc, message_id).attempts == 1
+    assert fake_telegram.calls("sendMessage")[-1].form["text"] == "Please call us tomorrow."
 
 
 def test_bad_gateways_are_retried_until_they_pass(
