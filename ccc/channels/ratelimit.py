@@ -26,6 +26,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ccc.jobs.dispatch import RQDispatcher
 from ccc.kernel.settings import Settings
 
 if TYPE_CHECKING:
@@ -211,8 +212,6 @@ _local_lock = threading.Lock()
 
 def limiter_of(runtime: Runtime) -> SendLimiter | None:
     """The process's limiter over the dispatcher's Redis; None without Redis."""
-    from ccc.jobs.dispatch import RQDispatcher
-
     dispatcher = runtime.dispatcher
     if not isinstance(dispatcher, RQDispatcher):
         return None

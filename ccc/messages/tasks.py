@@ -214,8 +214,6 @@ def finish_send(session: Session, delivery: Delivery, outcome: Outcome[SendResul
         _send_failed(session, message, exc)
         return
     if delivery.after_backoff:
-        from ccc.kernel.runtime import get_runtime
-
         ratelimit.went_through(get_runtime(), message.channel)
     message.external_id = result.external_id
     _note_how_it_went(session, message, result)
@@ -265,8 +263,6 @@ def _send_failed(session: Session, message: Message, exc: SendError) -> None:
         _fail(session, message, exc.code or "error", exc.message, status=status)
         return
     if exc.rate_limited:
-        from ccc.kernel.runtime import get_runtime
-
         delay = ratelimit.back_off(get_runtime(), message.channel, exc.retry_after)
         keep = _remember_attempt(message.id, exc)
         raise Deferred(str(exc), delay=delay, keep=keep) from exc
