@@ -105,6 +105,7 @@ class Figures:
     text_latencies: list[float] = field(default_factory=list)
     voice_latencies: list[float] = field(default_factory=list)
     refused: int = 0
+    retried: int = 0
     behind: float = 0.0  # the largest lag of a session's start behind its compressed moment
 
 
@@ -165,9 +166,19 @@ class Replay:
             "X-Twilio-Signature": self.validator.compute_signature(self.origin + path, form),
         }
         started = time.perf_counter()
-        response = await self.client.post(
-            self.origin + path, content=urlencode(form), headers=headers
-        )
+        for attempt in range(2):
+            try:
+                response = await self.client.post(
+                    self.origin + path, content=urlencode(form), headers=headers
+                )
+                break
+            except httpx.TransportError:
+                # A kept-alive connection the server closed as it was reused (uvicorn drops
+                # idle ones after 5 s): posted again, as Twilio retries a failed webhook.
+                self.figures.retried += 1
+                if attempt:
+                    self.figures.refused += 1
+                    return
         latencies.append(time.perf_counter() - started)
         self.figures.refused += response.status_code != 200
 
@@ -306,6 +317,7 @@ def run(args: argparse.Namespace, sessions: list[Session], folder: Path) -> dict
         "sent": sent,
         "wall": wall,
         "refused": figures.refused,
+        "retried": figures.retried,
         "behind": figures.behind,
         "text_p50": quantile(sorted(figures.text_latencies), 0.5) * 1000,
         "text_p99": quantile(sorted(figures.text_latencies), 0.99) * 1000,
@@ -355,7 +367,8 @@ def main() -> int:
     print(
         f"wall time {result['wall']:.1f} s (sending {result['sent']:.1f} s, of "
         f"{span * 86_400 / args.compress:.1f} s scheduled; starts fell behind by up to "
-        f"{result['behind']:.1f} s); refused {result['refused']:.0f}"
+        f"{result['behind']:.1f} s); refused {result['refused']:.0f}, "
+        f"posted again after a dropped connection {result['retried']:.0f}"
     )
     print(
         f"webhook answers: text p50 {result['text_p50']:.0f} ms, p99 {result['text_p99']:.0f} ms "
