@@ -28,7 +28,16 @@ from urllib.parse import urlencode
 from uuid import uuid4
 
 import httpx
-from harness import AUTH_TOKEN, Result, count, free_port, pool, print_results, server
+from harness import (
+    AUTH_TOKEN,
+    Result,
+    count,
+    cpu_seconds,
+    free_port,
+    pool,
+    print_results,
+    server,
+)
 from twilio.request_validator import RequestValidator
 
 PATH = "/webhooks/twilio/messaging"
@@ -91,9 +100,14 @@ async def hammer(
     return Result(name, len(latencies) - refused, refused, seconds, latencies)
 
 
-def run(name: str, url: str, signed: str, count: int, warmup: int, concurrency: int) -> Result:
+def run(
+    name: str, url: str, signed: str, count: int, warmup: int, concurrency: int, pid: int
+) -> tuple[Result, float]:
+    """The measured run, and the server's CPU milliseconds per webhook during it."""
     asyncio.run(hammer(name, url, signed, forms(warmup), concurrency))
-    return asyncio.run(hammer(name, url, signed, forms(count), concurrency))
+    before = cpu_seconds(pid)
+    result = asyncio.run(hammer(name, url, signed, forms(count), concurrency))
+    return result, (cpu_seconds(pid) - before) * 1000 / count
 
 
 def wait_for_replies(database: str, began: float) -> float:
@@ -136,18 +150,28 @@ def main() -> int:
         ccc_url = f"http://127.0.0.1:{ccc_port}{PATH}"
         bare_url = f"http://127.0.0.1:{bare_port}/webhook"
 
-        with server(ccc_cmd, ccc_env, ccc_port, folder / "ccc.log"):
+        with server(ccc_cmd, ccc_env, ccc_port, folder / "ccc.log") as process:
             began = time.perf_counter()
-            ccc = run(f"CCC {PATH}", ccc_url, ccc_url, args.requests, args.warmup, args.concurrency)
+            ccc, ccc_cpu = run(
+                f"CCC {PATH}",
+                ccc_url,
+                ccc_url,
+                args.requests,
+                args.warmup,
+                args.concurrency,
+                process.pid,
+            )
             replied = None if args.redis else wait_for_replies(ccc_db, began)
-        with server(bare_cmd, {"BENCH_DATABASE_URL": bare_db}, bare_port, folder / "bare.log"):
-            bare = run(
+        bare_env = {"BENCH_DATABASE_URL": bare_db}
+        with server(bare_cmd, bare_env, bare_port, folder / "bare.log") as process:
+            bare, bare_cpu = run(
                 "bare FastAPI, one INSERT",
                 bare_url,
                 bare_url,
                 args.requests,
                 args.warmup,
                 args.concurrency,
+                process.pid,
             )
         kept = count(ccc_db, "SELECT count(*) FROM message WHERE direction = 'in'")
 
@@ -162,6 +186,10 @@ def main() -> int:
         f"CCC/bare: {ccc.rate / bare.rate:.2f}x the throughput, "
         f"{ccc.percentile(0.5) / bare.percentile(0.5):.1f}x the median latency; "
         f"CCC stored {kept} inbound messages (warm-up included)"
+    )
+    print(
+        f"server CPU per webhook: CCC {ccc_cpu:.2f} ms, bare {bare_cpu:.2f} ms "
+        f"({ccc_cpu / bare_cpu:.1f}x; without Redis CCC's includes the turns run meanwhile)"
     )
     if replied is not None:
         print(f"every message's turn had run {replied:.1f} s after the first webhook was sent")

@@ -3,12 +3,20 @@ one contact; a Telegram chat is joined to a phone contact only when a person con
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ccc.channels.models import PHONE_CHANNELS, Channel
 from ccc.contacts.models import Contact, Identity
+from ccc.kernel.db import insert_unless_present
 from ccc.kernel.timeutil import utcnow
+
+IDENTITY: Table = Identity.__table__  # type: ignore[attr-defined]
+CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 
 
 def find_identity(session: Session, *, channel: str, address: str) -> Identity | None:
@@ -50,6 +58,46 @@ def _create_identity(session: Session, *, channel: str, address: str) -> Identit
     return identity
 
 
+def insert_identity(
+    session: Session,
+    *,
+    channel: str,
+    address: str,
+    display_name: str | None,
+    now: datetime,
+) -> tuple[int, int] | None:
+    """A new person's identity (id, contact id), written as just heard from, with the contact
+    behind the same number on another phone channel or a new one. None when a concurrent
+    request created the identity first: the caller reads theirs (and the contact made here for
+    nothing is taken back). No savepoint: the insert skips a conflict rather than fail."""
+    contact_id = _phone_contact(session, address) if channel in PHONE_CHANNELS else None
+    made = None
+    if contact_id is None:
+        made = contact_id = session.execute(
+            insert(CONTACT).values(created_at=now).returning(CONTACT.c.id)
+        ).scalar_one()
+    values: dict[str, Any] = {
+        "contact_id": contact_id,
+        "channel": channel,
+        "address": address,
+        "display_name": display_name[:200] if isinstance(display_name, str) else None,
+        "last_inbound_at": now,
+        "created_at": now,
+    }
+    row = insert_unless_present(
+        session,
+        IDENTITY,
+        values,
+        keys=("channel", "address"),
+        returning=(IDENTITY.c.id, IDENTITY.c.contact_id),
+    )
+    if row is None:
+        if made is not None:
+            session.execute(delete(CONTACT).where(CONTACT.c.id == made))
+        return None
+    return row.id, row.contact_id
+
+
 def _phone_contact(session: Session, address: str) -> int | None:
     if not address.startswith("+"):
         return None
@@ -57,17 +105,24 @@ def _phone_contact(session: Session, address: str) -> int | None:
 
 
 def phone_contact(session: Session, *, phone: str) -> int | None:
-    """The contact who uses this number on a phone channel, or who confirmed it elsewhere."""
-    by_identity = session.exec(
+    """The contact who uses this number on a phone channel, or who confirmed it elsewhere
+    (one statement: a person's first message asks it)."""
+    by_identity = (
         select(Identity.contact_id)
         .where(Identity.address == phone, col(Identity.channel).in_(list(PHONE_CHANNELS)))
         .order_by(col(Identity.id))
-    ).first()
-    if by_identity is not None:
-        return by_identity
-    return session.exec(
-        select(Contact.id).where(Contact.verified_phone == phone).order_by(col(Contact.id))
-    ).first()
+        .limit(1)
+        .scalar_subquery()
+    )
+    by_verified = (
+        select(Contact.id)
+        .where(Contact.verified_phone == phone)
+        .order_by(col(Contact.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    found: int | None = session.exec(select(func.coalesce(by_identity, by_verified))).first()
+    return found
 
 
 def link_phone(session: Session, *, identity: Identity, phone: str) -> None:

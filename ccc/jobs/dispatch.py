@@ -6,6 +6,7 @@ import importlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -38,13 +39,20 @@ RUN_JOB = "ccc.jobs.runner.run_job"
 ORDER_WAIT = 30.0
 
 
+# After Redis failed, how long a dispatcher leaves the jobs to the sweep instead of trying
+# again: while Redis is unreachable, a webhook must not wait on a connection timeout each time.
+REDIS_REST = 5.0
+
+
 class Scheduled(NamedTuple):
     """A committed job as a dispatcher needs it: its row, its queue, its order key (jobs with
-    the same key run one at a time: one person's turns)."""
+    the same key run one at a time: one person's turns). `fresh` for a row its transaction has
+    just written, which no one can have handed out yet; the sweep's rows are not."""
 
     id: int
     queue: str = QUEUE_NAME
     order_key: str | None = None
+    fresh: bool = False
 
 
 def as_scheduled(job: int | Scheduled) -> Scheduled:
@@ -148,41 +156,79 @@ class RQDispatcher:
         self.engine = engine
         # A job running longer is killed by its worker, and its outbox row retried.
         self.job_timeout = job_timeout
+        self._rest_until = 0.0
 
     def dispatch(self, jobs: Sequence[int | Scheduled], *, background: bool = False) -> None:
-        enqueued: list[int] = []
-        for job in map(as_scheduled, jobs):
-            job_id = job.id
-            try:
-                if self._waiting_in_redis(job_id):
-                    continue
-                self.queues.get(job.queue, self.queue).enqueue(
-                    RUN_JOB,
-                    job_id,
-                    job.order_key,
-                    job_id=rq_job_id(job_id),
-                    job_timeout=self.job_timeout,
-                    result_ttl=0,
-                    failure_ttl=86400,
-                )
-            except Exception as exc:
-                log.warning("could not enqueue job %s, the sweep will retry: %s", job_id, exc)
-                continue
-            enqueued.append(job_id)
-        if enqueued:
-            self._mark_enqueued(enqueued)
+        """Enqueue in one pipelined round trip to Redis. A fresh row is not stamped: its
+        `created_at` keeps the sweep off it for `FRESH_GRACE`, and past that the sweep asks Redis
+        before handing it out again. Rows the sweep found are stamped `enqueued_at`, in one
+        statement, so that the next sweeps leave them alone while they wait in a long queue."""
+        scheduled = [as_scheduled(job) for job in jobs]
+        if not scheduled or self.resting():
+            return
+        swept = [job.id for job in scheduled if not job.fresh]
+        try:
+            waiting = self._waiting_in_redis(swept) if swept else set()
+            self._enqueue([job for job in scheduled if job.id not in waiting])
+        except Exception as exc:
+            self.rest()
+            log.warning("could not enqueue %d job(s), the sweep will retry: %s", len(jobs), exc)
+            return
+        if swept:
+            self._mark_enqueued(swept)
 
-    def _waiting_in_redis(self, job_id: int) -> bool:
-        """A row the sweep finds may still sit in a long queue: handing it out again would
-        only make a worker run it twice (it runs once; the second finds it done)."""
-        from rq.exceptions import NoSuchJobError
+    def resting(self) -> bool:
+        """True for `REDIS_REST` seconds after Redis failed: callers on a request's path skip
+        it meanwhile (the sweep hands out the jobs once it answers again)."""
+        return time.monotonic() < self._rest_until
+
+    def rest(self) -> None:
+        self._rest_until = time.monotonic() + REDIS_REST
+
+    def _enqueue(self, jobs: list[Scheduled]) -> None:
+        from rq import Queue
+
+        by_queue: dict[str, list[Scheduled]] = {}
+        for job in jobs:
+            by_queue.setdefault(job.queue if job.queue in self.queues else QUEUE_NAME, []).append(
+                job
+            )
+        if not by_queue:
+            return
+        with self.connection.pipeline() as pipeline:
+            for name, batch in by_queue.items():
+                self.queues[name].enqueue_many(
+                    [
+                        Queue.prepare_data(
+                            RUN_JOB,
+                            args=(job.id, job.order_key),
+                            job_id=rq_job_id(job.id),
+                            timeout=self.job_timeout,
+                            result_ttl=0,
+                            failure_ttl=86400,
+                        )
+                        for job in batch
+                    ],
+                    pipeline=pipeline,
+                )
+            pipeline.execute()
+
+    def _waiting_in_redis(self, job_ids: list[int]) -> set[int]:
+        """The rows of these that still sit in a queue or run: handing them out again would
+        only make a worker run them twice (each runs once; the second finds it done). One
+        pipelined round trip reads every job's status."""
         from rq.job import Job, JobStatus
 
-        try:
-            status = Job.fetch(rq_job_id(job_id), connection=self.connection).get_status()
-        except NoSuchJobError:
-            return False
-        return status in {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED}
+        live = {JobStatus.QUEUED.value, JobStatus.STARTED.value, JobStatus.SCHEDULED.value}
+        with self.connection.pipeline(transaction=False) as pipeline:
+            for job_id in job_ids:
+                pipeline.hget(Job.key_for(rq_job_id(job_id)), "status")
+            statuses: list[bytes | None] = pipeline.execute()
+        return {
+            job_id
+            for job_id, status in zip(job_ids, statuses, strict=True)
+            if status is not None and status.decode() in live
+        }
 
     @contextmanager
     def exclusive(self, name: str, *, seconds: int = 60) -> Iterator[bool]:

@@ -21,9 +21,11 @@ from ccc.kernel.timeutil import utcnow
 _PENDING_KEY = "ccc.outbox.pending"
 
 
-def scheduled(job_id: int, kind: str, payload: Mapping[str, Any]) -> Scheduled:
+def scheduled(
+    job_id: int, kind: str, payload: Mapping[str, Any], *, fresh: bool = False
+) -> Scheduled:
     queue, order_key = route(kind, payload)
-    return Scheduled(job_id, queue, order_key)
+    return Scheduled(job_id, queue, order_key, fresh)
 
 
 def schedule(
@@ -35,7 +37,7 @@ def schedule(
     if available_at is None or available_at <= utcnow():
         pending: list[Scheduled] = session.info.setdefault(_PENDING_KEY, [])
         assert job.id is not None
-        pending.append(scheduled(job.id, kind, payload))
+        pending.append(scheduled(job.id, kind, payload, fresh=True))
     return job
 
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Row, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
 _WRITE_WAIT = 15.0
@@ -88,3 +90,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_unless_present(
+    session: Session,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    keys: tuple[str, ...],
+    returning: tuple[ColumnElement[Any], ...],
+) -> Row[Any] | None:
+    """`INSERT … ON CONFLICT (keys) DO NOTHING RETURNING …` in one statement, on PostgreSQL and
+    SQLite alike: the new row, or None when a row with the same unique keys is there already
+    (a redelivery, or a concurrent request that won). No savepoint is needed: nothing fails."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table).values(values).on_conflict_do_nothing(index_elements=list(keys))
+    ).returning(*returning)
+    return session.execute(statement).first()

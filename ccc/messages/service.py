@@ -6,24 +6,30 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlalchemy import Table, case, func, literal, null, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
 
 from ccc.channels.port import Button, InboundMessage
 from ccc.contacts.models import Identity
-from ccc.contacts.service import get_or_create_identity
+from ccc.contacts.service import IDENTITY, insert_identity
 from ccc.jobs.outbox import schedule
 from ccc.kernel import events
+from ccc.kernel.db import insert_unless_present
 from ccc.kernel.errors import Invalid
 from ccc.kernel.phone import mask
 from ccc.kernel.text import truncate
+from ccc.kernel.timeutil import UTCDateTime, utcnow
 from ccc.messages.models import Direction, Message, MessageStatus
 
 log = logging.getLogger(__name__)
 
 PROCESS_INBOUND = "process_inbound"
 SEND_MESSAGE = "send_message"
+MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -36,46 +42,90 @@ def accept_inbound(session: Session, *, inbound: InboundMessage) -> Accepted:
     """Make an inbound message durable and schedule the chatbot turn for it.
 
     A repeated delivery (same channel and external id) is stored once: the unique constraint
-    decides, so two webhooks racing each other cannot both insert.
+    decides, so two webhooks racing each other cannot both insert. For a person heard from
+    before, this is three statements in the caller's one transaction and no savepoint: the
+    identity stamped (reading in the same statement the copy already stored, if any), the
+    message inserted unless present, its outbox row.
     """
     _check_shape(inbound)
-    if inbound.external_id:
+    now = utcnow()
+    identity_id, contact_id, stored = _identity(session, inbound, now)
+    if stored is not None:
+        return Accepted(stored, duplicate=True)
+    message_id = _insert_once(session, inbound, identity_id, contact_id, now)
+    if message_id is None:  # a concurrent delivery of the same message won
+        assert inbound.external_id is not None
         existing = _by_external_id(session, inbound.channel, inbound.external_id)
-        if existing is not None:
-            return Accepted(existing, duplicate=True)
-    identity = get_or_create_identity(
+        assert existing is not None
+        return Accepted(existing, duplicate=True)
+    events.publish(
+        session,
+        events.DomainEvent(
+            events.MESSAGE_RECEIVED, message_id=message_id, data={"channel": inbound.channel}
+        ),
+    )
+    schedule(session, PROCESS_INBOUND, identity_id=identity_id)
+    log.info("inbound %s message %s from %s", inbound.channel, message_id, mask(inbound.address))
+    return Accepted(message_id, duplicate=False)
+
+
+def _identity(
+    session: Session, inbound: InboundMessage, now: datetime
+) -> tuple[int, int, int | None]:
+    """The sender's identity and contact, created on a first message, and the id of this
+    message's copy when it was stored before (then the identity is left as it was)."""
+    found = _stamp_identity(session, inbound, now)
+    if found is not None:
+        return found
+    made = insert_identity(
         session,
         channel=inbound.channel,
         address=inbound.address,
         display_name=inbound.display_name,
+        now=now,
     )
-    if inbound.proves_reachable and identity.unreachable_reason:
-        identity.unreachable_reason = None
-        session.add(identity)
-    assert identity.id is not None
-    message = Message(
-        contact_id=identity.contact_id,
-        identity_id=identity.id,
-        direction=Direction.inbound,
-        channel=inbound.channel,
-        external_id=inbound.external_id,
-        text=truncate(inbound.text.replace("\x00", "")),
-        media=_media(inbound),
-        status=MessageStatus.received,
-    )
-    stored = _insert_once(session, message, inbound)
-    if stored is not None:
-        return Accepted(stored, duplicate=True)
-    assert message.id is not None
-    events.publish(
-        session,
-        events.DomainEvent(
-            events.MESSAGE_RECEIVED, message_id=message.id, data={"channel": inbound.channel}
-        ),
-    )
-    schedule(session, PROCESS_INBOUND, identity_id=identity.id)
-    log.info("inbound %s message %s from %s", inbound.channel, message.id, mask(inbound.address))
-    return Accepted(message.id, duplicate=False)
+    if made is not None:
+        return (*made, None)
+    found = _stamp_identity(session, inbound, now)  # a concurrent request created it
+    assert found is not None
+    return found
+
+
+def _stamp_identity(
+    session: Session, inbound: InboundMessage, now: datetime
+) -> tuple[int, int, int | None] | None:
+    """One UPDATE … RETURNING: the person was just heard from (and, with a display name, named;
+    with a message that proves it, reachable again), unless this message is a redelivery, whose
+    stored copy's id it returns. None when the identity does not exist yet."""
+    stored: ColumnElement[Any] = null()
+    if inbound.external_id:
+        stored = (
+            select(MESSAGE.c.id)
+            .where(
+                MESSAGE.c.channel == inbound.channel,
+                MESSAGE.c.external_id == inbound.external_id,
+            )
+            .scalar_subquery()
+        )
+    changes: dict[str, Any] = {
+        "last_inbound_at": case(
+            (stored.is_not(None), IDENTITY.c.last_inbound_at),
+            else_=literal(now, UTCDateTime()),
+        )
+    }
+    if isinstance(inbound.display_name, str) and inbound.display_name:
+        changes["display_name"] = func.coalesce(
+            func.nullif(IDENTITY.c.display_name, ""), inbound.display_name[:200]
+        )
+    if inbound.proves_reachable:
+        changes["unreachable_reason"] = null()
+    row = session.execute(
+        update(IDENTITY)
+        .where(IDENTITY.c.channel == inbound.channel, IDENTITY.c.address == inbound.address)
+        .values(changes)
+        .returning(IDENTITY.c.id, IDENTITY.c.contact_id, stored)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def _media(inbound: InboundMessage) -> list[dict[str, str]]:
@@ -89,18 +139,29 @@ def _media(inbound: InboundMessage) -> list[dict[str, str]]:
     return media
 
 
-def _insert_once(session: Session, message: Message, inbound: InboundMessage) -> int | None:
-    """Inserts the message; the id of the copy already stored when another delivery of it won
-    the race (the unique constraint on channel and external id decides)."""
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        assert inbound.external_id is not None
-        existing = _by_external_id(session, inbound.channel, inbound.external_id)
-        assert existing is not None
-        return existing
-    return None
+def _insert_once(
+    session: Session, inbound: InboundMessage, identity_id: int, contact_id: int, now: datetime
+) -> int | None:
+    """Inserts the message; None when another delivery of it won the race (the unique
+    constraint on channel and external id decides, with no savepoint to roll back)."""
+    values: dict[str, Any] = {
+        "contact_id": contact_id,
+        "identity_id": identity_id,
+        "direction": Direction.inbound.value,
+        "channel": inbound.channel,
+        "external_id": inbound.external_id,
+        "text": truncate(inbound.text.replace("\x00", "")),
+        "media": _media(inbound),
+        "buttons": [],
+        "status": MessageStatus.received.value,
+        "parts_sent": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    row = insert_unless_present(
+        session, MESSAGE, values, keys=("channel", "external_id"), returning=(MESSAGE.c.id,)
+    )
+    return None if row is None else int(row[0])
 
 
 def _check_shape(inbound: InboundMessage) -> None:

@@ -47,12 +47,12 @@ def count_webhook(runtime: Runtime, path: str, status: int) -> None:
     outcome = "accepted" if 200 <= status < 300 else "refused"
     field = f"{path}|{outcome}"
     dispatcher = runtime.dispatcher
-    if isinstance(dispatcher, RQDispatcher):
+    if isinstance(dispatcher, RQDispatcher) and not dispatcher.resting():
         try:
             dispatcher.connection.hincrby(WEBHOOK_KEY, field, 1)
             return
-        except Exception:  # noqa: S110 - Redis down: counted here, as without Redis
-            pass
+        except Exception:  # Redis down: counted here, as without Redis, and not tried again
+            dispatcher.rest()  # for a while: each try could wait out a connection timeout
     with _local_lock:
         _local_webhooks[field] += 1
 
