@@ -17,6 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from ccc.access.models import BreakGlassGrant, Role, Team, TeamMembership
 from ccc.kernel.errors import Conflict, Forbidden, NotFound
+from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.referrals.models import Referral, ReferralStatus
 from ccc.tickets.models import Sensitivity, Ticket
@@ -135,14 +136,19 @@ def authorize_changes(
         override = _authorize_move(session, caller, ticket, updates, focal_team, override_reason)
     if caller.role in STAFF:
         return override
-    if "team_id" in updates:
+    # A restricted case belongs to the focal team: restricting a ticket hands it there (the
+    # move's destination was checked above), and its members assign it among themselves.
+    restricted = updates.get("sensitivity", (None, ticket.sensitivity))[1] == Sensitivity.restricted
+    if "team_id" in updates and not restricted:
         centre = session.exec(select(Team.id).where(Team.slug == CENTRE_TEAM)).first()
         if updates["team_id"][1] != centre:
             raise Forbidden(f"a team member may only hand a ticket back to {CENTRE_TEAM!r}")
     if "assignee_id" in updates and updates["assignee_id"][1] is not None:
-        team_id = updates.get("team_id", (None, ticket.team_id))[1]
-        member = session.get(TeamMembership, (updates["assignee_id"][1], team_id))
-        if member is None:
+        teams = {updates.get("team_id", (None, ticket.team_id))[1]}
+        if restricted and focal_team is not None:
+            teams.add(session.exec(select(Team.id).where(Team.slug == focal_team)).first())
+        assignee = updates["assignee_id"][1]
+        if not any(session.get(TeamMembership, (assignee, team)) for team in teams):
             raise Forbidden("a team member may assign a ticket only to someone of its team")
     return override
 
@@ -223,12 +229,19 @@ def holds_only_a_referral(caller: Caller, ticket: Ticket, *, focal_team: str | N
     return not (ticket.sensitivity == Sensitivity.restricted and in_focal_team)
 
 
+def running_focal_team() -> str:
+    """`CCC_RESTRICTED_FOCAL_TEAM` of the running CCC, for a service whose callers name none
+    (a reply, a referral): the focal team is the owning side of every restricted case."""
+    return get_runtime().settings.restricted_focal_team
+
+
 def check_owning_side(
     caller: Caller, ticket: Ticket, *, focal_team: str | None, doing: str
 ) -> None:
     """A receiving team answers its referral and adds notes; moving, resolving, re-referring,
     assigning, replying to the person and changing the sensitivity stay with the owning team,
-    the centre's agents and supervisors (403)."""
+    the centre's agents and supervisors (403). The focal team is the owning side of a
+    restricted ticket, whichever team it sits in."""
     if holds_only_a_referral(caller, ticket, focal_team=focal_team):
         raise Forbidden(
             f"{doing} is for the ticket's own team: a team that received a referral "

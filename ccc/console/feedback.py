@@ -211,6 +211,32 @@ BY_STATUS = {
 OTHER = "The request could not be done."
 
 
+# A refusal of the change form's fields: nothing of them was applied, and the page says which.
+REFUSED_TOGETHER = "These changes cannot be made together, so nothing was changed: %(changes)s."
+REFUSED_FIELDS = "Refused, so nothing was changed: %(changes)s."
+FIELD_NAMES = {
+    "status": "Status",
+    "priority": "Priority",
+    "team": "Team",
+    "sensitivity": "Sensitivity",
+    "assign": "Assignee",
+}
+
+
+def explain_changes(
+    exc: CCCError, refused: list[tuple[str, str]], together: bool, language: str
+) -> str:
+    """One message for a refused set of changes: the fields (and the values) refused, on
+    their own or as a combination, then the reason, all in the reader's language."""
+    _ = i18n.gettext_for(language)
+    changes = " · ".join(
+        f"{_(FIELD_NAMES[field])} → {_(value) if field != 'assign' else value}"
+        for field, value in refused
+    )
+    head = _(REFUSED_TOGETHER if together else REFUSED_FIELDS, changes=changes)
+    return f"{head} {explain(exc, language)}"
+
+
 def explain(exc: CCCError, language: str) -> str:
     """The error in the reader's words; English readers get the service's own detail."""
     if language == i18n.DEFAULT:

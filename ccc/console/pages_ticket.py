@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ccc.access.models import Team
 from ccc.access.policy import get_visible_ticket
 from ccc.console import presence
 from ccc.console.deps import ChangeDep, ConsoleDep
-from ccc.console.feedback import explain
+from ccc.console.feedback import explain, explain_changes
 from ccc.console.ticket_view import still_visible, ticket_context
 from ccc.console.web import Console, done, page
 from ccc.jobs.outbox import forget_scheduled
@@ -103,6 +105,10 @@ def act(
     except CCCError as exc:
         console.session.rollback()
         forget_scheduled(console.session)
+        if isinstance(exc, ChangesRefused):
+            failure = explain_changes(exc.cause, exc.refused, exc.together, console.language)
+        else:
+            failure = explain(exc, console.language)
         ticket = visible(request, console, reference)
         return page(
             request,
@@ -110,7 +116,7 @@ def act(
             language=console.language,
             console=console,
             status_code=exc.status_code,
-            failure=explain(exc, console.language),
+            failure=failure,
             **ticket_context(console, ticket),
         )
     if not still_visible(console, ticket):
@@ -143,6 +149,75 @@ def note(reference: str, request: Request, console: ChangeDep, text: Text) -> Re
 Choice = Annotated[str, Form(max_length=64)]
 
 
+class ChangesRefused(CCCError):
+    """The change form's fields, refused as a whole: nothing of them was applied. `refused`
+    names the fields (and values) refused on their own or, when each alone would pass,
+    every field asked, refused `together`."""
+
+    def __init__(self, cause: CCCError, refused: list[tuple[str, str]], together: bool) -> None:
+        super().__init__(cause.detail)
+        self.status_code = cause.status_code
+        self.cause, self.refused, self.together = cause, refused, together
+
+
+def asked(console: Console, ticket: Ticket, form: dict[str, str]) -> dict[str, str]:
+    """The form's fields whose value differs from the ticket's. The browser posts every select
+    of the form; a field left as it was asks for nothing, so restricting a ticket hands it to
+    the focal team exactly as through the API, instead of pinning it to its old team."""
+    team = console.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
+    current = {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "sensitivity": ticket.sensitivity,
+        "team": team.slug if team is not None else "",
+    }
+    return {field: value for field, value in form.items() if value and value != current[field]}
+
+
+def change_all_or_nothing(
+    console: Console, ticket: Ticket, fields: dict[str, str], changes: service.Changes
+) -> None:
+    """`apply_changes` checks every field before applying any, so a refusal applies nothing;
+    a refusal of several fields names those refused on their own, or else all of them, refused
+    as a combination (an agent's team and sensitivity each pass, a restricted ticket in a
+    programme team does not)."""
+    focal = console.settings.restricted_focal_team
+    try:
+        service.apply_changes(
+            console.session, ticket=ticket, changes=changes, caller=console.caller, focal_team=focal
+        )
+    except CCCError as exc:
+        if len(fields) < 2:
+            raise
+        alone = [
+            (field, value)
+            for field, value in fields.items()
+            if not service.permitted(
+                console.session,
+                ticket=ticket,
+                changes=_only(changes, field, value),
+                caller=console.caller,
+                focal_team=focal,
+            )
+        ]
+        raise ChangesRefused(exc, alone or list(fields.items()), together=not alone) from exc
+
+
+def _only(changes: service.Changes, field: str, value: str) -> service.Changes:
+    """The Changes of one form field alone; the reason and the closing message go with the
+    status."""
+    alone = replace(changes, status=None, priority=None, team=None, sensitivity=None, assignee=None)
+    alone.unassign = False
+    if field != "status":
+        alone.message = None
+    if field == "assign":
+        alone.unassign = value == "—"
+        alone.assignee = None if value == "—" else value
+    else:
+        setattr(alone, field, value)
+    return alone
+
+
 @router.post("/tickets/{reference}/change")
 def change(
     reference: str,
@@ -157,27 +232,28 @@ def change(
     closing_message: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Fields left as they were change nothing; `assign` is `me` (claim) or `none`; a closing
-    message, when resolving, goes to the person in place of the standard notice."""
-    changes = service.Changes(
-        status=status or None,
-        priority=priority or None,
-        team=team or None,
-        sensitivity=sensitivity or None,
-        assignee=console.user.name if assign == "me" else None,
-        unassign=assign == "none",
-        reason=reason.strip() or None,
-        message=closing_message.strip() or None,
-    )
-    focal = console.settings.restricted_focal_team
-    return act(
-        request,
-        console,
-        reference,
-        lambda t: service.apply_changes(
-            console.session, ticket=t, changes=changes, caller=console.caller, focal_team=focal
-        ),
-        "changed",
-    )
+    message, when resolving, goes to the person in place of the standard notice. All the
+    fields are applied, or none (`change_all_or_nothing`)."""
+    form = {"status": status, "priority": priority, "team": team, "sensitivity": sensitivity}
+    assignee = console.user.name if assign == "me" else None
+
+    def action(ticket: Ticket) -> None:
+        fields = asked(console, ticket, form)
+        changes = service.Changes(
+            status=fields.get("status"),
+            priority=fields.get("priority"),
+            team=fields.get("team"),
+            sensitivity=fields.get("sensitivity"),
+            assignee=assignee,
+            unassign=assign == "none",
+            reason=reason.strip() or None,
+            message=closing_message.strip() or None,
+        )
+        if assign in ("me", "none"):
+            fields["assign"] = assignee or "—"
+        change_all_or_nothing(console, ticket, fields, changes)
+
+    return act(request, console, reference, action, "changed")
 
 
 @router.post("/tickets/{reference}/refer")

@@ -97,8 +97,8 @@ def _controls(console: Console, ticket: Ticket, teams: list[Team]) -> dict[str, 
     ]
     return {
         "may_note": may_write(session, caller=caller, ticket=ticket),
-        # The reply service names no focal team: its owning side is the ticket's own team.
-        "may_reply": may_act_as_owner(session, caller=caller, ticket=ticket, focal_team=None),
+        # The focal team is the owning side of a restricted ticket, wherever it sits.
+        "may_reply": owner,
         "may_change": owner,
         "may_claim": owner and may_claim(console, ticket),
         "may_unassign": owner and _may_change(console, ticket, service.Changes(unassign=True)),

@@ -20,6 +20,7 @@ from ccc.access.policy import (
     check_may_share,
     check_owning_side,
     may_answer_referral,
+    running_focal_team,
     visible_tickets,
 )
 from ccc.access.service import team_by_slug
@@ -116,7 +117,8 @@ def _check_referable(
         raise Conflict(f"{status} ticket cannot be referred; reopen it first")
     if _active(session, ticket, team.id):
         raise Conflict(f"the ticket is already referred to {team.slug}")
-    check_owning_side(caller, ticket, focal_team=None, doing="referring the ticket on")
+    focal_team = running_focal_team() if caller.user_id is not None else None
+    check_owning_side(caller, ticket, focal_team=focal_team, doing="referring the ticket on")
     check_may_share(session, caller=caller, ticket=ticket)
     if ticket.sensitivity == Sensitivity.restricted:
         raise Conflict(
@@ -214,7 +216,7 @@ def complete(
     # The loop closes by itself: resolving tells the person in their language.
     _after_last_referral(session, ticket, TicketStatus.resolved, caller, message=message)
     if message is not None and ticket.status != TicketStatus.resolved:
-        reply(session, ticket=ticket, text=message, caller=caller)
+        reply(session, ticket=ticket, text=message, caller=caller, by_referral=True)
     return referral
 
 

@@ -13,7 +13,13 @@ from sqlmodel import Session, col, func, select
 from ccc.access import audit
 from ccc.access.audit import Detail, disclose
 from ccc.access.models import Team, User
-from ccc.access.policy import Caller, authorize_changes, check_owning_side, check_write
+from ccc.access.policy import (
+    Caller,
+    authorize_changes,
+    check_owning_side,
+    check_write,
+    running_focal_team,
+)
 from ccc.contacts.models import Identity
 from ccc.conversations.service import focus_on_ticket
 from ccc.kernel import events
@@ -382,10 +388,17 @@ def add_note(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> 
     return record(session, ticket=ticket, kind="note", caller=caller, text=text)
 
 
-def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Message:
-    """A message to the person on the channel of the ticket; it goes out as a job."""
+def reply(
+    session: Session, *, ticket: Ticket, text: str, caller: Caller, by_referral: bool = False
+) -> Message:
+    """A message to the person on the channel of the ticket; it goes out as a job.
+    `by_referral`: the message a team leaves when completing its referral (CONTRACT), which
+    the referral service authorised (`check_answerable`); any other reply is the owning
+    side's, and the focal team is the owning side of a restricted case."""
     check_write(session, caller=caller, ticket=ticket)
-    check_owning_side(caller, ticket, focal_team=None, doing="replying to the person")
+    focal_team = running_focal_team() if caller.user_id is not None else None
+    if not by_referral:
+        check_owning_side(caller, ticket, focal_team=focal_team, doing="replying to the person")
     text = text.strip()
     if not text:
         raise Invalid("a reply needs some text")
@@ -405,9 +418,8 @@ def reply(session: Session, *, ticket: Ticket, text: str, caller: Caller) -> Mes
     record(session, ticket=ticket, kind="reply", caller=caller, message_id=message.id)
     if ticket.status == TicketStatus.new:
         # Someone of the centre is working on it now.
-        apply_changes(
-            session, ticket=ticket, changes=Changes(status=TicketStatus.open), caller=caller
-        )
+        opened = Changes(status=TicketStatus.open)
+        apply_changes(session, ticket=ticket, changes=opened, caller=caller, focal_team=focal_team)
     waiting.refresh(session, ticket=ticket)
     events.publish(
         session,

@@ -146,3 +146,27 @@ def test_a_team_holding_a_referral_of_a_sensitive_ticket_may_reject_it(
     assert reject.status_code == 200, reject.text
     assert ticket(ccc, reference, supervisor)["status"] == "open"
     assert ccc.client.get(f"/api/tickets/{reference}", headers=receiver).status_code == 404
+
+
+def test_a_team_completing_its_referral_may_leave_a_message_for_the_person(
+    ccc: Harness, supervisor: dict[str, str]
+) -> None:
+    """CONTRACT: `/complete` takes an optional `message` for the person beside `outcome`.
+    While another referral stays open the ticket is not resolved, so the message goes out as
+    a reply: the referral's own consequence, answered by its team, not a reply of theirs."""
+    receiver = ccc.user("rana", "team_member", ["assistance"])
+    reference, referral = sensitive_detention_referred_to_assistance(ccc, supervisor)
+    assert refer(ccc, reference, supervisor, "tracing")[0] == 201  # stays open
+    assert ccc.client.post(f"/api/referrals/{referral}/accept", headers=receiver).status_code == 200
+    body = {"outcome": "parcel given", "message": "Your parcel is ready at the office."}
+    complete = ccc.client.post(f"/api/referrals/{referral}/complete", json=body, headers=receiver)
+    assert complete.status_code == 200, complete.text
+    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=supervisor).json()
+    sent = [m["text"] for m in timeline if m["type"] == "message" and m["direction"] == "out"]
+    assert "Your parcel is ready at the office." in sent
+    assert ticket(ccc, reference, supervisor)["status"] == "referred"
+    # Its own reply, outside the referral's answer, stays the owning team's.
+    reply = ccc.client.post(
+        f"/api/tickets/{reference}/replies", json={"text": "hello"}, headers=receiver
+    )
+    assert reply.status_code == 403

@@ -43,6 +43,8 @@ def code_words() -> set[str]:
         | {word for pair in pages_year.BREAKDOWNS.values() for word in pair}
         | set(pages_year.MONTHLY.values())
         | {"Month", "Calls received"}
+        | {feedback.REFUSED_TOGETHER, feedback.REFUSED_FIELDS}
+        | set(feedback.FIELD_NAMES.values())
         | keyed
     )
 
