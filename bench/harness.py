@@ -70,7 +70,7 @@ def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Ite
 
 
 def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # slow to start on a loaded machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"server on port {port} exited with {process.returncode}")
