@@ -18,6 +18,28 @@ from ccc.kernel.timeutil import utcnow
 IDENTITY: Table = Identity.__table__  # type: ignore[attr-defined]
 CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 
+_LOCKED = "ccc.contacts.locked_identities"
+
+
+def lock_identity(session: Session, identity_id: int) -> Identity | None:
+    """The identity, its row locked until the transaction ends (one person's turns run one at
+    a time). Locked once per transaction: a second caller in the same turn gets the row kept
+    here (the session's own map holds rows only weakly) instead of sending the same
+    `SELECT … FOR UPDATE` again."""
+    root = session.get_transaction()
+    mark = session.info.get(_LOCKED)
+    rows: dict[int, Identity] = {}
+    if mark is not None and mark[0] is root:
+        rows = mark[1]
+    else:
+        session.info[_LOCKED] = (root, rows)
+    identity = rows.get(identity_id)
+    if identity is None:
+        identity = session.get(Identity, identity_id, with_for_update=True)
+        if identity is not None:
+            rows[identity_id] = identity
+    return identity
+
 
 def find_identity(session: Session, *, channel: str, address: str) -> Identity | None:
     return session.exec(

@@ -14,7 +14,8 @@ leaves the row `running`; once the lease runs out, the sweep hands it out again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,6 +38,7 @@ from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from ccc.jobs.dispatch import RQDispatcher, Scheduled
     from ccc.kernel.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,36 @@ def run_job(job_id: int, order_key: str | None = None) -> None:
         _run(runtime, job_id)
         return
     with dispatcher.in_order(order_key, seconds=dispatcher.job_timeout + 30):
-        _run(runtime, job_id)
+        with _replies_here(dispatcher) as replies:
+            _run(runtime, job_id)
+        # Still under the person's order lock, so one person's replies leave in order.
+        _send_here(runtime, dispatcher, replies)
+
+
+@contextmanager
+def _replies_here(dispatcher: object) -> Iterator[list[Scheduled]]:
+    """The sends a turn schedules, kept by a worker's dispatcher (`ccc.jobs.worker`) to be run
+    by this job right after the turn commits, instead of a round through Redis and a second
+    job: a reply waits for nothing, and the worker's per-job bookkeeping is done once."""
+    hold = getattr(dispatcher, "holding_sends", None)
+    if hold is None:
+        yield []
+        return
+    with hold() as held:
+        yield held
+
+
+def _send_here(runtime: Runtime, dispatcher: RQDispatcher, jobs: list[Scheduled]) -> None:
+    """Run the sends kept by `_replies_here`. Their rows are committed and were never in Redis:
+    should this process die first, the sweep hands them out (they are pending, not enqueued).
+    Should one fail unexpectedly, it and the rest go to Redis as any send does."""
+    for index, job in enumerate(jobs):
+        try:
+            _run(runtime, job.id)
+        except Exception:
+            log.exception("reply job %s failed here; it goes to the send queue", job.id)
+            dispatcher.dispatch(jobs[index:])
+            return
 
 
 def _run(runtime: Runtime, job_id: int) -> None:

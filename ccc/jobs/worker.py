@@ -17,11 +17,21 @@ import resource
 import signal
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rq import SimpleWorker
 
-from ccc.jobs.dispatch import LOW_QUEUE_NAME, QUEUE_NAME, WORKER_QUEUES
+from ccc.jobs.dispatch import (
+    LOW_QUEUE_NAME,
+    QUEUE_NAME,
+    SEND_QUEUE_NAME,
+    WORKER_QUEUES,
+    RQDispatcher,
+    Scheduled,
+    as_scheduled,
+)
 from ccc.jobs.periodic import SCHEDULE
 from ccc.kernel import ports
 from ccc.kernel.runtime import Runtime, set_runtime
@@ -80,6 +90,46 @@ class CCCWorker(SimpleWorker):
         return None
 
 
+class WorkerDispatcher(RQDispatcher):
+    """The worker's dispatcher: while a turn runs (`holding_sends`), the replies it schedules
+    are kept for that job to send as soon as it commits (`ccc.jobs.runner.run_job`); every
+    other job, and everything scheduled outside a turn, goes to Redis as before."""
+
+    def __init__(self, redis_url: str, engine: Any, *, job_timeout: int = 120) -> None:
+        super().__init__(redis_url, engine, job_timeout=job_timeout)
+        self._local = threading.local()
+
+    @contextmanager
+    def holding_sends(self) -> Iterator[list[Scheduled]]:
+        held: list[Scheduled] = []
+        self._local.held = held
+        try:
+            yield held
+        finally:
+            self._local.held = None
+
+    def dispatch(self, jobs: Sequence[int | Scheduled], *, background: bool = False) -> None:
+        held: list[Scheduled] | None = getattr(self._local, "held", None)
+        if held is None:
+            super().dispatch(jobs, background=background)
+            return
+        others: list[Scheduled] = []
+        for job in map(as_scheduled, jobs):
+            (held if job.queue == SEND_QUEUE_NAME else others).append(job)
+        if others:
+            super().dispatch(others, background=background)
+
+
+def for_worker(runtime: Runtime) -> Runtime:
+    """The runtime with the worker's own dispatcher (replies sent by the job that made them)."""
+    settings = runtime.settings
+    assert settings.redis_url
+    runtime.dispatcher = WorkerDispatcher(
+        settings.redis_url, runtime.engine, job_timeout=settings.job_timeout_seconds
+    )
+    return runtime
+
+
 def run_worker(runtime: Runtime) -> int:
     """Work until asked to stop (0) or to be replaced (`RECYCLE`). When Redis goes away, RQ's
     work loop quits; this one waits for Redis with backoff and starts it again, so a Redis
@@ -92,7 +142,7 @@ def run_worker(runtime: Runtime) -> int:
     from redis import Redis
     from rq import Queue
 
-    set_runtime(runtime)
+    set_runtime(for_worker(runtime))
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
     _start_cron(connection)
     CCCWorker.max_jobs = settings.worker_max_jobs

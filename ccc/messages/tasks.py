@@ -18,6 +18,7 @@ from ccc.channels import ratelimit, templates
 from ccc.channels.models import Channel
 from ccc.channels.port import Button, OutboundMessage, SendError, SendResult, Template
 from ccc.contacts.models import Contact, Identity
+from ccc.contacts.service import lock_identity
 from ccc.jobs.models import OutboxJob
 from ccc.jobs.registry import (
     Deferred,
@@ -56,8 +57,9 @@ def process_inbound(session: Session, identity_id: int, **_extra: Any) -> None:
 
 def release_held(session: Session, *, identity_id: int) -> int:
     """The person answered a WhatsApp template ("the centre answered your request, reply to
-    read it"): the texts it stood in for go out now, inside WhatsApp's 24 hours again."""
-    identity = session.get(Identity, identity_id)
+    read it"): the texts it stood in for go out now, inside WhatsApp's 24 hours again. The
+    identity is locked here already, for the turn that follows (`lock_identity`)."""
+    identity = lock_identity(session, identity_id)
     if identity is None or identity.channel != Channel.whatsapp:
         return 0
     held = session.exec(

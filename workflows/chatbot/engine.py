@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from ccc.contacts.models import Contact, Identity
+from ccc.contacts.service import lock_identity
 from ccc.conversations.models import Conversation
 from ccc.kernel.text import as_choice, clean, has_words, truncate
 from ccc.kernel.timeutil import utcnow
@@ -49,7 +50,7 @@ def process_identity(session: Session, identity_id: int, *, timeout_hours: float
     The identity row is locked, so two workers given messages of the same person take turns
     instead of interleaving their answers.
     """
-    identity = session.get(Identity, identity_id, with_for_update=True)
+    identity = lock_identity(session, identity_id)
     if identity is None:
         raise LookupError(f"identity {identity_id} does not exist")
     pending = session.exec(
@@ -115,8 +116,9 @@ def _conversation(session: Session, identity: Identity, library: Library) -> Con
             flow=library.flow.name,
             language=contact.language if contact else None,
         )
+        # Not flushed here: the turn's first query writes it, with the times the turn sets,
+        # in one INSERT rather than an INSERT and an UPDATE.
         session.add(conversation)
-        session.flush()
     return conversation
 
 

@@ -118,7 +118,8 @@ def test_one_persons_turns_wait_for_the_order_lock_across_two_workers(
     held = dispatcher_of(ccc).connection.lock(
         f"ccc:order:identity_id:{turn.payload['identity_id']}", timeout=60
     )
-    assert held.acquire(blocking=False)
+    # The worker keeps it until the turn's reply is sent, just after the reply is written.
+    assert held.acquire(blocking=True, blocking_timeout=30)
     try:
         post(ccc, ZAINAB, "4")
         post(ccc, ALI, "hello")  # another person is not held up: the other worker answers
