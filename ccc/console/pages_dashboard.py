@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from ccc.access import audit
 from ccc.console.deps import ConsoleDep
-from ccc.console.feedback import explain
 from ccc.console.i18n import CENTRE_TZ
+from ccc.console.report_page import KIND_OF, failed, labeller
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError, Forbidden
 from ccc.kernel.timeutil import utcnow
@@ -84,11 +84,18 @@ AXES = {
 
 
 def labels(console: Console, charts: dict[str, dict[str, int]]) -> dict[str, list[str]]:
-    """Each chart's labels in the reader's language: the UI's words (channels, categories,
-    ages, call figures) translated, data (days, governorates as people wrote them) as is."""
+    """Each chart's labels in the reader's language: the keys of channels, categories and
+    governorates through `report_page.label`, ages and call figures as the UI's words, days as
+    dates."""
     _ = console._
+    word = labeller(console)
     return {
-        name: [_(CALL_FIGURES.get(str(key), str(key))) for key in values]
+        name: [
+            word(KIND_OF[name], str(key))
+            if name in KIND_OF
+            else _(CALL_FIGURES.get(str(key), str(key)))
+            for key in values
+        ]
         for name, values in charts.items()
     }
 
@@ -101,13 +108,11 @@ def dashboard(
         since, to = _bounds(start, end)
         data = figures(console, since, to)
     except CCCError as exc:
-        return page(
+        return failed(
             request,
             "dashboard.html",
-            language=console.language,
-            console=console,
-            failure=explain(exc, console.language),
-            status_code=exc.status_code,
+            console,
+            exc,
             charts={},
             report=None,
             start=start or "",

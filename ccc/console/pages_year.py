@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from ccc.console.deps import ConsoleDep
-from ccc.console.feedback import explain
 from ccc.console.i18n import babel_locale, direction
+from ccc.console.report_page import KIND_OF, failed, labeller
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError, Forbidden
 from ccc.kernel.timeutil import utcnow
@@ -27,8 +27,10 @@ from ccc.tickets.service import oldest_ticket_at
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-# Babel's Kurdish (kmr) months are Kurmanji in Latin script; Badini in Iraq is written in
-# Arabic script, as the rest of the console's Badini.
+# Badini in Iraq is written in Arabic script, as the rest of the console's Badini, and CLDR has
+# no months for it: Babel 2.19 (CLDR 46) gives `ku`/`kmr` in Latin script (rêbendan, sibat…),
+# `ckb` is Sorani, and `ku_Arab`, `ku_Arab_IQ` and `sdh` exist with placeholders (M01…M12).
+# Hence data, written by hand and waiting for a native reviewer (docs/translations.md).
 BADINI_MONTHS = (
     "کانوونا دووێ",
     "شوبات",
@@ -95,13 +97,11 @@ def year_page(request: Request, console: ConsoleDep, year: str | None = None) ->
         )
         months = year_report.monthly(console.session, year=chosen, settings=console.settings)
     except CCCError as exc:
-        return page(
+        return failed(
             request,
             "year.html",
-            language=console.language,
-            console=console,
-            failure=explain(exc, console.language),
-            status_code=exc.status_code,
+            console,
+            exc,
             report=None,
             year=chosen,
             years=_years(console) if console.caller.role in READERS else [],
@@ -122,16 +122,18 @@ def charts(console: Console, shown: dict[str, Any], months: dict[str, Any]) -> l
     """Each chart's SVG and the table beside it (`head`: column names, `rows`: label and
     counts), in the reader's language and direction."""
     _ = console._
+    word = labeller(console)
     rtl = direction(console.language) == "rtl"
     month_labels = month_names(console.language)
     drawn = []
     contacts = [Series(_("Calls received"), months["calls_received"])] + [
-        Series(_(channel), values) for channel, values in months["messages_received"].items()
+        Series(word("channel", channel), values)
+        for channel, values in months["messages_received"].items()
     ]
     monthly_series = {
         "contacts": contacts,
         **{
-            name: [Series(_(key), values) for key, values in months[name].items()]
+            name: [Series(word(KIND_OF[name], key), values) for key, values in months[name].items()]
             for name in ("by_category", "by_team")
         },
     }
@@ -141,7 +143,7 @@ def charts(console: Console, shown: dict[str, Any], months: dict[str, Any]) -> l
         )
     for name, (title, axis) in BREAKDOWNS.items():
         values = shown[name]
-        labels = [_(str(key)) for key in values]
+        labels = [word(KIND_OF[name], str(key)) for key in values]
         one = [Series(_("Count"), list(values.values()))]
         drawn.append(_chart(f"year-{name}", _(title), labels, one, rtl, _(axis)))
     return drawn

@@ -7,21 +7,29 @@ dates and its links to the contact and ticket; a call's outcome, menu, durations
 links; a callback's flags, attempts and result; the rows themselves, so every count holds.
 Replaced: bodies, other answers, notes, referral texts, transcripts, recordings, addresses,
 names, Twilio ids and keys pressed (a keyed reference locates the person's ticket).
+
+Set-based: a batch of tickets (or contacts) is one UPDATE per table, whatever its size, so a run
+over a million tickets costs a few statements per batch, not a few per ticket. Only the values
+that differ from row to row are computed here: a ticket's kept answers (and the search text they
+make, grouped by value) and the timeline events that name someone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import String, bindparam, cast, inspect, literal, or_
+from sqlalchemy.orm import attributes
 from sqlmodel import Session, col, delete, select, update
 
 from ccc.calls.models import AttemptOutcome, Call, Callback, Outcome, Recording
 from ccc.contacts.models import Contact, Identity
 from ccc.conversations.models import Conversation
-from ccc.messages.models import Message
+from ccc.messages.models import Direction, Message
 from ccc.referrals.models import Referral
 from ccc.tickets import search
 from ccc.tickets.models import Ticket, TicketEvent
@@ -40,28 +48,93 @@ def tombstone(row_id: int | None) -> str:
     return f"{TOMBSTONE_PREFIX}{row_id}"
 
 
+def _tombstone_of(column: Any) -> Any:
+    """`tombstone(id)` in SQL: "~" and the row's id."""
+    return literal(TOMBSTONE_PREFIX).concat(cast(column, String))
+
+
+def _bulk(statement: Any) -> Any:
+    """An UPDATE or DELETE of many rows at once: no ORM objects are loaded for it."""
+    return statement.execution_options(synchronize_session=False)
+
+
 def scrub_ticket(session: Session, *, ticket: Ticket, now: datetime) -> list[Path]:
-    """The ticket's content replaced; returns recording files to delete after the commit."""
+    """One ticket's content replaced (`ccc contact forget`); returns recording files to delete
+    after the commit. The loaded ticket is refreshed from what was written."""
     assert ticket.id is not None
-    ticket.answers = {k: v for k, v in ticket.answers.items() if k in KEPT_ANSWERS}
-    ticket.anonymised_at = now
-    session.add(ticket)
-    blank_messages(session, col(Message.ticket_id) == ticket.id)
-    for event in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)):
-        kept = {k: v for k, v in event.data.items() if _kept_event_value(k, v)}
-        if kept != event.data:
-            event.data = kept
-            session.add(event)
+    session.flush()
+    files = scrub_tickets(session, [ticket.id], now=now)
+    session.expire(ticket)
+    return files
+
+
+def scrub_tickets(session: Session, ids: list[int], *, now: datetime) -> list[Path]:
+    """These tickets' content replaced, a few statements for the whole batch; returns the
+    recording files to delete after the commit."""
+    if not ids:
+        return []
+    _keep_answers(session, ids, now=now)
+    blank_messages(session, col(Message.ticket_id).in_(ids), refresh=False)
+    _keep_event_data(session, ids)
     session.execute(
-        update(Referral)
-        .where(col(Referral.ticket_id) == ticket.id)
-        .values(note=None, reason=None, outcome=None, consent_override_reason=None)
+        _bulk(
+            update(Referral)
+            .where(col(Referral.ticket_id).in_(ids))
+            .values(note=None, reason=None, outcome=None, consent_override_reason=None)
+        )
     )
-    session.execute(update(Callback).where(col(Callback.ticket_id) == ticket.id).values(phone=""))
-    calls = session.exec(select(Call).where(Call.ticket_id == ticket.id)).all()
-    scrub_calls(session, calls)
-    recordings = session.exec(select(Recording).where(Recording.ticket_id == ticket.id)).all()
-    return scrub_recordings(session, recordings)
+    session.execute(
+        _bulk(update(Callback).where(col(Callback.ticket_id).in_(ids)).values(phone=""))
+    )
+    scrub_calls_where(session, col(Call.ticket_id).in_(ids))
+    return scrub_recordings_where(session, col(Recording.ticket_id).in_(ids))
+
+
+def _keep_answers(session: Session, ids: list[int], *, now: datetime) -> None:
+    """Only the kept answers stay, and the search text is what they alone make (the messages
+    are blanked in the same batch): one UPDATE per distinct kept value (a governorate)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    kept_of: dict[str, dict[str, Any]] = {}
+    found = session.execute(
+        select(col(Ticket.id), col(Ticket.answers)).where(col(Ticket.id).in_(ids))
+    )
+    for ticket_id, answers in found:
+        kept = {k: v for k, v in (answers or {}).items() if k in KEPT_ANSWERS}
+        key = json.dumps(kept, sort_keys=True)
+        groups[key].append(ticket_id)
+        kept_of[key] = kept
+    for key, group in groups.items():
+        kept = kept_of[key]
+        session.execute(
+            _bulk(
+                update(Ticket)
+                .where(col(Ticket.id).in_(group))
+                .values(answers=kept, anonymised_at=now, search_text=search.search_text(kept, []))
+            )
+        )
+
+
+def _keep_event_data(session: Session, ids: list[int]) -> None:
+    """Timeline events keep only the data that names no one; the changed ones are written in
+    one statement with a parameter set each."""
+    changed = []
+    found = session.execute(
+        select(col(TicketEvent.id), col(TicketEvent.data)).where(
+            col(TicketEvent.ticket_id).in_(ids)
+        )
+    )
+    for event_id, data in found:
+        kept = {k: v for k, v in (data or {}).items() if _kept_event_value(k, v)}
+        if kept != (data or {}):
+            changed.append({"event_id": event_id, "kept": kept})
+    if changed:
+        table = TicketEvent.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("event_id"))
+            .values(data=bindparam("kept")),
+            changed,
+        )
 
 
 def _kept_event_value(key: str, value: Any) -> bool:
@@ -70,61 +143,138 @@ def _kept_event_value(key: str, value: Any) -> bool:
     return key in KEPT_EVENT_KEYS
 
 
-def blank_messages(session: Session, where: Any) -> None:
+def blank_messages(session: Session, where: Any, *, refresh: bool = True) -> None:
     """Bodies, media, buttons, provider ids and error texts of the messages `where` selects;
-    their tickets' search text written again without them."""
-    tickets = session.exec(select(Message.ticket_id).where(where).distinct()).all()
+    their tickets' search text written again without them (unless the caller writes it)."""
+    tickets: list[int] = []
+    if refresh:
+        found = session.exec(select(Message.ticket_id).where(where).distinct()).all()
+        tickets = [t for t in found if t is not None]
     session.execute(
-        update(Message)
-        .where(where)
-        .values(text="", media=[], buttons=[], external_id=None, error_message=None)
-        .execution_options(synchronize_session=False)
+        _bulk(
+            update(Message)
+            .where(where)
+            .values(text="", media=[], buttons=[], external_id=None, error_message=None)
+        )
     )
-    search.refresh(session, [t for t in tickets if t is not None])
+    refresh_search(session, tickets)
 
 
-def scrub_calls(session: Session, calls: Iterable[Call]) -> int:
-    count = 0
-    for call in calls:
-        if call.call_sid.startswith(TOMBSTONE_PREFIX):
-            continue
-        call.call_sid = tombstone(call.id)
-        call.path = ""
-        call.stage = None
-        session.add(call)
-        count += 1
-    return count
+def refresh_search(session: Session, ticket_ids: list[int]) -> None:
+    """`ccc.tickets.search.refresh`, one UPDATE per distinct text rather than per ticket (after
+    retention most tickets of a batch share theirs: their governorate, or nothing)."""
+    if not ticket_ids:
+        return
+    ids = sorted(set(ticket_ids))
+    answers = dict(
+        session.execute(select(col(Ticket.id), col(Ticket.answers)).where(col(Ticket.id).in_(ids)))
+        .tuples()
+        .all()
+    )
+    said: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(col(Message.ticket_id), col(Message.text))
+        .where(col(Message.ticket_id).in_(ids), col(Message.direction) == Direction.inbound)
+        .order_by(col(Message.id))
+    )
+    for ticket_id, text in rows:
+        said[ticket_id].append(text)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for ticket_id, ticket_answers in answers.items():
+        groups[search.search_text(ticket_answers or {}, said[ticket_id])].append(ticket_id)
+    for value, group in groups.items():
+        session.execute(
+            _bulk(update(Ticket).where(col(Ticket.id).in_(group)).values(search_text=value))
+        )
+        for ticket_id in group:
+            loaded = session.identity_map.get(
+                inspect(Ticket).identity_key_from_primary_key((ticket_id,))
+            )
+            if loaded is not None:
+                attributes.set_committed_value(loaded, "search_text", value)
 
 
-def scrub_recordings(session: Session, recordings: Iterable[Recording]) -> list[Path]:
-    """Transcripts and links dropped; the files are returned, to be deleted once committed
-    (a rolled-back run must not lose a file its row still points at)."""
-    files: list[Path] = []
-    for recording in recordings:
-        if recording.stored_file:
-            files.append(Path(recording.stored_file))
-        recording.stored_file = None
-        recording.twilio_url = None
-        recording.transcript = None
-        recording.recording_sid = tombstone(recording.id)
-        session.add(recording)
-    return files
+def scrub_calls_where(session: Session, where: Any) -> None:
+    """The calls `where` selects lose their Twilio id, keys pressed and stage."""
+    session.execute(
+        _bulk(
+            update(Call)
+            .where(where, col(Call.call_sid).not_like(f"{TOMBSTONE_PREFIX}%"))
+            .values(call_sid=_tombstone_of(col(Call.id)), path="", stage=None)
+        )
+    )
+
+
+def scrub_recordings_where(session: Session, where: Any) -> list[Path]:
+    """Transcripts and links of the recordings `where` selects dropped; their files are
+    returned, to be deleted once committed (a rolled-back run must not lose a file its row
+    still points at)."""
+    files = session.exec(
+        select(Recording.stored_file).where(where, col(Recording.stored_file).is_not(None))
+    ).all()
+    session.execute(
+        _bulk(
+            update(Recording)
+            .where(where)
+            .values(
+                stored_file=None,
+                twilio_url=None,
+                transcript=None,
+                recording_sid=_tombstone_of(col(Recording.id)),
+            )
+        )
+    )
+    return [Path(name) for name in files if name]
 
 
 def scrub_contact(session: Session, *, contact: Contact, now: datetime) -> None:
-    """Every address and name of the person, and whatever they wrote outside a kept ticket."""
-    identities = session.exec(select(Identity).where(Identity.contact_id == contact.id)).all()
-    ids = [identity.id for identity in identities]
-    for identity in identities:
-        identity.address = tombstone(identity.id)
-        identity.display_name = None
-        identity.unreachable_reason = None
-        session.add(identity)
-    contact.verified_phone = None
-    contact.anonymised_at = now
-    session.add(contact)
-    blank_messages(session, col(Message.contact_id) == contact.id)
-    if ids:
-        session.execute(update(Callback).where(col(Callback.identity_id).in_(ids)).values(phone=""))
-        scrub_calls(session, session.exec(select(Call).where(col(Call.identity_id).in_(ids))))
-        session.execute(delete(Conversation).where(col(Conversation.identity_id).in_(ids)))
+    """One person (`ccc contact forget`); the loaded contact is refreshed from what was written."""
+    assert contact.id is not None
+    session.flush()
+    scrub_contacts(session, [contact.id], now=now)
+    session.expire(contact)
+
+
+def scrub_contacts(session: Session, ids: list[int], *, now: datetime) -> None:
+    """Every address and name of these people, and whatever they wrote outside a kept ticket."""
+    if not ids:
+        return
+    identities = select(Identity.id).where(col(Identity.contact_id).in_(ids))
+    session.execute(
+        _bulk(
+            update(Identity)
+            .where(col(Identity.contact_id).in_(ids))
+            .values(
+                address=_tombstone_of(col(Identity.id)), display_name=None, unreachable_reason=None
+            )
+        )
+    )
+    session.execute(
+        _bulk(
+            update(Contact)
+            .where(col(Contact.id).in_(ids))
+            .values(verified_phone=None, anonymised_at=now)
+        )
+    )
+    # Messages of anonymised tickets were blanked with them: only those left are written.
+    blank_messages(
+        session,
+        col(Message.contact_id).in_(ids)
+        & or_(
+            col(Message.ticket_id).is_(None),
+            col(Message.text) != "",
+            col(Message.external_id).is_not(None),
+            col(Message.ticket_id).in_(
+                select(Ticket.id).where(
+                    col(Ticket.contact_id).in_(ids), col(Ticket.anonymised_at).is_(None)
+                )
+            ),
+        ),
+    )
+    session.execute(
+        _bulk(update(Callback).where(col(Callback.identity_id).in_(identities)).values(phone=""))
+    )
+    scrub_calls_where(session, col(Call.identity_id).in_(identities))
+    session.execute(
+        _bulk(delete(Conversation).where(col(Conversation.identity_id).in_(identities)))
+    )

@@ -39,18 +39,6 @@ class Batch:
     cursor: int | None = None
 
 
-def held_tickets() -> Any:
-    return select(TicketHold.ticket_id).where(col(TicketHold.released_at).is_(None))
-
-
-def kept_people() -> Any:
-    """Contacts with a ticket retention must not touch (open, or on hold): their person,
-    calls and conversations stay as they are."""
-    return select(Ticket.contact_id).where(
-        or_(col(Ticket.status) != TicketStatus.closed, col(Ticket.id).in_(held_tickets()))
-    )
-
-
 def _closed_since() -> Any:
     return func.coalesce(col(Ticket.closed_at), col(Ticket.updated_at))
 
@@ -77,30 +65,46 @@ def _due_per_ticket(
     shortest = period.shortest()
     if shortest is None:
         return Batch()
-    query = select(Ticket).where(
+    query = select(
+        col(Ticket.id), col(Ticket.category), col(Ticket.sensitivity), _closed_since()
+    ).where(
         Ticket.status == TicketStatus.closed,
         col(Ticket.id) > after,
-        col(Ticket.id).not_in(held_tickets()),
+        ~_held(col(Ticket.id)),
         _closed_since() < now - shortest,
     )
     if kind is Kind.tickets:
         query = query.where(col(Ticket.anonymised_at).is_(None))
     else:
         query = query.where(
-            col(Ticket.id).in_(select(Recording.ticket_id).where(_recording_left()))
+            select(Recording.id)
+            .where(col(Recording.ticket_id) == col(Ticket.id), _recording_left())
+            .exists()
         )
-    rows = session.exec(query.order_by(col(Ticket.id)).limit(limit)).all()
+    rows = session.execute(query.order_by(col(Ticket.id)).limit(limit)).all()
     ids = [
-        int(ticket.id) for ticket in rows if ticket.id is not None and _past(ticket, period, now)
+        int(ticket_id)
+        for ticket_id, category, sensitivity, since in rows
+        if _past(category, sensitivity, since, period, now)
     ]
-    cursor = rows[-1].id if len(rows) == limit else None
+    cursor = int(rows[-1][0]) if len(rows) == limit else None
     return Batch(ids=ids, cursor=cursor)
 
 
-def _past(ticket: Ticket, period: Period, now: datetime) -> bool:
-    own = period.for_ticket(category=ticket.category, sensitivity=ticket.sensitivity)
-    since = ticket.closed_at or ticket.updated_at
+def _past(category: str, sensitivity: str, since: datetime, period: Period, now: datetime) -> bool:
+    own = period.for_ticket(category=category, sensitivity=sensitivity)
+    if since.tzinfo is None:  # SQLite hands a computed date back without its zone
+        since = since.replace(tzinfo=now.tzinfo)
     return own is not None and since < now - own
+
+
+def _held(ticket_id: Any) -> Any:
+    """The ticket is on hold (a correlated EXISTS: an anti-join, never a NOT IN list)."""
+    return (
+        select(TicketHold.id)
+        .where(col(TicketHold.ticket_id) == ticket_id, col(TicketHold.released_at).is_(None))
+        .exists()
+    )
 
 
 def _recording_left() -> Any:
@@ -127,8 +131,8 @@ def _query(kind: Kind, cutoff: datetime) -> Any:
         return select(Call.id).where(
             col(Call.started_at) < cutoff,
             col(Call.call_sid).not_like(f"{scrub.TOMBSTONE_PREFIX}%"),
-            or_(col(Call.ticket_id).is_(None), col(Call.ticket_id).not_in(_kept_tickets())),
-            or_(col(Call.identity_id).is_(None), col(Call.identity_id).not_in(_kept_identities())),
+            ~_kept_ticket(col(Call.ticket_id)),
+            ~_kept_identity(col(Call.identity_id)),
         )
     if kind is Kind.conversations:
         # Messages outside any ticket (the menu, the chatbot's questions); the chatbot's state
@@ -137,16 +141,20 @@ def _query(kind: Kind, cutoff: datetime) -> Any:
             col(Message.ticket_id).is_(None),
             col(Message.created_at) < cutoff,
             or_(col(Message.text) != "", col(Message.external_id).is_not(None)),
-            col(Message.contact_id).not_in(kept_people()),
+            ~_kept_person(col(Message.contact_id)),
         )
     if kind is Kind.contacts:
-        recent = select(Identity.contact_id).where(col(Identity.last_inbound_at) >= cutoff)
-        unscrubbed = select(Ticket.contact_id).where(col(Ticket.anonymised_at).is_(None))
+        recent = select(Identity.id).where(
+            col(Identity.contact_id) == col(Contact.id), col(Identity.last_inbound_at) >= cutoff
+        )
+        unscrubbed = select(Ticket.id).where(
+            col(Ticket.contact_id) == col(Contact.id), col(Ticket.anonymised_at).is_(None)
+        )
         return select(Contact.id).where(
             col(Contact.anonymised_at).is_(None),
             col(Contact.created_at) < cutoff,
-            col(Contact.id).not_in(recent),
-            col(Contact.id).not_in(unscrubbed),
+            ~recent.exists(),
+            ~unscrubbed.exists(),
         )
     if kind is Kind.audit:
         return select(AuditEntry.id).where(col(AuditEntry.created_at) < cutoff)
@@ -156,14 +164,26 @@ def _query(kind: Kind, cutoff: datetime) -> Any:
     )
 
 
-def _kept_tickets() -> Any:
-    return select(Ticket.id).where(
-        or_(col(Ticket.status) != TicketStatus.closed, col(Ticket.id).in_(held_tickets()))
+def _kept(ticket: type[Ticket]) -> Any:
+    """A ticket retention must not touch: open, or on hold."""
+    return or_(col(ticket.status) != TicketStatus.closed, _held(col(ticket.id)))
+
+
+def _kept_ticket(ticket_id: Any) -> Any:
+    return select(Ticket.id).where(col(Ticket.id) == ticket_id, _kept(Ticket)).exists()
+
+
+def _kept_person(contact_id: Any) -> Any:
+    """The person has a kept ticket (their person, calls and conversations stay)."""
+    return select(Ticket.id).where(col(Ticket.contact_id) == contact_id, _kept(Ticket)).exists()
+
+
+def _kept_identity(identity_id: Any) -> Any:
+    return (
+        select(Identity.id)
+        .where(col(Identity.id) == identity_id, _kept_person(col(Identity.contact_id)))
+        .exists()
     )
-
-
-def _kept_identities() -> Any:
-    return select(Identity.id).where(col(Identity.contact_id).in_(kept_people()))
 
 
 def apply(
@@ -173,29 +193,25 @@ def apply(
     recording files to delete once the transaction is committed."""
     if not ids:
         return []
-    files: list[Path] = []
     if kind is Kind.tickets:
-        for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(ids))):
-            files += scrub.scrub_ticket(session, ticket=ticket, now=now)
-    elif kind is Kind.recordings:
-        recordings = session.exec(
-            select(Recording).where(col(Recording.ticket_id).in_(ids), _recording_left())
-        ).all()
-        files += scrub.scrub_recordings(session, recordings)
-    elif kind is Kind.calls:
-        scrub.scrub_calls(session, session.exec(select(Call).where(col(Call.id).in_(ids))))
+        return scrub.scrub_tickets(session, ids, now=now)
+    if kind is Kind.recordings:
+        return scrub.scrub_recordings_where(
+            session, col(Recording.ticket_id).in_(ids) & _recording_left()
+        )
+    if kind is Kind.calls:
+        scrub.scrub_calls_where(session, col(Call.id).in_(ids))
         _blank_callbacks(session, ids)
     elif kind is Kind.conversations:
         _forget_conversations(session, ids, now=now, policy=policy)
     elif kind is Kind.contacts:
-        for contact in session.exec(select(Contact).where(col(Contact.id).in_(ids))):
-            scrub.scrub_contact(session, contact=contact, now=now)
+        scrub.scrub_contacts(session, ids, now=now)
     elif kind is Kind.audit:
         session.execute(delete(AuditEntry).where(col(AuditEntry.id).in_(ids)))
     else:
         session.execute(delete(OutboxJob).where(col(OutboxJob.id).in_(ids)))
         _forget_delivery_errors(session, now=now, policy=policy)
-    return files
+    return []
 
 
 def _blank_callbacks(session: Session, call_ids: list[int]) -> None:
@@ -206,7 +222,7 @@ def _blank_callbacks(session: Session, call_ids: list[int]) -> None:
         .where(
             col(Callback.identity_id).in_(people),
             col(Callback.status) == CallbackStatus.done,
-            col(Callback.ticket_id).not_in(_kept_tickets()),
+            ~_kept_ticket(col(Callback.ticket_id)),
         )
         .values(phone="")
         .execution_options(synchronize_session=False)
