@@ -126,18 +126,30 @@ def authorize_changes(
         check_write(session, caller=caller, ticket=ticket)
         check_owning_side(caller, ticket, focal_team=focal_team, doing="changing the ticket")
     if "sensitivity" in updates:
-        old, new = updates["sensitivity"]
-        lowering = _LEVEL[Sensitivity(new)] < _LEVEL[Sensitivity(old)]
-        in_focal_team = focal_team is not None and focal_team in caller.team_slugs
-        if lowering and caller.role not in OVERSIGHT and not in_focal_team:
-            raise Forbidden("only a supervisor, an admin or the focal team may lower sensitivity")
+        _check_lowering(caller, updates["sensitivity"], focal_team)
     override = None
     if "team_id" in updates:
         override = _authorize_move(session, caller, ticket, updates, focal_team, override_reason)
-    if caller.role in STAFF:
-        return override
-    # A restricted case belongs to the focal team: restricting a ticket hands it there (the
-    # move's destination was checked above), and its members assign it among themselves.
+    if caller.role not in STAFF:
+        _check_team_members_change(session, ticket, updates, focal_team)
+    return override
+
+
+def _check_lowering(caller: Caller, change: tuple[Any, Any], focal_team: str | None) -> None:
+    old, new = change
+    lowering = _LEVEL[Sensitivity(new)] < _LEVEL[Sensitivity(old)]
+    in_focal_team = focal_team is not None and focal_team in caller.team_slugs
+    if lowering and caller.role not in OVERSIGHT and not in_focal_team:
+        raise Forbidden("only a supervisor, an admin or the focal team may lower sensitivity")
+
+
+def _check_team_members_change(
+    session: Session, ticket: Ticket, updates: dict[str, tuple[Any, Any]], focal_team: str | None
+) -> None:
+    """A team member hands a ticket back to the centre and assigns within the ticket's team.
+    A restricted case belongs to the focal team: restricting a ticket hands it there (the
+    move's destination was checked by `_authorize_move`), and its members assign it among
+    themselves."""
     restricted = updates.get("sensitivity", (None, ticket.sensitivity))[1] == Sensitivity.restricted
     if "team_id" in updates and not restricted:
         centre = session.exec(select(Team.id).where(Team.slug == CENTRE_TEAM)).first()
@@ -150,7 +162,6 @@ def authorize_changes(
         assignee = updates["assignee_id"][1]
         if not any(session.get(TeamMembership, (assignee, team)) for team in teams):
             raise Forbidden("a team member may assign a ticket only to someone of its team")
-    return override
 
 
 def _authorize_move(
