@@ -18,6 +18,7 @@ from ccc.jobs.outbox import schedule
 from ccc.kernel import ports
 from ccc.kernel.errors import Conflict, Forbidden, NotFound
 from ccc.kernel.timeutil import utcnow
+from ccc.tickets import waiting
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import Changes, apply_changes, parse_enum, record
 
@@ -113,6 +114,9 @@ def record_attempt(
         )
         if outcome == AttemptOutcome.reached and ticket.status == TicketStatus.new:
             apply_changes(session, ticket=ticket, changes=Changes(status="open"), caller=caller)
+        if outcome == AttemptOutcome.reached:
+            session.flush()  # the attempt is the answer `waiting.refresh` looks for
+            waiting.refresh(session, ticket=ticket)
     return callback
 
 

@@ -8,7 +8,8 @@ waiting longest for an answer) is one indexed range and not a scan of every mess
   question;
 - None: otherwise (answered, resolved, closed).
 
-Only people of the centre answer: the chatbot's automatic acknowledgements do not count.
+Only people of the centre answer: the chatbot's automatic acknowledgements do not count. A
+call-back that reached the person is an answer too: the agent has spoken with them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from ccc.calls.models import AttemptOutcome, Callback, CallbackAttempt
 from ccc.kernel import events
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Direction, Message
@@ -45,6 +47,17 @@ def _last_answer(session: Session, ticket: Ticket) -> Message | None:
     ).first()
 
 
+def _last_reached(session: Session, ticket: Ticket) -> datetime | None:
+    """When an agent last spoke with the person on a call-back of this ticket."""
+    return session.exec(
+        select(CallbackAttempt.created_at)
+        .join(Callback, col(Callback.id) == CallbackAttempt.callback_id)
+        .where(Callback.ticket_id == ticket.id, CallbackAttempt.outcome == AttemptOutcome.reached)
+        .order_by(col(CallbackAttempt.id).desc())
+        .limit(1)
+    ).first()
+
+
 def refresh(session: Session, *, ticket: Ticket) -> None:
     """Recomputes `waiting_on` from the ticket's status and its last messages."""
     ticket.waiting_on = _waiting_on(session, ticket)
@@ -55,8 +68,9 @@ def _waiting_on(session: Session, ticket: Ticket) -> str | None:
     if ticket.status not in ACTIVE:
         return None
     answer = _last_answer(session, ticket)
+    answered = [at for at in (answer and answer.created_at, _last_reached(session, ticket)) if at]
     person_wrote = ticket.last_inbound_at
-    if person_wrote is not None and (answer is None or answer.created_at < person_wrote):
+    if person_wrote is not None and (not answered or max(answered) < person_wrote):
         return WaitingOn.centre.value
     if ticket.status == TicketStatus.pending:
         return WaitingOn.person.value

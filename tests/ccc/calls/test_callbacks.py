@@ -125,6 +125,27 @@ def test_reached_ends_the_callback_and_a_bad_outcome_is_refused(
     assert attempt(ccc, agent, callback["id"], "reached")["result"] == "reached"
 
 
+def test_a_person_reached_on_a_callback_no_longer_waits_for_the_centre(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    """The walk of 2026-12-06 found a reached callback still marked "waiting for us"."""
+    request_callback(ccc, may_leave_message=False)
+    [callback] = callbacks(ccc, agent)
+    reference = callback["ticket"]
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["waiting_on"] == "centre"
+    attempt(ccc, agent, callback["id"], "no_answer")
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["waiting_on"] == "centre"  # nobody has spoken with them yet
+    attempt(ccc, agent, callback["id"], "reached")
+    ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()
+    assert ticket["waiting_on"] is None
+    assert reference not in [
+        item["reference"]
+        for item in ccc.client.get("/api/tickets?waiting=centre", headers=agent).json()["items"]
+    ]
+
+
 def test_an_agents_reply_on_a_voice_ticket_goes_by_sms_and_says_so(
     ccc: Harness, agent: dict[str, str], fake_twilio: FakeApi
 ) -> None:
