@@ -68,8 +68,8 @@ class Line:
             self.session.flush()
         return found
 
-    def say(self, key: str, **values: str) -> Speech:
-        return self.voice.speech(self.language, key, values)
+    def say(self, key: str, *, in_arabic: dict[str, str] | None = None, **values: str) -> Speech:
+        return self.voice.speech(self.language, key, values, in_arabic=in_arabic)
 
     def turn(self, text: str) -> list[Reply]:
         """One engine turn for a key press: the press drives the flow but is not stored as a
@@ -111,10 +111,12 @@ def offer_message(line: Line, category: str) -> Screen:
     return record(line, category, [line.say("offer_message")])
 
 
-def read_back(line: Line, ticket: Ticket, key: str, **values: str) -> Screen:
+def read_back(
+    line: Line, ticket: Ticket, key: str, *, in_arabic: dict[str, str] | None = None, **values: str
+) -> Screen:
     digits = spell(ticket.reference)
     speech = (
-        line.say(key, reference=digits, **values),
+        line.say(key, in_arabic=in_arabic, reference=digits, **values),
         line.say("reference_again", reference=digits),
         line.say("goodbye"),
     )

@@ -17,7 +17,7 @@ from workflows.calendars.callback_time import when_we_call
 from workflows.chatbot.turn import FALLBACK_LANGUAGE
 from workflows.files.library import Library, current
 from workflows.ivr.line import MAX_MISSES, Line, Screen, offer_message, read_back, record
-from workflows.ivr.voice_prompts import AGENT_LANGUAGE, Speech, VoicePrompts
+from workflows.ivr.voice_prompts import AGENT_LANGUAGE, FALLBACK, Speech, VoicePrompts
 
 PERSON_STAGES = ("person", "callback_safe", "callback_message")
 
@@ -81,9 +81,11 @@ def person_answer(line: Line, digits: str) -> Screen:
     )
     # As the text channels say it: when, from the centre's opening hours.
     library = current()
-    language = call.language or FALLBACK_LANGUAGE
-    when = when_we_call(library.calendars, library.prompts, language, utcnow())
-    return read_back(line, ticket, "callback_saved", when=when)
+    language, now = call.language or FALLBACK_LANGUAGE, utcnow()
+    when = when_we_call(library.calendars, library.prompts, language, now)
+    # A Kurdish caller without a recording hears the Arabic voice: the time in Arabic too.
+    in_arabic = when_we_call(library.calendars, library.prompts, FALLBACK, now)
+    return read_back(line, ticket, "callback_saved", when=when, in_arabic={"when": in_arabic})
 
 
 def queue_wait(session: Session, *, call_sid: str, position: int, waited: int) -> Screen:

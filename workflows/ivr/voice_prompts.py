@@ -130,12 +130,16 @@ class VoicePrompts:
         values: dict[str, str] | None = None,
         *,
         keys: list[str] | None = None,
+        in_arabic: dict[str, str] | None = None,
     ) -> Speech:
-        """A prompt with its menu options read out (`keys`: the step's choices, in order)."""
+        """A prompt with its menu options read out (`keys`: the step's choices, in order).
+        `in_arabic` gives the Arabic wording of values that are not prompts of their own (a
+        time worded for the caller), for a language the line says in Arabic."""
         prompt = self._prompt(language, key)
         values = values or {}
         chosen = keys if keys is not None else list(prompt.choices)
         arabic_values = {name: self._in_arabic(language, value) for name, value in values.items()}
+        arabic_values |= in_arabic or {}
         return Speech(
             key=key,
             language=language,

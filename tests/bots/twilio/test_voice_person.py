@@ -214,3 +214,17 @@ def test_the_keys_are_the_menus_even_while_the_centre_holds_a_text_ticket(
     menu = call.press("4")
     assert "A missing relative: press 1." in menu.said()
     assert "4" not in timeline_texts(ccc, agent, reference)[-3:]
+
+
+@pytest.mark.parametrize("key", ["2", "3"])  # Sorani, Badini: no voice, no recording
+def test_a_kurdish_caller_hears_when_we_call_back_in_the_arabic_they_are_spoken_to(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """The walk of 2026-12-06 heard "سنعاود الاتصال بك ئەمڕۆ لە کاتژمێر 08:00": the Arabic
+    voice reading a time worded in Sorani."""
+    freeze(monkeypatch, FRIDAY)
+    call = PhoneCall(ccc)
+    call.dial()
+    said = call.keys(key, "0", "2", "1", "1").said()
+    assert re.search(r"\d\d:\d\d", said)
+    assert not re.search("[ەێۆڕڵ]", said), said
