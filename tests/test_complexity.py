@@ -17,7 +17,6 @@ ALLOWED = {
     "workflows/chatbot/engine.py:handle",
     "workflows/chatbot/engine.py:_answer",
     "workflows/chatbot/engine.py:_picked_by_words",
-    "workflows/ivr/keypad.py:after_turn",
 }
 
 
