@@ -1,6 +1,6 @@
 """No function of `ccc/`, `bots/` or `workflows/` above cyclomatic complexity 15 (radon's grade C
-at most): a function that branches more than that is split by meaning. The allow-list names the
-ones still waiting for their split and where it happens; it may only shrink."""
+at most): a function that branches more than that is split by meaning, into pieces named after
+what each decides."""
 
 from __future__ import annotations
 
@@ -11,18 +11,6 @@ from radon.visitors import Class, Function
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT = 15
-ALLOWED = {
-    # not yet split (issue 15): the chatbot's turn, the intake's answers and
-    # checks of the data files, each worth a careful split of its own
-    "bots/telegram/updates.py:_message",
-    "workflows/chatbot/engine.py:handle",
-    "workflows/chatbot/engine.py:_answer",
-    "workflows/chatbot/engine.py:_picked_by_words",
-    "workflows/files/flow.py:_check_shape",
-    "workflows/files/library.py:_check_file",
-    "workflows/ivr/voice_prompts.py:VoicePrompts.inventory",
-    "workflows/ivr/keypad.py:after_turn",
-}
 
 
 def _functions(blocks: list[Function | Class]) -> list[tuple[str, int]]:
@@ -47,11 +35,6 @@ def too_complex() -> dict[str, int]:
     return found
 
 
-def test_no_function_above_the_limit_but_the_allowed() -> None:
-    over = {name: value for name, value in too_complex().items() if name not in ALLOWED}
+def test_no_function_above_the_limit() -> None:
+    over = too_complex()
     assert over == {}, f"split these (cyclomatic complexity above {LIMIT}): {over}"
-
-
-def test_the_allow_list_names_only_functions_still_above_the_limit() -> None:
-    """A split function leaves the list, so the list never hides a new one under an old name."""
-    assert sorted(ALLOWED - set(too_complex())) == []

@@ -103,25 +103,13 @@ def _message(update_id: int, message: TelegramMessage, region: str) -> ParsedUpd
     if message.chat.type != PRIVATE:
         return ParsedUpdate(update_id, ignored=f"a message in a {message.chat.type} chat")
     sender = message.from_user
-    text = _text(message)
     # A bare /start reads as "" but is still a message: the person expects a greeting.
     wrote = bool(message.text or message.caption or message.sticker)
     media = list(_media(message))
-    linked_phone = None
-    contact = message.contact
-    if contact is not None:
-        phone = _phone(contact.phone_number, region)
-        if sender is not None and contact.user_id == sender.id and phone is not None:
-            linked_phone = phone
-        else:
-            # Someone else's number: kept as the person sent it, never linked to anyone.
-            media.append(
-                Media(url=f"tel:{phone or contact.phone_number}", content_type="text/vcard")
-            )
-    location = message.location or (message.venue.location if message.venue else None)
-    where = (location.latitude, location.longitude) if location is not None else None
-    if where is not None and not (abs(where[0]) <= 90 and abs(where[1]) <= 180):
-        raise OutOfBounds("a location is within ±90° latitude and ±180° longitude")
+    linked_phone, card = _shared_number(message, region)
+    if card is not None:
+        media.append(card)
+    where = _place(message)
     if not (wrote or media or linked_phone or where):
         return ParsedUpdate(update_id, ignored="a message with nothing CCC uses")
     return ParsedUpdate(
@@ -130,7 +118,7 @@ def _message(update_id: int, message: TelegramMessage, region: str) -> ParsedUpd
             channel=CHANNEL,
             address=chat_address(message.chat.id),
             external_id=str(update_id),
-            text=text,
+            text=_text(message),
             media=tuple(media),
             display_name=sender.full_name if sender is not None else None,
             linked_phone=linked_phone,
@@ -138,6 +126,32 @@ def _message(update_id: int, message: TelegramMessage, region: str) -> ParsedUpd
             proves_reachable=True,
         ),
     )
+
+
+def _shared_number(message: TelegramMessage, region: str) -> tuple[str | None, Media | None]:
+    """A shared contact as (the number to link, the card to keep): only the sender's own number
+    links their chat to their phone; someone else's is kept as the person sent it, linked to no
+    one, so a forwarded card can never merge two people."""
+    contact = message.contact
+    if contact is None:
+        return None, None
+    phone = _phone(contact.phone_number, region)
+    sender = message.from_user
+    if sender is not None and contact.user_id == sender.id and phone is not None:
+        return phone, None
+    return None, Media(url=f"tel:{phone or contact.phone_number}", content_type="text/vcard")
+
+
+def _place(message: TelegramMessage) -> tuple[float, float] | None:
+    """Where the person is: a shared location, else the location of a shared venue; a point off
+    the globe is a forged update, refused rather than stored."""
+    location = message.location or (message.venue.location if message.venue else None)
+    if location is None:
+        return None
+    where = (location.latitude, location.longitude)
+    if not (abs(where[0]) <= 90 and abs(where[1]) <= 180):
+        raise OutOfBounds("a location is within ±90° latitude and ±180° longitude")
+    return where
 
 
 def _text(message: TelegramMessage) -> str:

@@ -8,7 +8,8 @@ queue as outbound messages (sent by jobs) and the voice line renders as TwiML.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -136,6 +137,22 @@ def _queue(session: Session, identity: Identity, message: Message, replies: list
 def handle(turn: Turn) -> None:
     from workflows.followup import satisfaction as closing  # why: subscriber order, above
 
+    last_turn, resume = _keep_alive(turn)
+    text = clean(turn.message.text)
+    choice = as_choice(text)
+    if _before_flow(turn, text, choice, last_turn=last_turn, resume=resume):
+        return
+    if turn.conversation.step == closing.SATISFACTION_STEP and closing.take_satisfaction(
+        turn, text
+    ):
+        return
+    _in_flow(turn, text, choice)
+
+
+def _keep_alive(turn: Turn) -> tuple[datetime | None, bool]:
+    """The conversation's clock, moved on by this message. Returns when the person last wrote
+    (none while they are asked which ticket they mean) and whether an intake that expired may
+    be resumed; one that may not starts over."""
     conversation = turn.conversation
     last_turn = conversation.updated_at if conversation.step != thread.WHICH_STEP else None
     expired = conversation.expires_at is not None and turn.now > conversation.expires_at
@@ -147,22 +164,34 @@ def handle(turn: Turn) -> None:
     conversation.updated_at = turn.now
     conversation.expires_at = turn.now + turn.timeout
     turn.session.add(conversation)
+    return last_turn, resume
 
-    text = clean(turn.message.text)
-    choice = as_choice(text)
+
+def _before_flow(
+    turn: Turn, text: str, choice: str, *, last_turn: datetime | None, resume: bool
+) -> bool:
+    """What is answered before the step's question: a shared phone number, a message that
+    belongs to a ticket's thread, the words that work anywhere, and the way back into an
+    intake that expired. True when one of them took the message."""
     if _linking(turn, choice) or thread.before_flow(turn, text, choice, last_turn):
-        return
+        return True
     if _anywhere(turn, text):
-        return
+        return True
     if resume:
         recovery.offer_resume(turn)
-        return
-    if conversation.step == recovery.RESUME_STEP:
+        return True
+    if turn.conversation.step == recovery.RESUME_STEP:
         recovery.answer_resume(turn, text, choice)
-        return
-    if conversation.step == closing.SATISFACTION_STEP and closing.take_satisfaction(turn, text):
-        return
+        return True
+    return False
+
+
+def _in_flow(turn: Turn, text: str, choice: str) -> None:
+    """The message read at the person's step: a request for a person first, then a reference
+    typed at a menu, then as the step reads answers (between intakes, at the status step, at
+    the main menu, or an answer to the question)."""
     flow = turn.library.flow
+    conversation = turn.conversation
     step = flow.steps.get(conversation.step) if conversation.step else None
     if recovery.wants_person(turn, step, choice):
         recovery.to_person(turn)
@@ -303,54 +332,88 @@ def _at_status_step(turn: Turn, text: str, choice: str) -> None:
 
 
 def _answer(turn: Turn, step: Step, text: str, choice: str) -> None:
-    conversation = turn.conversation
-    answers = dict(conversation.answers)
+    """An answer to the step's question, read as the step asks it (a choice, a number or
+    words): kept where the step saves it, then on to the next step. An answer that does not
+    fit has been told so and asked again (`recovery.invalid`): the person stays."""
     if turn.message.media and not text:
-        kinds = {str(item.get("kind")) for item in turn.message.media}
-        # A photo or a voice note is kept on the ticket; a location or a contact card is not a
-        # file the person would expect us to keep, so they are simply asked for words.
-        turn.say("need_text" if kinds <= {"location", "contact"} else "media_kept")
-        turn.ask(step)
+        _media_without_words(turn, step)
         return
+    answers = dict(turn.conversation.answers)
     if step.choices:
-        picked = step.choices.get(choice) or _picked_by_words(turn, step, text)
-        if picked is None:
-            recovery.invalid(turn, step, "invalid_choice")
-            return
-        if picked.set_language:
-            conversation.language = picked.set_language
-            contact = turn.session.get(Contact, turn.identity.contact_id)
-            if contact is not None:
-                contact.language = picked.set_language
-                turn.session.add(contact)
-        if step.save:
-            answers[step.save] = picked.value if picked.value is not None else picked.key
-        next_step = picked.next or step.next
-        if picked.set_language and BACK_AFTER_LANGUAGE in answers:
-            next_step = str(answers.pop(BACK_AFTER_LANGUAGE))
+        next_step = _take_choice(turn, step, text, choice, answers)
     elif step.number is not None:
-        number = read.read_number(text, turn.words)
-        low, high = step.number
-        if number is None or not low <= number <= high:
-            recovery.invalid(turn, step, "invalid_number")
-            return
-        assert step.save is not None
-        answers[step.save] = number
-        next_step = step.next
+        next_step = _take_number(turn, step, text, answers)
     else:
-        if not has_words(text):
-            recovery.invalid(turn, step, "need_text")
-            return
-        assert step.save is not None
-        if len(text) > MAX_ANSWER:
-            # Kept, not refused: the whole text stays in the message, which joins the ticket.
-            text = truncate(text, MAX_ANSWER)
-            answers[steps.CUT] = [*answers.get(steps.CUT, []), step.save]
-        answers[step.save] = text
-        next_step = step.next
-    conversation.answers = answers
-    assert next_step is not None
+        next_step = _take_words(turn, step, text, answers)
+    if next_step is None:
+        return
+    turn.conversation.answers = answers
     steps.enter(turn, next_step)
+
+
+def _media_without_words(turn: Turn, step: Step) -> None:
+    """A photo or a voice note is kept on the ticket; a location or a contact card is not a
+    file the person would expect us to keep, so they are simply asked for words."""
+    kinds = {str(item.get("kind")) for item in turn.message.media}
+    turn.say("need_text" if kinds <= {"location", "contact"} else "media_kept")
+    turn.ask(step)
+
+
+def _take_choice(
+    turn: Turn, step: Step, text: str, choice: str, answers: dict[str, Any]
+) -> str | None:
+    """A choice by its key or named in words; the next step is the choice's own, or the
+    question left for a change of language."""
+    picked = step.choices.get(choice) or _picked_by_words(turn, step, text)
+    if picked is None:
+        recovery.invalid(turn, step, "invalid_choice")
+        return None
+    if picked.set_language:
+        _speak(turn, picked.set_language)
+    if step.save:
+        answers[step.save] = picked.value if picked.value is not None else picked.key
+    next_step = picked.next or step.next
+    if picked.set_language and BACK_AFTER_LANGUAGE in answers:
+        next_step = str(answers.pop(BACK_AFTER_LANGUAGE))
+    # A step leads somewhere: the flow check refuses a choice that does not.
+    assert next_step is not None
+    return next_step
+
+
+def _speak(turn: Turn, language: str) -> None:
+    """The chosen language is the person's from now on, on every channel they write from."""
+    turn.conversation.language = language
+    contact = turn.session.get(Contact, turn.identity.contact_id)
+    if contact is not None:
+        contact.language = language
+        turn.session.add(contact)
+
+
+def _take_number(turn: Turn, step: Step, text: str, answers: dict[str, Any]) -> str | None:
+    """A number within the step's bounds, written in any of the person's digits or words."""
+    assert step.number is not None
+    number = read.read_number(text, turn.words)
+    low, high = step.number
+    if number is None or not low <= number <= high:
+        recovery.invalid(turn, step, "invalid_number")
+        return None
+    assert step.save is not None and step.next is not None
+    answers[step.save] = number
+    return step.next
+
+
+def _take_words(turn: Turn, step: Step, text: str, answers: dict[str, Any]) -> str | None:
+    """Words, however long: a long answer is cut where it is kept, and marked so."""
+    if not has_words(text):
+        recovery.invalid(turn, step, "need_text")
+        return None
+    assert step.save is not None and step.next is not None
+    if len(text) > MAX_ANSWER:
+        # Kept, not refused: the whole text stays in the message, which joins the ticket.
+        text = truncate(text, MAX_ANSWER)
+        answers[steps.CUT] = [*answers.get(steps.CUT, []), step.save]
+    answers[step.save] = text
+    return step.next
 
 
 def _picked_by_words(turn: Turn, step: Step, text: str) -> Choice | None:
@@ -359,20 +422,28 @@ def _picked_by_words(turn: Turn, step: Step, text: str) -> Choice | None:
         code = read.named_language(text, turn.library.prompts.words)
         return next((c for c in step.choices.values() if c.set_language == code), None)
     assert step.ask is not None
-    prompts = turn.library.prompts
-    if step.ask_by_name is not None:
-        every = [catalogue[step.ask].choices for catalogue in prompts.prompts.values()]
-        named = read.name_key(
-            text, [{k: v for k, v in c.items() if k in step.choices} for c in every]
-        )
-        if named is not None:
-            return step.choices[named]
-    labels = prompts.get(turn.language, step.ask).choices
-    key = read.label_key(text, {k: v for k, v in labels.items() if k in step.choices})
+    key = _key_by_name(turn, step, step.ask, text)
+    if key is None:
+        key = _key_by_label(turn, step, step.ask, text)
     if key is not None:
         return step.choices[key]
     meaning = read.yes_or_no(text, turn.words)
     return next((c for c in step.choices.values() if meaning and c.value == meaning), None)
+
+
+def _key_by_name(turn: Turn, step: Step, ask: str, text: str) -> str | None:
+    """A long list asked by name first: a name in any of the centre's languages counts, as
+    a person may answer in another language than the one they chose."""
+    if step.ask_by_name is None:
+        return None
+    every = [catalogue[ask].choices for catalogue in turn.library.prompts.prompts.values()]
+    return read.name_key(text, [{k: v for k, v in c.items() if k in step.choices} for c in every])
+
+
+def _key_by_label(turn: Turn, step: Step, ask: str, text: str) -> str | None:
+    """A label of the step's menu, as written in the person's language."""
+    labels = turn.library.prompts.get(turn.language, ask).choices
+    return read.label_key(text, {k: v for k, v in labels.items() if k in step.choices})
 
 
 def _follow_up(turn: Turn) -> bool:

@@ -7,6 +7,7 @@ A bad file never half-loads: `load_flow` returns a complete, checked `Flow` or r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -259,24 +260,51 @@ def _parse_create(name: str, raw: LineDict, problem: Any) -> dict[str, Any] | No
     return dict(create)
 
 
+def _asks(raw: LineDict) -> bool:
+    """A question the flow itself answers: a reference look-up reads the reply on its own."""
+    return "ask" in raw and not raw.get("lookup_reference")
+
+
+def _leads_nowhere(raw: LineDict, choices: dict[str, Choice]) -> bool:
+    """Without its own `next`, every choice must name where it goes (and there must be one)."""
+    return "next" not in raw and (not choices or any(c.next is None for c in choices.values()))
+
+
+# Each rule of a step's shape: (is the step wrong this way?, what to tell the writer after
+# "step 'name'"). Listed in the order the problems are reported.
+_SHAPE_RULES: tuple[tuple[Callable[[LineDict, dict[str, Choice]], bool], str], ...] = (
+    (
+        lambda raw, _: (
+            "ask" not in raw and not (raw.get("create_ticket") or raw.get("lookup_reference"))
+        ),
+        " neither asks nor acts (needs 'ask' or 'create_ticket')",
+    ),
+    (
+        lambda raw, _: bool(raw.get("create_ticket")) and "say" not in raw,
+        " creates a ticket but says nothing ('say' is missing)",
+    ),
+    (
+        lambda raw, choices: "ask_by_name" in raw and not choices,
+        ": ask_by_name needs the choices it names",
+    ),
+    (
+        lambda raw, choices: _asks(raw) and "save" not in raw and not choices,
+        " asks a question but neither saves nor offers choices",
+    ),
+    (
+        lambda raw, choices: _asks(raw) and _leads_nowhere(raw, choices),
+        ": where does it go next? ('next' is missing)",
+    ),
+)
+
+
 def _check_shape(
     name: str, raw: LineDict, line: int, choices: dict[str, Choice], problem: Any
 ) -> None:
     """A step asks or acts, says what it created, and knows where it goes next."""
-    kinds = sum(1 for k in ("create_ticket", "lookup_reference") if raw.get(k))
-    if kinds == 0 and "ask" not in raw:
-        problem(line, f"step {name!r} neither asks nor acts (needs 'ask' or 'create_ticket')")
-    if raw.get("create_ticket") and "say" not in raw:
-        problem(line, f"step {name!r} creates a ticket but says nothing ('say' is missing)")
-    if "ask_by_name" in raw and not choices:
-        problem(line, f"step {name!r}: ask_by_name needs the choices it names")
-    if "ask" in raw and not raw.get("lookup_reference"):
-        if "save" not in raw and not choices:
-            problem(line, f"step {name!r} asks a question but neither saves nor offers choices")
-        if "next" not in raw and any(c.next is None for c in choices.values()):
-            problem(line, f"step {name!r}: where does it go next? ('next' is missing)")
-        if not choices and "next" not in raw:
-            problem(line, f"step {name!r}: where does it go next? ('next' is missing)")
+    for wrong, told in _SHAPE_RULES:
+        if wrong(raw, choices):
+            problem(line, f"step {name!r}{told}")
 
 
 def _parse_choice(step: str, key: str, raw: Any, line: int, problem: Any) -> Choice | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ccc.retention import policy as retention
 from workflows.calendars.hours import Calendar, load_calendars, parse_calendars
@@ -79,44 +81,71 @@ def _check_file(path: Path) -> list[Problem]:
     data, problems = load(path)
     if problems:
         return problems
-    if isinstance(data, dict) and "steps" in data:
-        flow, problems = parse_flow(data, str(path))
-        if flow is None:
-            return problems
-        prompts_dir = path.parent.parent / "prompts"
-        if not prompts_dir.is_dir():
-            prompts_dir = PACKAGE_DIR / "prompts"
-        return check_catalogue(prompts_dir, flow)[1]
-    # A prompt file has `words:` too (yes/no and number words): `prompts` tells them apart.
-    if isinstance(data, dict) and "prompts" not in data and set(data) & RULE_KEYS:
-        if path.parent.name == "rules":
-            # The files of a rules folder are one set: a word list may live in another file.
-            try:
-                load_rules(path.parent)
-            except LoadError as refused:
-                return [p for p in refused.problems if p.path == str(path)]
-            return []
-        return parse_rules(data, str(path))[1]
-    if isinstance(data, dict) and "calendars" in data:
-        return parse_calendars(data, path)[1]
-    if isinstance(data, dict) and "retention" in data:
-        return [Problem(p.path, p.line, p.message) for p in retention.check(path)[1]]
-    if isinstance(data, dict) and "prompts" in data:
-        problems = parse_prompts(data, str(path))[3]
-        flow_file = path.parent.parent / "flows" / "default.yaml"
-        if problems or not flow_file.exists():
-            return problems
-        flow, flow_problems = parse_flow(load(flow_file)[0], str(flow_file))
-        if flow is None:
-            return flow_problems
-        # A prompt file alone is still checked against the flow that uses it.
-        found = check_catalogue(path.parent, flow)[1]
-        return [problem for problem in found if problem.path == str(path)]
+    if isinstance(data, dict):
+        for is_kind, check in _KINDS:
+            if is_kind(data):
+                return check(path, data)
     kinds = (
         "a flow (steps), rules (rules), prompts (prompts), calendars (calendars) "
         "or retention (retention) file"
     )
     return [Problem(str(path), 1, f"not {kinds}")]
+
+
+def _check_flow(path: Path, data: dict[str, Any]) -> list[Problem]:
+    """A flow is checked with the prompts beside it, or with the shipped ones when it has none
+    (a flow written alone is still told which prompts it lacks)."""
+    flow, problems = parse_flow(data, str(path))
+    if flow is None:
+        return problems
+    prompts_dir = path.parent.parent / "prompts"
+    if not prompts_dir.is_dir():
+        prompts_dir = PACKAGE_DIR / "prompts"
+    return check_catalogue(prompts_dir, flow)[1]
+
+
+def _check_rules(path: Path, data: dict[str, Any]) -> list[Problem]:
+    """The files of a rules folder are one set (a word list may live in another file): the
+    whole folder is loaded and this file answers for its own lines. Elsewhere it stands alone."""
+    if path.parent.name != "rules":
+        return parse_rules(data, str(path))[1]
+    try:
+        load_rules(path.parent)
+    except LoadError as refused:
+        return [p for p in refused.problems if p.path == str(path)]
+    return []
+
+
+def _check_retention(path: Path, data: dict[str, Any]) -> list[Problem]:
+    """Read again by the retention policy's own reader, its problems as the library's."""
+    return [Problem(p.path, p.line, p.message) for p in retention.check(path)[1]]
+
+
+def _check_prompts(path: Path, data: dict[str, Any]) -> list[Problem]:
+    """A prompt file alone is still checked against the flow that uses it, once its own problems
+    are fixed and when that flow is there (a broken flow is reported instead)."""
+    problems = parse_prompts(data, str(path))[3]
+    flow_file = path.parent.parent / "flows" / "default.yaml"
+    if problems or not flow_file.exists():
+        return problems
+    flow, flow_problems = parse_flow(load(flow_file)[0], str(flow_file))
+    if flow is None:
+        return flow_problems
+    found = check_catalogue(path.parent, flow)[1]
+    return [problem for problem in found if problem.path == str(path)]
+
+
+# Each kind of file: (is the document this kind?, its check), tried in this order.
+_KINDS: tuple[
+    tuple[Callable[[dict[str, Any]], bool], Callable[[Path, dict[str, Any]], list[Problem]]], ...
+] = (
+    (lambda data: "steps" in data, _check_flow),
+    # A prompt file has `words:` too (yes/no and number words): `prompts` tells them apart.
+    (lambda data: "prompts" not in data and bool(set(data) & RULE_KEYS), _check_rules),
+    (lambda data: "calendars" in data, lambda path, data: parse_calendars(data, path)[1]),
+    (lambda data: "retention" in data, _check_retention),
+    (lambda data: "prompts" in data, _check_prompts),
+)
 
 
 def unknown_teams(path: Path, teams: set[str]) -> list[Problem]:

@@ -118,6 +118,8 @@ def _requests_callback(step: Step | None) -> bool:
 
 
 def after_turn(line: Line, replies: list[Reply]) -> Screen:
+    """The flow has taken its turn: say its replies, except the questions the line asks itself
+    next, then go where the flow now stands (see `_at_step`), or back to the main menu."""
     conversation = line.conversation()
     skipped = _past_words(line.flow, conversation)
     step = line.flow.steps.get(conversation.step or "")
@@ -125,13 +127,27 @@ def after_turn(line: Line, replies: list[Reply]) -> Screen:
     said = [_spoken(line, reply) for reply in replies if step is None or reply.key not in asked]
     line.call.menu = step.name if step else line.flow.menu_step
     if step is None:
-        # The flow ended its turn (a status was said): back to the main menu.
-        if any(reply.key.startswith("status") for reply in replies):
-            line.call.outcome = line.call.outcome or Outcome.status_heard
-        menu = line.flow.steps[line.flow.menu_step]
-        conversation.step = menu.name
-        conversation.invalid_inputs = 0
-        return _gather(line, menu, said)
+        return _back_to_menu(line, conversation, replies, said)
+    return _at_step(line, conversation, step, said)
+
+
+def _back_to_menu(
+    line: Line, conversation: Conversation, replies: list[Reply], said: list[Speech]
+) -> Screen:
+    """The flow ended its turn (a status was said, say): the caller hears the main menu again,
+    and a call that heard a status counts as one."""
+    if any(reply.key.startswith("status") for reply in replies):
+        line.call.outcome = line.call.outcome or Outcome.status_heard
+    menu = line.flow.steps[line.flow.menu_step]
+    conversation.step = menu.name
+    conversation.invalid_inputs = 0
+    return _gather(line, menu, said)
+
+
+def _at_step(line: Line, conversation: Conversation, step: Step, said: list[Speech]) -> Screen:
+    """What a phone can do at the flow's step: a step that files a ticket is the voice message
+    (or a person, for a callback request), and so is a question only words answer, or one
+    missed too often; any other is asked on the keypad."""
     if step.create_ticket is not None:
         if _requests_callback(step):
             return person(line)

@@ -181,27 +181,38 @@ class VoicePrompts:
 
     def inventory(self) -> Iterator[tuple[str, Speech]]:
         """Every prompt of the line per language, as `ccc voice prompts` lists them."""
-        flow = self.library.flow
-        keys: list[str] = []
-        for step in flow.steps.values():
-            if step.ask and (step.choices or step.number or step.lookup_reference):
-                keys.append(step.ask)
-        keys += [k for k in ENGINE_KEYS if k in self.library.prompts.prompts[FALLBACK]]
-        keys += [k for k in self.voice.prompts[FALLBACK] if k not in NOT_SPOKEN]
-        start = flow.steps[flow.start]
+        keys = self._spoken_keys()
         for language in LANGUAGES:
-            for key in dict.fromkeys(keys):
+            for key in keys:
+                # The agent line speaks to the centre's own staff, in one language.
                 if key.startswith(AGENT_PREFIX) and language != AGENT_LANGUAGE:
                     continue
-                if key == start.ask:
-                    for speech in self.language_menu(start):
-                        if speech.language == language:
-                            yield language, speech
-                    continue
-                step_keys = _choice_keys(flow, key)
-                prompt = self._prompt(language, key)
-                values = {name: "{" + name + "}" for name in _placeholders(prompt.text)}
-                yield language, self.speech(language, key, values, keys=step_keys)
+                yield from ((language, speech) for speech in self._listed(language, key))
+
+    def _spoken_keys(self) -> list[str]:
+        """What the line may say, each once: the flow's questions a caller answers on the keypad
+        (a free-text question is recorded, not asked), the engine's own, then the line's own."""
+        flow = self.library.flow
+        keys = [
+            step.ask
+            for step in flow.steps.values()
+            if step.ask and (step.choices or step.number or step.lookup_reference)
+        ]
+        keys += [k for k in ENGINE_KEYS if k in self.library.prompts.prompts[FALLBACK]]
+        keys += [k for k in self.voice.prompts[FALLBACK] if k not in NOT_SPOKEN]
+        return list(dict.fromkeys(keys))
+
+    def _listed(self, language: str, key: str) -> list[Speech]:
+        """One prompt as listed for recording: the first question is each language offering
+        itself; any other is read with its step's keys, runtime values left as `{name}`."""
+        flow = self.library.flow
+        start = flow.steps[flow.start]
+        if key == start.ask:
+            return [s for s in self.language_menu(start) if s.language == language]
+        values = {
+            name: "{" + name + "}" for name in _placeholders(self._prompt(language, key).text)
+        }
+        return [self.speech(language, key, values, keys=_choice_keys(flow, key))]
 
 
 def _choice_keys(flow: Flow, key: str) -> list[str] | None:
