@@ -151,8 +151,7 @@ def main() -> int:
     jobs = sum(len(v) for v in meter.by_kind.values()) + 2 * args.warm
     print(f"{args.people} people; {jobs} jobs; the first {args.warm} people's jobs left out")
     print(
-        f"{'job':>16}{'n':>6}{'statements':>12}{'CPU ms p50':>12}{'CPU ms mean':>13}"
-        f"{'wall ms':>9}"
+        f"{'job':>16}{'n':>6}{'statements':>12}{'CPU ms p50':>12}{'CPU ms mean':>13}{'wall ms':>9}"
     )
     for kind, rows in sorted(meter.by_kind.items()):
         statements = statistics.median(r[0] for r in rows)

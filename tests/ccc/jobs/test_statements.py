@@ -81,9 +81,7 @@ def only_send(ccc: Harness, kept: Kept) -> int:
     return send.id
 
 
-def test_a_turn_and_a_send_cost_the_pinned_number_of_statements(
-    ccc: Harness, kept: Kept
-) -> None:
+def test_a_turn_and_a_send_cost_the_pinned_number_of_statements(ccc: Harness, kept: Kept) -> None:
     pinned = PINNED[ccc.engine.dialect.name]
     counted: dict[str, int] = {}
 
