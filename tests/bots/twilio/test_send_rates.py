@@ -248,8 +248,8 @@ def test_a_429_is_retried_after_retry_after_and_sent_exactly_once(
         assert len(fake_twilio.calls("Messages.json")) == 1
         assert message(ccc, other).status == MessageStatus.pending
 
-    # The bucket reopens empty and refills at the sender's rate (1 a second by default): the two
-    # deferred messages leave one per token, in the order their jittered times fall.
+    # The bucket reopens empty and refills at the sender's rate: the two deferred messages leave
+    # one per token, in the order their jittered times fall.
     for _ in range(4):
         time.sleep(1.1)
         run_due(ccc)
