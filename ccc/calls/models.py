@@ -32,6 +32,8 @@ class Call(SQLModel, table=True):
         Index("ix_call_started", "started_at"),
         Index("ix_call_identity", "identity_id", "started_at"),
         Index("ix_call_queue", "line", "queued_at"),
+        # Retention and erasure find a ticket's calls by it (revision 0015_retain5).
+        Index("ix_call_ticket", "ticket_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     call_sid: str = Field(max_length=64, unique=True)
@@ -98,6 +100,8 @@ class Callback(SQLModel, table=True):
     __table_args__ = (
         Index("ix_callback_status", "status", "due_at"),
         Index("ix_callback_phone_day", "phone", "created_at"),
+        # Retention and erasure find a person's callbacks by it (revision 0015_retain5).
+        Index("ix_callback_identity", "identity_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)

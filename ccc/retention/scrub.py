@@ -11,18 +11,18 @@ names, Twilio ids and keys pressed (a keyed reference locates the person's ticke
 Set-based: a batch of tickets (or contacts) is one UPDATE per table, whatever its size, so a run
 over a million tickets costs a few statements per batch, not a few per ticket. Only the values
 that differ from row to row are computed here: a ticket's kept answers (and the search text they
-make, grouped by value) and the timeline events that name someone.
+make) and the timeline events that name someone, each written by one executemany.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, inspect, literal, or_
+from sqlalchemy import Integer, String, any_, bindparam, cast, inspect, literal, or_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import attributes
 from sqlmodel import Session, col, delete, select, update
 
@@ -58,6 +58,16 @@ def _bulk(statement: Any) -> Any:
     return statement.execution_options(synchronize_session=False)
 
 
+def among(session: Session, column: Any, ids: list[int]) -> Any:
+    """`column IN ids`; on PostgreSQL `column = ANY(:ids)`, one array parameter whatever the
+    batch's size. (An IN list of 200 parameters made a statement text too long for psycopg's
+    cache and for prepared statements: parsed anew, client and server side, at each batch;
+    a third of the run's CPU time in Python.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def scrub_ticket(session: Session, *, ticket: Ticket, now: datetime) -> list[Path]:
     """One ticket's content replaced (`ccc contact forget`); returns recording files to delete
     after the commit. The loaded ticket is refreshed from what was written."""
@@ -74,43 +84,42 @@ def scrub_tickets(session: Session, ids: list[int], *, now: datetime) -> list[Pa
     if not ids:
         return []
     _keep_answers(session, ids, now=now)
-    blank_messages(session, col(Message.ticket_id).in_(ids), refresh=False)
+    blank_messages(session, among(session, col(Message.ticket_id), ids), refresh=False)
     _keep_event_data(session, ids)
     session.execute(
         _bulk(
             update(Referral)
-            .where(col(Referral.ticket_id).in_(ids))
+            .where(among(session, col(Referral.ticket_id), ids))
             .values(note=None, reason=None, outcome=None, consent_override_reason=None)
         )
     )
     session.execute(
-        _bulk(update(Callback).where(col(Callback.ticket_id).in_(ids)).values(phone=""))
+        _bulk(update(Callback).where(among(session, col(Callback.ticket_id), ids)).values(phone=""))
     )
-    scrub_calls_where(session, col(Call.ticket_id).in_(ids))
-    return scrub_recordings_where(session, col(Recording.ticket_id).in_(ids))
+    scrub_calls_where(session, among(session, col(Call.ticket_id), ids))
+    return scrub_recordings_where(session, among(session, col(Recording.ticket_id), ids))
 
 
 def _keep_answers(session: Session, ids: list[int], *, now: datetime) -> None:
     """Only the kept answers stay, and the search text is what they alone make (the messages
-    are blanked in the same batch): one UPDATE per distinct kept value (a governorate)."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    kept_of: dict[str, dict[str, Any]] = {}
+    are blanked in the same batch): one statement with a parameter set per ticket. (One UPDATE
+    per distinct kept value, as before, was 19 round trips a batch, one per governorate.)"""
     found = session.execute(
-        select(col(Ticket.id), col(Ticket.answers)).where(col(Ticket.id).in_(ids))
+        select(col(Ticket.id), col(Ticket.answers)).where(among(session, col(Ticket.id), ids))
     )
+    kept_answers = []
     for ticket_id, answers in found:
         kept = {k: v for k, v in (answers or {}).items() if k in KEPT_ANSWERS}
-        key = json.dumps(kept, sort_keys=True)
-        groups[key].append(ticket_id)
-        kept_of[key] = kept
-    for key, group in groups.items():
-        kept = kept_of[key]
-        session.execute(
-            _bulk(
-                update(Ticket)
-                .where(col(Ticket.id).in_(group))
-                .values(answers=kept, anonymised_at=now, search_text=search.search_text(kept, []))
-            )
+        kept_answers.append(
+            {"ticket": ticket_id, "kept": kept, "words": search.search_text(kept, [])}
+        )
+    if kept_answers:
+        table = Ticket.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("ticket"))
+            .values(answers=bindparam("kept"), anonymised_at=now, search_text=bindparam("words")),
+            kept_answers,
         )
 
 
@@ -120,7 +129,7 @@ def _keep_event_data(session: Session, ids: list[int]) -> None:
     changed = []
     found = session.execute(
         select(col(TicketEvent.id), col(TicketEvent.data)).where(
-            col(TicketEvent.ticket_id).in_(ids)
+            among(session, col(TicketEvent.ticket_id), ids)
         )
     )
     for event_id, data in found:
@@ -167,14 +176,19 @@ def refresh_search(session: Session, ticket_ids: list[int]) -> None:
         return
     ids = sorted(set(ticket_ids))
     answers = dict(
-        session.execute(select(col(Ticket.id), col(Ticket.answers)).where(col(Ticket.id).in_(ids)))
+        session.execute(
+            select(col(Ticket.id), col(Ticket.answers)).where(among(session, col(Ticket.id), ids))
+        )
         .tuples()
         .all()
     )
     said: dict[int, list[str]] = defaultdict(list)
     rows = session.execute(
         select(col(Message.ticket_id), col(Message.text))
-        .where(col(Message.ticket_id).in_(ids), col(Message.direction) == Direction.inbound)
+        .where(
+            among(session, col(Message.ticket_id), ids),
+            col(Message.direction) == Direction.inbound,
+        )
         .order_by(col(Message.id))
     )
     for ticket_id, text in rows:
@@ -184,7 +198,11 @@ def refresh_search(session: Session, ticket_ids: list[int]) -> None:
         groups[search.search_text(ticket_answers or {}, said[ticket_id])].append(ticket_id)
     for value, group in groups.items():
         session.execute(
-            _bulk(update(Ticket).where(col(Ticket.id).in_(group)).values(search_text=value))
+            _bulk(
+                update(Ticket)
+                .where(among(session, col(Ticket.id), group))
+                .values(search_text=value)
+            )
         )
         for ticket_id in group:
             loaded = session.identity_map.get(
@@ -239,11 +257,12 @@ def scrub_contacts(session: Session, ids: list[int], *, now: datetime) -> None:
     """Every address and name of these people, and whatever they wrote outside a kept ticket."""
     if not ids:
         return
-    identities = select(Identity.id).where(col(Identity.contact_id).in_(ids))
+    people = among(session, col(Identity.contact_id), ids)
+    identities = select(Identity.id).where(people)
     session.execute(
         _bulk(
             update(Identity)
-            .where(col(Identity.contact_id).in_(ids))
+            .where(people)
             .values(
                 address=_tombstone_of(col(Identity.id)), display_name=None, unreachable_reason=None
             )
@@ -252,21 +271,22 @@ def scrub_contacts(session: Session, ids: list[int], *, now: datetime) -> None:
     session.execute(
         _bulk(
             update(Contact)
-            .where(col(Contact.id).in_(ids))
+            .where(among(session, col(Contact.id), ids))
             .values(verified_phone=None, anonymised_at=now)
         )
     )
     # Messages of anonymised tickets were blanked with them: only those left are written.
     blank_messages(
         session,
-        col(Message.contact_id).in_(ids)
+        among(session, col(Message.contact_id), ids)
         & or_(
             col(Message.ticket_id).is_(None),
             col(Message.text) != "",
             col(Message.external_id).is_not(None),
             col(Message.ticket_id).in_(
                 select(Ticket.id).where(
-                    col(Ticket.contact_id).in_(ids), col(Ticket.anonymised_at).is_(None)
+                    among(session, col(Ticket.contact_id), ids),
+                    col(Ticket.anonymised_at).is_(None),
                 )
             ),
         ),

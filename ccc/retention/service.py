@@ -52,6 +52,8 @@ def due(
     if period.default is None:
         return Batch()
     cutoff = now - period.default
+    if kind is Kind.contacts:
+        return _due_contacts(session, cutoff, after, limit)
     query = _query(kind, cutoff).where(_id_column(kind) > after)
     ids = [int(i) for i in session.exec(query.order_by(_id_column(kind)).limit(limit)).all()]
     return Batch(ids=ids, cursor=ids[-1] if len(ids) == limit else None)
@@ -119,7 +121,6 @@ def _id_column(kind: Kind) -> Any:
     return {
         Kind.calls: col(Call.id),
         Kind.conversations: col(Message.id),
-        Kind.contacts: col(Contact.id),
         Kind.audit: col(AuditEntry.id),
         Kind.deliveries: col(OutboxJob.id),
     }[kind]
@@ -143,25 +144,43 @@ def _query(kind: Kind, cutoff: datetime) -> Any:
             or_(col(Message.text) != "", col(Message.external_id).is_not(None)),
             ~_kept_person(col(Message.contact_id)),
         )
-    if kind is Kind.contacts:
-        recent = select(Identity.id).where(
-            col(Identity.contact_id) == col(Contact.id), col(Identity.last_inbound_at) >= cutoff
-        )
-        unscrubbed = select(Ticket.id).where(
-            col(Ticket.contact_id) == col(Contact.id), col(Ticket.anonymised_at).is_(None)
-        )
-        return select(Contact.id).where(
-            col(Contact.anonymised_at).is_(None),
-            col(Contact.created_at) < cutoff,
-            ~recent.exists(),
-            ~unscrubbed.exists(),
-        )
     if kind is Kind.audit:
         return select(AuditEntry.id).where(col(AuditEntry.created_at) < cutoff)
     return select(OutboxJob.id).where(
         col(OutboxJob.status).in_(("done", "failed")),
         func.coalesce(col(OutboxJob.finished_at), col(OutboxJob.created_at)) < cutoff,
     )
+
+
+def _due_contacts(session: Session, cutoff: datetime, after: int, limit: int) -> Batch:
+    """People past the period with no recent message and no ticket left to anonymise.
+
+    The next `limit` people after the cursor are read first and each is then checked by two
+    index look-ups: a batch costs the same at the millionth person as at the first. (Asked as
+    one query with NOT EXISTS, PostgreSQL merged the whole identity and ticket indexes against
+    the people from the start for every batch of 200: 370 ms a batch at 400,000 people.)"""
+    window = (
+        select(col(Contact.id).label("id"))
+        .where(
+            col(Contact.id) > after,
+            col(Contact.anonymised_at).is_(None),
+            col(Contact.created_at) < cutoff,
+        )
+        .order_by(col(Contact.id))
+        .limit(limit)
+        .subquery()
+    )
+    recent = select(Identity.id).where(
+        col(Identity.contact_id) == window.c.id, col(Identity.last_inbound_at) >= cutoff
+    )
+    unscrubbed = select(Ticket.id).where(
+        col(Ticket.contact_id) == window.c.id, col(Ticket.anonymised_at).is_(None)
+    )
+    kept = or_(recent.exists(), unscrubbed.exists())
+    rows = session.execute(select(window.c.id, kept).order_by(window.c.id)).all()
+    ids = [int(contact_id) for contact_id, stays in rows if not stays]
+    cursor = int(rows[-1][0]) if len(rows) == limit else None
+    return Batch(ids=ids, cursor=cursor)
 
 
 def _kept(ticket: type[Ticket]) -> Any:
@@ -197,26 +216,26 @@ def apply(
         return scrub.scrub_tickets(session, ids, now=now)
     if kind is Kind.recordings:
         return scrub.scrub_recordings_where(
-            session, col(Recording.ticket_id).in_(ids) & _recording_left()
+            session, scrub.among(session, col(Recording.ticket_id), ids) & _recording_left()
         )
     if kind is Kind.calls:
-        scrub.scrub_calls_where(session, col(Call.id).in_(ids))
+        scrub.scrub_calls_where(session, scrub.among(session, col(Call.id), ids))
         _blank_callbacks(session, ids)
     elif kind is Kind.conversations:
         _forget_conversations(session, ids, now=now, policy=policy)
     elif kind is Kind.contacts:
         scrub.scrub_contacts(session, ids, now=now)
     elif kind is Kind.audit:
-        session.execute(delete(AuditEntry).where(col(AuditEntry.id).in_(ids)))
+        session.execute(delete(AuditEntry).where(scrub.among(session, col(AuditEntry.id), ids)))
     else:
-        session.execute(delete(OutboxJob).where(col(OutboxJob.id).in_(ids)))
+        session.execute(delete(OutboxJob).where(scrub.among(session, col(OutboxJob.id), ids)))
         _forget_delivery_errors(session, now=now, policy=policy)
     return []
 
 
 def _blank_callbacks(session: Session, call_ids: list[int]) -> None:
     """The numbers of finished callbacks of these calls' people."""
-    people = select(Call.identity_id).where(col(Call.id).in_(call_ids))
+    people = select(Call.identity_id).where(scrub.among(session, col(Call.id), call_ids))
     session.execute(
         update(Callback)
         .where(
@@ -232,11 +251,11 @@ def _blank_callbacks(session: Session, call_ids: list[int]) -> None:
 def _forget_conversations(
     session: Session, message_ids: list[int], *, now: datetime, policy: Policy
 ) -> None:
-    scrub.blank_messages(session, col(Message.id).in_(message_ids))
+    scrub.blank_messages(session, scrub.among(session, col(Message.id), message_ids))
     period = policy.period(Kind.conversations).default
     if period is None:
         return
-    people = select(Message.identity_id).where(col(Message.id).in_(message_ids))
+    people = select(Message.identity_id).where(scrub.among(session, col(Message.id), message_ids))
     session.execute(
         delete(Conversation).where(
             col(Conversation.identity_id).in_(people), col(Conversation.updated_at) < now - period
