@@ -95,15 +95,17 @@
     hideCue();
   });
 
+  // The sound is a short file played by an <audio> element (ping.wav, 0.18 s at 880 Hz): a
+  // Web Audio oscillator made at each event started suspended until the page's next click,
+  // and nothing outside could tell whether it sounded. The browser may still refuse to play
+  // on a page nobody has clicked yet (autoplay policy): the notification then comes alone.
+  var ping = null;
   function beep() {
-    var Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) { return; }
     try {
-      var context = new Context(), tone = context.createOscillator(), gain = context.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.08;
-      tone.connect(gain); gain.connect(context.destination);
-      tone.start(); tone.stop(context.currentTime + 0.18);
+      if (!ping) { ping = new Audio("/console/static/ping.wav"); ping.volume = 0.4; }
+      ping.currentTime = 0;
+      var played = ping.play();
+      if (played && played.catch) { played.catch(function () { /* refused: no sound */ }); }
     } catch (e) { /* no sound device: the notification remains */ }
   }
 
