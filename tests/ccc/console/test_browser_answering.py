@@ -2,17 +2,17 @@
 reply box in the first screen, saved replies in the ticket's language, the supervisor's live
 view, and a prompt recording uploaded then played on the next call; axe on each new page."""
 
-from __future__ import annotations  # noqa: I001
+from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
 from typing import Any
+from urllib.parse import urlencode, urlparse
 
+import httpx
 import pytest
-from twilio.request_validator import RequestValidator
-
 from sqlmodel import select
+from twilio.request_validator import RequestValidator
 
 from ccc.channels.models import Channel
 from ccc.contacts.models import Identity
@@ -25,6 +25,7 @@ from tests.ccc.console.test_browser import (  # noqa: F401  (fixtures)
     server,
     shot,
 )
+from tests.ccc.test_cli import Cli
 from tests.conftest import Harness
 from tests.flows import open_ticket
 from tests.support.audio import tone
@@ -192,7 +193,21 @@ def test_a_prompt_uploaded_in_the_browser_is_heard_on_the_next_call(
     call = PhoneCall(ccc)
     menu = signed_step(ccc, call, VOICE, CallStatus="ringing")
     sorani = signed_step(ccc, call, urlparse(menu.find("Gather").attrib["action"]).path, Digits="2")
-    assert sorani.plays() == [f"{BASE}/webhooks/twilio/voice/prompts/ckb/main_menu.wav"]
+    played = f"{BASE}/webhooks/twilio/voice/prompts/ckb/main_menu.wav"
+    assert sorani.plays() == [played]
+    # what Twilio fetches for <Play> is, byte for byte, what the supervisor uploaded
+    fetched = httpx.get(played, timeout=10)
+    assert fetched.status_code == 200 and fetched.content == recording.read_bytes()
+    assert fetched.headers["content-type"].startswith("audio/")
+    # and `ccc voice prompts` lists it as recorded at once
+    cli = Cli(tmp_path)
+    cli.env["CCC_VOICE_PROMPTS_DIR"] = str(settings.voice_prompts_dir)
+    listed = cli("voice", "prompts")
+    assert listed.returncode == 0, listed.stderr
+    sorani_menu = next(
+        line for line in listed.stdout.splitlines() if line.startswith("ckb/main_menu\t")
+    )
+    assert "\tMISSING\t" not in sorani_menu, sorani_menu
     assert not page.errors, page.errors
 
 
