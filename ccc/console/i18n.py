@@ -80,8 +80,10 @@ def babel_locale(language: str) -> Locale:
 FORMAT_LOCALES = {"ar": "ar_IQ", "ckb": "ckb_IQ", "kmr": "ckb_IQ", "en": "en"}
 ARABIC_DIGITS = frozenset({"ar", "ckb", "kmr"})
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-# The same choice in the browser (`Intl.NumberFormat`, read from `<html data-number-locale>`).
-BROWSER_LOCALES = {"ar": "ar-IQ-u-nu-arab", "ckb": "ckb-IQ-u-nu-arab", "kmr": "ckb-IQ-u-nu-arab"}
+# The same choice in the browser (`Intl.NumberFormat`, read from `<meta name=ccc-number-locale>`).
+# Chromium's ICU has no number data for Sorani (`ckb-IQ` falls back to en-US, Western digits):
+# Arabic (Iraq) has the very symbols of CLDR's `ckb_IQ` (٬ and ٫), so all three use it.
+BROWSER_LOCALES = {"ar": "ar-IQ-u-nu-arab", "ckb": "ar-IQ-u-nu-arab", "kmr": "ar-IQ-u-nu-arab"}
 
 
 def format_locale(language: str) -> Locale:

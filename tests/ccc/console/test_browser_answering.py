@@ -263,6 +263,21 @@ def test_the_segment_counter_speaks_arabic_plurals(
     assert not page.errors, page.errors
 
 
+def test_the_segment_counter_in_sorani_keeps_the_pages_digits(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+) -> None:
+    """The browser has no Sorani number data: the page still writes ٣, not 3."""
+    reference = sms_ticket(ccc)
+    page = log_in(chromium, "sima", console_user(ccc, "sima", "agent", ["ccc"], language="ckb"))
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    page.fill("#reply-text", "ب" * 201)
+    page.wait_for_function("document.getElementById('segments').dataset.parts === '3'")
+    assert page.inner_text("#segments") == "٢٠١ پیت · ٣ بەشی کورتەنامە (٧٠/٦٧)"
+    assert not page.errors, page.errors
+
+
 def test_the_segment_counter_in_english(
     ccc: Harness,
     server: str,  # noqa: F811
