@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from gettext import c2py
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
@@ -51,8 +51,17 @@ def gettext_for(language: str) -> Callable[..., str]:
     words = catalogue(language)
 
     def gettext(message: str, **values: object) -> str:
+        """The words, with any number among `values` in the reader's digits and grouping."""
         text = words.get(message, message)
-        return text % values if values else text
+        if not values:
+            return text
+        shown = {
+            name: format_number(value, language)
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else value
+            for name, value in values.items()
+        }
+        return text % shown
 
     return gettext
 
@@ -61,9 +70,40 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse(language if language in LANGUAGES else DEFAULT)
 
 
+# Digits (docs/translations.md, "Digits in the console"): Arabic, Sorani and Badini pages write
+# every number and date in Arabic-Indic digits (٠١٢٣٤٥٦٧٨٩), as Iraq writes them (CLDR's
+# `ar_IQ` and `ckb` default to them); English pages in Western digits. One locale per language
+# gives the separators and date patterns: Babel formats with Latin digits, translated here.
+# Badini has no Arabic-script CLDR locale (Babel's `kmr` is Latin-script Kurmanji): it takes
+# Sorani's separators. What people type or read out (references, phone numbers, their own
+# messages) is never passed through these functions and stays as typed.
+FORMAT_LOCALES = {"ar": "ar_IQ", "ckb": "ckb_IQ", "kmr": "ckb_IQ", "en": "en"}
+ARABIC_DIGITS = frozenset({"ar", "ckb", "kmr"})
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+# The same choice in the browser (`Intl.NumberFormat`, read from `<meta name=ccc-number-locale>`).
+# Chromium's ICU has no number data for Sorani (`ckb-IQ` falls back to en-US, Western digits):
+# Arabic (Iraq) has the very symbols of CLDR's `ckb_IQ` (٬ and ٫), so all three use it.
+BROWSER_LOCALES = {"ar": "ar-IQ-u-nu-arab", "ckb": "ar-IQ-u-nu-arab", "kmr": "ar-IQ-u-nu-arab"}
+
+
+def format_locale(language: str) -> Locale:
+    return Locale.parse(FORMAT_LOCALES.get(language, DEFAULT))
+
+
+def browser_locale(language: str) -> str:
+    return BROWSER_LOCALES.get(language, language if language in LANGUAGES else DEFAULT)
+
+
+def digits(text: object, language: str) -> str:
+    """Text with its Western digits in the reader's digits (a year, a small-count "<5")."""
+    shown = str(text)
+    return shown.translate(ARABIC_INDIC) if language in ARABIC_DIGITS else shown
+
+
 # English with the day first and the month in words ("6 Dec 2026, 14:05"): Babel's `short`
-# for `en` is American (12/6/26), which the centre's staff read as 12 June.
-PATTERNS = {"en": "d MMM y, HH:mm"}
+# for `en` is American (12/6/26), which the centre's staff read as 12 June. Badini takes an
+# ISO date and a 24-hour clock (Sorani's `short` would say Sorani's words for a.m. and p.m.).
+PATTERNS = {"en": "d MMM y, HH:mm", "kmr": "y-MM-dd HH:mm"}
 
 
 def format_moment(moment: datetime | None, language: str) -> str:
@@ -71,22 +111,40 @@ def format_moment(moment: datetime | None, language: str) -> str:
         return "—"
     local = moment.astimezone(CENTRE_TZ)
     pattern = PATTERNS.get(language, "short")
-    return format_datetime(local, pattern, tzinfo=CENTRE_TZ, locale=babel_locale(language))
+    text = format_datetime(local, pattern, tzinfo=CENTRE_TZ, locale=format_locale(language))
+    return digits(text, language)
 
 
-# Iraq's Arabic writes its numbers in Arabic-Indic digits, as Sorani does (CLDR's `ar_IQ` and
-# `ckb`); Babel gives the locale's separators but Latin digits, which are translated here.
-NUMBER_LOCALES = {"ar": "ar_IQ"}
-ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+DAY_PATTERNS = {"en": "d MMM y", "kmr": "y-MM-dd"}
 
 
-def format_number(value: object, language: str) -> str:
-    """Counts in the reader's digits and grouping; "<5" (the reports' small-count rule) as is."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        locale = Locale.parse(NUMBER_LOCALES.get(language) or str(babel_locale(language)))
-        text = format_decimal(value, locale=locale, numbering_system="default")
-        return text.translate(ARABIC_INDIC) if locale.default_numbering_system == "arab" else text
-    return str(value)
+def format_day(day: date, language: str) -> str:
+    """A calendar day (a chart's label), as `format_moment` writes its date."""
+    pattern = DAY_PATTERNS.get(language, "short")
+    return digits(format_date(day, pattern, locale=format_locale(language)), language)
+
+
+def format_number(value: object, language: str, decimals: int | None = None) -> str:
+    """Counts (and, with `decimals`, measures such as a median) in the reader's digits and
+    grouping; "<5" (the reports' small-count rule) in the reader's digits; None as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return digits(value, language)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if decimals is None and isinstance(value, float) and not value.is_integer():
+        pattern = "#,##0.###"
+    text = format_decimal(
+        value, format=pattern, locale=format_locale(language), numbering_system="default"
+    )
+    return digits(text, language)
+
+
+def format_percent(share: float | None, language: str) -> str:
+    """A share (0.605) as "60.5 %", in the reader's digits; None as a dash."""
+    if share is None:
+        return "—"
+    return f"{format_number(share * 100, language, 1)} %"
 
 
 @lru_cache(maxsize=8)
@@ -123,6 +181,29 @@ def ngettext_for(language: str) -> Callable[..., str]:
         return text % {**values, "n": format_number(n, language)}
 
     return ngettext
+
+
+# Numbers whose CLDR plural category is found by trying them (Arabic's `many` starts at 11,
+# its `other` at 100): every category a language has appears below 200.
+CATEGORY_SAMPLES = range(200)
+
+
+def plural_forms(language: str, singular: str, plural: str) -> dict[str, str]:
+    """A counted phrase's forms by CLDR plural category (`zero`, `one`, `two`, `few`, `many`,
+    `other`), for a script that picks one with `Intl.PluralRules`: each category gets the
+    catalogue's form for a number of that category, so the browser says what `ngettext` says."""
+    entries, rule = plurals(language)
+    forms = entries.get(singular)
+    category_of = format_locale(language).plural_form
+    found: dict[str, str] = {}
+    for n in CATEGORY_SAMPLES:
+        category = category_of(n)
+        if category not in found:
+            if forms:
+                found[category] = forms[min(rule(n), len(forms) - 1)]
+            else:
+                found[category] = singular if n == 1 else plural
+    return found
 
 
 SLUG = re.compile(r"^[a-z][a-z_]*$")

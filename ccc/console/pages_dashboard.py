@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ccc.access import audit
 from ccc.console.deps import ConsoleDep
-from ccc.console.i18n import CENTRE_TZ
+from ccc.console.i18n import CENTRE_TZ, format_day
 from ccc.console.report_page import KIND_OF, failed, labeller
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError, Forbidden
@@ -89,15 +89,15 @@ def labels(console: Console, charts: dict[str, dict[str, int]]) -> dict[str, lis
     dates."""
     _ = console._
     word = labeller(console)
-    return {
-        name: [
-            word(KIND_OF[name], str(key))
-            if name in KIND_OF
-            else _(CALL_FIGURES.get(str(key), str(key)))
-            for key in values
-        ]
-        for name, values in charts.items()
-    }
+
+    def one(name: str, key: object) -> str:
+        if name == "by_day":
+            return format_day(date.fromisoformat(str(key)), console.language)
+        if name in KIND_OF:
+            return str(word(KIND_OF[name], str(key)))
+        return _(CALL_FIGURES.get(str(key), str(key)))
+
+    return {name: [one(name, key) for key in values] for name, values in charts.items()}
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

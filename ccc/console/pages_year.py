@@ -7,6 +7,7 @@ Charts are SVG drawn on the server (`ccc.reports.chart`), each with a table of t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from babel.dates import get_month_names
@@ -15,13 +16,13 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from ccc.console.deps import ConsoleDep
-from ccc.console.i18n import babel_locale, direction
+from ccc.console.i18n import babel_locale, direction, format_number
 from ccc.console.report_page import KIND_OF, failed, labeller
 from ccc.console.web import Console, page
 from ccc.kernel.errors import CCCError, Forbidden
 from ccc.kernel.timeutil import utcnow
 from ccc.reports import year as year_report
-from ccc.reports.chart import Series, bar_chart
+from ccc.reports.chart import Count, Series, bar_chart
 from ccc.reports.service import READERS
 from ccc.tickets.service import oldest_ticket_at
 
@@ -123,7 +124,12 @@ def charts(console: Console, shown: dict[str, Any], months: dict[str, Any]) -> l
     counts), in the reader's language and direction."""
     _ = console._
     word = labeller(console)
-    rtl = direction(console.language) == "rtl"
+    language = console.language
+    rtl = direction(language) == "rtl"
+
+    def numeral(value: Count) -> str:
+        return format_number(value, language)
+
     month_labels = month_names(console.language)
     drawn = []
     contacts = [Series(_("Calls received"), months["calls_received"])] + [
@@ -139,26 +145,42 @@ def charts(console: Console, shown: dict[str, Any], months: dict[str, Any]) -> l
     }
     for name, series in monthly_series.items():
         drawn.append(
-            _chart(f"month-{name}", _(MONTHLY[name]), month_labels, series, rtl, _("Month"))
+            _chart(
+                f"month-{name}", _(MONTHLY[name]), month_labels, series, _("Month"), rtl, numeral
+            )
         )
     for name, (title, axis) in BREAKDOWNS.items():
         values = shown[name]
         labels = [word(KIND_OF[name], str(key)) for key in values]
         one = [Series(_("Count"), list(values.values()))]
-        drawn.append(_chart(f"year-{name}", _(title), labels, one, rtl, _(axis)))
+        drawn.append(_chart(f"year-{name}", _(title), labels, one, _(axis), rtl, numeral))
     return drawn
 
 
-def _chart(
-    key: str, title: str, labels: list[str], series: list[Series], rtl: bool, axis: str
+def _chart(  # noqa: PLR0913 (what one chart shows, and how its reader reads)
+    key: str,
+    title: str,
+    labels: list[str],
+    series: list[Series],
+    axis: str,
+    rtl: bool,
+    numeral: Callable[[Count], str],
 ) -> dict[str, Any]:
     described = "; ".join(
         f"{one.name}: "
-        + ", ".join(f"{label} {value}" for label, value in zip(labels, one.values, strict=False))
+        + ", ".join(
+            f"{label} {numeral(value)}" for label, value in zip(labels, one.values, strict=False)
+        )
         for one in series
     )
     svg: Markup = bar_chart(
-        key=key, title=title, description=described, labels=labels, series=series, rtl=rtl
+        key=key,
+        title=title,
+        description=described,
+        labels=labels,
+        series=series,
+        rtl=rtl,
+        numeral=numeral,
     )
     return {
         "key": key,

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from ccc.channels import templates
 from ccc.channels.models import Channel
+from ccc.console.i18n import plural_forms
 from ccc.console.web import Console
 from ccc.contacts.models import Identity
 from ccc.kernel.timeutil import utcnow
@@ -78,6 +79,20 @@ def after_window(
     return "whatsapp", NOT_SENT_WORDS
 
 
+# The counter's words, with a form for each of the reader's plural categories.
+CHARACTERS = ("%(n)s character", "%(n)s characters")
+SMS_PARTS = ("%(n)s SMS part", "%(n)s SMS parts")
+
+
+def counter_words(language: str) -> dict[str, dict[str, str]]:
+    """What the box's script writes as the agent types, per CLDR plural category: Arabic has
+    six ("جزء واحد", "جزآن", "٣ أجزاء", "١١ جزءًا"…), Sorani, Badini and English two."""
+    return {
+        "characters": plural_forms(language, *CHARACTERS),
+        "segments": plural_forms(language, *SMS_PARTS),
+    }
+
+
 def reply_box(console: Console, ticket: Ticket, identity: Identity | None) -> dict[str, Any]:
     channel = reply_channel(console, identity)
     window = after_window(console, ticket, identity)
@@ -99,4 +114,5 @@ def reply_box(console: Console, ticket: Ticket, identity: Identity | None) -> di
         "count_sms": channel in SEGMENTED,
         "saved_replies": replies,
         "reply_language": ticket.language or "ar",
+        "counter_words": counter_words(console.language),
     }

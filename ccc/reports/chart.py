@@ -11,6 +11,7 @@ reads a chart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -61,8 +62,11 @@ def bar_chart(
     labels: list[str],
     series: list[Series],
     rtl: bool,
+    numeral: Callable[[Count], str] = str,
 ) -> Markup:
-    """An accessible SVG bar chart: one group of bars per label, one bar per series."""
+    """An accessible SVG bar chart: one group of bars per label, one bar per series. Every
+    count on it is written by `numeral` (the reader's digits: an Arabic page's chart writes
+    ٢٠, not 20)."""
     top = max([v for s in series for v in s.values if isinstance(v, int)] + [0])
     scale = _nice(top)
     plot = HEIGHT - TOP - BOTTOM
@@ -73,8 +77,8 @@ def bar_chart(
         f'preserveAspectRatio="xMidYMid meet">',
         f'<title id="{key}-title">{escape(title)}</title>',
         f'<desc id="{key}-desc">{escape(description)}</desc>',
-        *_grid(frame, scale, plot),
-        *_bars(frame, labels, series, scale, plot),
+        *_grid(frame, scale, plot, numeral),
+        *_bars(frame, labels, series, scale, plot, numeral),
         *_legend(frame, series),
         "</svg>",
     ]
@@ -92,7 +96,7 @@ def _nice(top: int) -> int:
         magnitude *= 10
 
 
-def _grid(frame: Frame, scale: int, plot: float) -> list[str]:
+def _grid(frame: Frame, scale: int, plot: float, numeral: Callable[[Count], str]) -> list[str]:
     """Horizontal rules at even counts, numbered on the axis side."""
     anchor, shift = ("start", 6) if frame.rtl else ("end", -6)
     lines = []
@@ -105,13 +109,18 @@ def _grid(frame: Frame, scale: int, plot: float) -> list[str]:
         )
         lines.append(
             f'<text x="{frame.axis_x + shift:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" '
-            f'direction="ltr" font-size="12" fill="#333">{value}</text>'
+            f'direction="ltr" font-size="12" fill="#333">{escape(numeral(value))}</text>'
         )
     return lines
 
 
 def _bars(
-    frame: Frame, labels: list[str], series: list[Series], scale: int, plot: float
+    frame: Frame,
+    labels: list[str],
+    series: list[Series],
+    scale: int,
+    plot: float,
+    numeral: Callable[[Count], str],
 ) -> list[str]:
     count = max(len(labels), 1)
     slot = frame.width / count
@@ -124,7 +133,8 @@ def _bars(
         for position, (number, one) in enumerate(reversed(order) if frame.rtl else order):
             value = one.values[index] if index < len(one.values) else 0
             x = left + position * bar
-            shapes.append(_bar(x, bar, value, scale, plot, base, PALETTE[number % len(PALETTE)]))
+            colour = PALETTE[number % len(PALETTE)]
+            shapes.append(_bar(x, bar, value, scale, plot, base, colour, numeral(value)))
         shapes.append(
             f'<text x="{frame.x(index, count) + slot / 2:.1f}" y="{base + 16:.1f}" '
             f'text-anchor="middle" font-size="12" fill="#333">{escape(label)}</text>'
@@ -132,20 +142,27 @@ def _bars(
     return shapes
 
 
-def _bar(
-    x: float, width: float, value: Count, scale: int, plot: float, base: float, fill: str
+def _bar(  # noqa: PLR0913 (a bar's place, size, colour and words)
+    x: float,
+    width: float,
+    value: Count,
+    scale: int,
+    plot: float,
+    base: float,
+    fill: str,
+    shown: str,
 ) -> str:
     if isinstance(value, int):
         height = plot * value / scale
         return (
             f'<rect x="{x:.1f}" y="{base - height:.1f}" width="{max(width - 1, 1):.1f}" '
-            f'height="{height:.1f}" fill="{fill}"><title>{value}</title></rect>'
+            f'height="{height:.1f}" fill="{fill}"><title>{escape(shown)}</title></rect>'
         )
     # A small count: a flat mark and its label, so the reader sees "under the threshold".
     return (
         f'<rect x="{x:.1f}" y="{base - 2:.1f}" width="{max(width - 1, 1):.1f}" height="2" '
         f'fill="{fill}"/><text x="{x + width / 2:.1f}" y="{base - 5:.1f}" text-anchor="middle" '
-        f'direction="ltr" font-size="10" fill="#333">{escape(value)}</text>'
+        f'direction="ltr" font-size="10" fill="#333">{escape(shown)}</text>'
     )
 
 

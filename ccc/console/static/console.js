@@ -24,13 +24,33 @@
   }
   window.cccSmsParts = smsParts;
 
+  // Numbers in the page's digits (docs/translations.md): the server names the locale, with its
+  // numbering system, in <meta name="ccc-number-locale">, e.g. "ar-IQ-u-nu-arab".
+  var root = document.documentElement;
+  var named = document.querySelector("meta[name=ccc-number-locale]");
+  var numbers = new Intl.NumberFormat((named && named.content) || root.lang || "en");
+  var plurals = new Intl.PluralRules(root.lang || "en");
+  window.cccNumber = function (n) { return numbers.format(n); };
+  window.cccNumberLocale = numbers.resolvedOptions().locale;
+
+  // A counted phrase in the reader's plural form: the server gives one per CLDR category.
+  function counted(forms, n) {
+    var text = forms[plurals.select(n)] || forms.other;
+    return text.replace("%(n)s", numbers.format(n));
+  }
+
   function counter(area) {
     var out = document.getElementById("segments");
     if (!out) { return; }
+    var words = JSON.parse(out.getAttribute("data-words"));
     var sms = area.getAttribute("data-sms") === "yes";
     var info = smsParts(area.value);
-    var text = info.chars + " " + out.getAttribute("data-label-chars");
-    if (sms) { text += " · " + info.parts + " " + out.getAttribute("data-label-segments") + (info.ucs2 ? " (70/67)" : " (160/153)"); }
+    var text = counted(words.characters, info.chars);
+    if (sms) {
+      var sizes = info.ucs2 ? [70, 67] : [160, 153];
+      text += " · " + counted(words.segments, info.parts) +
+        " (" + numbers.format(sizes[0]) + "/" + numbers.format(sizes[1]) + ")";
+    }
     out.textContent = text;
     out.setAttribute("data-parts", String(info.parts));
   }
@@ -112,7 +132,7 @@ document.addEventListener("DOMContentLoaded", function () {
     new window.Chart(canvas, {
       type: "bar",
       data: { labels: data.labels, datasets: [{ label: data.label, data: data.values, backgroundColor: "#0b5cad" }] },
-      options: { animation: false, locale: document.documentElement.lang,
+      options: { animation: false, locale: window.cccNumberLocale,
         plugins: { legend: { display: false }, title: { display: false } },
         scales: {
           x: { reverse: rtl, ticks: { autoSkip: false }, title: { display: !!data.x, text: data.x } },

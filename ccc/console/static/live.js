@@ -40,15 +40,72 @@
     return match ? match[1] : null;
   }
 
+  // The person's new message, out of view: a cue beside the reply box takes the agent to it
+  // and goes once the message has been seen. The reply box is never touched (its draft stays).
+  // The timeline is re-drawn whole, so the message is remembered by its place among the
+  // person's messages, not by its element.
+  var personMessages = -1, unseen = -1, watcher = null;
+  function personMessage(index) {
+    var messages = document.querySelectorAll("#timeline li.msg-in");
+    var message = messages[index];
+    if (!message) { return null; }
+    // A turn folded with the chatbot's: the folded line is what can be seen.
+    var folded = message.closest("details:not([open])");
+    return folded ? folded.querySelector("summary") : message;
+  }
+  function inView(el) {
+    var box = el.getBoundingClientRect();
+    return box.bottom > 0 && box.top < (window.innerHeight || document.documentElement.clientHeight);
+  }
+  function hideCue() {
+    var cue = document.getElementById("new-message-cue");
+    if (cue) { cue.hidden = true; }
+    if (watcher) { watcher.disconnect(); watcher = null; }
+    unseen = -1;
+  }
+  function watch(target) {
+    if (!window.IntersectionObserver) { return; }
+    if (watcher) { watcher.disconnect(); }
+    watcher = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { hideCue(); }
+    });
+    watcher.observe(target);
+  }
+  function checkNewMessages() {
+    var timeline = document.getElementById("timeline");
+    var cue = document.getElementById("new-message-cue");
+    if (!timeline || !cue) { return; }
+    var count = timeline.querySelectorAll("li.msg-in").length;
+    var before = personMessages;
+    personMessages = count;
+    if (before >= 0 && count > before) { unseen = count - 1; }
+    var target = unseen >= 0 ? personMessage(unseen) : null;
+    if (!target || inView(target)) { hideCue(); return; }
+    cue.hidden = false;
+    watch(target);
+  }
+  document.addEventListener("htmx:afterSettle", checkNewMessages);
+  document.addEventListener("click", function (event) {
+    var cue = event.target && event.target.closest && event.target.closest("#new-message-cue");
+    var target = cue && unseen >= 0 ? personMessage(unseen) : null;
+    if (!target) { return; }
+    target.scrollIntoView({ block: "center" });
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.focus({ preventScroll: true });
+    hideCue();
+  });
+
+  // The sound is a short file played by an <audio> element (ping.wav, 0.18 s at 880 Hz): a
+  // Web Audio oscillator made at each event started suspended until the page's next click,
+  // and nothing outside could tell whether it sounded. The browser may still refuse to play
+  // on a page nobody has clicked yet (autoplay policy): the notification then comes alone.
+  var ping = null;
   function beep() {
-    var Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) { return; }
     try {
-      var context = new Context(), tone = context.createOscillator(), gain = context.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.08;
-      tone.connect(gain); gain.connect(context.destination);
-      tone.start(); tone.stop(context.currentTime + 0.18);
+      if (!ping) { ping = new Audio("/console/static/ping.wav"); ping.volume = 0.4; }
+      ping.currentTime = 0;
+      var played = ping.play();
+      if (played && played.catch) { played.catch(function () { /* refused: no sound */ }); }
     } catch (e) { /* no sound device: the notification remains */ }
   }
 
@@ -79,6 +136,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    checkNewMessages();  // counts the messages already there
     var live = document.getElementById("live");
     if (!live || !window.EventSource) { return; }
     if (!document.getElementById("queue-rows") && !document.getElementById("timeline")) { return; }

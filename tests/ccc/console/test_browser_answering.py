@@ -2,15 +2,20 @@
 reply box in the first screen, saved replies in the ticket's language, the supervisor's live
 view, and a prompt recording uploaded then played on the next call; axe on each new page."""
 
-from __future__ import annotations  # noqa: I001
+from __future__ import annotations
 
+import re
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
 from typing import Any
+from urllib.parse import urlencode, urlparse
 
+import httpx
 import pytest
+from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
+from ccc.channels.models import Channel
+from ccc.contacts.models import Identity
 from ccc.kernel.settings import Settings
 from tests.ccc.console.browsing import console_user
 from tests.ccc.console.test_browser import (  # noqa: F401  (fixtures)
@@ -20,6 +25,7 @@ from tests.ccc.console.test_browser import (  # noqa: F401  (fixtures)
     server,
     shot,
 )
+from tests.ccc.test_cli import Cli
 from tests.conftest import Harness
 from tests.flows import open_ticket
 from tests.support.audio import tone
@@ -187,7 +193,21 @@ def test_a_prompt_uploaded_in_the_browser_is_heard_on_the_next_call(
     call = PhoneCall(ccc)
     menu = signed_step(ccc, call, VOICE, CallStatus="ringing")
     sorani = signed_step(ccc, call, urlparse(menu.find("Gather").attrib["action"]).path, Digits="2")
-    assert sorani.plays() == [f"{BASE}/webhooks/twilio/voice/prompts/ckb/main_menu.wav"]
+    played = f"{BASE}/webhooks/twilio/voice/prompts/ckb/main_menu.wav"
+    assert sorani.plays() == [played]
+    # what Twilio fetches for <Play> is, byte for byte, what the supervisor uploaded
+    fetched = httpx.get(played, timeout=10)
+    assert fetched.status_code == 200 and fetched.content == recording.read_bytes()
+    assert fetched.headers["content-type"].startswith("audio/")
+    # and `ccc voice prompts` lists it as recorded at once
+    cli = Cli(tmp_path)
+    cli.env["CCC_VOICE_PROMPTS_DIR"] = str(settings.voice_prompts_dir)
+    listed = cli("voice", "prompts")
+    assert listed.returncode == 0, listed.stderr
+    sorani_menu = next(
+        line for line in listed.stdout.splitlines() if line.startswith("ckb/main_menu\t")
+    )
+    assert "\tMISSING\t" not in sorani_menu, sorani_menu
     assert not page.errors, page.errors
 
 
@@ -202,3 +222,74 @@ def signed_step(ccc: Harness, call: PhoneCall, path: str, **fields: str) -> TwiM
     )
     assert response.status_code == 200, response.text
     return TwiML.parse(response.text)
+
+
+# What the reply box's counter says as the agent types n segments' worth of Arabic (UCS-2:
+# 70 characters make one segment, then 67 each): one form per Arabic plural category.
+ARABIC_SEGMENTS = [(1, "جزء واحد"), (2, "جزآن"), (3, "٣ أجزاء"), (11, "١١ جزءًا")]
+
+
+def sms_ticket(ccc: Harness) -> str:
+    """A ticket whose person wrote by SMS (the intake ran on the simulator, then its identity
+    is made an SMS one): its reply box counts segments."""
+    reference = open_ticket(ccc, "+9647709876543", "tracing")
+    with ccc.session() as session:
+        for identity in session.exec(select(Identity)).all():
+            identity.channel = Channel.sms
+            session.add(identity)
+        session.commit()
+    return reference
+
+
+@pytest.mark.parametrize(("segments", "words"), ARABIC_SEGMENTS)
+def test_the_segment_counter_speaks_arabic_plurals(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+    segments: int,
+    words: str,
+) -> None:
+    reference = sms_ticket(ccc)
+    page = log_in(chromium, "lina", console_user(ccc, "lina", "agent", ["ccc"], language="ar"))
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    length = 70 if segments == 1 else 67 * segments
+    page.fill("#reply-text", "ب" * length)
+    page.wait_for_function(f"document.getElementById('segments').dataset.parts === '{segments}'")
+    counter = page.inner_text("#segments")
+    assert words in counter, counter
+    assert not re.search(r"[0-9]", counter), counter  # the page's digits, not Western ones
+    if segments == 11:
+        shot(page, "ar-reply-counter")
+    assert not page.errors, page.errors
+
+
+def test_the_segment_counter_in_sorani_keeps_the_pages_digits(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+) -> None:
+    """The browser has no Sorani number data: the page still writes ٣, not 3."""
+    reference = sms_ticket(ccc)
+    page = log_in(chromium, "sima", console_user(ccc, "sima", "agent", ["ccc"], language="ckb"))
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    page.fill("#reply-text", "ب" * 201)
+    page.wait_for_function("document.getElementById('segments').dataset.parts === '3'")
+    assert page.inner_text("#segments") == "٢٠١ پیت · ٣ بەشی کورتەنامە (٧٠/٦٧)"
+    assert not page.errors, page.errors
+
+
+def test_the_segment_counter_in_english(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+) -> None:
+    reference = sms_ticket(ccc)
+    page = log_in(chromium, "lena", console_user(ccc, "lena", "agent", ["ccc"], language="en"))
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    page.fill("#reply-text", "x")
+    page.wait_for_function("document.getElementById('segments').dataset.parts === '1'")
+    assert page.inner_text("#segments") == "1 character · 1 SMS part (160/153)"
+    page.fill("#reply-text", "x" * 161)
+    page.wait_for_function("document.getElementById('segments').dataset.parts === '2'")
+    assert page.inner_text("#segments") == "161 characters · 2 SMS parts (160/153)"
+    assert not page.errors, page.errors

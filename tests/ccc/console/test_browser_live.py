@@ -13,6 +13,7 @@ from tests.ccc.console.test_browser import (  # noqa: F401 (fixtures)
     chromium,
     log_in,
     pytestmark,
+    serious_violations,
     server,
     settings,
     shot,
@@ -96,4 +97,53 @@ def test_a_bulk_assignment(
         ticket = ccc.client.get(f"/api/tickets/{reference}", headers=supervisor).json()
         assert ticket["assignee"] == "alice"
     shot(page, f"{language}-queue-bulk")
+    assert not page.errors, page.errors
+
+
+CUE = {"en": "New message from the person", "ar": "رسالة جديدة من الشخص"}
+IN_VIEW = """(el) => { const box = el.getBoundingClientRect();
+  return box.bottom > 0 && box.top < window.innerHeight; }"""
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_message_below_the_first_screen_brings_a_cue_beside_the_reply_box(
+    ccc: Harness,
+    server: str,  # noqa: F811
+    chromium: Any,  # noqa: F811
+    supervisor: dict[str, str],
+    language: str,
+) -> None:
+    reference = open_ticket(ccc, FIRST)
+    ccc.client.patch(f"/api/tickets/{reference}", json={"assignee": "alice"}, headers=supervisor)
+    for n in range(25):  # a long timeline: its end is far below the reply box
+        note = {"text": f"Called the family, attempt {n}."}
+        ccc.client.post(f"/api/tickets/{reference}/notes", json=note, headers=supervisor)
+    page = _user(ccc, chromium, "alice", language)
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    page.wait_for_selector("html[data-live=on]")
+    page.fill("#reply-text", "Draft being typed")
+    cue = page.locator("#new-message-cue")
+    assert cue.is_hidden()
+
+    ccc.say(FIRST, "He was last seen in Nasiriyah")
+    cue.wait_for(state="visible", timeout=8_000)
+    assert CUE[language] in cue.inner_text()
+    assert page.locator(".new-message-live[role=status] #new-message-cue").count() == 1
+    message = page.locator("#timeline li.msg-in", has_text="He was last seen in Nasiriyah")
+    assert not message.evaluate(IN_VIEW)
+    shot(page, f"{language}-ticket-new-message-cue")
+    cue.click()
+    assert message.evaluate(IN_VIEW)
+    assert cue.is_hidden()
+    assert page.input_value("#reply-text") == "Draft being typed"
+
+    # Once the agent has seen it by scrolling there, the cue goes by itself.
+    page.evaluate("window.scrollTo(0, 0)")
+    ccc.say(FIRST, "His phone number ends in 42")
+    cue.wait_for(state="visible", timeout=8_000)
+    later = page.locator("#timeline li.msg-in", has_text="His phone number ends in 42")
+    later.scroll_into_view_if_needed()
+    cue.wait_for(state="hidden", timeout=3_000)
+    assert page.input_value("#reply-text") == "Draft being typed"
+    assert serious_violations(chromium, page) == []
     assert not page.errors, page.errors

@@ -86,7 +86,8 @@ def test_times_are_shown_in_baghdad() -> None:
     moment = datetime(2026, 3, 1, 21, 30, tzinfo=UTC)  # 00:30 the next day in Baghdad
     # the day before the month, the month in words: never 3/2/26, read as 2 March or 3 February
     assert i18n.format_moment(moment, "en") == "2 Mar 2026, 00:30"
-    assert "2026" in i18n.format_moment(moment, "ar")
+    assert i18n.format_moment(moment, "ar") == "٢\u200f/٣\u200f/٢٠٢٦، ١٢:٣٠ ص"  # Arabic-Indic
+    assert i18n.format_moment(moment, "kmr") == "٢٠٢٦-٠٣-٠٢ ٠٠:٣٠"
 
 
 def test_answer_values_and_actors_are_in_the_readers_language() -> None:
@@ -98,7 +99,8 @@ def test_answer_values_and_actors_are_in_the_readers_language() -> None:
     assert i18n.actor_word("routing", "ar") == "التوجيه التلقائي"
     assert i18n.actor_word("alice", "ar") == "alice"
     assert i18n.format_number(1234, "en") == "1,234"
-    assert i18n.format_number("<5", "ar") == "<5"
+    assert i18n.format_number("<5", "en") == "<5"
+    assert i18n.format_number("<5", "ar") == "<٥"
 
 
 def test_the_browser_language_is_a_fallback_for_a_user_without_one() -> None:
@@ -116,8 +118,27 @@ def test_phone_numbers_are_masked_but_recognisable() -> None:
 def test_counts_are_written_in_the_readers_digits() -> None:
     assert i18n.format_number(1234, "ar") == "١٬٢٣٤"  # Iraq's Arabic, as CLDR's ar_IQ
     assert i18n.format_number(7, "ckb") == "٧"
-    assert i18n.format_number(1234, "kmr") == "1.234"  # Badini's own numbers are Latin
+    # Badini in Arabic script writes them as Sorani does (Babel's `kmr` is Latin-script)
+    assert i18n.format_number(1234, "kmr") == "١٬٢٣٤"
     assert i18n.format_number(1234, "en") == "1,234"
+    assert i18n.format_number(136.04, "ar", 1) == "١٣٦٫٠"
+    assert i18n.format_percent(0.605, "ckb") == "٦٠٫٥ %"
+    assert i18n.gettext_for("ar")("%(n)s min", n=12) == "١٢ د"
+
+
+LATIN_NAME_OR_PLACEHOLDER = re.compile(r"[A-Za-z]+[0-9]+|%\(\w+\)s")
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb", "kmr"])
+def test_arabic_script_catalogues_write_arabic_indic_digits(language: str) -> None:
+    """ "آخر ٢٤ ساعة", not "آخر 24 ساعة": the words' own numbers follow the page's digits (a
+    name such as MP3 stays a name)."""
+    western = [
+        text
+        for text in i18n.catalogue(language).values()
+        if re.search(r"[0-9]", LATIN_NAME_OR_PLACEHOLDER.sub("", text))
+    ]
+    assert western == []
 
 
 @pytest.mark.parametrize(
@@ -130,7 +151,7 @@ def test_counts_are_written_in_the_readers_digits() -> None:
         ("ar", 5, "محادثة مع الروبوت: ٥ رسائل"),
         ("ar", 11, "محادثة مع الروبوت: ١١ رسالة"),
         ("ckb", 1, "گفتوگۆ لەگەڵ چاتبۆت: ١ پەیام"),
-        ("kmr", 4, "ئاخفتن دگەل چاتبۆتی: 4 پەیام"),
+        ("kmr", 4, "ئاخفتن دگەل چاتبۆتی: ٤ پەیام"),
     ],
 )
 def test_counted_words_take_the_languages_plural_form(language: str, n: int, expected: str) -> None:
@@ -139,3 +160,25 @@ def test_counted_words_take_the_languages_plural_form(language: str, n: int, exp
         "Chatbot conversation: %(n)s message", "Chatbot conversation: %(n)s messages", n
     )
     assert text == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ar", {"zero", "one", "two", "few", "many", "other"}),
+        ("ckb", {"one", "other"}),
+        ("kmr", {"one", "other"}),
+        ("en", {"one", "other"}),
+    ],
+)
+def test_the_browser_gets_a_form_for_each_cldr_plural_category(
+    language: str, expected: set[str]
+) -> None:
+    forms = i18n.plural_forms(language, "%(n)s SMS part", "%(n)s SMS parts")
+    assert set(forms) == expected
+    ngettext = i18n.ngettext_for(language)
+    # the category's form is the one ngettext gives for a number of that category
+    for n, category in [(1, "one"), (2, "two"), (3, "few"), (11, "many"), (100, "other")]:
+        shown = ngettext("%(n)s SMS part", "%(n)s SMS parts", n)
+        form = forms.get(category, forms["other"] if n != 1 else forms["one"])
+        assert shown == form.replace("%(n)s", i18n.format_number(n, language))
