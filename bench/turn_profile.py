@@ -29,25 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def prepare(database: str, redis_url: str) -> None:
-    from redis import Redis
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    Redis.from_url(redis_url).flushdb()
-    from alembic import command
-    from alembic.config import Config
-
-    root = Path(__file__).resolve().parent.parent
-    config = Config(str(root / "alembic.ini"))
-    config.set_main_option("script_location", str(root / "migrations"))
-    config.set_main_option("sqlalchemy.url", database)
-    command.upgrade(config, "head")
+from harness import reset  # noqa: E402 (after the path to the project is set)
 
 
 class Meter:
@@ -86,7 +68,7 @@ def main() -> int:
         CCC_OUTBOUND="record",
         CCC_SIMULATOR="off",
     )
-    prepare(args.database, args.redis)
+    reset(args.database, args.redis)
 
     from rq import Queue
     from sqlalchemy import event, select
