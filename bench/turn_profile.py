@@ -48,6 +48,35 @@ class Meter:
             self.texts.append(statement)
 
 
+class RoundTrips:
+    """Round trips of the whole worker loop besides the statements: commits (on PostgreSQL
+    each transaction is also a BEGIN), the pool's pings, and Redis requests (a pipeline is
+    one)."""
+
+    def __init__(self, engine: Any) -> None:
+        from redis.connection import AbstractConnection
+        from sqlalchemy import event
+
+        self.commits = self.pings = self.redis = 0
+        event.listen(engine, "commit", self._commit)
+        ping = engine.dialect.do_ping
+        send = AbstractConnection.send_packed_command
+
+        def counted_ping(dbapi_connection: Any) -> Any:
+            self.pings += 1
+            return ping(dbapi_connection)
+
+        def counted_send(connection: Any, command: Any, check_health: bool = True) -> None:
+            self.redis += 1
+            send(connection, command, check_health)
+
+        engine.dialect.do_ping = counted_ping
+        AbstractConnection.send_packed_command = counted_send  # type: ignore[method-assign]
+
+    def _commit(self, _connection: Any) -> None:
+        self.commits += 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
@@ -122,6 +151,8 @@ def main() -> int:
     connection = runtime.dispatcher.connection  # type: ignore[attr-defined]
     queues = [Queue(name, connection=connection) for name in WORKER_QUEUES]
     worker = CCCWorker(queues, connection=connection)
+    trips = RoundTrips(runtime.engine)
+    statements = meter.statements
     if profiler:
         profiler.enable()
     cpu, wall = time.process_time(), time.perf_counter()
@@ -148,6 +179,12 @@ def main() -> int:
         f"whole worker loop (RQ included): {cpu:.2f} s CPU, {wall:.2f} s wall: "
         f"{per_person:.1f} CPU ms per person (a turn and a send), "
         f"{1000 / per_person:.0f} turns/s of CPU"
+    )
+    print(
+        "per person, the whole loop: "
+        f"{(meter.statements - statements) / args.people:.1f} statements, "
+        f"{trips.commits / args.people:.1f} commits, {trips.pings / args.people:.1f} pool pings, "
+        f"{trips.redis / args.people:.1f} Redis round trips"
     )
     for kind, texts in meter.samples.items():
         print(f"\n--- {kind}: {len(texts)} statements")
