@@ -11,6 +11,7 @@ import asyncio
 import os
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from redis import Redis
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +108,27 @@ def cpu_seconds(pid: int) -> float:
     shared with other work, a figure the neighbours barely move, unlike the wall time."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def reset(database: str, redis_url: str) -> None:
+    """Empty a scratch database and Redis db, and migrate the database to the head: what every
+    bench that runs CCC against PostgreSQL and Redis does first (`workers.py`, `replay.py`,
+    `turn_profile.py`)."""
+    engine = create_engine(database, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    Redis.from_url(redis_url).flushdb()
+    # Migrated here, with no time limit: on a loaded machine `ccc serve` migrating a fresh
+    # database took longer than the harness waits for it to answer.
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "ccc.cli", "migrate"],
+        env={**os.environ, "CCC_DATABASE_URL": database},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 def count(database_url: str, sql: str) -> int:

@@ -49,12 +49,12 @@ from urllib.parse import urlencode
 from uuid import uuid4
 
 import httpx
-from harness import AUTH_TOKEN, ROOT, count, free_port, server
+from harness import AUTH_TOKEN, ROOT, count, free_port, reset, server
 from redis import Redis
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 from webhooks import forms
-from workers import quantile, reset
+from workers import quantile
 
 CALLS_A_YEAR = 16_355
 YEAR_SECONDS = 365 * 86_400

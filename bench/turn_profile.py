@@ -29,25 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def prepare(database: str, redis_url: str) -> None:
-    from redis import Redis
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    Redis.from_url(redis_url).flushdb()
-    from alembic import command
-    from alembic.config import Config
-
-    root = Path(__file__).resolve().parent.parent
-    config = Config(str(root / "alembic.ini"))
-    config.set_main_option("script_location", str(root / "migrations"))
-    config.set_main_option("sqlalchemy.url", database)
-    command.upgrade(config, "head")
+from harness import reset  # noqa: E402 (after the path to the project is set)
 
 
 class Meter:
@@ -64,6 +46,35 @@ class Meter:
         self.statements += 1
         if self.keep:
             self.texts.append(statement)
+
+
+class RoundTrips:
+    """Round trips of the whole worker loop besides the statements: commits (on PostgreSQL
+    each transaction is also a BEGIN), the pool's pings, and Redis requests (a pipeline is
+    one)."""
+
+    def __init__(self, engine: Any) -> None:
+        from redis.connection import AbstractConnection
+        from sqlalchemy import event
+
+        self.commits = self.pings = self.redis = 0
+        event.listen(engine, "commit", self._commit)
+        ping = engine.dialect.do_ping
+        send = AbstractConnection.send_packed_command
+
+        def counted_ping(dbapi_connection: Any) -> Any:
+            self.pings += 1
+            return ping(dbapi_connection)
+
+        def counted_send(connection: Any, command: Any, check_health: bool = True) -> None:
+            self.redis += 1
+            send(connection, command, check_health)
+
+        engine.dialect.do_ping = counted_ping
+        AbstractConnection.send_packed_command = counted_send  # type: ignore[method-assign]
+
+    def _commit(self, _connection: Any) -> None:
+        self.commits += 1
 
 
 def main() -> int:
@@ -86,7 +97,7 @@ def main() -> int:
         CCC_OUTBOUND="record",
         CCC_SIMULATOR="off",
     )
-    prepare(args.database, args.redis)
+    reset(args.database, args.redis)
 
     from rq import Queue
     from sqlalchemy import event, select
@@ -140,6 +151,8 @@ def main() -> int:
     connection = runtime.dispatcher.connection  # type: ignore[attr-defined]
     queues = [Queue(name, connection=connection) for name in WORKER_QUEUES]
     worker = CCCWorker(queues, connection=connection)
+    trips = RoundTrips(runtime.engine)
+    statements = meter.statements
     if profiler:
         profiler.enable()
     cpu, wall = time.process_time(), time.perf_counter()
@@ -166,6 +179,12 @@ def main() -> int:
         f"whole worker loop (RQ included): {cpu:.2f} s CPU, {wall:.2f} s wall: "
         f"{per_person:.1f} CPU ms per person (a turn and a send), "
         f"{1000 / per_person:.0f} turns/s of CPU"
+    )
+    print(
+        "per person, the whole loop: "
+        f"{(meter.statements - statements) / args.people:.1f} statements, "
+        f"{trips.commits / args.people:.1f} commits, {trips.pings / args.people:.1f} pool pings, "
+        f"{trips.redis / args.people:.1f} Redis round trips"
     )
     for kind, texts in meter.samples.items():
         print(f"\n--- {kind}: {len(texts)} statements")

@@ -33,8 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from harness import AUTH_TOKEN, ROOT, count, free_port, server
-from redis import Redis
+from harness import AUTH_TOKEN, ROOT, count, free_port, reset, server
 from sqlalchemy import create_engine, text
 from webhooks import forms
 
@@ -46,24 +45,6 @@ JOIN message o ON o.identity_id = i.identity_id AND o.direction = 'out'
 JOIN outbox_job j ON j.kind = 'send_message' AND (j.payload->>'message_id')::int = o.id
 WHERE i.direction = 'in' AND i.created_at >= :since AND j.finished_at IS NOT NULL
 """
-
-
-def reset(database: str, redis_url: str) -> None:
-    engine = create_engine(database, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    Redis.from_url(redis_url).flushdb()
-    # Migrated here, with no time limit: on a loaded machine `ccc serve` migrating a fresh
-    # database took longer than the harness waits for it to answer.
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "ccc.cli", "migrate"],
-        env={**os.environ, "CCC_DATABASE_URL": database},
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
 
 
 async def post_all(url: str, batch: list[dict[str, str]], rate: float | None) -> int:

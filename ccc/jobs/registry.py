@@ -29,9 +29,9 @@ BACKOFF = (5.0, 30.0, 120.0, 600.0, 1800.0)
 class RetryLater(Exception):
     """Raised by a handler for a failure that may pass (timeout, 5xx, rate limit).
 
-    The handler's own changes are rolled back with its savepoint; `keep` runs afterwards, in
-    the same transaction as the rescheduled job, to save what must survive the failed attempt
-    (the error an agent should see, the SMS parts that did go out).
+    The handler's own changes are rolled back with its transaction; `keep` runs afterwards, in
+    the new transaction that reschedules the job (`runner.record_failure`), to save what must
+    survive the failed attempt (the error an agent should see, the SMS parts that did go out).
     """
 
     def __init__(

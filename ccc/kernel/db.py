@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,10 +12,13 @@ from typing import Any
 from sqlalchemy import Row, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
 _WRITE_WAIT = 15.0
+# A pooled connection idle longer than this is pinged before it is used (`_ping_when_idle`).
+IDLE_PING = 1.0
 
 
 def _json(value: Any) -> str:
@@ -30,7 +34,40 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle for `IDLE_PING` seconds.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: a round trip per request and two
+    per chatbot turn (its job and its reply's send), a tenth of a turn's statements. A busy
+    process hands its connections back and forth within milliseconds, and a connection that
+    was fine that recently is fine now, unless the database restarted in between: then the
+    statement fails, SQLAlchemy sees the disconnection and replaces every older connection of
+    the pool, and the request fails once (the outbox retries a job). A connection idle longer,
+    as after a quiet night or a database restart, is pinged first and replaced if dead, as
+    before (raising `DisconnectionError` makes the pool connect afresh).
+    """
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["ccc.checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("ccc.checked_in")
+        if since is not None and time.monotonic() - since < IDLE_PING:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"the pooled connection is dead: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("the pooled connection is dead")
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlmodel import select
 
 from ccc.contacts.models import Identity
@@ -94,3 +97,31 @@ def test_a_resolved_ticket_is_the_one_a_reply_answers_after_the_closing_message(
     now = thread(ccc)
     assert now.ticket is None and not now.held
     assert now.resolved is not None and now.resolved.reference == reference
+
+
+def test_asked_twice_in_one_transaction_the_thread_is_read_once_until_a_ticket_changes(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(ccc, PERSON)
+    reply(ccc, agent, reference, "Which prison?")
+    statements: list[str] = []
+
+    def one(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with ccc.session() as session:
+        identity = session.exec(select(Identity).where(Identity.address == PERSON)).one()
+        event.listen(ccc.engine, "before_cursor_execute", one)
+        try:
+            first = thread_of(session, contact_id=identity.contact_id)
+            asked = len(statements)
+            again = thread_of(session, contact_id=identity.contact_id)
+            assert again is first and len(statements) == asked
+            assert first.ticket is not None and first.held
+
+            hand_back(session, ticket=first.ticket)  # a change in the same transaction
+            after = thread_of(session, contact_id=identity.contact_id)
+            assert len(statements) > asked
+            assert after.ticket is not None and not after.held
+        finally:
+            event.remove(ccc.engine, "before_cursor_execute", one)
