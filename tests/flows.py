@@ -28,7 +28,8 @@ DETENTION = [
     "Unknown",
     "1",
 ]
-ASSISTANCE = ["3", CONTINUE, "Layla Hassan", "1", "6", "3", "1"]
+# The governorate is asked by name (no numbered list shown), so it is answered by name.
+ASSISTANCE = ["3", CONTINUE, "Layla Hassan", "1", "6", "Ninawa", "1"]
 COMPLAINT = ["4", CONTINUE, "1", "I was not selected although my family qualifies.", "1", "1"]
 STAFF_CONDUCT = ["4", CONTINUE, "2", "A distributor asked me for money.", "2", "1"]
 SCRIPTS = {

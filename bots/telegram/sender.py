@@ -27,7 +27,7 @@ from telegram.request import HTTPXRequest
 
 from bots.telegram.updates import CHANNEL
 from ccc.channels.port import Button, OutboundMessage, SendError, SendResult
-from ccc.channels.sms import split_utf16
+from ccc.channels.sms import split_message
 from ccc.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class TelegramSender:
         return run_sync(self._send(chat_id, message))
 
     async def _send(self, chat_id: int, message: OutboundMessage) -> SendResult:
-        parts = split_utf16(message.text, MAX_TEXT)
+        parts = split_message(message.text, MAX_TEXT)
         sent_ids: list[int] = []
         try:
             async with _BotSession(self.settings) as bot:

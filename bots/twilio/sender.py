@@ -12,7 +12,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from bots.twilio.rest import make_client, send_error
 from bots.twilio.status import STATUSES
 from ccc.channels.port import OutboundMessage, SendError, SendResult
-from ccc.channels.sms import split_sms, split_text
+from ccc.channels.sms import SMS_MAX_BODY, split_message
 from ccc.channels.templates import outside_window
 from ccc.kernel.phone import mask
 from ccc.kernel.settings import Settings
@@ -20,11 +20,13 @@ from ccc.kernel.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
+# Twilio's Messages API takes a body of up to 1,600 characters on WhatsApp too (error 21617
+# beyond), though WhatsApp itself would take 4,096: through Twilio the lower bound holds.
 WHATSAPP_MAX_BODY = 1600
 
 
 class TwilioMessagingSender:
-    """Sends one outbound message as one or more Twilio messages (SMS parts)."""
+    """Sends one outbound message as one Twilio message (more only beyond 1,600 characters)."""
 
     def __init__(self, channel: str, settings: Settings) -> None:
         self.channel = channel
@@ -49,12 +51,15 @@ class TwilioMessagingSender:
             )
         if self.channel == "whatsapp" and outside_window(message.last_inbound_at, utcnow()):
             return self._outside_window(message)
+        # One Twilio message per text: Twilio and the carrier segment a long SMS and the phone
+        # joins it again. Only a text longer than a body may be is cut, between sentences or
+        # words (ccc.channels.sms).
         if self.channel == "whatsapp":
             to = f"whatsapp:{message.address}"
-            parts = split_text(message.text, WHATSAPP_MAX_BODY)
+            parts = split_message(message.text, WHATSAPP_MAX_BODY)
         else:
             to = message.address
-            parts = split_sms(message.text)
+            parts = split_message(message.text, SMS_MAX_BODY)
         client, http = make_client(
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base
         )

@@ -1,15 +1,19 @@
-"""Splitting text into SMS-sized parts.
+"""SMS encodings and segments, and cutting a text that is longer than a channel takes.
 
 An SMS carries 160 GSM-7 characters, or 70 UCS-2 code units as soon as one character is
-outside GSM-7, which is the case for every Arabic or Kurdish message. A message longer than one
-segment is sent as several parts of 153 (GSM-7) or 67 (UCS-2), the rest of each segment being
-the concatenation header. CCC cuts long replies itself, at word boundaries and to those sizes,
-so that each part arrives whole and readable even on phones that do not reassemble
-concatenated messages, and so that the number of parts is known before sending.
+outside GSM-7, which is the case for every Arabic or Kurdish message. A longer message is sent
+by the carrier as several segments of 153 (GSM-7) or 67 (UCS-2) units, the rest of each being
+the concatenation header, and the phone joins them again: Twilio takes a body of up to 1,600
+characters and segments it itself. So CCC sends one message per text and only counts the
+segments (what a message costs; `ccc workflows check`, the console's counter). Only a text
+longer than the channel takes in one message (`SMS_MAX_BODY`, Telegram's 4,096) is cut by CCC,
+at the end of a sentence or line where one is near, else between words, never inside a word
+or a character that is drawn as one (a letter with its vowel mark, an emoji sequence).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +42,10 @@ def _ucs2_cost(char: str) -> int:
     return 2 if ord(char) > 0xFFFF else 1
 
 
+SMS_MAX_BODY = 1600
+"""What Twilio takes as one message's body (error 21617 beyond), in UTF-16 code units: an
+emoji counts twice. The carrier segments it; the phone joins the segments again."""
+
 GSM7 = Encoding("GSM-7", 160, 153, _gsm7_cost)
 UCS2 = Encoding("UCS-2", 70, 67, _ucs2_cost)
 
@@ -56,53 +64,114 @@ def length(text: str, encoding: Encoding | None = None) -> int:
     return sum(encoding.cost(char) for char in text)
 
 
-def split_sms(text: str) -> list[str]:
-    """One part if the text fits one segment, else parts that each fit a concatenated part."""
-    text = text.strip()
+def segments(text: str) -> int:
+    """How many SMS segments the carrier sends the text as (each billed as one SMS)."""
     encoding = encoding_of(text)
-    if length(text, encoding) <= encoding.single:
-        return [text]
-    return split_units(text, encoding.part, encoding.cost)
+    units = length(text, encoding)
+    if units <= encoding.single:
+        return 1 if units else 0
+    return -(-units // encoding.part)
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Parts of at most `limit` characters, cut at line breaks or spaces where possible."""
+def split_message(text: str, limit: int) -> list[str]:
+    """The text as one message, or, when it is longer than `limit` UTF-16 code units (how
+    Twilio and Telegram count a body's length), as parts of at most `limit` units each: cut
+    after a sentence or a line in the second half of a part, else at the last space, else at
+    the last boundary between two characters as drawn."""
     text = text.strip()
-    if len(text) <= limit:
-        return [text]
-    return split_units(text, limit, lambda _char: 1)
-
-
-def split_utf16(text: str, limit: int) -> list[str]:
-    """Parts of at most `limit` UTF-16 code units: how Telegram counts a message's length."""
-    text = text.strip()
-    if length(text, UCS2) <= limit:
-        return [text]
-    return split_units(text, limit, UCS2.cost)
-
-
-def split_units(text: str, limit: int, cost: Callable[[str], int]) -> list[str]:
-    """Greedy split: each part ends at the last line break, else the last space, that fits;
-    a single word longer than a part is cut where it must be."""
     parts: list[str] = []
-    rest = text.strip()
-    while rest:
-        used = 0
-        end = 0
-        for index, char in enumerate(rest):
-            if used + cost(char) > limit:
-                break
-            used += cost(char)
-            end = index + 1
-        if end == len(rest):
-            parts.append(rest)
+    while text:
+        end = _fitting(text, limit)
+        if end == len(text):
+            parts.append(text)
             break
-        window = rest[:end]
-        cut = window.rfind("\n")
-        if cut <= 0:
-            cut = window.rfind(" ")
-        if cut <= 0:
-            cut = end
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
+        cut = _cut(text, end)
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
     return [part for part in parts if part]
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += _ucs2_cost(char)
+        if used > limit:
+            return index
+    return len(text)
+
+
+_SENTENCE_ENDS = frozenset(".!?؟۔…:;؛")
+# Never breakable, though drawn apart: a no-break space and a narrow no-break space.
+_NO_BREAK = frozenset("\u00a0\u202f\u2007")
+
+
+def _cut(text: str, end: int) -> int:
+    """Where to cut `text` at or before `end`: after a line or a sentence, else at a space,
+    else between two graphemes."""
+    half = end // 2
+    line = text.rfind("\n", 0, end + 1)
+    if line > half:
+        return line
+    sentence = _last_sentence_end(text, end)
+    if sentence > half:
+        return sentence
+    breakable = (i for i in range(end, 0, -1) if text[i].isspace() and text[i] not in _NO_BREAK)
+    space = next(breakable, 0)
+    if space > 0:
+        return space
+    return _grapheme_boundary(text, end)
+
+
+def _last_sentence_end(text: str, end: int) -> int:
+    """The index of the space after the last sentence's end within `text[:end]`, or -1."""
+    for index in range(min(end, len(text) - 1), 0, -1):
+        if text[index].isspace() and text[index - 1] in _SENTENCE_ENDS:
+            return index
+    return -1
+
+
+def _joins_previous(char: str) -> bool:
+    """Whether `char` is drawn as part of the character before it: a vowel mark or other
+    combining mark, a joiner, a variation selector, an emoji skin tone or tag."""
+    code = ord(char)
+    return (
+        unicodedata.category(char).startswith("M")
+        or char in "\u200c\u200d"
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+def _is_regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def _grapheme_boundary(text: str, end: int) -> int:
+    """The last index at or before `end` where a cut leaves every grapheme whole (a flag's
+    two regional letters, a letter and its marks, an emoji joined by ZWJ); at least 1."""
+    index = end
+    while index > 1:
+        before, after = text[index - 1], text[index]
+        regional_pair = (
+            _is_regional(before) and _is_regional(after) and _regional_run(text, index) % 2 == 1
+        )
+        if not (
+            _joins_previous(after)
+            or before == "\u200d"
+            or regional_pair
+            or before + after == "\r\n"
+        ):
+            return index
+        index -= 1
+    return max(index, 1)
+
+
+def _regional_run(text: str, index: int) -> int:
+    """How many regional indicator letters end just before `index`."""
+    count = 0
+    while index - count - 1 >= 0 and _is_regional(text[index - count - 1]):
+        count += 1
+    return count

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccc.channels.sms import split_sms
+from ccc.channels.sms import segments
 from tests.conftest import Harness
 from tests.flows import reference_in
 from tests.workflows.test_way_out import replies_to
@@ -40,7 +40,7 @@ def test_the_governorate_is_asked_by_name_in_one_sms(ccc: Harness, language: str
     phone = f"+96477066600{KEYS[language]}"
     (question,) = at_governorate(ccc, phone, language)
     assert question == ASKED[language]
-    assert len(split_sms(question)) == 1
+    assert segments(question) == 1
     written, value = NAMED[language]
     (consent,) = replies_to(ccc, phone, written)
     assert "1" in consent  # the next question: consent, with its numbered choices

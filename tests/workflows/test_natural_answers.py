@@ -31,7 +31,7 @@ def begin(ccc: Harness, language: str) -> None:
 def assistance(ccc: Harness, language: str, household: str, consent: str) -> dict[str, object]:
     """Asks for cash assistance, answering the household and consent questions in words."""
     begin(ccc, language)
-    for answer in ("3", CONTINUE, "Layla Hassan", "1", household, "3", consent):
+    for answer in ("3", CONTINUE, "Layla Hassan", "1", household, "نينوى", consent):
         ccc.say(PHONE, answer)
     reference = reference_in(ccc.last_reply(PHONE))
     with ccc.session() as session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccc.channels.sms import split_sms
+from ccc.channels.sms import segments
 from workflows.chatbot.replies import render_question
 from workflows.files.library import current
 from workflows.files.segments import MAX_SEGMENTS, costs
@@ -11,7 +11,7 @@ from workflows.files.segments import MAX_SEGMENTS, costs
 def test_the_welcome_every_new_sms_contact_receives_fits_two_segments() -> None:
     library = current()
     welcome = render_question(library.prompts, library.flow.steps["language"], "ar").text
-    assert len(split_sms(welcome)) <= MAX_SEGMENTS
+    assert segments(welcome) <= MAX_SEGMENTS
     assert welcome.splitlines()[-4:] == [
         "1 العربية",
         "2 کوردی (سۆرانی)",

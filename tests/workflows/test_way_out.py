@@ -222,7 +222,7 @@ def test_no_to_a_person_then_another_intake_carries_no_earlier_answers(
         ccc.say(PHONE, wrong)
     ccc.say(PHONE, "0")
     assert replies_to(ccc, PHONE, "no")[0].startswith(MENU)
-    for answer in ("3", CONTINUE, "Layla Hassan", "1", "5", "1", "1"):
+    for answer in ("3", CONTINUE, "Layla Hassan", "1", "5", "Baghdad", "1"):
         ccc.say(PHONE, answer)
     reference = reference_in(ccc.last_reply(PHONE))
     ticket = ccc.client.get(f"/api/tickets/{reference}", headers=agent).json()

@@ -364,9 +364,13 @@ def _take_choice(
 ) -> str | None:
     """A choice by its key or named in words; the next step is the choice's own, or the
     question left for a change of language."""
-    picked = step.choices.get(choice) or _picked_by_words(turn, step, text)
+    # A bare number is an option only where the person was shown the numbered options.
+    keyed = step.choices.get(choice) if turn.lists_numbers(step) else None
+    picked = keyed or _picked_by_words(turn, step, text)
     if picked is None:
-        recovery.invalid(turn, step, "invalid_choice")
+        # Asked by name, the question showed no numbers: the sorry says the list follows.
+        sorry = "invalid_choice" if turn.lists_numbers(step) else "not_named"
+        recovery.invalid(turn, step, sorry)
         return None
     if picked.set_language:
         _speak(turn, picked.set_language)
@@ -417,7 +421,10 @@ def _take_words(turn: Turn, step: Step, text: str, answers: dict[str, Any]) -> s
 
 
 def _picked_by_words(turn: Turn, step: Step, text: str) -> Choice | None:
-    """A choice named in words: a language by its name, a label as written, yes or no."""
+    """A choice named in words: a language by its name; else the whole message as a name or
+    label of a choice, or as yes or no; else the one choice whose `words:` the message holds
+    («أخي» is «أخ», "my brother" is "brother"). A message naming several choices picks none:
+    it is asked again, with the numbered options."""
     if any(choice.set_language for choice in step.choices.values()):
         code = read.named_language(text, turn.library.prompts.words)
         return next((c for c in step.choices.values() if c.set_language == code), None)
@@ -428,7 +435,11 @@ def _picked_by_words(turn: Turn, step: Step, text: str) -> Choice | None:
     if key is not None:
         return step.choices[key]
     meaning = read.yes_or_no(text, turn.words)
-    return next((c for c in step.choices.values() if meaning and c.value == meaning), None)
+    said = next((c for c in step.choices.values() if meaning and c.value == meaning), None)
+    if said is not None:
+        return said
+    named = named_choices(turn, step, text)
+    return step.choices[named[0]] if len(named) == 1 else None
 
 
 def _key_by_name(turn: Turn, step: Step, ask: str, text: str) -> str | None:

@@ -50,10 +50,12 @@ def render_question(
 
 def render_by_name(prompts: Catalogue, step: Step, language: str) -> Reply:
     """A long list's question asked by name: the short text alone by SMS; the choices still
-    as buttons where the channel shows them (they cost nothing there)."""
+    as buttons where the channel shows them (they cost nothing there). No number is shown,
+    so a button sends its name, as if the person had typed it: a typed `1` is not an answer
+    here (`Turn.lists_numbers`), a pressed «بغداد» is."""
     assert step.ask is not None and step.ask_by_name is not None
     labels = prompts.get(language, step.ask).choices
-    buttons = tuple(Button(key, labels[key]) for key in step.choices)
+    buttons = tuple(Button(labels[key], labels[key]) for key in step.choices)
     return Reply(step.ask_by_name, prompts.text(language, step.ask_by_name), buttons)
 
 

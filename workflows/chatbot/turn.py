@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from ccc.channels.models import Channel
 from ccc.contacts.models import Identity
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Message
@@ -48,10 +49,25 @@ class Turn:
     def ask(self, step: Step) -> None:
         assert step.ask is not None
         values = {"when": self.when_we_call()} if step.ask == CALLBACK_CONFIRM else None
-        if step.ask_by_name is not None and self.conversation.invalid_inputs == 0:
+        if not self.lists_numbers(step):
             self.replies.append(render_by_name(self.library.prompts, step, self.language))
             return
         self.replies.append(render_question(self.library.prompts, step, self.language, values))
+
+    @property
+    def on_keypad(self) -> bool:
+        """The phone line: its keys are the options, and it reads each one out with its key."""
+        return self.message.channel == Channel.voice
+
+    def lists_numbers(self, step: Step) -> bool:
+        """Whether the question of `step`, asked at this point of the conversation, shows its
+        numbered options. A question asked by name shows none the first time on a text channel
+        (its buttons, where the channel has them, carry names, not numbers); it is listed after
+        an answer that named no option, and on the keypad always. A bare number picks an
+        option only where the person was shown it (`engine._take_choice`)."""
+        if step.ask_by_name is None or self.on_keypad:
+            return True
+        return self.conversation.invalid_inputs > 0
 
     def when_we_call(self) -> str:
         """ "today before 16:00", "on Sunday from 08:00": from the centre's opening hours."""

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ccc.tickets.models import Category
-from workflows.files.yamlfile import LineDict, LoadError, Problem, load
+from workflows.files.yamlfile import LineDict, LineList, LoadError, Problem, load
+from workflows.matching import Matcher, normalise
 
 _CHOICE_KEY = re.compile(r"^\d{1,2}$")
 _STEP_KEYS = {
@@ -197,6 +198,7 @@ def _parse_step(name: str, raw: Any, line: int, problem: Any) -> Step | None:
         if key not in _STEP_KEYS:
             problem(raw.line_of(key), f"step {name!r} has an unknown key {key!r}")
     choices = _parse_choices(name, raw, problem)
+    _check_words_apart(name, raw, choices, problem)
     number = _parse_number(name, raw, problem)
     create = _parse_create(name, raw, problem)
     _check_shape(name, raw, line, choices, problem)
@@ -332,7 +334,9 @@ def _parse_choice(step: str, key: str, raw: Any, line: int, problem: Any) -> Cho
 def _choice_words(
     step: str, key: str, raw: Any, line: int, problem: Any
 ) -> dict[str, tuple[str, ...]]:
-    """`words: {ar: [مفقود, ابني], en: [missing, my son], ...}`: one list per language."""
+    """`words: {ar: [مفقود, ابني], en: [missing, my son], ...}`: one list per language, each
+    entry a word or phrase that has letters to match and is not a number (a number picks an
+    option only where the numbered list was shown)."""
     if raw is None:
         return {}
     where = f"step {step!r}: choice {key!r}"
@@ -341,19 +345,78 @@ def _choice_words(
         return {}
     words: dict[str, tuple[str, ...]] = {}
     for language, listed in raw.items():
+        at = raw.line_of(language) if isinstance(raw, LineDict) else line
         if language not in LANGUAGES:
-            problem(line, f"{where}: words in unknown language {language!r}; one of {LANGUAGES}")
+            problem(at, f"{where}: words in unknown language {language!r}; one of {LANGUAGES}")
             continue
-        if not isinstance(listed, list) or not all(
-            isinstance(w, str) and w.strip() for w in listed
-        ):
-            problem(line, f"{where}: words in {language!r} must be a list of words")
+        if not isinstance(listed, list):
+            problem(at, f"{where}: words in {language!r} must be a list of words")
             continue
-        words[str(language)] = tuple(w.strip() for w in listed)
+        kept = [
+            word.strip()
+            for index, word in enumerate(listed)
+            if _good_word(where, language, word, _item_line(listed, index, at), problem)
+        ]
+        words[str(language)] = tuple(kept)
     missing = [language for language in LANGUAGES if language not in words]
     if words and missing:
         problem(line, f"{where}: words are missing in {', '.join(missing)}")
     return words
+
+
+def _item_line(listed: list[Any], index: int, default: int) -> int:
+    return listed.line_at(index) if isinstance(listed, LineList) else default
+
+
+def _good_word(where: str, language: str, word: Any, line: int, problem: Any) -> bool:
+    """One entry of a `words:` list: a word or phrase with letters, not a number."""
+    if not isinstance(word, str) or not word.strip():
+        problem(line, f"{where}: {word!r} in the {language!r} words is not a word")
+        return False
+    folded = normalise(word)
+    if not folded:
+        problem(line, f"{where}: «{word}» in the {language!r} words has no letters to match")
+        return False
+    if folded.replace(" ", "").isdigit():
+        problem(
+            line,
+            f"{where}: «{word}» in the {language!r} words is a number; a number picks an "
+            "option only where the numbered list is shown, never as a word",
+        )
+        return False
+    return True
+
+
+def _check_words_apart(name: str, raw: LineDict, choices: dict[str, Choice], problem: Any) -> None:
+    """A listed word must name its own choice only: one that another choice's words also
+    match (in any of its forms: «ابني» holds «اب» plus the suffix «ني») could never be
+    picked by itself, and is reported where it is written."""
+    raw_choices = raw.get("choices")
+    for key, choice in choices.items():
+        others = [
+            (other, Matcher(listed, language))
+            for other, c in choices.items()
+            if other != key
+            for language, listed in c.words.items()
+        ]
+        for language, listed in choice.words.items():
+            for index, word in enumerate(listed):
+                also = [(other, found) for other, m in others for found in m.found(word)]
+                if also:
+                    other, found = also[0]
+                    problem(
+                        _word_line(raw_choices, key, language, index),
+                        f"step {name!r}: «{word}» of choice {key!r} is also «{found}» of "
+                        f"choice {other!r} (with its affixes); a word must name one choice only",
+                    )
+
+
+def _word_line(raw_choices: Any, key: str, language: str, index: int) -> int:
+    raw_words = raw_choices[key].get("words") if isinstance(raw_choices, LineDict) else None
+    listed = raw_words.get(language) if isinstance(raw_words, LineDict) else None
+    if isinstance(listed, LineList):
+        return listed.line_at(index)
+    return raw_choices.line_of(key) if isinstance(raw_choices, LineDict) else 0
 
 
 def _check_reachable(steps: dict[str, Step], start: str, menu: str, problem: Any) -> None:

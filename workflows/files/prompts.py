@@ -247,6 +247,7 @@ _ENGINE_PROMPTS = (
     "reference_unknown",
     "too_many_attempts",
     "invalid_choice",
+    "not_named",
     "need_text",
     "invalid_number",
     "media_kept",

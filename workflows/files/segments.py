@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccc.channels.sms import encoding_of, length, split_sms
+from ccc.channels.sms import encoding_of, length
+from ccc.channels.sms import segments as sms_segments
 from workflows.chatbot.replies import readable_reference, render_question, with_choices
 from workflows.files.flow import LANGUAGES, Flow, load_flow
 from workflows.files.prompts import Catalogue, load_catalogue
@@ -32,8 +33,9 @@ class Cost:
 
 
 def segments(text: str) -> int:
-    """How many SMS a text is sent as (CCC cuts long replies itself, at word boundaries)."""
-    return len(split_sms(text))
+    """How many SMS segments a text is billed as (sent as one message, segmented by the
+    carrier and joined again on the phone)."""
+    return sms_segments(text)
 
 
 def rendered(flow: Flow, catalogue: Catalogue, language: str) -> dict[str, str]:

@@ -37,7 +37,14 @@ class LineDict(dict[str, Any]):
 
 
 class LineList(list[Any]):
+    """A list that remembers its own line and the line of each item (a word of a word list
+    is reported where it is written)."""
+
     line: int = 0
+    item_lines: tuple[int, ...] = ()
+
+    def line_at(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
 def load(path: Path) -> tuple[Any, list[Problem]]:
@@ -85,6 +92,7 @@ def _convert(node: Node, name: str, problems: list[Problem]) -> Any:
     if isinstance(node, SequenceNode):
         items = LineList(_convert(child, name, problems) for child in node.value)
         items.line = line
+        items.item_lines = tuple(child.start_mark.line + 1 for child in node.value)
         return items
     assert isinstance(node, ScalarNode)
     return _scalar(node)

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bots.twilio import rest as twilio_rest
-from ccc.channels.sms import UCS2, length
+from ccc.channels.sms import SMS_MAX_BODY, UCS2, length, segments
 from ccc.contacts.models import Identity
 from ccc.kernel.timeutil import utcnow
 from tests.conftest import PUBLIC_URL, Harness
@@ -74,19 +74,31 @@ def test_whatsapp_replies_go_to_the_whatsapp_address_from_the_whatsapp_sender(
     assert "4 English" in call.form["Body"], "WhatsApp is not cut into SMS parts"
 
 
-def test_a_long_arabic_sms_is_sent_in_parts_of_at_most_67_characters(
+def test_a_long_arabic_sms_is_one_message_that_the_carrier_segments(
     ccc: Harness, sms: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
 ) -> None:
     reference = open_ticket(sms)
     fake_twilio.requests.clear()
     text = "تم استلام طلبك وسيتصل بك أحد موظفي المركز خلال ثلاثة أيام عمل. " * 3
     message_id = reply(ccc, agent, reference, text)
-    parts = sms.received()
-    assert len(parts) > 1
-    assert all(length(part, UCS2) <= 67 for part in parts)
-    assert " ".join(parts).split() == text.split()
+    assert sms.received() == [text.strip()]  # 3 segments, joined again on the phone
+    assert segments(text.strip()) == 3
     assert all(call.form["StatusCallback"] == STATUS_CALLBACK for call in fake_twilio.requests)
     assert message(ccc, message_id).status == "queued"
+
+
+def test_an_sms_longer_than_twilio_takes_is_cut_after_a_sentence(
+    ccc: Harness, sms: TwilioPerson, fake_twilio: FakeApi, agent: dict[str, str]
+) -> None:
+    reference = open_ticket(sms)
+    fake_twilio.requests.clear()
+    text = "تم استلام طلبك وسيتصل بك أحد موظفي المركز خلال ثلاثة أيام عمل. " * 30
+    reply(ccc, agent, reference, text)
+    parts = sms.received()
+    assert len(parts) == 2
+    assert all(length(part, UCS2) <= SMS_MAX_BODY for part in parts)
+    assert parts[0].endswith(".")
+    assert " ".join(parts).split() == text.split()
 
 
 def test_a_rate_limit_is_retried_after_twilios_retry_after_then_sent(
@@ -292,7 +304,7 @@ def test_a_split_sms_that_failed_halfway_resumes_without_repeating_the_first_par
 ) -> None:
     reference = open_ticket(sms)
     fake_twilio.requests.clear()
-    text = "تم استلام طلبك وسيتصل بك أحد موظفي المركز خلال ثلاثة أيام عمل. " * 2
+    text = "تم استلام طلبك وسيتصل بك أحد موظفي المركز خلال ثلاثة أيام عمل. " * 30
     fake_twilio.then(None, TWILIO_UNAVAILABLE)
     message_id = reply(ccc, agent, reference, text)
     first_try = message(ccc, message_id)
