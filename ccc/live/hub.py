@@ -29,10 +29,6 @@ from ccc.tickets.models import Ticket
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
-# A second look this long after Redis's wake-up: on PostgreSQL the look made at once did not yet
-# see the announced row for 7 of 28 wake-ups (the cross-process test, 14 runs), and this second
-# look found it every time; without it the event waited for the next poll.
-SECOND_LOOK_SECONDS = 0.25
 
 
 @dataclass
@@ -105,7 +101,6 @@ class Hub:
                 async for message in pubsub.listen():
                     if message.get("type") == "message" and self._wake is not None:
                         self._wake.set()
-                        asyncio.get_running_loop().call_later(SECOND_LOOK_SECONDS, self._wake.set)
             except Exception:
                 log.warning("the live events channel on Redis is unreachable; polling only")
                 await asyncio.sleep(5)
