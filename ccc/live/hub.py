@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from ccc.access.policy import Caller, visible_tickets
 from ccc.live.models import LiveEvent
-from ccc.live.publish import CHANNEL, local_wakers
+from ccc.live.publish import channel_of, local_wakers
 from ccc.live.tasks import KEEP
 from ccc.tickets.models import Ticket
 
@@ -106,7 +106,7 @@ class Hub:
             try:
                 client = Redis.from_url(self.redis_url or "")
                 pubsub = client.pubsub()
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(channel_of(client))
                 async for message in pubsub.listen():
                     if message.get("type") == "message" and self._wake is not None:
                         self._wake.set()

@@ -32,6 +32,13 @@ def add(
     session.info[_WROTE] = True
 
 
+def channel_of(client: Any) -> str:
+    """The channel of this client's Redis database. Pub/sub ignores database numbers, so a
+    single channel let every CCC on one Redis server (deployments, or parallel test workers
+    each on a database of its own) wake the others' hubs, and let a test hear another's."""
+    return f"{CHANNEL}:{client.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     """With Redis configured, say on its channel that live events were committed, so that
@@ -63,7 +70,7 @@ def _after_commit(session: Session) -> None:
             from redis import Redis
 
             client = _clients[url] = Redis.from_url(url, socket_timeout=1)
-        client.publish(CHANNEL, "1")
+        client.publish(channel_of(client), "1")
     except Exception:
         log.warning("could not announce live events on Redis; the streams will poll")
 

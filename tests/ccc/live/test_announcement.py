@@ -14,7 +14,7 @@ import pytest
 from redis import Redis
 from sqlmodel import select
 
-from ccc.live.publish import CHANNEL, add, local_wakers
+from ccc.live.publish import add, channel_of, local_wakers
 from ccc.tickets.models import Ticket
 from tests.conftest import TEST_REDIS_URL, Harness
 from tests.flows import open_ticket
@@ -75,7 +75,7 @@ def test_other_processes_hear_of_the_row_on_redis_only_once_it_is_committed(
     assert TEST_REDIS_URL
     client = Redis.from_url(TEST_REDIS_URL)
     pubsub = client.pubsub()
-    pubsub.subscribe(CHANNEL)
+    pubsub.subscribe(channel_of(client))
     try:
         assert pubsub.get_message(timeout=5)["type"] == "subscribe"  # type: ignore[index]
         with ccc.session() as session:
