@@ -13,26 +13,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ccc.access.policy import Caller, visible_tickets
 from ccc.live.models import LiveEvent
-from ccc.live.publish import CHANNEL, local_wakers
+from ccc.live.publish import channel_of, local_wakers
+from ccc.live.tasks import KEEP
 from ccc.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
-# A second look this long after Redis's wake-up: on PostgreSQL the look made at once did not yet
-# see the announced row for 7 of 28 wake-ups (the cross-process test, 14 runs), and this second
-# look found it every time; without it the event waited for the next poll.
-SECOND_LOOK_SECONDS = 0.25
+BATCH = 1000
+# Ids below the last one read that were not there yet, looked for again at every look; at most
+# this many, the newest kept.
+MAX_LATE = 1000
 
 
 @dataclass
@@ -48,6 +50,8 @@ class Hub:
     redis_url: str | None = None
     _streams: dict[int, Stream] = field(default_factory=dict)
     _last_id: int | None = None
+    # id -> when it was first missed (time.monotonic())
+    _late: dict[int, float] = field(default_factory=dict)
     _wake: asyncio.Event | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _loop: asyncio.AbstractEventLoop | None = None
@@ -69,6 +73,7 @@ class Hub:
         self._loop = loop
         self._wake = wake = asyncio.Event()
         self._last_id = None
+        self._late.clear()
         if self._waker is not None and self._waker in local_wakers:
             local_wakers.remove(self._waker)
 
@@ -101,11 +106,10 @@ class Hub:
             try:
                 client = Redis.from_url(self.redis_url or "")
                 pubsub = client.pubsub()
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(channel_of(client))
                 async for message in pubsub.listen():
                     if message.get("type") == "message" and self._wake is not None:
                         self._wake.set()
-                        asyncio.get_running_loop().call_later(SECOND_LOOK_SECONDS, self._wake.set)
             except Exception:
                 log.warning("the live events channel on Redis is unreachable; polling only")
                 await asyncio.sleep(5)
@@ -115,19 +119,46 @@ class Hub:
             if self._last_id is None:
                 self._last_id = session.exec(select(func.max(LiveEvent.id))).one() or 0
                 return
-            rows = list(
-                session.exec(
-                    select(LiveEvent)
-                    .where(col(LiveEvent.id) > self._last_id)
-                    .order_by(col(LiveEvent.id))
-                    .limit(1000)
-                ).all()
-            )
-            if not rows:
-                return
-            self._last_id = rows[-1].id
-            if self._streams:
+            rows = self._read(session, self._last_id)
+            if rows and self._streams:
                 self._deliver(session, rows)
+
+    def _read(self, session: Session, last_id: int) -> list[LiveEvent]:
+        """The rows after `last_id`, and those below it that were missing at an earlier look.
+
+        On PostgreSQL an id is taken from the sequence when the row is inserted, and the row
+        is seen by others when its transaction commits: a transaction that inserted early and
+        commits late (a worker's turn beside a quicker one) makes a row appear below ids
+        already read. Reading only `id > last_id` would pass over it for good; so the ids
+        skipped are looked for again until they appear, or for as long as live events are
+        kept (`KEEP`): a row older than that is no longer news, and the cleanup deletes it.
+        """
+        after = col(LiveEvent.id) > last_id
+        where = or_(after, col(LiveEvent.id).in_(list(self._late))) if self._late else after
+        rows = list(
+            session.exec(
+                select(LiveEvent).where(where).order_by(col(LiveEvent.id)).limit(BATCH)
+            ).all()
+        )
+        self._note_missing(rows, last_id)
+        return rows
+
+    def _note_missing(self, rows: list[LiveEvent], last_id: int) -> None:
+        now = time.monotonic()
+        expected = last_id + 1
+        for row in rows:
+            assert row.id is not None
+            self._late.pop(row.id, None)
+            if row.id >= expected:
+                for missing in range(max(expected, row.id - MAX_LATE), row.id):
+                    self._late[missing] = now
+                expected = row.id + 1
+        self._last_id = expected - 1
+        too_old = now - KEEP.total_seconds()
+        for missing in [i for i, since in self._late.items() if since < too_old]:
+            del self._late[missing]
+        while len(self._late) > MAX_LATE:
+            del self._late[min(self._late)]
 
     def _deliver(self, session: Session, rows: list[LiveEvent]) -> None:
         ticket_ids = sorted({row.ticket_id for row in rows})

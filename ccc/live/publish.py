@@ -32,11 +32,27 @@ def add(
     session.info[_WROTE] = True
 
 
+def channel_of(client: Any) -> str:
+    """The channel of this client's Redis database. Pub/sub ignores database numbers, so a
+    single channel let every CCC on one Redis server (deployments, or parallel test workers
+    each on a database of its own) wake the others' hubs, and let a test hear another's."""
+    return f"{CHANNEL}:{client.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     """With Redis configured, say on its channel that live events were committed, so that
     every process's hub reads them at once (the table stays the truth: without Redis, or
-    when it is down, the hubs find them at their next look)."""
+    when it is down, the hubs find them at their next look).
+
+    SQLAlchemy fires `after_commit` also when a savepoint is released (`begin_nested`, as
+    every job's handler runs in), while the outer transaction is still open and its rows are
+    invisible to others. Announcing then woke the hubs too early: on PostgreSQL the hub of
+    another process read before the worker's commit, found nothing, and the event waited
+    for its next poll (7 of 28 wake-ups in the cross-process test). So only the outermost
+    commit announces; the flag waits for it."""
+    if session.in_nested_transaction():
+        return
     if not session.info.pop(_WROTE, False):
         return
     for wake in list(local_wakers):
@@ -54,7 +70,7 @@ def _after_commit(session: Session) -> None:
             from redis import Redis
 
             client = _clients[url] = Redis.from_url(url, socket_timeout=1)
-        client.publish(CHANNEL, "1")
+        client.publish(channel_of(client), "1")
     except Exception:
         log.warning("could not announce live events on Redis; the streams will poll")
 

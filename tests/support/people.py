@@ -83,6 +83,17 @@ def new_sid(prefix: str = "SM") -> str:
     return f"{prefix}{uuid.uuid4().hex}"
 
 
+def status_report(
+    sid: str, status: str, base: str = "twilio_status_sms", **extra: str
+) -> dict[str, str]:
+    """The form Twilio posts to the status callback when message `sid` reaches `status`
+    (`base` names the fixture: SMS or WhatsApp); `extra` adds fields such as `ErrorCode`."""
+    form = fixture(base) | {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status}
+    form["SmsStatus"] = status
+    form.update(extra)
+    return form
+
+
 @dataclass
 class TwilioPerson:
     """Someone texting the centre's number, by SMS or on WhatsApp."""
@@ -273,3 +284,19 @@ def notes(ccc: Harness, agent: dict[str, str], reference: str) -> list[str]:
         for item in timeline
         if item["type"] == "event" and item["kind"] == "note"
     ]
+
+
+def quiet_for_a_day(ccc: Harness) -> None:
+    """The WhatsApp person last wrote 25 hours ago: WhatsApp's 24-hour window has closed."""
+    with ccc.session() as session:
+        person = session.exec(select(Identity).where(Identity.channel == "whatsapp")).one()
+        person.last_inbound_at = utcnow() - timedelta(hours=25)
+        session.add(person)
+        session.commit()
+
+
+def replies_to(ccc: Harness, phone: str, text: str) -> list[str]:
+    """What the centre answered when `phone` said `text`, in order."""
+    before = len(ccc.transcript(phone))
+    ccc.say(phone, text)
+    return [m["text"] for m in ccc.transcript(phone)[before:] if m["direction"] == "out"]

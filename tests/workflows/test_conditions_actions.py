@@ -13,6 +13,7 @@ from ccc.access.models import User
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket
+from tests.support.timeline import rule_events
 from workflows.calendars.hours import load_calendars
 from workflows.files.library import PACKAGE_DIR
 from workflows.files.rulebook import RuleBook, parse_documents
@@ -121,11 +122,6 @@ def test_words_in_a_later_message_and_the_contacts_history(ccc: Harness, assista
             session, ticket, "ticket.updated", book=one_rule("{history: {open: 2}}")
         )
         session.rollback()
-
-
-def rule_events(ccc: Harness, reference: str, headers: dict[str, str]) -> list[dict[str, object]]:
-    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=headers).json()
-    return [e["data"] for e in timeline if e.get("kind") == "rule"]
 
 
 def test_each_action_leaves_an_event_naming_the_rule(

@@ -11,6 +11,7 @@ from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket, reference_in
+from tests.support.people import replies_to
 
 PHONE = "+9647701234567"
 STRANGER = "+9647509998877"
@@ -20,12 +21,6 @@ MENU = "How can we help you?"
 def start_in_english(ccc: Harness, phone: str = PHONE) -> None:
     ccc.say(phone, "hello")
     ccc.say(phone, "4")
-
-
-def replies_to(ccc: Harness, phone: str, text: str) -> list[str]:
-    before = len(ccc.transcript(phone))
-    ccc.say(phone, text)
-    return [m["text"] for m in ccc.transcript(phone)[before:] if m["direction"] == "out"]
 
 
 def test_unknown_choices_get_a_polite_word_and_the_menu_again(ccc: Harness) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Harness
+from tests.support.timeline import rule_events
 
 LANGUAGE_KEYS = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 CONTINUE = "1"
@@ -35,11 +36,6 @@ def tickets_of(ccc: Harness, phone: str, headers: dict[str, str]) -> list[dict[s
     assert page.status_code == 200, page.text
     items: list[dict[str, Any]] = page.json()["items"]
     return sorted(items, key=lambda t: t["created_at"])
-
-
-def rule_events(ccc: Harness, reference: str, headers: dict[str, str]) -> list[dict[str, Any]]:
-    timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=headers).json()
-    return [e["data"] for e in timeline if e.get("kind") == "rule"]
 
 
 DETENTION = {

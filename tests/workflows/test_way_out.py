@@ -15,6 +15,7 @@ from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
 from tests.flows import CONTINUE, open_ticket, reference_in
+from tests.support.people import replies_to
 
 PHONE = "+9647701234567"
 STRANGER = "+9647509998877"
@@ -32,12 +33,6 @@ CALLED = {
     "en": "Sorry, we could not understand each other.",
 }
 MENU = "How can we help you?"
-
-
-def replies_to(ccc: Harness, phone: str, text: str) -> list[str]:
-    before = len(ccc.transcript(phone))
-    ccc.say(phone, text)
-    return [m["text"] for m in ccc.transcript(phone)[before:] if m["direction"] == "out"]
 
 
 def at_relationship_question(ccc: Harness, language: str) -> None:

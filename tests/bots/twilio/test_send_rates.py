@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,12 +35,13 @@ from tests.support.fakes import FakeApi, twilio_error
 from tests.support.people import (
     SMS_FROM,
     TwilioPerson,
-    fixture,
     message,
     open_ticket,
     post_twilio,
     send_job,
+    status_report,
 )
+from tests.support.waiting import wait_for
 
 needs_redis = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs CCC_TEST_REDIS_URL")
 STATUS = "/webhooks/twilio/status"
@@ -332,12 +333,7 @@ def test_status_callbacks_arriving_together_are_written_in_a_few_transactions(
     errors: list[BaseException] = []
 
     def report(sid: str) -> None:
-        form = fixture("twilio_status_sms") | {
-            "MessageSid": sid,
-            "SmsSid": sid,
-            "MessageStatus": "delivered",
-            "SmsStatus": "delivered",
-        }
+        form = status_report(sid, "delivered")
         try:
             response = post_twilio(ccc.client, STATUS, form)
             assert response.status_code == 200, response.text
@@ -385,12 +381,7 @@ def test_a_report_is_committed_before_the_callback_is_answered(
     ccc: Harness, settings: Settings
 ) -> None:
     [(message_id, sid)] = sent_messages(ccc, 1)
-    form = fixture("twilio_status_sms") | {
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "MessageStatus": "sent",
-        "SmsStatus": "sent",
-    }
+    form = status_report(sid, "sent")
     assert post_twilio(ccc.client, STATUS, form).status_code == 200
     # Read by another connection, right after the answer: no buffer left to flush.
     assert statuses(ccc, [message_id]) == [MessageStatus.sent]
@@ -428,15 +419,6 @@ def start_worker(ccc: Harness, fake: FakeApi) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 40.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @needs_redis
 def test_a_worker_killed_during_a_backoff_still_sends_the_message_exactly_once(
     ccc: Harness, fake_twilio: FakeApi
@@ -446,21 +428,16 @@ def test_a_worker_killed_during_a_backoff_still_sends_the_message_exactly_once(
     worker = start_worker(ccc, fake_twilio)
     try:
         [message_id] = queue_texts(ccc, people(1, start=700), "Your case is open.")
-        assert wait_for(lambda: "20429" in (send_job(ccc, message_id).last_error or ""))
+        assert wait_for(lambda: "20429" in (send_job(ccc, message_id).last_error or ""), 40)
         assert send_job(ccc, message_id).status == "pending"
         worker.send_signal(signal.SIGKILL)  # in the middle of the backoff
         worker.wait()
         # Delivery reports are written by the web process, whatever the workers do.
-        form = fixture("twilio_status_sms") | {
-            "MessageSid": sid,
-            "SmsSid": sid,
-            "MessageStatus": "delivered",
-            "SmsStatus": "delivered",
-        }
+        form = status_report(sid, "delivered")
         assert post_twilio(ccc.client, STATUS, form).status_code == 200
         worker = start_worker(ccc, fake_twilio)
         # The new worker's cron sweep finds the row once it is due (and past the sweep's grace).
-        assert wait_for(lambda: message(ccc, message_id).status == MessageStatus.queued)
+        assert wait_for(lambda: message(ccc, message_id).status == MessageStatus.queued, 40)
     finally:
         worker.send_signal(signal.SIGTERM)
         try:

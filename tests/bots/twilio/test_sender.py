@@ -8,11 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from bots.twilio import rest as twilio_rest
 from ccc.channels.sms import SMS_MAX_BODY, UCS2, length, segments
-from ccc.contacts.models import Identity
 from ccc.kernel.timeutil import utcnow
 from tests.conftest import PUBLIC_URL, Harness
 from tests.support.fakes import (
@@ -35,6 +33,7 @@ from tests.support.people import (
     message,
     notes,
     open_ticket,
+    quiet_for_a_day,
     reply,
     retry_due,
     send_job,
@@ -196,14 +195,6 @@ def test_an_invalid_number_is_a_permanent_failure(
     failed = message(ccc, message_id)
     assert (failed.status, failed.error_code) == ("failed", "21211")
     assert identity(ccc, "sms", PHONE).unreachable_reason
-
-
-def quiet_for_a_day(ccc: Harness) -> None:
-    with ccc.session() as session:
-        person = session.exec(select(Identity).where(Identity.channel == "whatsapp")).one()
-        person.last_inbound_at = utcnow() - timedelta(hours=25)
-        session.add(person)
-        session.commit()
 
 
 def test_whatsapp_outside_the_24_hour_window_without_template_or_sms_is_not_sent(

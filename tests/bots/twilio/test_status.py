@@ -11,6 +11,7 @@ from tests.support.people import (
     message,
     messages,
     post_twilio,
+    status_report,
     stored,
 )
 
@@ -27,10 +28,7 @@ def last_sent(ccc: Harness) -> tuple[int, str]:
 def report(
     ccc: Harness, sid: str, status: str, base: str = "twilio_status_sms", **extra: str
 ) -> httpx.Response:
-    form = fixture(base) | {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status}
-    form["SmsStatus"] = status
-    form.update(extra)
-    response = post_twilio(ccc.client, STATUS, form)
+    response = post_twilio(ccc.client, STATUS, status_report(sid, status, base, **extra))
     assert response.status_code == 200, response.text
     return response
 

@@ -4,8 +4,6 @@ page. What an agent writes in a note stays as written."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlmodel import select
 
@@ -17,14 +15,13 @@ from ccc.console.reply_box import NOT_SENT_WORDS as NOT_SENT_WORDS_BOX
 from ccc.console.reply_box import SMS_WORDS, WINDOW_WORDS
 from ccc.console.reply_box import TEMPLATE_WORDS as TEMPLATE_WORDS_BOX
 from ccc.console.timeline_view import NOTE_WORDS, TEMPLATE_WORDS, blocks
-from ccc.contacts.models import Identity
 from ccc.kernel.settings import Settings
 from ccc.kernel.timeutil import utcnow
 from tests.ccc.console.browsing import Browser, console_user
 from tests.conftest import Harness
 from tests.support.channel_fixtures import channel_settings
 from tests.support.fakes import FakeApi
-from tests.support.people import TwilioPerson, open_ticket, reply
+from tests.support.people import TwilioPerson, open_ticket, quiet_for_a_day, reply
 
 SMS_NOTE_AR = "أُرسلت برسالة قصيرة إلى الرقم نفسه"
 NOT_SENT_AR = "تعذّر إرسال رسالة إلى الشخص (outside_window): كتب الشخص آخر مرة على واتساب"
@@ -37,14 +34,6 @@ def settings(database_url: str, fake_twilio: FakeApi) -> Settings:
 
 def gettext_ar(words: str) -> str:
     return i18n.gettext_for("ar")(words)
-
-
-def quiet_for_a_day(ccc: Harness) -> None:
-    with ccc.session() as session:
-        person = session.exec(select(Identity).where(Identity.channel == "whatsapp")).one()
-        person.last_inbound_at = utcnow() - timedelta(hours=25)
-        session.add(person)
-        session.commit()
 
 
 def arabic_page(ccc: Harness, reference: str) -> str:

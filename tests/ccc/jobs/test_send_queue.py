@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from ccc.jobs.models import OutboxJob
 from ccc.jobs.worker import CCCWorker
 from ccc.kernel.timeutil import utcnow
 from tests.conftest import TEST_REDIS_URL, Harness
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs CCC_TEST_REDIS_URL")
 ALI, ZAINAB = "+9647701234567", "+9647707654321"
@@ -74,15 +75,6 @@ def test_the_sweep_hands_a_lost_send_back_to_the_send_queue(ccc: Harness) -> Non
     assert [m["direction"] for m in ccc.transcript(ALI)] == ["in", "out"]
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.fixture
 def two_workers(ccc: Harness, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_"))}
@@ -110,7 +102,7 @@ def test_one_persons_turns_wait_for_the_order_lock_across_two_workers(
     ccc: Harness, two_workers: subprocess.Popen[bytes], tmp_path: Path
 ) -> None:
     post(ccc, ZAINAB, "hello")
-    assert wait_for(lambda: len(ccc.transcript(ZAINAB)) == 2), (
+    assert wait_for(lambda: len(ccc.transcript(ZAINAB)) == 2, 60), (
         tmp_path / "workers.log"
     ).read_text()
     with ccc.session() as session:
@@ -123,12 +115,12 @@ def test_one_persons_turns_wait_for_the_order_lock_across_two_workers(
     try:
         post(ccc, ZAINAB, "4")
         post(ccc, ALI, "hello")  # another person is not held up: the other worker answers
-        assert wait_for(lambda: len(ccc.transcript(ALI)) == 2)
+        assert wait_for(lambda: len(ccc.transcript(ALI)) == 2, 60)
         time.sleep(1)
         assert len(ccc.transcript(ZAINAB)) == 3  # written, not yet handled
     finally:
         held.release()
-    assert wait_for(lambda: len(ccc.transcript(ZAINAB)) == 4)
+    assert wait_for(lambda: len(ccc.transcript(ZAINAB)) == 4, 60)
     assert ccc.transcript(ZAINAB)[-1]["text"].startswith("How can we help you?")
 
 
@@ -140,7 +132,7 @@ def test_many_people_writing_fast_each_get_their_answers_in_order(
         for phone in people:
             post(ccc, phone, text)
     for phone in people:
-        assert wait_for(lambda phone=phone: len(ccc.transcript(phone)) == 6)  # type: ignore[misc]
+        assert wait_for(lambda phone=phone: len(ccc.transcript(phone)) == 6, 60)  # type: ignore[misc]
         transcript = ccc.transcript(phone)
         inbound = [m["text"] for m in transcript if m["direction"] == "in"]
         replies = [m["text"] for m in transcript if m["direction"] == "out"]

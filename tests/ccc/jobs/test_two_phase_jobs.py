@@ -66,13 +66,6 @@ class Held:
 
 
 @pytest.fixture
-def fake_twilio() -> Iterator[FakeApi]:
-    api = FakeApi(twilio_message).start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture
 def settings(database_url: str, fake_twilio: FakeApi) -> Settings:
     return channel_settings(database_url, fake_twilio, None)
 

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from ccc.jobs.dispatch import RQDispatcher
 from ccc.kernel.db import make_engine
 from tests.conftest import TEST_REDIS_URL, Harness, build_harness, make_settings
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(
     not TEST_REDIS_URL or shutil.which("redis-server") is None,
@@ -73,15 +74,6 @@ class OwnRedis:
             return False
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.fixture
 def redis(tmp_path: Path) -> Iterator[OwnRedis]:
     own = OwnRedis(tmp_path)
@@ -120,7 +112,7 @@ def test_the_worker_outlives_a_redis_restart_and_answers_the_backlog(
     worker = start_worker(centre, redis, log)
     try:
         centre.client.post("/api/simulator/messages", json={"from": PHONE, "text": "hello"})
-        assert wait_for(lambda: len(centre.transcript(PHONE)) == 2)
+        assert wait_for(lambda: len(centre.transcript(PHONE)) == 2, 30)
 
         redis.stop()
         time.sleep(3)  # long enough for RQ's work loop to notice and quit
@@ -129,7 +121,7 @@ def test_the_worker_outlives_a_redis_restart_and_answers_the_backlog(
         assert accepted.status_code == 202  # stored; the job waits in the outbox
 
         redis.start()
-        assert wait_for(lambda: len(centre.transcript(PHONE)) == 4, seconds=60)
+        assert wait_for(lambda: len(centre.transcript(PHONE)) == 4, 60)
         assert centre.transcript(PHONE)[-1]["text"].startswith("How can we help you?")
         assert worker.poll() is None
     finally:

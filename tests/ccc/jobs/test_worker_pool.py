@@ -22,18 +22,10 @@ from ccc.jobs.registry import KINDS, JobKind
 from ccc.jobs.worker import CCCWorker
 from ccc.kernel.timeutil import utcnow
 from tests.conftest import TEST_REDIS_URL, Harness
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs CCC_TEST_REDIS_URL")
 PHONE = "+9647701234567"
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -84,17 +76,17 @@ def test_a_pool_replaces_a_killed_worker_and_stops_cleanly_on_sigterm(
     ccc: Harness, start: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
     pool = start("--processes", "2")
-    assert wait_for(lambda: len(children(pool.pid)) == 2)
+    assert wait_for(lambda: len(children(pool.pid)) == 2, 30)
     ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "hello"})
-    assert wait_for(answered(ccc, 2)), (tmp_path / "worker.log").read_text()
+    assert wait_for(answered(ccc, 2), 30), (tmp_path / "worker.log").read_text()
 
     first, second = children(pool.pid)
     os.kill(first, signal.SIGKILL)
-    assert wait_for(lambda: len(children(pool.pid)) == 2 and first not in children(pool.pid))
+    assert wait_for(lambda: len(children(pool.pid)) == 2 and first not in children(pool.pid), 30)
     ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "4"})
     # The new worker's cron hands out its periodic jobs ahead of the turn: on a loaded machine
     # they take a while.
-    assert wait_for(answered(ccc, 4), seconds=90), (tmp_path / "worker.log").read_text()[-3000:]
+    assert wait_for(answered(ccc, 4), 90), (tmp_path / "worker.log").read_text()[-3000:]
     assert ccc.transcript(PHONE)[-1]["text"].startswith("How can we help you?")
 
     survivors = children(pool.pid)
@@ -111,10 +103,10 @@ def test_a_lone_worker_replaces_itself_after_its_jobs_and_answers_on(
     # itself) makes seven.
     worker = start(CCC_WORKER_MAX_JOBS="7")
     ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "hello"})
-    assert wait_for(answered(ccc, 2)), log.read_text()
-    assert wait_for(lambda: "stops to be replaced" in log.read_text())
+    assert wait_for(answered(ccc, 2), 30), log.read_text()
+    assert wait_for(lambda: "stops to be replaced" in log.read_text(), 30)
     ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "4"})
-    assert wait_for(answered(ccc, 4), seconds=90), log.read_text()
+    assert wait_for(answered(ccc, 4), 90), log.read_text()
     assert worker.poll() is None  # the same process id, started again
     assert log.read_text().count("started with PID") >= 2
 

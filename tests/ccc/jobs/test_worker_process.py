@@ -6,8 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from ccc.jobs.models import OutboxJob
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
 from tests.conftest import TEST_REDIS_URL, Harness
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs CCC_TEST_REDIS_URL")
 PHONE = "+9647701234567"
@@ -47,19 +47,10 @@ def worker(ccc: Harness) -> Iterator[subprocess.Popen[bytes]]:
         process.wait()
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_the_worker_process_answers_messages(ccc: Harness, worker: subprocess.Popen[bytes]) -> None:
     response = ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "hello"})
     assert response.status_code == 202
-    assert wait_for(lambda: len(ccc.transcript(PHONE)) == 2), _output(worker)
+    assert wait_for(lambda: len(ccc.transcript(PHONE)) == 2, 20), _output(worker)
     assert "4 English" in ccc.transcript(PHONE)[1]["text"]
 
 
@@ -67,7 +58,7 @@ def test_the_worker_cron_sweeps_jobs_that_never_reached_redis(
     ccc: Harness, worker: subprocess.Popen[bytes]
 ) -> None:
     ccc.client.post("/api/simulator/messages", json={"from": PHONE, "text": "hello"})
-    assert wait_for(lambda: len(ccc.transcript(PHONE)) == 2), _output(worker)
+    assert wait_for(lambda: len(ccc.transcript(PHONE)) == 2, 20), _output(worker)
     # A job written while Redis was down: in the database, never enqueued, a minute old.
     with ccc.session() as session:
         first = session.exec(select(OutboxJob).order_by(OutboxJob.id)).first()  # type: ignore[arg-type]
@@ -99,7 +90,7 @@ def test_the_worker_cron_sweeps_jobs_that_never_reached_redis(
             job = session.get(OutboxJob, orphan_id)
             return job is not None and job.status == "done"
 
-    assert wait_for(swept, seconds=30), _output(worker)
+    assert wait_for(swept, 30), _output(worker)
     assert ccc.transcript(PHONE)[-1]["text"].startswith("How can we help you?")
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlmodel import select
 
+from ccc.live.publish import add
+from ccc.tickets.models import Ticket
 from tests.ccc.console.browsing import Browser, console_user
 from tests.ccc.live.listening import Listener
-from tests.conftest import Harness
+from tests.conftest import TEST_DATABASE_URL, Harness
 from tests.flows import open_ticket
 
 PHONE = "+9647701234567"
@@ -72,6 +75,32 @@ def test_a_team_member_hears_nothing_of_tickets_they_may_not_see(
     )
     # Events arrive in the order they happened: the first one hana receives is the referral.
     assert listener.next_ticket_event()["reference"] == shared
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="SQLite lets one writer in at a time: its ids commit in order"
+)
+def test_an_event_committed_after_a_later_one_still_reaches_the_stream(
+    ccc: Harness,
+    alice: Browser,
+    live_server: str,
+    supervisor: dict[str, str],
+    listeners: list[Listener],
+) -> None:
+    slow_turn, quick_change = open_ticket(ccc, PHONE), open_ticket(ccc, OTHER)
+    listener = Listener.start(live_server, alice)
+    listeners.append(listener)
+    with ccc.session() as slow:
+        ticket = slow.exec(select(Ticket).where(Ticket.reference == slow_turn)).one()
+        add(slow, ticket_id=ticket.id, kind="status")
+        slow.flush()  # the row takes its id now, and is seen by others only at the commit
+        quick = ccc.client.patch(
+            f"/api/tickets/{quick_change}", json={"priority": "high"}, headers=supervisor
+        )
+        assert quick.status_code == 200, quick.text
+        listener.expect("ticket", kind="changed", reference=quick_change)  # a higher id, read
+        slow.commit()
+    assert listener.expect("ticket", kind="status", reference=slow_turn)["mine"] is False
 
 
 def test_without_a_session_the_stream_is_refused(ccc: Harness) -> None:
