@@ -145,12 +145,13 @@ class CCCWorker(SimpleWorker):
         """A job as CCC enqueues it (`RQDispatcher`, the cron, retention): no result kept, no
         repeat, group, rate limit, webhook or callback. CCC never enqueues with `depends_on`,
         so no job of its queues has dependents to release."""
+        # getattr: not every RQ release that pyproject.toml allows has each of these.
         return (
             job.get_result_ttl(self.default_result_ttl) == 0
-            and not job.repeats_left
-            and not job.group_id
-            and not job.has_rate_limit
-            and not job.webhooks
+            and not getattr(job, "repeats_left", None)
+            and not getattr(job, "group_id", None)
+            and not getattr(job, "has_rate_limit", False)
+            and not getattr(job, "webhooks", None)
             and job.success_callback is None
         )
 
