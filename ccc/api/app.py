@@ -61,6 +61,7 @@ def create_app(
     set_runtime(runtime)
     use_retention_file()
 
+    webhooks = metrics.WebhookCounts(runtime)
     docs = settings.api_docs  # CCC_API_DOCS=off leaves out /docs, /redoc and /openapi.json
     # With the docs on, Swagger UI and ReDoc load their scripts from the installed package
     # (fastapi-offline, under /static-offline-docs), never from a CDN: a page that holds an
@@ -73,7 +74,7 @@ def create_app(
         title="CCC",
         summary="Chatbot and ticketing backend for humanitarian Community Contact Centres",
         version="0.1.0",
-        lifespan=_lifespan(runtime, background=background),
+        lifespan=_lifespan(runtime, webhooks, background=background),
     )
     app.state.runtime = runtime
     app.state.voice_prompts = voice_prompt_inventory
@@ -84,13 +85,13 @@ def create_app(
     app.add_api_route(
         "/healthz", _healthz(runtime), methods=["GET"], tags=["health"], responses=HEALTH_ERRORS
     )
-    app.include_router(metrics.router(runtime))
-    app.middleware("http")(metrics.webhook_counter(runtime))
+    app.include_router(metrics.router(runtime, webhooks))
+    app.add_middleware(metrics.WebhookCounter, counts=webhooks)
     return app
 
 
 def _lifespan(
-    runtime: Runtime, *, background: bool
+    runtime: Runtime, webhooks: metrics.WebhookCounts, *, background: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Under `ccc serve` with no Redis, a thread sweeps the outbox and runs the periodic jobs."""
 
@@ -107,6 +108,7 @@ def _lifespan(
         stop.set()
         if thread is not None:
             thread.join(timeout=5)
+        webhooks.close()
 
     return lifespan
 
