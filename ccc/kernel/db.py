@@ -15,6 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
 _WRITE_WAIT = 15.0
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
 
 
 def _json(value: Any) -> str:
@@ -30,6 +32,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _tune_sqlite(engine)
         return engine
+    # Connections kept open: as many as a web process runs requests at once (its thread pool
+    # takes 40). At SQLAlchemy's default of 5, a burst of 16 webhooks closed every connection
+    # past the fifth on its return and opened a new one for the next request: a PostgreSQL
+    # backend started for one webhook in three (bench/webhooks.py). A process opens only what it
+    # uses at once; a worker, one at a time, keeps one or two.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
