@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from ccc.jobs.dispatch import RQDispatcher
 from ccc.jobs.models import OutboxJob
+from ccc.jobs.outbox import schedule_again
 from ccc.jobs.registry import (
     KINDS,
     Deferred,
@@ -223,10 +224,12 @@ def _attempt(session: Session, job: OutboxJob, step: Callable[[], T | None]) -> 
             _defer(job, exc)
         else:
             _retry_or_give_up(session, job, exc.reason, exc.delay)
+        _again_when_due(session, job)
         return None
     except Exception as exc:
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
         _retry_or_give_up(session, job, f"{type(exc).__name__}: {exc}", None)
+        _again_when_due(session, job)
         return None
     if item is None:
         _finish(job, "done", None)
@@ -243,6 +246,12 @@ def _retry_or_give_up(session: Session, job: OutboxJob, reason: str, hint: float
     job.last_error = reason[:500]
     job.available_at = utcnow() + timedelta(seconds=backoff(job.attempts, hint))
     job.enqueued_at = None
+
+
+def _again_when_due(session: Session, job: OutboxJob) -> None:
+    """A job put back for later runs at its due time (`outbox.schedule_again`)."""
+    if job.status == "pending":
+        schedule_again(session, job)
 
 
 def _defer(job: OutboxJob, deferred: Deferred) -> None:

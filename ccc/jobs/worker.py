@@ -115,7 +115,8 @@ class WorkerDispatcher(RQDispatcher):
             return
         others: list[Scheduled] = []
         for job in map(as_scheduled, jobs):
-            (held if job.queue == SEND_QUEUE_NAME else others).append(job)
+            now = job.queue == SEND_QUEUE_NAME and job.at is None
+            (held if now else others).append(job)
         if others:
             super().dispatch(others, background=background)
 
@@ -153,7 +154,9 @@ def run_worker(runtime: Runtime) -> int:
         queues = [Queue(name, connection=connection) for name in WORKER_QUEUES]
         worker = CCCWorker(queues, connection=connection)
         try:
-            worker.work(with_scheduler=False)
+            # RQ's scheduler (a process of one worker at a time) queues the jobs owed later
+            # (deferred sends, retries) at their time: `RQDispatcher._enqueue_at`.
+            worker.work(with_scheduler=True)
         except Exception:
             log.exception("the worker stopped on an error")
         if CCCWorker.recycle:
