@@ -209,8 +209,8 @@ def _start_scheduler(connection: Any) -> threading.Thread:
     holds the locks (RQ's, per queue); the others ask again every `SCHEDULER_RETRY` seconds and
     take over within a minute of a holder's death; meanwhile the outbox sweep hands the jobs
     out."""
-    from redis.exceptions import ConnectionError as RedisDown
-    from rq.scheduler import RQScheduler
+    from redis.exceptions import ConnectionError as RedisDown  # why: as _start_cron's
+    from rq.scheduler import RQScheduler  # why: RQ loads only for `ccc worker`
 
     scheduler = RQScheduler(list(WORKER_QUEUES), connection=connection)
 
