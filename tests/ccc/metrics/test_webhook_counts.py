@@ -49,7 +49,8 @@ def test_counts_made_while_redis_is_down_are_kept_and_added_once_it_answers(
     started = time.monotonic()
     counts.count("/webhooks/twilio/messaging", 403)
     counts.count("/webhooks/twilio/messaging", 401)
-    assert time.monotonic() - started < 0.1, "counting must not wait on Redis"
+    # Far under the 2 s connection timeout a call to the unreachable Redis would wait out.
+    assert time.monotonic() - started < 1.0, "counting must not wait on Redis"
     counts.flush()  # fails, and Redis is left alone for a while
     assert down.resting()
 
