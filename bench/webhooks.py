@@ -125,6 +125,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--database", help="a scratch SQLAlchemy URL instead of SQLite files")
     parser.add_argument("--redis", help="a Redis URL: CCC enqueues jobs instead of running them")
+    parser.add_argument(
+        "--port", type=int, help="CCC listens on PORT and the bare app on PORT+1 (default: free)"
+    )
     args = parser.parse_args()
     if not 1 <= args.requests <= 20_000 or not 1 <= args.concurrency <= 256:
         parser.error("--requests must be 1..20000 and --concurrency 1..256")
@@ -133,7 +136,9 @@ def main() -> int:
         folder = Path(scratch)
         ccc_db = args.database or f"sqlite:///{folder / 'ccc.db'}"
         bare_db = args.database or f"sqlite:///{folder / 'bare.db'}"
-        ccc_port, bare_port = free_port(), free_port()
+        ccc_port, bare_port = (
+            (args.port, args.port + 1) if args.port else (free_port(), free_port())
+        )
         ccc_env = {
             "CCC_DATABASE_URL": ccc_db,
             "CCC_PUBLIC_URL": f"http://127.0.0.1:{ccc_port}",

@@ -62,8 +62,12 @@ async def verified_form(request: Request, settings: SettingsDep) -> TwilioForm:
 FormDep = Annotated[TwilioForm, Depends(verified_form)]
 
 
+# The empty answer, built once: every webhook returns the same bytes.
+EMPTY_TWIML = str(MessagingResponse())
+
+
 def twiml() -> Response:
-    return Response(str(MessagingResponse()), media_type="text/xml")
+    return Response(EMPTY_TWIML, media_type="text/xml")
 
 
 def parse_message(form: TwilioForm, region: str) -> InboundMessage:

@@ -9,23 +9,36 @@ inline, so that a slow chatbot turn cannot make Twilio time out and retry.
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
 
 from bots.twilio.forms import FormDep, parse_message, twiml
 from ccc.channels.delivery import set_reachable
+from ccc.channels.port import InboundMessage
 from ccc.jobs.outbox import run_in_background
-from ccc.kernel.web import SessionDep, SettingsDep
+from ccc.kernel.runtime import Runtime
+from ccc.kernel.web import RuntimeDep
 from ccc.messages.service import accept_inbound
 
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
 
 
 @router.post("/messaging", summary="Twilio Messaging webhook (SMS and WhatsApp)")
-def messaging(form: FormDep, session: SessionDep, settings: SettingsDep) -> Response:
-    inbound = parse_message(form, settings.default_region)
-    run_in_background(session)
-    accepted = accept_inbound(session, inbound=inbound)
+async def messaging(form: FormDep, runtime: RuntimeDep) -> Response:
+    """The form is verified and read on the event loop (no I/O there); the transaction, its
+    commit and the hand-over of the turn to Redis run in one trip to the thread pool. As a plain
+    `def` route with a session dependency it took three trips (the session's opening, the route,
+    the session's commit), each a thread switch and a few hundred microseconds of CPU."""
+    inbound = parse_message(form, runtime.settings.default_region)
     opt_out = form.get("OptOutType").upper()
-    if not accepted.duplicate and opt_out in {"STOP", "START"}:
-        reason = f"{opt_out}: the person unsubscribed by text" if opt_out == "STOP" else None
-        set_reachable(session, channel=inbound.channel, address=inbound.address, reason=reason)
+    await run_in_threadpool(_store, runtime, inbound, opt_out)
     return twiml()
+
+
+def _store(runtime: Runtime, inbound: InboundMessage, opt_out: str) -> None:
+    """One transaction; committed before Twilio gets its 200, then the turn is enqueued."""
+    with runtime.unit_of_work() as session:
+        run_in_background(session)
+        accepted = accept_inbound(session, inbound=inbound)
+        if not accepted.duplicate and opt_out in {"STOP", "START"}:
+            reason = f"{opt_out}: the person unsubscribed by text" if opt_out == "STOP" else None
+            set_reachable(session, channel=inbound.channel, address=inbound.address, reason=reason)

@@ -20,11 +20,11 @@ from ccc.console import (
     pages_ticket,
     pages_year,
 )
-from ccc.console.web import STATIC_DIR, security_headers
+from ccc.console.web import STATIC_DIR, ConsoleHeaders
 
 
 def mount_console(app: FastAPI) -> None:
-    app.middleware("http")(security_headers)
+    app.add_middleware(ConsoleHeaders)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(pages_ticket.TicketNotShown, pages_ticket.ticket_not_shown)
     modules = (

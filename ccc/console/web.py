@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccc.access.models import User
 from ccc.access.policy import Caller, may_break_glass
@@ -115,16 +117,32 @@ def done(console: Console, url: str, key: str) -> RedirectResponse:
     return response
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    if request.url.path.startswith("/console"):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        # The app-wide headers (ccc/api/headers.py) set a frame-ancestors-only policy first:
-        # the console's pages need their own, which allows their own scripts and no other.
-        response.headers["Content-Security-Policy"] = CSP
-        if request.url.path.startswith("/console/static/"):
-            response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+class ConsoleHeaders:
+    """The console's own headers on its pages, as a plain ASGI middleware that lets every other
+    path through untouched: as Starlette's `http` middleware it ran a task and a stream per
+    request of every kind, a webhook's too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not path.startswith("/console"):
+            await self.app(scope, receive, send)
+            return
+        static = path.startswith("/console/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                # The app-wide headers (ccc/api/headers.py) set a frame-ancestors-only policy
+                # first: the console's pages need their own, which allows their own scripts and
+                # no other.
+                headers["Content-Security-Policy"] = CSP
+                if static:
+                    headers["Cache-Control"] = "public, max-age=3600"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -53,6 +54,12 @@ class Scheduled(NamedTuple):
     queue: str = QUEUE_NAME
     order_key: str | None = None
     fresh: bool = False
+    # A job owed again later (a send deferred by its sender's pace, a retry after a failure):
+    # handed to Redis now, to be queued at this time by the workers' scheduler.
+    at: datetime | None = None
+
+    def later(self, now: datetime) -> bool:
+        return self.at is not None and self.at > now
 
 
 def as_scheduled(job: int | Scheduled) -> Scheduled:
@@ -61,6 +68,12 @@ def as_scheduled(job: int | Scheduled) -> Scheduled:
 
 def rq_job_id(outbox_id: int) -> str:
     return f"ccc-outbox-{outbox_id}"
+
+
+def rq_timed_job_id(outbox_id: int, at: datetime) -> str:
+    """A job queued for later has an RQ id of its own: the deferral is made while the job's
+    current run is still RQ's job, whose hash RQ deletes when that run ends (`result_ttl=0`)."""
+    return f"{rq_job_id(outbox_id)}-at-{int(at.timestamp() * 1000)}"
 
 
 class Dispatcher(Protocol):
@@ -92,7 +105,11 @@ class InlineDispatcher:
         self._start_lock = threading.Lock()
 
     def dispatch(self, jobs: Sequence[int | Scheduled], *, background: bool = False) -> None:
-        job_ids = [as_scheduled(job).id for job in jobs]
+        # A job owed later is left to the sweep: run now, it would only be put off again.
+        now = utcnow()
+        job_ids = [job.id for job in map(as_scheduled, jobs) if not job.later(now)]
+        if not job_ids:
+            return
         if background:
             self._ensure_worker()
             self._backlog.put(job_ids)
@@ -166,7 +183,8 @@ class RQDispatcher:
         scheduled = [as_scheduled(job) for job in jobs]
         if not scheduled or self.resting():
             return
-        swept = [job.id for job in scheduled if not job.fresh]
+        # A job owed later has an RQ id of its own: no copy of it can be waiting already.
+        swept = [job.id for job in scheduled if not job.fresh and job.at is None]
         try:
             waiting = self._waiting_in_redis(swept) if swept else set()
             self._enqueue([job for job in scheduled if job.id not in waiting])
@@ -188,12 +206,15 @@ class RQDispatcher:
     def _enqueue(self, jobs: list[Scheduled]) -> None:
         from rq import Queue
 
+        now = utcnow()
         by_queue: dict[str, list[Scheduled]] = {}
+        later: list[Scheduled] = []
         for job in jobs:
-            by_queue.setdefault(job.queue if job.queue in self.queues else QUEUE_NAME, []).append(
-                job
-            )
-        if not by_queue:
+            if job.later(now):
+                later.append(job)
+                continue
+            by_queue.setdefault(self._queue_of(job), []).append(job)
+        if not by_queue and not later:
             return
         with self.connection.pipeline() as pipeline:
             for name, batch in by_queue.items():
@@ -211,7 +232,30 @@ class RQDispatcher:
                     ],
                     pipeline=pipeline,
                 )
+            for job in later:
+                self._enqueue_at(job, pipeline)
             pipeline.execute()
+
+    def _queue_of(self, job: Scheduled) -> str:
+        return job.queue if job.queue in self.queues else QUEUE_NAME
+
+    def _enqueue_at(self, job: Scheduled, pipeline: Any) -> None:
+        """Into RQ's scheduled registry, moved to the job's queue at `job.at` by the scheduler
+        every `ccc worker` runs (`ccc/jobs/worker.py`); the sweep stays the safety net."""
+        assert job.at is not None
+        # RQ keeps whole seconds (the fraction dropped) and its scheduler looks every second:
+        # a job runs within a second either side of its time. One that comes early for its
+        # sender's token is put off again for the rest, and then queued at the next look.
+        self.queues[self._queue_of(job)].enqueue_at(
+            job.at,
+            RUN_JOB,
+            args=(job.id, job.order_key),
+            job_id=rq_timed_job_id(job.id, job.at),
+            job_timeout=self.job_timeout,
+            result_ttl=0,
+            failure_ttl=86400,
+            pipeline=pipeline,
+        )
 
     def _waiting_in_redis(self, job_ids: list[int]) -> set[int]:
         """The rows of these that still sit in a queue or run: handing them out again would

@@ -22,10 +22,25 @@ _PENDING_KEY = "ccc.outbox.pending"
 
 
 def scheduled(
-    job_id: int, kind: str, payload: Mapping[str, Any], *, fresh: bool = False
+    job_id: int,
+    kind: str,
+    payload: Mapping[str, Any],
+    *,
+    fresh: bool = False,
+    at: datetime | None = None,
 ) -> Scheduled:
     queue, order_key = route(kind, payload)
-    return Scheduled(job_id, queue, order_key, fresh)
+    return Scheduled(job_id, queue, order_key, fresh, at)
+
+
+def schedule_again(session: Session, job: OutboxJob) -> None:
+    """A job put back in the outbox for later (a deferred send, a retry) is handed to the
+    dispatcher once this transaction commits, to run at its new `available_at` rather than at
+    the next sweep after it (5 s apart, and never within `FRESH_GRACE` of the row's creation).
+    The sweep still finds it should that hand-over be lost."""
+    assert job.id is not None
+    pending: list[Scheduled] = session.info.setdefault(_PENDING_KEY, [])
+    pending.append(scheduled(job.id, job.kind, job.payload, at=job.available_at))
 
 
 def schedule(

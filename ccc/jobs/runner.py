@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from ccc.jobs.dispatch import RQDispatcher
 from ccc.jobs.models import OutboxJob
+from ccc.jobs.outbox import schedule_again
 from ccc.jobs.registry import (
     KINDS,
     Deferred,
@@ -215,6 +216,7 @@ def record_failure(session: Session, failed: StepFailed) -> None:
             exc_info=(type(error), error, error.__traceback__),
         )
         _retry_or_give_up(session, job, f"{type(error).__name__}: {error}", None)
+        _again_when_due(session, job)
         return
     if error.keep is not None:
         with session.begin_nested():
@@ -223,6 +225,13 @@ def record_failure(session: Session, failed: StepFailed) -> None:
         _defer(job, error)
     else:
         _retry_or_give_up(session, job, error.reason, error.delay)
+    _again_when_due(session, job)
+
+
+def _again_when_due(session: Session, job: OutboxJob) -> None:
+    """A job put back for later runs at its due time (`outbox.schedule_again`)."""
+    if job.status == "pending":
+        schedule_again(session, job)
 
 
 def _still_ours(job: OutboxJob, claim: Claim) -> bool:

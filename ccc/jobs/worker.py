@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from math import inf
 from typing import Any
 
 from rq import SimpleWorker
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
 # A worker's heartbeat is skipped while its key still lives this close to a full beat's length.
 BEAT_SLACK = 15
+# How often a worker without RQ's scheduler locks asks for them (another worker holds them).
+SCHEDULER_RETRY = 10.0
 # The exit status of a worker that ended to be replaced (EX_TEMPFAIL): start it again.
 RECYCLE = 75
 
@@ -208,7 +211,8 @@ class WorkerDispatcher(RQDispatcher):
             return
         others: list[Scheduled] = []
         for job in map(as_scheduled, jobs):
-            (held if job.queue == SEND_QUEUE_NAME else others).append(job)
+            now = job.queue == SEND_QUEUE_NAME and job.at is None
+            (held if now else others).append(job)
         if others:
             super().dispatch(others, background=background)
 
@@ -238,6 +242,7 @@ def run_worker(runtime: Runtime) -> int:
     set_runtime(for_worker(runtime))
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
     _start_cron(connection)
+    _start_scheduler(connection)
     CCCWorker.max_jobs = settings.worker_max_jobs
     CCCWorker.max_memory_mb = settings.worker_max_memory_mb
     stopping = threading.Event()
@@ -246,7 +251,7 @@ def run_worker(runtime: Runtime) -> int:
         queues = [Queue(name, connection=connection) for name in WORKER_QUEUES]
         worker = CCCWorker(queues, connection=connection)
         try:
-            worker.work(with_scheduler=False)
+            worker.work(with_scheduler=False)  # RQ's scheduler runs in a thread of ours
         except Exception:
             log.exception("the worker stopped on an error")
         if CCCWorker.recycle:
@@ -286,6 +291,42 @@ def _wait_for_redis(connection: Any, stopping: threading.Event) -> None:
             continue
         log.info("Redis is back; the worker starts again")
         return
+
+
+def _start_scheduler(connection: Any) -> threading.Thread:
+    """RQ's scheduler, in a thread of this worker: it queues the jobs owed later (a deferred
+    send, a retry: `RQDispatcher._enqueue_at`) once their second has come, looking each second.
+
+    RQ's `work(with_scheduler=True)` runs it in a forked process, which outlives a worker
+    killed outright (SIGKILL) and keeps the scheduler's locks for ever. One worker at a time
+    holds the locks (RQ's, per queue); the others ask again every `SCHEDULER_RETRY` seconds and
+    take over within a minute of a holder's death; meanwhile the outbox sweep hands the jobs
+    out."""
+    from redis.exceptions import ConnectionError as RedisDown  # why: as _start_cron's
+    from rq.scheduler import RQScheduler  # why: RQ loads only for `ccc worker`
+
+    scheduler = RQScheduler(list(WORKER_QUEUES), connection=connection)
+
+    def loop() -> None:
+        asked = -inf
+        while True:
+            try:
+                everything = scheduler.acquired_locks == set(WORKER_QUEUES)
+                if not everything and time.monotonic() - asked >= SCHEDULER_RETRY:
+                    asked = time.monotonic()
+                    scheduler.acquire_locks()  # type: ignore[no-untyped-call]
+                if scheduler.acquired_locks:
+                    scheduler.heartbeat()  # type: ignore[no-untyped-call]
+                    scheduler.enqueue_scheduled_jobs()  # type: ignore[no-untyped-call]
+            except RedisDown as exc:
+                log.warning("scheduler: Redis is unreachable (%s)", exc)
+            except Exception:
+                log.exception("scheduler loop failed; retrying")
+            time.sleep(1)
+
+    thread = threading.Thread(target=loop, name="ccc-scheduler", daemon=True)
+    thread.start()
+    return thread
 
 
 def _start_cron(connection: object) -> threading.Thread:

@@ -19,6 +19,8 @@ from sqlmodel import Session, create_engine
 _WRITE_WAIT = 15.0
 # A pooled connection idle longer than this is pinged before it is used (`_ping_when_idle`).
 IDLE_PING = 1.0
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
 
 
 def _json(value: Any) -> str:
@@ -34,6 +36,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _tune_sqlite(engine)
         return engine
+    # Connections kept open: as many as a web process runs requests at once (its thread pool
+    # takes 40). At SQLAlchemy's default of 5, a burst of 16 webhooks closed every connection
+    # past the fifth on its return and opened a new one for the next request: a PostgreSQL
+    # backend started for one webhook in three (bench/webhooks.py). A process opens only what it
+    # uses at once; a worker, one at a time, keeps one or two.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine

@@ -16,7 +16,9 @@ from ccc.kernel.runtime import Runtime
 from ccc.kernel.settings import Settings
 
 
-def get_runtime(request: Request) -> Runtime:
+# The two lookups are `async def`: FastAPI runs a plain `def` dependency in its thread pool, a
+# hop there and back per request for reading an attribute.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -24,7 +26,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 

@@ -3,7 +3,8 @@
 Every figure is read at scrape time from the database and Redis, never kept in a process's
 memory: any number of web and worker processes give the same answer, and a restart loses
 nothing. The webhooks' counts are the one thing not in the database (a refused webhook stores
-nothing), so they are counted in Redis by a small middleware; without Redis, in this process.
+nothing), so a small middleware counts them, and each web process adds its counts to Redis
+every second (`WebhookCounts`); without Redis they are this process's own.
 The IT person's page (`docs/operations.md`) says what to alert on.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hmac
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
 
 from ccc.channels.ratelimit import deferred_counts
 from ccc.jobs.dispatch import WORKER_QUEUES, RQDispatcher
@@ -38,44 +41,120 @@ WEBHOOK_KEY = "ccc:metrics:webhooks"
 LATENCY_WINDOW = timedelta(minutes=5)
 QUANTILES = (0.5, 0.9, 0.99)
 
-_local_webhooks: Counter[str] = Counter()
-_local_lock = threading.Lock()
+# How often a web process adds the webhooks it counted to the running count in Redis.
+FLUSH_SECONDS = 1.0
 
 
-def count_webhook(runtime: Runtime, path: str, status: int) -> None:
-    """One webhook answered: `accepted` (2xx) or `refused` (anything else), per path."""
-    outcome = "accepted" if 200 <= status < 300 else "refused"
-    field = f"{path}|{outcome}"
-    dispatcher = runtime.dispatcher
-    if isinstance(dispatcher, RQDispatcher) and not dispatcher.resting():
-        try:
-            dispatcher.connection.hincrby(WEBHOOK_KEY, field, 1)
+class WebhookCounts:
+    """Webhooks answered by this process, per path and outcome.
+
+    Counting is on each webhook's path, on the event loop, so it is an increment in memory and
+    never a call to Redis (a `HINCRBY` per webhook was a blocking round trip on the loop, and
+    waited out a connection timeout while Redis was down). A thread adds them to the running
+    count in Redis, in one pipelined round trip, every `FLUSH_SECONDS`; a scrape and the
+    process's shutdown add them at once. So every web process's webhooks are in Redis, and a
+    restart loses nothing but, for a process killed outright, its last second. Without Redis, or
+    while it does not answer, the counts stay here and are shown as this process's own.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._pending: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
+
+    def count(self, path: str, status: int) -> None:
+        """One webhook answered: `accepted` (2xx) or `refused` (anything else)."""
+        outcome = "accepted" if 200 <= status < 300 else "refused"
+        with self._lock:
+            self._pending[f"{path}|{outcome}"] += 1
+            if self._flusher is None and isinstance(self.runtime.dispatcher, RQDispatcher):
+                self._flusher = threading.Thread(
+                    target=self._flush_forever, name="ccc-metrics-flush", daemon=True
+                )
+                self._flusher.start()
+
+    def flush(self) -> None:
+        """Add the counts not yet in Redis to Redis's; kept here if Redis does not answer."""
+        dispatcher = self.runtime.dispatcher
+        if not isinstance(dispatcher, RQDispatcher) or dispatcher.resting():
             return
-        except Exception:  # Redis down: counted here, as without Redis, and not tried again
-            dispatcher.rest()  # for a while: each try could wait out a connection timeout
-    with _local_lock:
-        _local_webhooks[field] += 1
+        with self._lock:
+            taken, self._pending = self._pending, Counter()
+        if not taken:
+            return
+        try:
+            with dispatcher.connection.pipeline(transaction=False) as pipeline:
+                for field, count in taken.items():
+                    pipeline.hincrby(WEBHOOK_KEY, field, count)
+                pipeline.execute()
+        except Exception:  # Redis down: kept for the next flush, which waits out REDIS_REST
+            dispatcher.rest()
+            with self._lock:
+                self._pending.update(taken)
+
+    def totals(self) -> dict[str, int]:
+        """Every process's count in Redis (this one's flushed first), plus what is kept here."""
+        self.flush()
+        counts: dict[str, int] = {}
+        dispatcher = self.runtime.dispatcher
+        if isinstance(dispatcher, RQDispatcher):
+            stored: dict[Any, Any] = dict(dispatcher.connection.hgetall(WEBHOOK_KEY))
+            for raw, value in stored.items():
+                name = raw.decode() if isinstance(raw, bytes) else str(raw)
+                counts[name] = int(value)
+        with self._lock:
+            for name, count in self._pending.items():
+                counts[name] = counts.get(name, 0) + count
+        return counts
+
+    def close(self) -> None:
+        """At shutdown: stop the thread and hand Redis what is left."""
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join(timeout=5)
+        self.flush()
+
+    def _flush_forever(self) -> None:
+        while not self._stop.wait(FLUSH_SECONDS):
+            self.flush()
 
 
-def webhook_counter(
-    runtime: Runtime,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith("/webhooks/"):
-            count_webhook(runtime, request.url.path, response.status_code)
-        return response
+class WebhookCounter:
+    """Counts each answer under `/webhooks/` by its status, as a plain ASGI middleware: no
+    task, stream or thread of its own per request (Starlette's `BaseHTTPMiddleware` cost more
+    CPU per webhook than the three statements that store it)."""
 
-    return middleware
+    def __init__(self, app: ASGIApp, counts: WebhookCounts) -> None:
+        self.app = app
+        self.counts = counts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not path.startswith("/webhooks/"):
+            await self.app(scope, receive, send)
+            return
+        status = 500  # an error nothing turned into an answer is counted as refused
+
+        async def noting(message: AsgiMessage) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        finally:
+            self.counts.count(path, status)
 
 
 class Figures:
     """A prometheus-client collector reading the figures afresh at each scrape."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, webhooks: WebhookCounts) -> None:
         self.runtime = runtime
+        self.webhooks = webhooks
 
     def collect(self) -> Iterator[Metric]:
         yield self._webhooks()
@@ -93,14 +172,7 @@ class Figures:
             "Webhook requests answered, by path and outcome (a running count; use rate())",
             labels=["path", "outcome"],
         )
-        counts: dict[str, int] = dict(_local_webhooks)
-        dispatcher = self.runtime.dispatcher
-        if isinstance(dispatcher, RQDispatcher):
-            stored: dict[Any, Any] = dict(dispatcher.connection.hgetall(WEBHOOK_KEY))
-            for raw, value in stored.items():
-                name = raw.decode() if isinstance(raw, bytes) else str(raw)
-                counts[name] = counts.get(name, 0) + int(value)
-        for name, count in sorted(counts.items()):
+        for name, count in sorted(self.webhooks.totals().items()):
             path, _, outcome = name.rpartition("|")
             family.add_metric([path, outcome], count)
         return family
@@ -206,13 +278,13 @@ class Figures:
         )
 
 
-def render(runtime: Runtime) -> bytes:
+def render(runtime: Runtime, webhooks: WebhookCounts) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(Figures(runtime))
+    registry.register(Figures(runtime, webhooks))
     return generate_latest(registry)
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: Runtime, webhooks: WebhookCounts) -> APIRouter:
     """`GET /metrics`: 404 while `CCC_METRICS_TOKEN` is unset (as if there were none), 401
     without the right bearer token."""
     api = APIRouter()
@@ -225,6 +297,6 @@ def router(runtime: Runtime) -> APIRouter:
         given = request.headers.get("authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return Response(render(runtime), media_type=CONTENT_TYPE)
+        return Response(render(runtime, webhooks), media_type=CONTENT_TYPE)
 
     return api
