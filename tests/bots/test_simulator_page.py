@@ -120,8 +120,10 @@ def test_an_arabic_conversation_reads_right_in_the_browser(page: Page, ccc: Harn
     type_and_send(page, "٥ أشخاص")
     governorates = page.locator(".bubble:last-child select.choices")
     assert governorates.locator("option").count() == 20  # a list, not a wall of 19 buttons
+    # Asked by name, the list shows no numbers and sends the name (a bare `1` is no answer).
+    assert governorates.locator("option").nth(1).inner_text() == "بغداد"
     count = page.locator(".bubble").count()
-    governorates.select_option("1")
+    governorates.select_option("بغداد")
     page.wait_for_function(f"document.querySelectorAll('.bubble').length > {count + 1}")
     assert bubbles(page)[-2] == "بغداد"
     press(page, "نعم")

@@ -32,7 +32,8 @@ INTAKES = {
 TEXT_INTAKES = {
     "1": ["1", "1", "Layla Hassan", "Omar Hassan", "2", "Mosul, 2017", "He did not come home", "1"],
     "2": ["2", "1", "Layla Hassan", "Ali Hassan", "3", "Basra, 2019", "Unknown", "1"],
-    "3": ["3", "1", "Layla Hassan", "4", "6", "10", "1"],
+    # By text the governorate is asked by name (no numbers shown); the keypad keys 10.
+    "3": ["3", "1", "Layla Hassan", "4", "6", "Diyala", "1"],
     "4": ["4", "1", "3", "The clinic was closed", "1", "1"],
 }
 WORDS = {
