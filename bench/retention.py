@@ -1,18 +1,22 @@
 """A retention run over many closed tickets, and the latency of webhooks accepted meanwhile.
 
-Seeds a scratch database with N people, each with a closed ticket from years ago (its
-governorate one of nineteen), two messages and two timeline events (a status change, kept,
-and a note naming the person, scrubbed), starts `ccc serve` on it, then runs retention
-(`ccc.retention.tasks.run`, the code the nightly job runs, in batches of `--batch`) in this
-process while a pool of clients posts signed Twilio SMS webhooks to the server. Prints the
-run's duration, its rates (tickets per second, and records per second: every row of every kind
-it anonymised), the SQL statements it sent per batch, the peak memory of the process that ran
-it, and p50/p99 latency of the webhooks accepted while it ran.
+Seeds a scratch database (`SEED`: N people, each with a ticket closed in 2020, its messages,
+timeline, outbox job and, for a share of them, calls, recordings, callbacks, referrals, menu
+messages and audit entries; `--orphans M` more people with no ticket at all), starts
+`ccc serve` on it, then runs retention (`ccc.retention.tasks.run`, the code the nightly job
+runs, in batches of `--batch`, one kind after the other, each timed) in this process while
+another process posts signed Twilio SMS webhooks to the server. Prints the run's duration and
+each phase's, its rates (tickets per second, and records per second: every row of every kind
+it anonymised), the SQL statements it sent per batch, the CPU time of this process and of its
+PostgreSQL backends, the peak memory, the load average meanwhile, and p50/p99 latency of the
+webhooks accepted while it ran.
 
     .venv/bin/python bench/retention.py --tickets 1000000 --database postgresql+psycopg://…/ccc_bench
 
-`--database` must be a scratch database (it is migrated and written to); without it, a SQLite
-file. `--redis URL` lets the server enqueue the webhooks' jobs as in production.
+`--database` must be a scratch database (it is emptied, migrated and written to); without it, a
+SQLite file. `--redis URL` lets the server enqueue the webhooks' jobs as in production.
+`--seed-only` stops after seeding; `--no-seed` runs on what the database holds (a seed left
+by `--seed-only`); `--port` picks the server's port.
 """
 
 from __future__ import annotations
