@@ -297,6 +297,7 @@ def run(args: argparse.Namespace, sessions: list[Session], folder: Path) -> dict
         "CCC_SIMULATOR": "off",
     }
     serve = [sys.executable, "-m", "ccc.cli", "serve", "--port", str(port)]
+    serve += ["--processes", str(args.web)]
     work = [sys.executable, "-m", "ccc.cli", "worker", "--processes", str(args.workers)]
     with server(serve, env, port, folder / "serve.log"), (folder / "worker.log").open("wb") as log:
         pool = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -347,6 +348,7 @@ def main() -> int:
     parser.add_argument("--scale", type=int, choices=(1, 7), default=1, help="7: the IIC")
     parser.add_argument("--compress", type=float, default=105_120.0, help="year / wall time")
     parser.add_argument("--workers", type=int, default=2, help="ccc worker --processes N")
+    parser.add_argument("--web", type=int, default=1, help="ccc serve --processes N")
     parser.add_argument("--limit", type=int, help="stop after this many webhooks (a smoke run)")
     parser.add_argument("--gap", type=float, default=0.5, help="least seconds between answers")
     parser.add_argument("--seed", type=int, default=2024)
@@ -360,7 +362,8 @@ def main() -> int:
     span = (sessions[-1].at - sessions[0].at) / 86_400
     print(
         f"{platform.node()} {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
-        f"scale {args.scale}, compress {args.compress:g}, {args.workers} worker process(es)"
+        f"scale {args.scale}, compress {args.compress:g}, {args.workers} worker process(es), "
+        f"{args.web} web process(es)"
     )
     print(f"the year: {describe(whole)}")
     print(f"replayed: {describe(sessions)}, {span:.1f} days of the year")

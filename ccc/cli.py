@@ -99,6 +99,9 @@ def _server_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     serve = commands.add_parser("serve", help="migrate, then serve the API and webhooks")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--processes", type=int, default=1, metavar="N", help="N web processes on the one port"
+    )
     serve.set_defaults(run=_serve)
     commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
         run=_migrate
@@ -196,6 +199,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         proxy_headers=False,
+        # Each process answers webhooks on its own core; state they share lives in the database
+        # and Redis (the outbox, the live events, the webhook counts).
+        workers=max(1, args.processes),
     )
     return 0
 

@@ -59,5 +59,5 @@ def test_ccc_serve_leaves_forwarded_headers_to_ccc(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     monkeypatch.setattr("ccc.kernel.migrate.upgrade", lambda url: None)
     monkeypatch.setattr("ccc.access.exposure.check_simulator", lambda settings: None)
-    cli._serve(type("Args", (), {"host": "127.0.0.1", "port": 8000})())
+    cli._serve(type("Args", (), {"host": "127.0.0.1", "port": 8000, "processes": 1})())
     assert seen["proxy_headers"] is False
