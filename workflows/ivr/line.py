@@ -48,6 +48,7 @@ class Line:
         self.library = library or current()
         self.voice = VoicePrompts(self.library)
         self.identity = calls.caller_identity(session, call=call)
+        self._conversation: Conversation | None = None
 
     @property
     def flow(self) -> Flow:
@@ -58,6 +59,10 @@ class Line:
         return self.call.language or FALLBACK_LANGUAGE
 
     def conversation(self) -> Conversation:
+        """The caller's conversation, looked up once per request: a step asks for it three or
+        four times, and each query also flushed the session."""
+        if self._conversation is not None:
+            return self._conversation
         assert self.identity is not None and self.identity.id is not None
         found = self.session.exec(
             select(Conversation).where(Conversation.identity_id == self.identity.id)
@@ -66,6 +71,7 @@ class Line:
             found = Conversation(identity_id=self.identity.id, flow=self.flow.name)
             self.session.add(found)
             self.session.flush()
+        self._conversation = found
         return found
 
     def say(self, key: str, *, in_arabic: dict[str, str] | None = None, **values: str) -> Speech:
