@@ -84,6 +84,10 @@ def press(session: Session, *, call_sid: str, phone: str | None, digits: str) ->
         log.info("a key press for an unknown call: starting it over")
         return incoming(session, call_sid=call_sid, phone=phone)
     line = Line(session, call)
+    if call.stage is None and digits != REPEAT:
+        # Read before the call record changes, so that its changes (the keys, the menu) are
+        # one UPDATE at the commit rather than one flushed by this query and one more later.
+        line.conversation()
     calls.add_keys(call, digits)
     session.add(call)
     if digits == REPEAT:
