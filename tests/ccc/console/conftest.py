@@ -6,7 +6,6 @@ form; the tests import the helpers below (`BASE`, `log_in`, `shot`, `serious_vio
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
@@ -19,20 +18,11 @@ import uvicorn
 
 from tests.ccc.console.browsing import console_user
 from tests.conftest import Harness
+from tests.support.browser import ARGS, CHROMIUM, HAVE_CHROMIUM
 
 Window = dict[str, int]
 WINDOW: Window = {"width": 1280, "height": 900}
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 needs_chromium = pytest.mark.skipif(
     not HAVE_CHROMIUM and not os.environ.get("CCC_TEST_DATABASE_URL"),
     reason="no chromium here (apt-get install chromium); CI installs it",
