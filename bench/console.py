@@ -27,27 +27,31 @@ The database must be a scratch one: the bench drops and recreates its `public` s
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, insert, text
+from harness import (
+    AUTH_TOKEN,
+    PASSWORD,
+    ccc_env,
+    free_port,
+    fresh_schema,
+    serving,
+    session_cookie,
+)
+from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ccc.access.auth import create_user
 from ccc.access.service import ensure_team
 from ccc.console import auth
 from ccc.contacts.models import Contact, Identity
 from ccc.demo import TEAMS
-from ccc.kernel.migrate import upgrade
 from ccc.messages.models import Message
 from ccc.tickets import references
 from ccc.tickets.models import Ticket, TicketEvent
@@ -59,16 +63,6 @@ CATEGORIES = ["tracing", "detention", "assistance", "complaint", "feedback", "in
 CHANNELS = ["sms", "whatsapp", "telegram", "voice"]
 GOVERNORATES = ["Ninewa", "Baghdad", "Duhok", "Erbil", "Anbar", "Basra", "Kirkuk"]
 BATCH = 5000
-PASSWORD = "bench password 123"  # noqa: S105 (a throwaway on a scratch database)
-
-
-def fresh_schema(url: str) -> Engine:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    upgrade(url)
-    return engine
 
 
 def fill(engine: Engine, tickets: int) -> list[str]:
@@ -175,24 +169,6 @@ def fill(engine: Engine, tickets: int) -> list[str]:
     return [row[0] for row in visible]
 
 
-def session_cookie(engine: Engine, name: str, role: str, teams: list[str]) -> str:
-    """A console session opened as the login form would (the bench does not time argon2)."""
-    with Session(engine) as session:
-        create_user(session, name=name, role=role, team_slugs=teams)
-        auth.set_password(session, name=name, password=PASSWORD)
-        opened = auth.log_in(session, username=name, password=PASSWORD, address="127.0.0.1")
-        assert opened is not None
-        session.commit()
-        return opened.token
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def timed(client: httpx.Client, paths: list[str]) -> list[float]:
     times = []
     for path in paths:
@@ -218,7 +194,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=100)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--redis", help="a scratch Redis URL: a worker handles the webhooks")
-    parser.add_argument("--port", type=int, default=0, help="with --events: serve on this port")
+    parser.add_argument("--port", type=int, default=0, help="serve on this port (else a free one)")
     parser.add_argument("--search", action="store_true", help="bench the API's filters and search")
     parser.add_argument("--plans", action="store_true", help="with --search: print every plan")
     args = parser.parse_args()
@@ -238,24 +214,8 @@ def main() -> None:
     agent = session_cookie(engine, "bench-agent", "agent", ["ccc"])
     member = session_cookie(engine, "bench-tracing", "team_member", ["tracing"])
 
-    port = free_port()
-    env = {**os.environ, "CCC_DATABASE_URL": args.database, "CCC_PUBLIC_URL": "http://127.0.0.1"}
-    env.pop("CCC_REDIS_URL", None)
-    server = subprocess.Popen(  # noqa: S603 (our own console script)
-        [str(Path(sys.executable).parent / "ccc"), "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    port = args.port or free_port()
+    with serving(ccc_env(args.database, f"http://127.0.0.1:{port}"), port) as base:
         n = args.requests
         rng = random.Random(11)
         cases: list[tuple[str, str, list[str]]] = [
@@ -278,16 +238,12 @@ def main() -> None:
             with httpx.Client(base_url=base, cookies={"ccc_session": cookie}, timeout=60) as c:
                 timed(c, paths[:5])  # warm-up
                 report(name, timed(c, paths))
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def events_bench(args: argparse.Namespace) -> None:
     import asyncio
 
     from events import measure, report
-    from harness import AUTH_TOKEN
 
     engine = fresh_schema(args.database)
     fill(engine, args.tickets)
@@ -302,33 +258,10 @@ def events_bench(args: argparse.Namespace) -> None:
         session.commit()
     # A shared machine gives each engineer a range of ports: --port keeps the server in it.
     port = args.port or free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "CCC_DATABASE_URL": args.database,
-        "CCC_PUBLIC_URL": base,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "CCC_OUTBOUND": "record",
-        "CCC_REDIS_URL": args.redis or "",
-    }
-    ccc = str(Path(sys.executable).parent / "ccc")
-    quiet = {"cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    processes = [subprocess.Popen([ccc, "serve", "--port", str(port)], env=env, **quiet)]  # type: ignore[call-overload]  # noqa: S603
-    if args.redis:
-        processes.append(subprocess.Popen([ccc, "worker"], env=env, **quiet))  # type: ignore[call-overload]  # noqa: S603
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    env = ccc_env(args.database, f"http://127.0.0.1:{port}", args.redis)
+    with serving(env, port, worker=bool(args.redis)) as base:
         latencies = asyncio.run(measure(base, cookies, AUTH_TOKEN, args.samples))
-        report(latencies, len(cookies), args.samples)
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
+    report(latencies, len(cookies), args.samples)
 
 
 if __name__ == "__main__":

@@ -12,18 +12,26 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from redis import Redis
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ccc.access.auth import create_user
+from ccc.console import auth
+from ccc.kernel.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH_TOKEN = "b3nchmark0auth0token0not0a0secret"  # noqa: S105 (a throwaway for loopback)
+PASSWORD = "bench password 123"  # noqa: S105 (a throwaway on a scratch database)
 
 
 @dataclass
@@ -54,16 +62,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(
-    command: list[str], env: dict[str, str], port: int, log: Path
+def running(
+    command: list[str], env: dict[str, str], log: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A server process for the length of the block; its output goes to a log file."""
+    """A process for the length of the block, its output in a log file; stopped as a service
+    manager would, with SIGTERM, then killed if it has not stopped within 10 s."""
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             command, env={**os.environ, **env}, cwd=ROOT, stdout=output, stderr=output
         )
         try:
-            wait_until_up(port, process)
             yield process
         finally:
             process.terminate()
@@ -71,6 +79,47 @@ def server(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def server(
+    command: list[str], env: dict[str, str], port: int, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process for the length of the block, answering `/healthz` before it starts."""
+    with running(command, env, log) as process:
+        wait_until_up(port, process)
+        yield process
+
+
+def ccc_env(database: str, base: str, redis: str | None = None) -> dict[str, str]:
+    """What a bench's CCC reads: its scratch database, its own address, the bench's Twilio
+    token (the webhooks it signs are accepted), messages recorded instead of sent, and Redis
+    (with a worker) or none (jobs run in the web process)."""
+    return {
+        "CCC_DATABASE_URL": database,
+        "CCC_PUBLIC_URL": base,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "CCC_OUTBOUND": "record",
+        "CCC_REDIS_URL": redis or "",
+    }
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int, *, worker: bool = False) -> Iterator[str]:
+    """`ccc serve` on `port`, and a `ccc worker` started beside it if asked (both boot at
+    once, so the worker is ready about when the server answers), for the length of the block;
+    the server's base URL. Their logs go to a temporary folder, named on stderr."""
+    ccc = str(Path(sys.executable).parent / "ccc")
+    folder = Path(tempfile.mkdtemp(prefix="ccc-bench-"))
+    print(f"logs of ccc serve and worker: {folder}", file=sys.stderr)
+    with ExitStack() as stack:
+        web = stack.enter_context(
+            running([ccc, "serve", "--port", str(port)], env, folder / "serve.log")
+        )
+        if worker:
+            stack.enter_context(running([ccc, "worker"], env, folder / "worker.log"))
+        wait_until_up(port, web)
+        yield f"http://127.0.0.1:{port}"
 
 
 def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -129,6 +178,26 @@ def reset(database: str, redis_url: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def fresh_schema(url: str) -> Engine:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(url)
+    return engine
+
+
+def session_cookie(engine: Engine, name: str, role: str, teams: list[str]) -> str:
+    """A console session opened as the login form would (the bench does not time argon2)."""
+    with Session(engine) as session:
+        create_user(session, name=name, role=role, team_slugs=teams)
+        auth.set_password(session, name=name, password=PASSWORD)
+        opened = auth.log_in(session, username=name, password=PASSWORD, address="127.0.0.1")
+        assert opened is not None
+        session.commit()
+        return opened.token
 
 
 def count(database_url: str, sql: str) -> int:

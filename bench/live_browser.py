@@ -31,12 +31,11 @@ from urllib.parse import urlparse
 from uuid import uuid4
 
 import httpx
-from console import DEFAULT_DATABASE, fill, fresh_schema, session_cookie
+from console import DEFAULT_DATABASE, fill
 from events import INTAKE
-from harness import AUTH_TOKEN
+from harness import AUTH_TOKEN, ccc_env, fresh_schema, serving, session_cookie
 from twilio.request_validator import RequestValidator
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 WATCH = """
 window.__shown = {};
@@ -119,7 +118,7 @@ def prompt_check(page: object, base: str, wav: bytes, env: dict[str, str]) -> No
     fetched = httpx.get(plays[0], timeout=10) if plays else None
     listed = subprocess.run(  # noqa: S603 (our own console script)
         [str(Path(sys.executable).parent / "ccc"), "voice", "prompts"],
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         check=False,
@@ -144,28 +143,8 @@ def main() -> None:
     fill(engine, 1000)  # the demo teams, and a queue that is not empty
     cookie = session_cookie(engine, "bench-sara", "supervisor", ["ccc"])
     base = f"http://127.0.0.1:{args.port}"
-    prompts = tempfile.mkdtemp()
-    env = {
-        **os.environ,
-        "CCC_DATABASE_URL": args.database,
-        "CCC_PUBLIC_URL": base,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "CCC_OUTBOUND": "record",
-        "CCC_VOICE_PROMPTS_DIR": prompts,
-        "CCC_REDIS_URL": args.redis or "",
-    }
-    ccc = str(Path(sys.executable).parent / "ccc")
-    quiet = {"cwd": ROOT, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    processes = [subprocess.Popen([ccc, "serve", "--port", str(args.port)], env=env, **quiet)]  # type: ignore[call-overload]  # noqa: S603
-    if args.redis:
-        processes.append(subprocess.Popen([ccc, "worker"], env=env, **quiet))  # type: ignore[call-overload]  # noqa: S603
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    env = {**ccc_env(args.database, base, args.redis), "CCC_VOICE_PROMPTS_DIR": tempfile.mkdtemp()}
+    with serving(env, args.port, worker=bool(args.redis)):
         phone = "+9647712345678"
         for body in INTAKE:
             sms(base, phone, body)
@@ -207,10 +186,6 @@ def main() -> None:
             wav = tone()
             prompt_check(page, base, wav, env)
             browser.close()
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import re
 from tests.conftest import Harness
 
 ENGLISH = "4"
+LANGUAGE_KEY = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
+"""The language menu's key for each language (CONTRACT.md, the default flow, 1)."""
 CONTINUE = "1"  # the privacy notice at the start of every intake: 1 continue, 2 main menu
 TRACING = [
     "1",
@@ -55,6 +57,13 @@ def reference_as_read(text: str, reference: str) -> bool:
 
     shown = get_display(text)
     return re.search(rf"{reference[:4]}\D{{0,3}}{reference[4:]}", shown) is not None
+
+
+def to_main_menu(ccc: Harness, sender: str, language: str) -> None:
+    """A new person's first message and their language's key: they stand at the main menu,
+    where the tables of words at each question start from."""
+    ccc.say(sender, "hello")
+    ccc.say(sender, LANGUAGE_KEY[language])
 
 
 def open_ticket(ccc: Harness, sender: str, script: str = "tracing", language: str = ENGLISH) -> str:

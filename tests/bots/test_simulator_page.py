@@ -17,20 +17,12 @@ import pytest
 
 from ccc.tickets import references
 from tests.conftest import Harness
+from tests.support.browser import ARGS, CHROMIUM, HAVE_CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PHONE = "+9647701234567"
 
-if not CHROMIUM.exists() and not os.environ.get("CCC_TEST_DATABASE_URL"):
+if not HAVE_CHROMIUM and not os.environ.get("CCC_TEST_DATABASE_URL"):
     pytest.skip("needs Debian's chromium (apt-get install -y chromium)", allow_module_level=True)
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
@@ -39,7 +31,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 @pytest.fixture
 def page(live_server: str) -> Iterator[Page]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 420, "height": 760})
         tab = context.new_page()
         missing: list[str] = []

@@ -7,10 +7,9 @@ import pytest
 
 from ccc.channels.sms import segments
 from tests.conftest import Harness
-from tests.flows import reference_in
+from tests.flows import LANGUAGE_KEY, reference_in, to_main_menu
 from tests.workflows.test_way_out import replies_to
 
-KEYS = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 CONTINUE = "1"
 ASKED = {
     "ar": "في أي محافظة تسكن؟ اكتب اسمها، مثلاً: بغداد.",
@@ -28,8 +27,7 @@ NAMED = {
 
 
 def at_governorate(ccc: Harness, phone: str, language: str) -> list[str]:
-    ccc.say(phone, "hello")
-    ccc.say(phone, KEYS[language])
+    to_main_menu(ccc, phone, language)
     for answer in ("3", CONTINUE, "Layla Hassan", "1"):
         ccc.say(phone, answer)
     return replies_to(ccc, phone, "6")  # six people in the household
@@ -37,7 +35,7 @@ def at_governorate(ccc: Harness, phone: str, language: str) -> list[str]:
 
 @pytest.mark.parametrize("language", sorted(ASKED))
 def test_the_governorate_is_asked_by_name_in_one_sms(ccc: Harness, language: str) -> None:
-    phone = f"+96477066600{KEYS[language]}"
+    phone = f"+96477066600{LANGUAGE_KEY[language]}"
     (question,) = at_governorate(ccc, phone, language)
     assert question == ASKED[language]
     assert segments(question) == 1

@@ -10,10 +10,9 @@ from ccc.contacts.models import Contact
 from ccc.messages.models import Message
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
-from tests.flows import CONTINUE, reference_in
+from tests.flows import CONTINUE, reference_in, to_main_menu
 
 PHONE = "+9647701234567"
-KEYS = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 MENU = {
     "ar": "كيف نساعدك؟",
     "ckb": "چۆن یارمەتیت بدەین؟",
@@ -23,14 +22,9 @@ MENU = {
 WELCOME = "1 العربية"
 
 
-def begin(ccc: Harness, language: str) -> None:
-    ccc.say(PHONE, "hello")
-    ccc.say(PHONE, KEYS[language])
-
-
 def assistance(ccc: Harness, language: str, household: str, consent: str) -> dict[str, object]:
     """Asks for cash assistance, answering the household and consent questions in words."""
-    begin(ccc, language)
+    to_main_menu(ccc, PHONE, language)
     for answer in ("3", CONTINUE, "Layla Hassan", "1", household, "نينوى", consent):
         ccc.say(PHONE, answer)
     reference = reference_in(ccc.last_reply(PHONE))
@@ -64,7 +58,7 @@ def test_numbers_and_yes_or_no_in_words(
 
 
 def test_two_numbers_are_not_guessed_between(ccc: Harness) -> None:
-    begin(ccc, "en")
+    to_main_menu(ccc, PHONE, "en")
     for answer in ("3", CONTINUE, "Layla Hassan", "1"):
         ccc.say(PHONE, answer)
     ccc.say(PHONE, "5 or 6")
@@ -86,7 +80,7 @@ def test_two_numbers_are_not_guessed_between(ccc: Harness) -> None:
 def test_a_menu_word_at_a_free_text_question_goes_to_the_menu_unsaved(
     ccc: Harness, language: str, word: str
 ) -> None:
-    begin(ccc, language)
+    to_main_menu(ccc, PHONE, language)
     ccc.say(PHONE, "1")
     ccc.say(PHONE, CONTINUE)
     ccc.say(PHONE, word)  # "What is your full name?"
@@ -114,7 +108,7 @@ def test_a_menu_word_at_a_free_text_question_goes_to_the_menu_unsaved(
 def test_a_language_word_at_any_time_brings_back_the_language_menu(
     ccc: Harness, start: str, word: str, key: str, then: str
 ) -> None:
-    begin(ccc, start)
+    to_main_menu(ccc, PHONE, start)
     ccc.say(PHONE, "1")
     ccc.say(PHONE, CONTINUE)
     ccc.say(PHONE, word)
@@ -136,7 +130,7 @@ def test_at_the_language_menu_a_language_named_in_words_is_chosen(ccc: Harness) 
 
 @pytest.mark.parametrize(("language", "label"), [("ar", "أكمل"), ("en", "continue")])
 def test_a_choice_may_be_answered_with_its_label(ccc: Harness, language: str, label: str) -> None:
-    begin(ccc, language)
+    to_main_menu(ccc, PHONE, language)
     ccc.say(PHONE, "1")
     ccc.say(PHONE, label)
     assert ccc.last_reply(PHONE) in {"ما اسمك الثلاثي؟", "What is your full name?"}
@@ -146,7 +140,7 @@ def test_a_very_long_story_is_kept_cut_with_a_note_on_the_ticket(
     ccc: Harness, agent: dict[str, str]
 ) -> None:
     story = "He left for work in the morning and did not come back. " * 50
-    begin(ccc, "en")
+    to_main_menu(ccc, PHONE, "en")
     for answer in ("1", CONTINUE, "Layla Hassan", "Omar Hassan", "4", "Mosul, 2017"):
         ccc.say(PHONE, answer)
     ccc.say(PHONE, story)

@@ -7,17 +7,16 @@ import pytest
 
 from ccc.tickets import references
 from tests.conftest import Harness
-from tests.flows import open_ticket, reference_as_read
+from tests.flows import LANGUAGE_KEY, open_ticket, reference_as_read, to_main_menu
 
 PHONE = "+9647701234567"
-LANGUAGE_KEYS = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 
 
 @pytest.mark.parametrize("language", ["ar", "ckb", "kmr", "en"])
 def test_every_reply_with_the_reference_reads_in_order(
     ccc: Harness, agent: dict[str, str], language: str
 ) -> None:
-    reference = open_ticket(ccc, PHONE, "assistance", LANGUAGE_KEYS[language])
+    reference = open_ticket(ccc, PHONE, "assistance", LANGUAGE_KEY[language])
     created = ccc.last_reply(PHONE)
     assert reference_as_read(created, reference)
 
@@ -41,8 +40,7 @@ def test_every_reply_with_the_reference_reads_in_order(
 
 @pytest.mark.parametrize("language", ["ar", "ckb", "kmr", "en"])
 def test_the_callback_reference_reads_in_order(ccc: Harness, language: str) -> None:
-    ccc.say(PHONE, "hello")
-    ccc.say(PHONE, LANGUAGE_KEYS[language])
+    to_main_menu(ccc, PHONE, language)
     ccc.say(PHONE, "0")
     ccc.say(PHONE, "1")  # yes, call me back
     reply = ccc.last_reply(PHONE)

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Harness
+from tests.flows import to_main_menu
 from tests.support.timeline import rule_events
 
-LANGUAGE_KEYS = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 CONTINUE = "1"
 
 
@@ -23,8 +23,7 @@ def complaint(details: str, about: str = "1") -> list[str]:
 
 def intake(ccc: Harness, phone: str, language: str, answers: list[str]) -> None:
     if not ccc.transcript(phone):
-        ccc.say(phone, "hello")
-        ccc.say(phone, LANGUAGE_KEYS[language])
+        to_main_menu(ccc, phone, language)
     else:
         ccc.say(phone, "menu")
     for answer in answers:

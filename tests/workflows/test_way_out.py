@@ -14,12 +14,11 @@ from ccc.conversations.models import Conversation
 from ccc.kernel.timeutil import utcnow
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
-from tests.flows import CONTINUE, open_ticket, reference_in
+from tests.flows import CONTINUE, open_ticket, reference_in, to_main_menu
 from tests.support.people import replies_to
 
 PHONE = "+9647701234567"
 STRANGER = "+9647509998877"
-KEYS = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 OFFER = {
     "ar": "للتحدث مع موظف أرسل 0.",
     "ckb": "بۆ قسەکردن لەگەڵ کارمەندێک 0 بنێرە.",
@@ -36,8 +35,7 @@ MENU = "How can we help you?"
 
 
 def at_relationship_question(ccc: Harness, language: str) -> None:
-    ccc.say(PHONE, "hello")
-    ccc.say(PHONE, KEYS[language])
+    to_main_menu(ccc, PHONE, language)
     for answer in ("1", CONTINUE, "Layla Hassan", "Omar Hassan"):
         ccc.say(PHONE, answer)
 
@@ -95,8 +93,7 @@ def test_zero_after_the_offer_asks_to_confirm_then_calls_back(ccc: Harness) -> N
 def test_zero_at_the_menu_is_confirmed_before_a_callback_request(
     ccc: Harness, language: str, yes: str
 ) -> None:
-    ccc.say(PHONE, "hello")
-    ccc.say(PHONE, KEYS[language])
+    to_main_menu(ccc, PHONE, language)
     ccc.say(PHONE, "0")
     assert callbacks(ccc) == []
     ccc.say(PHONE, yes)

@@ -5,15 +5,11 @@ Redis and the real database; the bucket's tests need Redis, the rest run on both
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
@@ -42,6 +38,7 @@ from tests.support.people import (
     status_report,
 )
 from tests.support.waiting import wait_for
+from tests.support.workers import start_worker, stop_worker
 
 needs_redis = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs CCC_TEST_REDIS_URL")
 STATUS = "/webhooks/twilio/status"
@@ -400,25 +397,6 @@ def test_the_limiter_survives_a_redis_without_the_script(paced: Harness) -> None
 # --- a real worker process killed mid-backoff -------------------------------------------------
 
 
-def start_worker(ccc: Harness, fake: FakeApi) -> subprocess.Popen[bytes]:
-    settings = ccc.runtime.settings
-    env = dict(os.environ)
-    env.update(
-        CCC_DATABASE_URL=settings.database_url,
-        CCC_REDIS_URL=TEST_REDIS_URL or "",
-        CCC_PUBLIC_URL=settings.public_url,
-        TWILIO_ACCOUNT_SID=settings.twilio_account_sid or "",
-        TWILIO_AUTH_TOKEN=settings.twilio_auth_token or "",
-        TWILIO_SMS_FROM=settings.twilio_sms_from or "",
-        CCC_TWILIO_API_BASE=fake.url,
-    )
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    command = Path(sys.executable).with_name("ccc")
-    return subprocess.Popen(
-        [str(command), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
 @needs_redis
 def test_a_worker_killed_during_a_backoff_still_sends_the_message_exactly_once(
     ccc: Harness, fake_twilio: FakeApi
@@ -439,12 +417,7 @@ def test_a_worker_killed_during_a_backoff_still_sends_the_message_exactly_once(
         # The new worker's cron sweep finds the row once it is due (and past the sweep's grace).
         assert wait_for(lambda: message(ccc, message_id).status == MessageStatus.queued, 40)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_worker(worker)
     assert bodies(fake_twilio).count("Your case is open.") == 2  # refused once, sent once
     assert send_job(ccc, message_id).attempts == 1
     assert statuses(ccc, [earlier]) == [MessageStatus.delivered]

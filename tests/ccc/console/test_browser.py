@@ -9,55 +9,24 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import shutil
-import socket
-import threading
-import time
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlmodel import select
 
 from ccc.kernel.settings import Settings
 from ccc.kernel.vault import seal
 from tests.ccc.console.browsing import console_user
+from tests.ccc.console.conftest import BASE, log_in, needs_chromium, serious_violations, shot
 from tests.conftest import RECORDINGS_KEY, Harness, make_settings
 from tests.flows import open_ticket, reference_in
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PHONE = "+9647709876543"
 
-pytestmark = pytest.mark.skipif(
-    not HAVE_CHROMIUM and not os.environ.get("CCC_TEST_DATABASE_URL"),
-    reason="no chromium here (apt-get install chromium); CI installs it",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-PORT = _free_port()
-BASE = f"http://127.0.0.1:{PORT}"
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -69,72 +38,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         voice_recordings_dir=str(recordings),
         recordings_key=RECORDINGS_KEY,
     )
-
-
-@pytest.fixture
-def server(ccc: Harness) -> Iterator[str]:
-    config = uvicorn.Config(
-        ccc.client.app, host="127.0.0.1", port=PORT, log_level="warning", lifespan="off"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, name="console-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not running.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield BASE
-    running.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    assert HAVE_CHROMIUM, "chromium is missing: apt-get install chromium"
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def log_in(browser: Any, name: str, password: str) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.errors = errors
-    page.goto(f"{BASE}/console")
-    page.fill("#username", name)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("table.queue")
-    return page
-
-
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-
-
-def serious_violations(browser: Any, page: Any) -> list[str]:
-    """axe-core's serious and critical findings on the page's current address (checked in a
-    context that lets the test inject axe despite the console's CSP, with the same cookies)."""
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    context.add_cookies(page.context.cookies())
-    checked = context.new_page()
-    checked.goto(page.url)
-    checked.add_script_tag(path=str(AXE))
-    result = checked.evaluate("async () => (await axe.run(document)).violations")
-    context.close()
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-        for v in result
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_a_case_from_the_simulator_to_the_person_being_told(

@@ -5,6 +5,8 @@ view, and a prompt recording uploaded then played on the next call; axe on each 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -17,14 +19,7 @@ from twilio.request_validator import RequestValidator
 from ccc.channels.models import Channel
 from ccc.contacts.models import Identity
 from ccc.kernel.settings import Settings
-from tests.ccc.console.browsing import console_user
-from tests.ccc.console.test_browser import (  # noqa: F401  (fixtures)
-    BASE,
-    chromium,
-    serious_violations,
-    server,
-    shot,
-)
+from tests.ccc.console.conftest import BASE, serious_violations, shot
 from tests.ccc.test_cli import Cli
 from tests.conftest import Harness
 from tests.flows import open_ticket
@@ -55,17 +50,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
-def log_in(browser: Any, name: str, password: str) -> Any:
-    page = browser.new_context(viewport=SCREEN).new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.errors = errors
-    page.goto(f"{BASE}/console")
-    page.fill("#username", name)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("main h1")
-    return page
+@pytest.fixture
+def console_as(console_as: Callable[..., Any]) -> Callable[..., Any]:
+    """The console at 1366x768, the screen of the centre's laptops; ready once the page's
+    heading is up."""
+    return partial(console_as, window=SCREEN, ready="main h1")
 
 
 def keep_saved_reply(ccc: Harness) -> None:
@@ -84,15 +73,15 @@ def in_first_screen(page: Any, selector: str) -> bool:
 @pytest.mark.parametrize(("language", "person_language"), [("en", ARABIC), ("ar", ENGLISH)])
 def test_answering_from_the_first_screen_with_a_saved_reply(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
+    chromium: Any,
     language: str,
-    person_language: str,  # noqa: F811
+    person_language: str,
 ) -> None:
     keep_saved_reply(ccc)
     reference = open_ticket(ccc, "+9647709876543", "tracing", language=person_language)
     name = f"agent{language}"
-    page = log_in(chromium, name, console_user(ccc, name, "agent", ["ccc"], language=language))
+    page = console_as(name, language=language)
     page.goto(f"{BASE}/console/tickets/{reference}")
     assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
     assert in_first_screen(page, "#reply-text")
@@ -123,8 +112,10 @@ def test_answering_from_the_first_screen_with_a_saved_reply(
     assert not page.errors, page.errors
 
 
-def test_the_saved_replies_page_in_arabic(ccc: Harness, server: str, chromium: Any) -> None:  # noqa: F811
-    page = log_in(chromium, "sara", console_user(ccc, "sara", "supervisor", ["ccc"], language="ar"))
+def test_the_saved_replies_page_in_arabic(
+    ccc: Harness, console_as: Callable[..., Any], chromium: Any
+) -> None:
+    page = console_as("sara", "supervisor", language="ar")
     page.goto(f"{BASE}/console/saved-replies")
     assert page.inner_text("h1") == "الردود المحفوظة"
     page.fill("#saved-name", "استلام")
@@ -138,11 +129,11 @@ def test_the_saved_replies_page_in_arabic(ccc: Harness, server: str, chromium: A
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])
-def test_the_supervisors_live_view(ccc: Harness, server: str, chromium: Any, language: str) -> None:  # noqa: F811
+def test_the_supervisors_live_view(
+    ccc: Harness, console_as: Callable[..., Any], chromium: Any, language: str
+) -> None:
     waiting = open_ticket(ccc, "+9647709876543", "tracing")
-    page = log_in(
-        chromium, "sara", console_user(ccc, "sara", "supervisor", ["ccc"], language=language)
-    )
+    page = console_as("sara", "supervisor", language=language)
     page.click("nav a[href='/console/live']")
     page.wait_for_selector("#live-figures")
     assert "sara" in page.inner_text("section[aria-labelledby=online-title]")
@@ -159,16 +150,14 @@ def test_the_supervisors_live_view(ccc: Harness, server: str, chromium: Any, lan
 def test_a_prompt_uploaded_in_the_browser_is_heard_on_the_next_call(
     ccc: Harness,
     settings: Settings,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
+    chromium: Any,
     tmp_path: Path,
-    language: str,  # noqa: F811
+    language: str,
 ) -> None:
     recording = tmp_path / "menu-sorani.wav"
     recording.write_bytes(tone(1.0))
-    page = log_in(
-        chromium, "sara", console_user(ccc, "sara", "supervisor", ["ccc"], language=language)
-    )
+    page = console_as("sara", "supervisor", language=language)
     page.goto(f"{BASE}/console/prompts?language=ckb")
     assert page.locator("#prompt-main_menu").get_attribute("data-heard") == "arabic"
     shot(page, f"{language}-prompts")
@@ -244,13 +233,12 @@ def sms_ticket(ccc: Harness) -> str:
 @pytest.mark.parametrize(("segments", "words"), ARABIC_SEGMENTS)
 def test_the_segment_counter_speaks_arabic_plurals(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
     segments: int,
     words: str,
 ) -> None:
     reference = sms_ticket(ccc)
-    page = log_in(chromium, "lina", console_user(ccc, "lina", "agent", ["ccc"], language="ar"))
+    page = console_as("lina", language="ar")
     page.goto(f"{BASE}/console/tickets/{reference}")
     length = 70 if segments == 1 else 67 * segments
     page.fill("#reply-text", "ب" * length)
@@ -265,12 +253,11 @@ def test_the_segment_counter_speaks_arabic_plurals(
 
 def test_the_segment_counter_in_sorani_keeps_the_pages_digits(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
 ) -> None:
     """The browser has no Sorani number data: the page still writes ٣, not 3."""
     reference = sms_ticket(ccc)
-    page = log_in(chromium, "sima", console_user(ccc, "sima", "agent", ["ccc"], language="ckb"))
+    page = console_as("sima", language="ckb")
     page.goto(f"{BASE}/console/tickets/{reference}")
     page.fill("#reply-text", "ب" * 201)
     page.wait_for_function("document.getElementById('segments').dataset.parts === '3'")
@@ -280,11 +267,10 @@ def test_the_segment_counter_in_sorani_keeps_the_pages_digits(
 
 def test_the_segment_counter_in_english(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
 ) -> None:
     reference = sms_ticket(ccc)
-    page = log_in(chromium, "lena", console_user(ccc, "lena", "agent", ["ccc"], language="en"))
+    page = console_as("lena", language="en")
     page.goto(f"{BASE}/console/tickets/{reference}")
     page.fill("#reply-text", "x")
     page.wait_for_function("document.getElementById('segments').dataset.parts === '1'")

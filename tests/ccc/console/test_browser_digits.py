@@ -9,18 +9,13 @@ import re
 from typing import Any
 
 from tests.ccc.console.browsing import console_user
-from tests.ccc.console.test_browser import (  # noqa: F401 (fixtures)
-    BASE,
-    chromium,
-    log_in,
-    pytestmark,
-    server,
-    settings,
-    shot,
-)
+from tests.ccc.console.conftest import BASE, log_in, needs_chromium, shot
+from tests.ccc.console.test_browser import settings  # noqa: F401 (the browser's URL)
 from tests.ccc.retention.year import generate
 from tests.conftest import Harness
 from tests.flows import open_ticket
+
+pytestmark = needs_chromium
 
 WESTERN = re.compile(r"[0-9]+")
 EASTERN = re.compile(r"[٠-٩]")
@@ -46,8 +41,8 @@ def western_digits(page: Any) -> tuple[list[str], bool]:
 
 def test_arabic_pages_write_every_number_and_date_in_one_digit_system(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    server: str,
+    chromium: Any,
     supervisor: dict[str, str],
 ) -> None:
     with ccc.session() as session:

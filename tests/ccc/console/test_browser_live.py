@@ -3,23 +3,17 @@ Playwright), in English and in Arabic."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.ccc.console.browsing import console_user
-from tests.ccc.console.test_browser import (  # noqa: F401 (fixtures)
-    BASE,
-    chromium,
-    log_in,
-    pytestmark,
-    serious_violations,
-    server,
-    settings,
-    shot,
-)
+from tests.ccc.console.conftest import BASE, needs_chromium, serious_violations, shot
+from tests.ccc.console.test_browser import settings  # noqa: F401 (the browser's URL)
 from tests.conftest import Harness
 from tests.flows import open_ticket
+
+pytestmark = needs_chromium
 
 FIRST = "+9647701111111"
 SECOND = "+9647702222222"
@@ -27,15 +21,32 @@ SECOND = "+9647702222222"
 WAITING = {"en": "Waiting for us", "ar": "بانتظار ردّنا"}
 
 
-def _user(ccc: Harness, chromium: Any, name: str, language: str) -> Any:  # noqa: F811
-    return log_in(chromium, name, console_user(ccc, name, "agent", ["ccc"], language=language))
+def alices_ticket_with_a_draft(
+    ccc: Harness,
+    console_as: Callable[..., Any],
+    supervisor: dict[str, str],
+    language: str,
+    *,
+    notes: int = 0,
+) -> Any:
+    """FIRST's ticket, assigned to alice (with `notes` notes), open in her console with its
+    live stream on and a reply half typed, which what arrives must leave alone."""
+    reference = open_ticket(ccc, FIRST)
+    ccc.client.patch(f"/api/tickets/{reference}", json={"assignee": "alice"}, headers=supervisor)
+    for n in range(notes):
+        note = {"text": f"Called the family, attempt {n}."}
+        ccc.client.post(f"/api/tickets/{reference}/notes", json=note, headers=supervisor)
+    page = console_as("alice", language=language)
+    page.goto(f"{BASE}/console/tickets/{reference}")
+    page.wait_for_selector("html[data-live=on]")
+    page.fill("#reply-text", "Draft being typed")
+    return page
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_the_waiting_marker_and_filter(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
     supervisor: dict[str, str],
     language: str,
 ) -> None:
@@ -43,7 +54,7 @@ def test_the_waiting_marker_and_filter(
     waiting = open_ticket(ccc, SECOND)
     ccc.client.post(f"/api/tickets/{answered}/replies", json={"text": "Done."}, headers=supervisor)
     ccc.drain()
-    page = _user(ccc, chromium, "alice", language)
+    page = console_as("alice", language=language)
     rows = page.locator("#queue-rows tr")
     assert rows.nth(0).locator(".ref").inner_text() == waiting  # waiting first
     assert WAITING[language] in rows.nth(0).locator(".waiting-mark").inner_text()
@@ -58,17 +69,11 @@ def test_the_waiting_marker_and_filter(
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_a_message_arrives_on_the_open_ticket_page_and_the_draft_stays(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
     supervisor: dict[str, str],
     language: str,
 ) -> None:
-    reference = open_ticket(ccc, FIRST)
-    ccc.client.patch(f"/api/tickets/{reference}", json={"assignee": "alice"}, headers=supervisor)
-    page = _user(ccc, chromium, "alice", language)
-    page.goto(f"{BASE}/console/tickets/{reference}")
-    page.wait_for_selector("html[data-live=on]")
-    page.fill("#reply-text", "Draft being typed")
+    page = alices_ticket_with_a_draft(ccc, console_as, supervisor, language)
     ccc.say(FIRST, "He was last seen in Nasiriyah")
     # The stream brings it in seconds; polling alone would take 10 s and the wait is 8.
     page.wait_for_selector("#timeline >> text=He was last seen in Nasiriyah", timeout=8_000)
@@ -80,14 +85,13 @@ def test_a_message_arrives_on_the_open_ticket_page_and_the_draft_stays(
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_a_bulk_assignment(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
     supervisor: dict[str, str],
     language: str,
 ) -> None:
     first = open_ticket(ccc, FIRST)
     second = open_ticket(ccc, SECOND)
-    page = _user(ccc, chromium, "alice", language)
+    page = console_as("alice", language=language)
     page.check(f"input.select-row[value='{first}']")
     page.check(f"input.select-row[value='{second}']")
     page.select_option("#bulk-assign", "me")
@@ -108,20 +112,13 @@ IN_VIEW = """(el) => { const box = el.getBoundingClientRect();
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_a_message_below_the_first_screen_brings_a_cue_beside_the_reply_box(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    console_as: Callable[..., Any],
+    chromium: Any,
     supervisor: dict[str, str],
     language: str,
 ) -> None:
-    reference = open_ticket(ccc, FIRST)
-    ccc.client.patch(f"/api/tickets/{reference}", json={"assignee": "alice"}, headers=supervisor)
-    for n in range(25):  # a long timeline: its end is far below the reply box
-        note = {"text": f"Called the family, attempt {n}."}
-        ccc.client.post(f"/api/tickets/{reference}/notes", json=note, headers=supervisor)
-    page = _user(ccc, chromium, "alice", language)
-    page.goto(f"{BASE}/console/tickets/{reference}")
-    page.wait_for_selector("html[data-live=on]")
-    page.fill("#reply-text", "Draft being typed")
+    # a long timeline: its end is far below the reply box
+    page = alices_ticket_with_a_draft(ccc, console_as, supervisor, language, notes=25)
     cue = page.locator("#new-message-cue")
     assert cue.is_hidden()
 

@@ -15,17 +15,13 @@ from twilio.request_validator import RequestValidator
 
 from ccc.kernel.settings import Settings
 from tests.ccc.console.browsing import console_user
-from tests.ccc.console.test_browser import (  # noqa: F401 (fixtures)
-    BASE,
-    chromium,
-    pytestmark,
-    server,
-    shot,
-)
+from tests.ccc.console.conftest import BASE, needs_chromium, shot
 from tests.conftest import Harness
 from tests.flows import ENGLISH, SCRIPTS, reference_in
 from tests.support.channel_fixtures import channel_settings
 from tests.support.people import ACCOUNT_SID, AUTH_TOKEN, FORM, SMS_FROM
+
+pytestmark = needs_chromium
 
 MINE = "+9647703333333"
 THEIRS = "+9647704444444"
@@ -90,7 +86,7 @@ def sms_ticket(ccc: Harness, phone: str, assignee: str, supervisor: dict[str, st
 
 
 def agent_page(
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     password: str,
     *,
     notify: bool = True,
@@ -134,8 +130,8 @@ def recorded(page: Any) -> tuple[list[dict[str, str]], int]:
 
 def test_a_person_writing_on_my_ticket_brings_one_notification_and_one_sound(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    server: str,
+    chromium: Any,
     supervisor: dict[str, str],
 ) -> None:
     password = console_user(ccc, "alice", "agent", ["ccc"])
@@ -163,8 +159,8 @@ def test_a_person_writing_on_my_ticket_brings_one_notification_and_one_sound(
 
 def test_with_the_sound_off_the_notification_comes_alone(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    server: str,
+    chromium: Any,
     supervisor: dict[str, str],
 ) -> None:
     password = console_user(ccc, "alice", "agent", ["ccc"])

@@ -9,18 +9,12 @@ from typing import Any
 import pytest
 
 from tests.ccc.console.browsing import console_user
-from tests.ccc.console.test_browser import (  # noqa: F401 (fixtures)
-    BASE,
-    chromium,
-    log_in,
-    pytestmark,
-    serious_violations,
-    server,
-    settings,
-    shot,
-)
+from tests.ccc.console.conftest import log_in, needs_chromium, serious_violations, shot
+from tests.ccc.console.test_browser import settings  # noqa: F401 (the browser's URL)
 from tests.ccc.retention.year import generate
 from tests.conftest import Harness
+
+pytestmark = needs_chromium
 
 TITLE = {"en": "Year report", "ar": "التقرير السنوي"}
 
@@ -28,8 +22,8 @@ TITLE = {"en": "Year report", "ar": "التقرير السنوي"}
 @pytest.mark.parametrize(("language", "direction"), [("en", "ltr"), ("ar", "rtl")])
 def test_the_year_report_in_a_browser(
     ccc: Harness,
-    server: str,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    server: str,
+    chromium: Any,
     language: str,
     direction: str,
 ) -> None:

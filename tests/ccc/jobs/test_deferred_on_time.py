@@ -5,13 +5,9 @@ process, PostgreSQL or SQLite, real Redis and the local fake Twilio API."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
@@ -23,6 +19,7 @@ from ccc.messages.service import SEND_MESSAGE, queue_outbound
 from tests.conftest import TEST_REDIS_URL, Harness, build_harness
 from tests.support.channel_fixtures import channel_settings
 from tests.support.fakes import FakeApi
+from tests.support.workers import start_worker, stop_worker
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs CCC_TEST_REDIS_URL")
 
@@ -41,36 +38,6 @@ def one_a_second(
         database_url, fake_twilio, fake_telegram, send_rate_sms=1.0, send_burst_seconds=1.0
     )
     yield from build_harness(settings)
-
-
-def start_worker(ccc: Harness, fake: FakeApi) -> subprocess.Popen[bytes]:
-    settings = ccc.runtime.settings
-    env = dict(os.environ)
-    env.update(
-        CCC_DATABASE_URL=settings.database_url,
-        CCC_REDIS_URL=TEST_REDIS_URL or "",
-        CCC_PUBLIC_URL=settings.public_url,
-        TWILIO_ACCOUNT_SID=settings.twilio_account_sid or "",
-        TWILIO_AUTH_TOKEN=settings.twilio_auth_token or "",
-        TWILIO_SMS_FROM=settings.twilio_sms_from or "",
-        CCC_TWILIO_API_BASE=fake.url,
-        CCC_SEND_RATE_SMS="1",
-        CCC_SEND_BURST="1",
-    )
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    command = Path(sys.executable).with_name("ccc")
-    return subprocess.Popen(
-        [str(command), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-def stop(worker: subprocess.Popen[bytes]) -> None:
-    worker.terminate()
-    try:
-        worker.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
 
 
 def queue_texts(ccc: Harness, phones: list[str]) -> None:
@@ -106,7 +73,7 @@ def test_a_deferred_send_leaves_within_a_second_or_so_of_its_due_time(
     one_a_second: Harness, fake_twilio: FakeApi
 ) -> None:
     ccc = one_a_second
-    worker = start_worker(ccc, fake_twilio)
+    worker = start_worker(ccc, fake_twilio, CCC_SEND_RATE_SMS="1", CCC_SEND_BURST="1")
     try:
         # The worker is up (and holds RQ's scheduler lock) once a first message has left.
         queue_texts(ccc, ["+9647700000100"])
@@ -116,7 +83,7 @@ def test_a_deferred_send_leaves_within_a_second_or_so_of_its_due_time(
         queue_texts(ccc, ["+9647700000101", "+9647700000102", "+9647700000103"])
         seen = watch_sends(fake_twilio, 4, seconds=30)[1:]
     finally:
-        stop(worker)
+        stop_worker(worker)
 
     assert len(seen) == 3, f"only {len(seen)} of 3 sends left in 30 s"
     jobs = send_jobs(ccc)[1:]

@@ -21,6 +21,7 @@ from tests.support.channel_fixtures import channel_settings
 from tests.support.fakes import FakeApi
 from tests.support.people import TwilioPerson
 from workflows.files.library import PACKAGE_DIR, check_paths, current
+from workflows.files.yamlfile import Problem
 
 # (question, language, what the person writes, the answer kept; None: asked again)
 TABLE = [
@@ -57,6 +58,26 @@ TABLE = [
     ("assistance_consent", "en", "yes please", "yes"),
     ("assistance_consent", "en", "I dont agree", None),
     ("complaint_callback", "en", "ok you can", "yes"),
+    ("assistance_need", "ar", "نقد", "cash"),
+    ("assistance_need", "ar", "أحتاج فلوس", "cash"),
+    ("assistance_need", "ar", "العلاج الطبيعي", "rehabilitation"),
+    ("assistance_need", "ar", "الماء", "water_shelter"),
+    ("assistance_need", "ar", "طعام", None),  # food: none of the choices, so not guessed
+    ("assistance_need", "ckb", "پارەم پێویستە", "cash"),
+    ("assistance_need", "ckb", "دەرمان", "health"),
+    ("assistance_need", "kmr", "pere", "cash"),
+    ("assistance_need", "kmr", "ئاڤ", "water_shelter"),
+    ("assistance_need", "en", "cash", "cash"),
+    ("assistance_need", "en", "a wheelchair for my son", "rehabilitation"),
+    ("assistance_need", "en", "food", None),
+    ("assistance_need", "en", "cash and a doctor", None),  # two kinds of help: which?
+    ("complaint_about", "ar", "الموظف طلب رشوة", "staff_conduct"),
+    ("complaint_about", "ar", "ما اختاروني", "selection_criteria"),
+    ("complaint_about", "ckb", "کارمەندەکە", "staff_conduct"),
+    ("complaint_about", "kmr", "xizmet", "service_quality"),
+    ("complaint_about", "en", "I was not selected", "selection_criteria"),
+    ("complaint_about", "en", "I have a suggestion", "feedback"),
+    ("complaint_about", "en", "rude staff and bad service", None),
 ]
 # (question, language, what the person writes, the step it leads to)
 STEPS = [
@@ -141,6 +162,14 @@ def flow_copy(tmp_path: Path) -> Path:
     return tmp_path / "flows" / "default.yaml"
 
 
+def checked_with(flow_copy: Path, replace: str, with_: str) -> list[Problem]:
+    """What `ccc workflows check` says of the flow with its one `replace` written `with_`."""
+    text = flow_copy.read_text()
+    assert text.count(replace) == 1, replace
+    flow_copy.write_text(text.replace(replace, with_))
+    return check_paths([flow_copy])
+
+
 @pytest.mark.parametrize(
     ("replace", "with_", "where", "says"),
     [
@@ -155,10 +184,7 @@ def flow_copy(tmp_path: Path) -> Path:
 def test_a_bad_word_is_reported_at_its_own_line(
     flow_copy: Path, replace: str, with_: str, where: str, says: str
 ) -> None:
-    text = flow_copy.read_text()
-    assert text.count(replace) == 1, replace
-    flow_copy.write_text(text.replace(replace, with_))
-    problems = check_paths([flow_copy])
+    problems = checked_with(flow_copy, replace, with_)
     assert problems, "the bad word was not reported"
     assert {(p.path, p.line) for p in problems} == {(str(flow_copy), _line(flow_copy, where))}
     assert all(says in p.message for p in problems), [p.message for p in problems]
@@ -178,3 +204,28 @@ def test_a_word_on_a_line_of_its_own_is_reported_there(flow_copy: Path) -> None:
     assert {(p.line, "is not a word" in p.message) for p in problems} == {
         (_line(flow_copy, "'', grandmother]"), True)
     }
+
+
+@pytest.mark.parametrize(
+    ("replace", "with_", "first", "second", "word"),
+    [
+        # «نقد» (cash) written under a livelihood as well: it names both, so neither
+        ("ar: [رزق, مشروع,", "ar: [رزق, نقد, مشروع,", "ar: [نقد, نقدي", "ar: [رزق, نقد", "نقد"),
+        (
+            "en: [service, quality]",
+            "en: [service, quality, staff]",
+            "en: [staff,",
+            "quality, staff]",
+            "staff",
+        ),
+    ],
+)
+def test_a_word_under_two_options_of_the_new_questions_is_refused_at_both(
+    flow_copy: Path, replace: str, with_: str, first: str, second: str, word: str
+) -> None:
+    problems = checked_with(flow_copy, replace, with_)
+    assert {(p.path, p.line) for p in problems} == {
+        (str(flow_copy), _line(flow_copy, first)),
+        (str(flow_copy), _line(flow_copy, second)),
+    }, [p.message for p in problems]
+    assert all(f"«{word}»" in p.message and "one choice only" in p.message for p in problems)

@@ -10,8 +10,8 @@ from sqlmodel import select
 from ccc.contacts.models import Identity
 from ccc.conversations.models import Conversation
 from tests.conftest import Harness
+from tests.flows import to_main_menu
 
-LANGUAGE_KEY = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 STEP = {
     "1": "tracing_privacy",
     "2": "detention_privacy",
@@ -81,8 +81,7 @@ def test_a_word_at_the_main_menu_starts_the_choice_it_names(
     ccc: Harness, language: str, text: str, key: str
 ) -> None:
     sender = f"+9647702{WORDS.index((language, text, key)):06d}"
-    ccc.say(sender, "hello")
-    ccc.say(sender, LANGUAGE_KEY[language])
+    to_main_menu(ccc, sender, language)
     assert conversation_of(ccc, sender).step == "main_menu"
 
     ccc.say(sender, text)

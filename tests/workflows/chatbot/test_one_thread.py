@@ -10,10 +10,9 @@ from sqlmodel import select
 
 from ccc.tickets.models import Ticket
 from tests.conftest import Harness
-from tests.flows import DETENTION, TRACING, reference_in
+from tests.flows import DETENTION, LANGUAGE_KEY, TRACING, reference_in, to_main_menu
 from workflows.files.library import current
 
-LANGUAGE_KEY = {"ar": "1", "ckb": "2", "kmr": "3", "en": "4"}
 MENU = {"ar": "قائمة", "ckb": "مێنیو", "kmr": "menû", "en": "menu"}
 # An answer to an agent's question, in each language.
 ANSWER = {
@@ -51,8 +50,7 @@ def replies_to(ccc: Harness, sender: str, text: str) -> list[str]:
 
 def intake(ccc: Harness, sender: str, language: str, script: list[str] = DETENTION) -> str:
     if not ccc.transcript(sender):
-        ccc.say(sender, "hello")
-        ccc.say(sender, LANGUAGE_KEY[language])
+        to_main_menu(ccc, sender, language)
     else:
         ccc.say(sender, MENU[language])
     for answer in script:
@@ -266,8 +264,7 @@ def test_a_word_at_the_main_menu_starts_the_choice_it_names(
     from ccc.conversations.models import Conversation
 
     sender = phone(700 + len(words) + LANGUAGES.index(language) * 10)
-    ccc.say(sender, "hello")
-    ccc.say(sender, LANGUAGE_KEY[language])
+    to_main_menu(ccc, sender, language)
     ccc.say(sender, words)
     with ccc.session() as session:
         conversation = session.exec(select(Conversation)).all()[-1]
@@ -319,8 +316,7 @@ def test_a_language_change_mid_intake_keeps_the_answers_and_asks_the_same_questi
     ccc: Harness, agent: dict[str, str], before: str, after: str
 ) -> None:
     sender = phone(900 + LANGUAGES.index(before))
-    ccc.say(sender, "hello")
-    ccc.say(sender, LANGUAGE_KEY[before])
+    to_main_menu(ccc, sender, before)
     for answer in TRACING[:3]:  # tracing, continue, the enquirer's name
         ccc.say(sender, answer)
 
