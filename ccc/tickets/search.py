@@ -1,9 +1,10 @@
 """A ticket's search text: its answers and its person's messages, in the form the chatbot matches
 words in (`ccc.kernel.text.normalise`), so that `أحمد`, `احمد` and `اَحمد` find each other.
 
-Kept by one listener at every flush, whatever wrote the answers or attached a message (an agent,
-the chatbot, a rule, retention), so that no writer can forget it: the queue's `q=` searches this
-column alone, through a trigram index on PostgreSQL.
+Kept by listeners on every session, whatever wrote the answers or attached a message (an agent,
+the chatbot, a rule, retention), so that no writer can forget it: each flush notes the tickets it
+touched and the commit writes their text once. The queue's `q=` searches this column alone,
+through a trigram index on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session, UOWTransaction, attributes
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, attributes
 from sqlmodel import col
 
 from ccc.kernel.text import normalise
@@ -92,6 +93,29 @@ def _touched(session: Session) -> set[int]:
     return ids
 
 
+_PENDING_KEY = "ccc.tickets.search.pending"
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    refresh(session, _touched(session))
+    """Noted at each flush, written once before the commit: a turn or a ticket's creation
+    flushes several times, and each refresh is three statements."""
+    touched = _touched(session)
+    if touched:
+        session.info.setdefault(_PENDING_KEY, set()).update(touched)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    session.flush()  # the commit's own flush, a moment early: what it writes is noted too
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending:
+        refresh(session, pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled-back transaction's tickets are forgotten with it. A savepoint's are kept: the
+    outer transaction may have touched them too, and refreshing one more is harmless."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)
