@@ -14,6 +14,14 @@ The bench then waits until every message's turn has run and prints that time too
 `--redis URL` to measure acceptance alone, as in production, where workers do the rest.
 `--database URL` runs both servers on that database instead of SQLite files (it must be a
 scratch database: CCC migrates it and the bench writes to it).
+
+With 16 requests in flight, the latency of the saturated run is only 16 / throughput (the bare
+app's own p99 is hundreds of milliseconds there). `--rate R` (repeatable) adds an open-loop run
+per server after it: webhooks sent at R arrivals per second, evenly spaced, for `--seconds`
+seconds whether or not earlier ones were answered, each latency counted from the moment its
+webhook was due (so a server that falls behind shows it, rather than slowing the sender down).
+
+    .venv/bin/python bench/webhooks.py --rate 50 --rate 100 --seconds 20
 """
 
 from __future__ import annotations
@@ -42,10 +50,14 @@ from twilio.request_validator import RequestValidator
 
 PATH = "/webhooks/twilio/messaging"
 DEADLINE_SECONDS = 300.0
+# Enough for an open-loop run's webhooks in flight at once when a server falls behind.
+OPEN_CONNECTIONS = 256
+OPEN_NUMBERS = 1_000_000
 
 
-def forms(count: int) -> list[dict[str, str]]:
-    """Real-shaped SMS webhooks, each from its own number, as many people writing at once."""
+def forms(count: int, first: int = 0) -> list[dict[str, str]]:
+    """Real-shaped SMS webhooks, each from its own number (`first` the index of the first), as
+    many people writing at once."""
     return [
         {
             "ToCountry": "US",
@@ -62,15 +74,15 @@ def forms(count: int) -> list[dict[str, str]]:
             "From": f"+96477{index:08d}",
             "ApiVersion": "2010-04-01",
         }
-        for index in range(count)
+        for index in range(first, first + count)
     ]
 
 
-async def hammer(
-    name: str, url: str, signed_url: str, batch: list[dict[str, str]], concurrency: int
-) -> Result:
+def signed_requests(
+    signed_url: str, batch: list[dict[str, str]]
+) -> list[tuple[str, dict[str, str]]]:
     validator = RequestValidator(AUTH_TOKEN)
-    requests = [
+    return [
         (
             urlencode(form),
             {
@@ -80,10 +92,15 @@ async def hammer(
         )
         for form in batch
     ]
+
+
+async def hammer(
+    name: str, url: str, signed_url: str, batch: list[dict[str, str]], concurrency: int
+) -> Result:
     latencies: list[float] = []
     refused = 0
     queue: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue()
-    for item in requests:
+    for item in signed_requests(signed_url, batch):
         queue.put_nowait(item)
 
     async def worker(client: httpx.AsyncClient) -> None:
@@ -100,6 +117,41 @@ async def hammer(
     return Result(name, len(latencies) - refused, refused, seconds, latencies)
 
 
+async def steady(
+    name: str, url: str, signed_url: str, batch: list[dict[str, str]], rate: float
+) -> Result:
+    """Open loop: webhook i is sent at i / rate seconds, answered or not those before it."""
+    requests = signed_requests(signed_url, batch)
+    latencies: list[float] = []
+    refused = 0
+    limits = httpx.Limits(max_connections=OPEN_CONNECTIONS, max_keepalive_connections=64)
+    # A webhook waiting for a free connection is late, not failed: no limit on that wait.
+    timeout = httpx.Timeout(30.0, pool=None)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        loop = asyncio.get_running_loop()
+        began = loop.time() + 0.1
+
+        async def one(due: float, body: str, headers: dict[str, str]) -> None:
+            nonlocal refused
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            try:
+                response = await client.post(url, content=body, headers=headers)
+            except httpx.HTTPError:  # timed out: counted as refused, as Twilio would see it
+                response = None
+            latencies.append(loop.time() - due)
+            if response is None or response.status_code != 200:
+                refused += 1
+
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(one(began + index / rate, *request) for index, request in enumerate(requests))
+            ),
+            DEADLINE_SECONDS,
+        )
+        seconds = loop.time() - began
+    return Result(f"{name} at {rate:g}/s", len(latencies) - refused, refused, seconds, latencies)
+
+
 def run(
     name: str, url: str, signed: str, count: int, warmup: int, concurrency: int, pid: int
 ) -> tuple[Result, float]:
@@ -108,6 +160,20 @@ def run(
     before = cpu_seconds(pid)
     result = asyncio.run(hammer(name, url, signed, forms(count), concurrency))
     return result, (cpu_seconds(pid) - before) * 1000 / count
+
+
+def run_steady(
+    name: str, url: str, signed: str, rates: list[float], seconds: float, pid: int
+) -> list[tuple[Result, float]]:
+    """An open-loop run per rate, each with the server's CPU milliseconds per webhook."""
+    results = []
+    for run_number, rate in enumerate(rates, start=1):
+        # Numbers of their own, as the saturated run's: each webhook a person's first message.
+        batch = forms(max(1, round(rate * seconds)), first=OPEN_NUMBERS * run_number)
+        before = cpu_seconds(pid)
+        result = asyncio.run(steady(name, url, signed, batch, rate))
+        results.append((result, (cpu_seconds(pid) - before) * 1000 / len(batch)))
+    return results
 
 
 def wait_for_replies(database: str, began: float) -> float:
@@ -126,11 +192,21 @@ def main() -> int:
     parser.add_argument("--database", help="a scratch SQLAlchemy URL instead of SQLite files")
     parser.add_argument("--redis", help="a Redis URL: CCC enqueues jobs instead of running them")
     parser.add_argument(
+        "--rate",
+        type=float,
+        action="append",
+        default=[],
+        help="also send at this many webhooks/s, open loop (repeatable)",
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each --rate run")
+    parser.add_argument(
         "--port", type=int, help="CCC listens on PORT and the bare app on PORT+1 (default: free)"
     )
     args = parser.parse_args()
     if not 1 <= args.requests <= 20_000 or not 1 <= args.concurrency <= 256:
         parser.error("--requests must be 1..20000 and --concurrency 1..256")
+    if any(not 0 < rate <= 1000 for rate in args.rate) or not 0 < args.seconds <= 600:
+        parser.error("--rate must be in (0, 1000] and --seconds in (0, 600]")
 
     with tempfile.TemporaryDirectory(prefix="ccc-bench-") as scratch:
         folder = Path(scratch)
@@ -166,6 +242,9 @@ def main() -> int:
                 args.concurrency,
                 process.pid,
             )
+            ccc_open = run_steady(
+                f"CCC {PATH}", ccc_url, ccc_url, args.rate, args.seconds, process.pid
+            )
             replied = None if args.redis else wait_for_replies(ccc_db, began)
         bare_env = {"BENCH_DATABASE_URL": bare_db}
         with server(bare_cmd, bare_env, bare_port, folder / "bare.log") as process:
@@ -177,6 +256,9 @@ def main() -> int:
                 args.warmup,
                 args.concurrency,
                 process.pid,
+            )
+            bare_open = run_steady(
+                "bare FastAPI, one INSERT", bare_url, bare_url, args.rate, args.seconds, process.pid
             )
         kept = count(ccc_db, "SELECT count(*) FROM message WHERE direction = 'in'")
 
@@ -198,7 +280,17 @@ def main() -> int:
     )
     if replied is not None:
         print(f"every message's turn had run {replied:.1f} s after the first webhook was sent")
-    return 0 if ccc.refused == 0 and bare.refused == 0 else 1
+    opened = [pair for pairs in zip(ccc_open, bare_open, strict=True) for pair in pairs]
+    if opened:
+        print(
+            f"open loop: evenly spaced arrivals for {args.seconds:g} s per rate, "
+            "latency from each webhook's due time"
+        )
+        print_results([result for result, _cpu in opened], unit="msgs/s", width=48)
+        for result, cpu in opened:
+            print(f"  server CPU per webhook, {result.name}: {cpu:.2f} ms")
+    refused = [ccc, bare, *(result for result, _cpu in opened)]
+    return 0 if all(result.refused == 0 for result in refused) else 1
 
 
 if __name__ == "__main__":

@@ -193,6 +193,9 @@ def _serve(args: argparse.Namespace) -> int:
     upgrade(get_settings().database_url)
     # Forwarded headers are read by CCC itself, only from CCC_TRUSTED_PROXIES (uvicorn's own
     # handling would believe any local client): ccc/kernel/addresses.py.
+    # HTTP is parsed by httptools and the event loop is uvloop's, both dependencies of CCC that
+    # uvicorn picks by itself when installed (`http="auto"`, `loop="auto"`); without them it
+    # falls back to h11 and asyncio, which cost each webhook more CPU (docs/performance.md).
     uvicorn.run(
         "ccc.api.app:app_from_env",
         factory=True,

@@ -7,13 +7,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, event
+from sqlalchemy import Column, Row, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, create_engine
 
 _WRITE_WAIT = 15.0
@@ -144,14 +145,29 @@ def insert_unless_present(
     values: dict[str, Any],
     *,
     keys: tuple[str, ...],
-    returning: tuple[ColumnElement[Any], ...],
+    returning: tuple[Column[Any], ...],
 ) -> Row[Any] | None:
     """`INSERT … ON CONFLICT (keys) DO NOTHING RETURNING …` in one statement, on PostgreSQL and
     SQLite alike: the new row, or None when a row with the same unique keys is there already
-    (a redelivery, or a concurrent request that won). No savepoint is needed: nothing fails."""
-    dialect = session.get_bind().dialect.name
+    (a redelivery, or a concurrent request that won). No savepoint is needed: nothing fails.
+    The values are the statement's parameters, so the statement itself is built once per
+    shape: built per call, it cost an inbound message a tenth of a millisecond of CPU."""
+    statement = _insert_unless_present(
+        session.get_bind().dialect.name,
+        table,
+        keys,
+        tuple(column.name for column in returning),
+    )
+    return session.execute(statement, values).first()
+
+
+@cache
+def _insert_unless_present(
+    dialect: str, table: Table, keys: tuple[str, ...], returning: tuple[str, ...]
+) -> Executable:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table).values(values).on_conflict_do_nothing(index_elements=list(keys))
-    ).returning(*returning)
-    return session.execute(statement).first()
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(*(table.c[name] for name in returning))
+    )

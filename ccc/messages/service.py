@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, case, func, literal, null, update
+from sqlalchemy import String, Table, Update, bindparam, case, func, null, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -97,35 +98,60 @@ def _stamp_identity(
     """One UPDATE … RETURNING: the person was just heard from (and, with a display name, named;
     with a message that proves it, reachable again), unless this message is a redelivery, whose
     stored copy's id it returns. None when the identity does not exist yet."""
+    name = inbound.display_name if isinstance(inbound.display_name, str) else ""
+    statement = _stamp_statement(
+        bool(inbound.external_id), bool(name), bool(inbound.proves_reachable)
+    )
+    row = session.execute(
+        statement,
+        {
+            "b_channel": inbound.channel,
+            "b_address": inbound.address,
+            "b_external_id": inbound.external_id,
+            "b_now": now,
+            "b_name": name[:200],
+        },
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+@cache
+def _stamp_statement(redelivery: bool, named: bool, reachable: bool) -> Update:
+    """The identity's UPDATE for one shape of message, built once: built per request, its
+    clauses, their coercions and its cache key cost a webhook more CPU than the rest of its
+    transaction (bench/webhook_costs.py). Values are bound parameters (`b_…`: SQLAlchemy keeps
+    the columns' own names for the SET clause)."""
     stored: ColumnElement[Any] = null()
-    if inbound.external_id:
+    if redelivery:
         stored = (
             select(MESSAGE.c.id)
             .where(
-                MESSAGE.c.channel == inbound.channel,
-                MESSAGE.c.external_id == inbound.external_id,
+                MESSAGE.c.channel == bindparam("b_channel"),
+                MESSAGE.c.external_id == bindparam("b_external_id"),
             )
             .scalar_subquery()
         )
     changes: dict[str, Any] = {
         "last_inbound_at": case(
             (stored.is_not(None), IDENTITY.c.last_inbound_at),
-            else_=literal(now, UTCDateTime()),
+            else_=bindparam("b_now", type_=UTCDateTime()),
         )
     }
-    if isinstance(inbound.display_name, str) and inbound.display_name:
+    if named:
         changes["display_name"] = func.coalesce(
-            func.nullif(IDENTITY.c.display_name, ""), inbound.display_name[:200]
+            func.nullif(IDENTITY.c.display_name, ""), bindparam("b_name", type_=String())
         )
-    if inbound.proves_reachable:
+    if reachable:
         changes["unreachable_reason"] = null()
-    row = session.execute(
+    return (
         update(IDENTITY)
-        .where(IDENTITY.c.channel == inbound.channel, IDENTITY.c.address == inbound.address)
+        .where(
+            IDENTITY.c.channel == bindparam("b_channel"),
+            IDENTITY.c.address == bindparam("b_address"),
+        )
         .values(changes)
         .returning(IDENTITY.c.id, IDENTITY.c.contact_id, stored)
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    )
 
 
 def _media(inbound: InboundMessage) -> list[dict[str, str]]:
