@@ -9,6 +9,7 @@ inline, so that a slow chatbot turn cannot make Twilio time out and retry.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from bots.twilio.forms import parse_message, read_verified_form, twiml
@@ -38,10 +39,15 @@ async def messaging(request: Request) -> Response:
 
 
 def _store(runtime: Runtime, inbound: InboundMessage, opt_out: str) -> None:
-    """One transaction; committed before Twilio gets its 200, then the turn is enqueued."""
-    with runtime.unit_of_work() as session:
+    """One transaction; committed before Twilio gets its 200, then the turn is enqueued. Run
+    again on a new connection if the database connection was dead (a restart): Twilio does not
+    redeliver a message answered with a 500, and the message id makes a second run harmless."""
+
+    def store(session: Session) -> None:
         run_in_background(session)
         accepted = accept_inbound(session, inbound=inbound)
         if not accepted.duplicate and opt_out in {"STOP", "START"}:
             reason = f"{opt_out}: the person unsubscribed by text" if opt_out == "STOP" else None
             set_reachable(session, channel=inbound.channel, address=inbound.address, reason=reason)
+
+    runtime.idempotent(store)

@@ -9,12 +9,14 @@ opening a database of its own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ccc.channels.registry import ChannelRegistry
@@ -25,6 +27,7 @@ from ccc.kernel.settings import Settings
 from ccc.kernel.throttle import Throttle
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,6 +56,26 @@ class Runtime:
         finally:
             session.close()
         self.dispatch_after_commit(session)
+
+    def idempotent(self, work: Callable[[Session], T]) -> T:
+        """`work` in one unit of work, run again once on a fresh connection when the database
+        connection was found dead (PostgreSQL restarted while it sat in the pool).
+
+        A pooled connection used again within a second is not pinged first (`IDLE_PING`), so
+        the first request after a restart can meet a dead one; SQLAlchemy then replaces the
+        pool's connections. A provider does not redeliver every webhook answered with a 500
+        (Twilio's messaging goes to its fallback URL, if any), so a message would be lost to
+        that one stale connection. Only for work that is safe to run twice: whatever the first
+        attempt committed, the second finds (a message stored once by its provider's id)."""
+        try:
+            with self.unit_of_work() as session:
+                return work(session)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("the database connection was dead; the work runs again on a new one")
+        with self.unit_of_work() as session:
+            return work(session)
 
     def dispatch_after_commit(self, session: Session) -> None:
         background = wants_background(session)
