@@ -88,6 +88,8 @@ class CCCWorker(SimpleWorker):
     log_result_lifespan = False
     # The job whose start `prepare_execution` has written already (see there).
     _started: str | None = None
+    # True from a job's start to the end of RQ's bookkeeping after it (`execute_job`).
+    _in_job: bool = False
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ beats before and after every dequeue and after every job, three commands each
@@ -197,8 +199,23 @@ class CCCWorker(SimpleWorker):
             sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
         )
 
+    def _shutdown(self) -> None:
+        """A SIGTERM while a job is being wound up waits for it, as one during the job does.
+        `handle_job_success` writes the worker `idle` in its last round trip, before RQ has
+        finished with the job; RQ's handler, reading `idle`, raised StopRequested there, inside
+        the job: the job was counted as failed and the stop was lost, the worker working on
+        until a second signal killed it (seen as a pool that did not stop in 60 s)."""
+        if self._in_job:
+            self._stop_requested = True
+            return
+        super()._shutdown()  # type: ignore[no-untyped-call]
+
     def execute_job(self, job: Any, queue: Any) -> None:
-        super().execute_job(job, queue)
+        self._in_job = True
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self._in_job = False
         CCCWorker.jobs_done += 1
         reason = self._recycle_reason()
         if reason:
