@@ -68,7 +68,14 @@ def thread_of(session: Session, *, contact_id: int, remembered: int | None = Non
     if memo is not None and memo[:3] == (key, root, writes) and not _unwritten(session):
         thread: Thread = memo[3]
         return thread
-    thread = _thread_of(session, contact_id=contact_id, remembered=remembered)
+    if _unwritten(session):
+        thread = _thread_of(session, contact_id=contact_id, remembered=remembered)
+    else:
+        # Nothing it reads waits to be written, so what does (a turn's conversation, new or
+        # moved on) is not flushed before these queries: it is written once, at the end of the
+        # turn, instead of once here and again for the step the turn then sets.
+        with session.no_autoflush:
+            thread = _thread_of(session, contact_id=contact_id, remembered=remembered)
     session.info[_MEMO] = (key, root, writes, thread)
     return thread
 

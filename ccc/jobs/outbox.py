@@ -102,6 +102,20 @@ def drop_scheduled_after(session: Session, mark: int) -> None:
     del pending[mark:]
 
 
+def scheduled_now(session: Session, queue: str) -> list[Scheduled]:
+    """The jobs this transaction has written so far for that queue, due now, in order: a turn's
+    replies, which the turn's worker may claim before it commits (`ccc.jobs.runner`)."""
+    pending: list[Scheduled] = session.info.get(_PENDING_KEY, [])
+    return [job for job in pending if job.queue == queue and job.fresh and job.at is None]
+
+
+def unschedule(session: Session, job_id: int) -> None:
+    """This transaction's job is not to be handed to the dispatcher after the commit: the
+    transaction claimed it for its own worker, which runs it once it has committed."""
+    pending: list[Scheduled] = session.info.get(_PENDING_KEY, [])
+    pending[:] = [job for job in pending if job.id != job_id]
+
+
 def forget_scheduled(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
 

@@ -88,11 +88,16 @@ class External(Generic[ItemT, ResultT]):
     nothing to call. `perform(item)` makes the call, with no session at all. `finish(session,
     item, outcome)` stores the result or the error, in a second transaction; like a handler it
     may raise `RetryLater`.
+
+    `prepare_own(session, **payload)`, when given, is `prepare` for a job whose row and rows the
+    same transaction has just written (a turn's reply, claimed in the turn's transaction by
+    `ccc.jobs.runner`): nobody else can see them yet, so they need no lock and no reading again.
     """
 
     prepare: Callable[..., ItemT | None]
     perform: Callable[[ItemT], ResultT]
     finish: Callable[[Session, ItemT, Outcome[ResultT]], None]
+    prepare_own: Callable[..., ItemT | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import update
 from sqlmodel import Session
 
-from ccc.jobs.dispatch import RQDispatcher
+from ccc.jobs.dispatch import SEND_QUEUE_NAME, RQDispatcher
 from ccc.jobs.models import OutboxJob
-from ccc.jobs.outbox import schedule_again
+from ccc.jobs.outbox import schedule_again, scheduled_now, unschedule
 from ccc.jobs.registry import (
     KINDS,
     Deferred,
@@ -69,6 +71,12 @@ class Claim:
     item: Any
 
 
+# While a worker runs a turn (`run_job`): the replies that turn's transaction claimed, once it
+# has committed. None elsewhere: there, replies go through the dispatcher as any job does.
+_TURN_CLAIMS: ContextVar[list[Claim] | None] = ContextVar("ccc_turn_claims", default=None)
+_CLAIMED_KEY = "ccc.runner.claimed"
+
+
 def run_job(job_id: int, order_key: str | None = None) -> None:
     """RQ's entry point. A job with an order key (one person's turn) first takes that key's
     lock in Redis, before any transaction, so another worker's turn of the same person waits
@@ -79,23 +87,77 @@ def run_job(job_id: int, order_key: str | None = None) -> None:
         _run(runtime, job_id)
         return
     with dispatcher.in_order(order_key, seconds=dispatcher.job_timeout + 30):
-        with _replies_here(dispatcher) as replies:
+        with _replies_here(dispatcher) as (replies, claims):
             _run(runtime, job_id)
-        # Still under the person's order lock, so one person's replies leave in order.
+        # Still under the person's order lock, so one person's replies leave in order: first
+        # those the turn claimed, then any it could not (they come after them).
+        _send_claimed(runtime, claims)
         _send_here(runtime, dispatcher, replies)
 
 
 @contextmanager
-def _replies_here(dispatcher: object) -> Iterator[list[Scheduled]]:
-    """The sends a turn schedules, kept by a worker's dispatcher (`ccc.jobs.worker`) to be run
-    by this job right after the turn commits, instead of a round through Redis and a second
-    job: a reply waits for nothing, and the worker's per-job bookkeeping is done once."""
+def _replies_here(dispatcher: object) -> Iterator[tuple[list[Scheduled], list[Claim]]]:
+    """The sends a turn schedules, run by this job right after the turn commits instead of a
+    round through Redis and a second job: a reply waits for nothing, and the worker's per-job
+    bookkeeping is done once. Most are claimed inside the turn's own transaction
+    (`_claim_replies`); any other is kept by the worker's dispatcher (`ccc.jobs.worker`)."""
     hold = getattr(dispatcher, "holding_sends", None)
     if hold is None:
-        yield []
+        yield [], []
         return
-    with hold() as held:
-        yield held
+    claims: list[Claim] = []
+    token = _TURN_CLAIMS.set(claims)
+    try:
+        with hold() as held:
+            yield held, claims
+    finally:
+        _TURN_CLAIMS.reset(token)
+
+
+def _claim_replies(session: Session) -> list[Claim]:
+    """Claim the turn's replies in the turn's transaction, as a send job's first transaction
+    would (`_claim`): prepared, counted, and `running` under a lease (or done, when there is
+    nothing to call). That spares each reply a transaction of its own, which locked and read
+    again the rows this one has just written.
+
+    In order, and only while the sender's bucket gives a token: a reply refused one stays
+    pending, and so do those after it (they must not overtake it), for `_send_here`. The crash
+    points are a send job's: a worker that dies before the commit takes the replies' rows with
+    the turn's (the turn runs again); after it, a claimed reply's lease runs out and the sweep
+    hands it out again, as after a send job's claim; after the call, the same.
+    """
+    claims: list[Claim] = []
+    for scheduled in scheduled_now(session, SEND_QUEUE_NAME):
+        job = session.get(OutboxJob, scheduled.id)
+        kind = KINDS.get(job.kind) if job is not None else None
+        steps = kind.external if kind is not None else None
+        if job is None or steps is None or steps.prepare_own is None:
+            break
+        try:
+            item = steps.prepare_own(session, **job.payload)
+        except Deferred:
+            break
+        unschedule(session, scheduled.id)
+        job.attempts += 1
+        if item is None:
+            _finish(job, "done", None)
+            continue
+        job.status = "running"
+        job.lease_until = utcnow() + lease()
+        claims.append(Claim(scheduled.id, job.attempts, steps, item))
+    return claims
+
+
+def _send_claimed(runtime: Runtime, claims: list[Claim]) -> None:
+    """The calls of the replies the turn claimed, its transaction committed, each stored in a
+    transaction of its own as a send job's second. Should one fail unexpectedly (the database
+    gone), the rest stay claimed: their leases run out and the sweep sends them, once."""
+    for claim in claims:
+        try:
+            _call_and_complete(runtime, claim)
+        except Exception:
+            log.exception("reply job %s failed here; the sweep takes it up", claim.job_id)
+            return
 
 
 def _send_here(runtime: Runtime, dispatcher: RQDispatcher, jobs: list[Scheduled]) -> None:
@@ -115,11 +177,19 @@ def _run(runtime: Runtime, job_id: int) -> None:
     try:
         with runtime.unit_of_work() as session:
             claim = execute(session, job_id)
+            replies: list[Claim] = session.info.pop(_CLAIMED_KEY, [])
     except StepFailed as failed:
         _record(runtime, failed)
         return
-    if claim is None:
-        return
+    if replies:
+        claimed = _TURN_CLAIMS.get()
+        assert claimed is not None
+        claimed.extend(replies)
+    if claim is not None:
+        _call_and_complete(runtime, claim)
+
+
+def _call_and_complete(runtime: Runtime, claim: Claim) -> None:
     outcome = perform(claim)
     try:
         with runtime.unit_of_work() as session:
@@ -167,6 +237,8 @@ def execute(session: Session, job_id: int) -> Claim | None:
     # The row changes only after the step, so the step's first query does not flush them as
     # an UPDATE of their own: the job is written once, with its outcome.
     _step(job, None, lambda: handler(session, **job.payload))
+    if _TURN_CLAIMS.get() is not None:
+        session.info[_CLAIMED_KEY] = _step(job, None, lambda: _claim_replies(session))
     job.attempts += 1
     _finish(job, "done", None)
     return None
@@ -186,12 +258,29 @@ def complete(session: Session, claim: Claim, outcome: Outcome[Any]) -> None:
 
     Unless the row is no longer this attempt's: its lease ran out and another worker took the
     job again. That worker's call counts, and this outcome is dropped.
+
+    One UPDATE, conditional on the attempt, both locks the row and marks it done (and is rolled
+    back with the rest should `finish` raise): it does what loading the row `FOR UPDATE`, checking
+    it and writing it back did, in one statement and without building the row's object.
     """
-    job = _lock(session, claim.job_id)
-    if not _still_ours(job, claim):
+    table = OutboxJob.__table__  # type: ignore[attr-defined]
+    taken = session.execute(
+        update(table)
+        .where(
+            table.c.id == claim.job_id,
+            table.c.status == "running",
+            table.c.attempts == claim.attempt,
+        )
+        .values(status="done", lease_until=None, last_error=None, finished_at=utcnow())
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        log.warning(
+            "job %s: attempt %s ended after another took over; its outcome is dropped",
+            claim.job_id,
+            claim.attempt,
+        )
         return
-    _step(job, claim, lambda: claim.steps.finish(session, claim.item, outcome))
-    _finish(job, "done", None)
+    _step(claim.job_id, claim, lambda: claim.steps.finish(session, claim.item, outcome))
 
 
 def record_failure(session: Session, failed: StepFailed) -> None:
@@ -286,14 +375,15 @@ def _claim(session: Session, job: OutboxJob, steps: External[Any, Any]) -> Claim
     return Claim(job.id, job.attempts, steps, item)
 
 
-def _step(job: OutboxJob, claim: Claim | None, step: Callable[[], T | None]) -> T | None:
+def _step(job: OutboxJob | int, claim: Claim | None, step: Callable[[], T | None]) -> T | None:
     """Run one step of an attempt; any exception becomes `StepFailed`, which rolls the whole
     transaction back (the step's changes with it) for `record_failure` to settle the job."""
     try:
         return step()
     except Exception as exc:
-        assert job.id is not None
-        raise StepFailed(job.id, exc, claim) from exc
+        job_id = job if isinstance(job, int) else job.id
+        assert job_id is not None
+        raise StepFailed(job_id, exc, claim) from exc
 
 
 def _retry_or_give_up(session: Session, job: OutboxJob, reason: str, hint: float | None) -> None:

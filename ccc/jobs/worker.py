@@ -23,6 +23,7 @@ from math import inf
 from typing import Any
 
 from rq import SimpleWorker
+from rq.executions import Execution
 from rq.job import JobStatus
 from rq.results import Result
 from rq.utils import now as rq_now
@@ -85,6 +86,10 @@ class CCCWorker(SimpleWorker):
     _next_suspension_check: float = 0.0
     # One log line fewer a job ("result discarded immediately": every CCC job's result is).
     log_result_lifespan = False
+    # The job whose start `prepare_execution` has written already (see there).
+    _started: str | None = None
+    # True from a job's start to the end of RQ's bookkeeping after it (`execute_job`).
+    _in_job: bool = False
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ beats before and after every dequeue and after every job, three commands each
@@ -112,6 +117,33 @@ class CCCWorker(SimpleWorker):
             return
         self._next_suspension_check = clock + 1.0
         super().check_for_suspension(burst)
+
+    def prepare_execution(self, job: Any) -> Any:
+        """The job's execution record and its start, in one round trip to Redis: RQ writes
+        the first here and the second (`prepare_job_execution`) in a pipeline of its own just
+        after, with nothing in between that needs the first written. Same commands, same
+        keys, one MULTI/EXEC instead of two."""
+        if not self._lean(job):
+            return super().prepare_execution(job)
+        ttl = self.get_heartbeat_ttl(job)
+        with self.connection.pipeline() as pipeline:
+            execution = Execution.create(job, ttl, pipeline=pipeline, worker_name=self.name)
+            self.executions[execution.id] = execution
+            self.set_state(WorkerStatus.BUSY, pipeline=pipeline)
+            self.heartbeat(ttl, pipeline=pipeline)
+            job.prepare_for_execution(self.name, pipeline=pipeline)  # the job's beat with it
+            pipeline.persist(job.key)
+            pipeline.execute()
+        self._started = job.id
+        return execution
+
+    def prepare_job_execution(self, job: Any, remove_from_intermediate_queue: bool = False) -> None:
+        """Written already by `prepare_execution`, unless RQ also wants the job taken off a
+        single queue's intermediate list (a worker of one queue; `ccc worker` serves four)."""
+        started, self._started = self._started, None
+        if started == job.id and not remove_from_intermediate_queue:
+            return
+        super().prepare_job_execution(job, remove_from_intermediate_queue)
 
     def handle_execution_ended(self, job: Any, queue: Any, heartbeat_ttl: int) -> None:
         """The job's end time, without RQ's last heartbeat on the job's hash: on success the
@@ -167,8 +199,23 @@ class CCCWorker(SimpleWorker):
             sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
         )
 
+    def _shutdown(self) -> None:
+        """A SIGTERM while a job is being wound up waits for it, as one during the job does.
+        `handle_job_success` writes the worker `idle` in its last round trip, before RQ has
+        finished with the job; RQ's handler, reading `idle`, raised StopRequested there, inside
+        the job: the job was counted as failed and the stop was lost, the worker working on
+        until a second signal killed it (seen as a pool that did not stop in 60 s)."""
+        if self._in_job:
+            self._stop_requested = True
+            return
+        super()._shutdown()  # type: ignore[no-untyped-call]
+
     def execute_job(self, job: Any, queue: Any) -> None:
-        super().execute_job(job, queue)
+        self._in_job = True
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self._in_job = False
         CCCWorker.jobs_done += 1
         reason = self._recycle_reason()
         if reason:

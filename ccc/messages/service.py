@@ -234,11 +234,16 @@ def queue_outbound(
     if session.info.get(_BULK_KEY):
         schedule(session, SEND_MESSAGE, message_id=message.id, bulk=True)
     else:
-        schedule(session, SEND_MESSAGE, message_id=message.id)
+        job = schedule(session, SEND_MESSAGE, message_id=message.id)
+        # Held until the transaction ends: the session's map of rows keeps only those someone
+        # holds, and a worker's turn claims its replies before it commits (ccc.jobs.runner),
+        # which then finds both rows there instead of reading them again.
+        session.info.setdefault(_WRITTEN_KEY, []).extend((message, job))
     return message
 
 
 _BULK_KEY = "ccc.messages.bulk"
+_WRITTEN_KEY = "ccc.messages.written"
 
 
 @contextmanager

@@ -129,8 +129,24 @@ def prepare_send(session: Session, message_id: int, bulk: bool = False) -> Deliv
     message = session.get(Message, message_id, with_for_update=True)
     if message is None:
         raise LookupError(f"message {message_id} does not exist")
+    return _prepare(session, message, bulk)
+
+
+def prepare_reply(session: Session, message_id: int, bulk: bool = False) -> Delivery | None:
+    """`prepare_send` for a message written by this same transaction (a turn's reply claimed in
+    the turn's, `ccc.jobs.runner`): no other transaction can see it, so it is taken from the
+    session as it is, without the lock's statement; so is its identity, locked by the turn."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise LookupError(f"message {message_id} does not exist")
+    return _prepare(session, message, bulk)
+
+
+def _prepare(session: Session, message: Message, bulk: bool) -> Delivery | None:
     if message.status != MessageStatus.pending:
         return None
+    assert message.id is not None
+    message_id = message.id
     identity = session.get(Identity, message.identity_id)
     assert identity is not None
     if identity.unreachable_reason:
@@ -275,7 +291,9 @@ def _send_failed(session: Session, message: Message, exc: SendError) -> None:
 
 external_job_kind(
     SEND_MESSAGE,
-    External(prepare=prepare_send, perform=perform_send, finish=finish_send),
+    External(
+        prepare=prepare_send, perform=perform_send, finish=finish_send, prepare_own=prepare_reply
+    ),
     max_attempts=_send_attempts,
     on_give_up=_give_up_sending,
 )

@@ -3,6 +3,7 @@ started registry with its status (what the sweep and RQ's cleanup read after a w
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 import pytest
@@ -50,3 +51,38 @@ def test_a_finished_job_leaves_no_key_and_a_running_one_is_registered_as_started
     assert list(redis.scan_iter(match=f"*{rq_job_id(ids[0])}*")) == []
     assert dispatcher.queue.started_job_registry.get_job_ids() == []
     assert int(redis.hget(worker.key, "successful_job_count") or 0) == 1
+
+
+def test_a_stop_asked_for_as_a_job_is_wound_up_ends_the_worker_after_it(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM landing after the job's success is written (the worker already `idle` in Redis)
+    but before RQ is done with it: the job stays a success and the worker stops after it,
+    leaving the next job queued (the stop was once raised inside the job and lost)."""
+    dispatcher = ccc.runtime.dispatcher
+    assert isinstance(dispatcher, RQDispatcher)
+    redis = dispatcher.connection
+    monkeypatch.setitem(KINDS, "test_noop", JobKind("test_noop", 5, None, handler=lambda s: None))
+    with ccc.runtime.unit_of_work() as session:
+        first, second = schedule(session, "test_noop"), schedule(session, "test_noop")
+    worker = CCCWorker([dispatcher.queue], connection=redis)
+    succeeded = worker.handle_job_success
+
+    def then_sigterm(*args: Any, **kwargs: Any) -> None:
+        succeeded(*args, **kwargs)
+        worker.request_stop(signal.SIGTERM, None)
+
+    monkeypatch.setattr(worker, "handle_job_success", then_sigterm)
+    handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        worker.work(burst=True)
+    finally:
+        signal.signal(signal.SIGTERM, handlers[0])
+        signal.signal(signal.SIGINT, handlers[1])
+
+    assert int(redis.hget(worker.key, "successful_job_count") or 0) == 1
+    assert int(redis.hget(worker.key, "failed_job_count") or 0) == 0
+    with ccc.session() as session:
+        done = [session.get(OutboxJob, job.id) for job in (first, second)]
+    assert [row.status for row in done if row is not None] == ["done", "pending"]
+    assert dispatcher.queue.count == 1
