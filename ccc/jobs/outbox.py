@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, and_, col, or_, select
 
 from ccc.jobs.dispatch import Scheduled
@@ -57,14 +58,41 @@ def schedule(
     (`session.get(OutboxJob, job.id)`)."""
     now = utcnow()
     due = available_at or now
+    job_id = _insert(session, kind, payload, due, now)
+    if due > now:
+        return scheduled(job_id, kind, payload, at=due)
+    return _pending(session, scheduled(job_id, kind, payload, fresh=True))
+
+
+def schedule_held(session: Session, kind: str, **payload: Any) -> OutboxJob:
+    """`schedule` for a job due now whose row this transaction changes again: the row is also
+    put in the session as it was written, without reading it back (a worker's turn claims its
+    replies before it commits, `ccc.jobs.runner`; `session.get` then finds the row there). The
+    caller holds the object until the commit: the session's map of rows is weak."""
+    now = utcnow()
+    job_id = _insert(session, kind, payload, now, now)
+    _pending(session, scheduled(job_id, kind, payload, fresh=True))
+    job = OutboxJob(
+        id=job_id, kind=kind, payload=payload, status="pending", attempts=0,
+        available_at=now, created_at=now,
+    )  # fmt: skip
+    make_transient_to_detached(job)
+    session.add(job)
+    return job
+
+
+def _insert(
+    session: Session, kind: str, payload: dict[str, Any], due: datetime, now: datetime
+) -> int:
     job_id: int = session.execute(
         _INSERT_JOB,
         {"kind": kind, "payload": payload, "status": "pending", "attempts": 0,
          "available_at": due, "created_at": now},
     ).scalar_one()  # fmt: skip
-    if due > now:
-        return scheduled(job_id, kind, payload, at=due)
-    job = scheduled(job_id, kind, payload, fresh=True)
+    return job_id
+
+
+def _pending(session: Session, job: Scheduled) -> Scheduled:
     pending: list[Scheduled] = session.info.setdefault(_PENDING_KEY, [])
     pending.append(job)
     return job

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from ccc.channels.port import Button, InboundMessage
 from ccc.contacts.models import Identity
 from ccc.contacts.service import IDENTITY, insert_identity
-from ccc.jobs.outbox import schedule
+from ccc.jobs.outbox import schedule, schedule_held
 from ccc.kernel import events
 from ccc.kernel.db import insert_unless_present
 from ccc.kernel.errors import Invalid
@@ -234,7 +234,7 @@ def queue_outbound(
     if session.info.get(_BULK_KEY):
         schedule(session, SEND_MESSAGE, message_id=message.id, bulk=True)
     else:
-        job = schedule(session, SEND_MESSAGE, message_id=message.id)
+        job = schedule_held(session, SEND_MESSAGE, message_id=message.id)
         # Held until the transaction ends: the session's map of rows keeps only those someone
         # holds, and a worker's turn claims its replies before it commits (ccc.jobs.runner),
         # which then finds both rows there instead of reading them again.
