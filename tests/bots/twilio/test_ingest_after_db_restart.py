@@ -1,4 +1,5 @@
-"""A message that arrives just after PostgreSQL restarted is stored, not refused with a 500.
+"""A message that arrives just after PostgreSQL restarted is stored, not refused with a 500;
+a call's key press then starts the call over rather than dropping it.
 
 A pooled connection used again within a second is not pinged first (ccc/kernel/db.py,
 `IDLE_PING`), so the first webhook after a restart can meet a dead connection. Twilio does not
@@ -16,6 +17,7 @@ from ccc.kernel import db
 from ccc.messages.models import Direction, Message
 from tests.conftest import TEST_DATABASE_URL, Harness
 from tests.support.people import TwilioPerson, post_twilio
+from tests.support.voice import PhoneCall
 
 MESSAGING = "/webhooks/twilio/messaging"
 
@@ -58,3 +60,18 @@ def test_a_message_right_after_a_database_restart_is_stored_once(
             )
         ).all()
     assert [message.text for message in found] == ["my brother is missing"]
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL (CCC_TEST_DATABASE_URL)")
+def test_a_key_press_right_after_a_database_restart_starts_the_call_over(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+    call.press("4")  # English: the main menu
+    monkeypatch.setattr(db, "IDLE_PING", 3600.0)
+    every_connection_dropped()
+
+    again = call.press("1")
+
+    assert "For English, press 4" in again.said()
