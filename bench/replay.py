@@ -246,6 +246,10 @@ class Replay:
                     await response.read()
                     status = response.status
                 break
+            except TimeoutError:
+                # No answer within a minute (Twilio itself gives up after 15 s): refused.
+                self.figures.refused += 1
+                return
             except aiohttp.ClientConnectionError:
                 # A kept-alive connection the server closed as it was reused (uvicorn drops
                 # idle ones after 5 s): posted again, as Twilio retries a failed webhook.
@@ -275,7 +279,8 @@ async def play(
     origin: str, sessions: list[Session], plans: list[list[Post]], compress: float, gap: float
 ) -> Figures:
     connector = aiohttp.TCPConnector(limit=64)
-    timeout = aiohttp.ClientTimeout(total=60)
+    # A minute for the server's answer, not counting the wait for one of the 64 connections.
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         replay = Replay(origin, client, gap)
         began = time.perf_counter() - sessions[0].at / compress
