@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
+from ccc.kernel.defaults import empty_dict
 from ccc.kernel.timeutil import UTCDateTime, utcnow
 
 
@@ -81,7 +82,7 @@ class AuditEntry(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     restricted: bool = False
     address: str | None = Field(default=None, max_length=64)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
 
 
 class BreakGlassGrant(SQLModel, table=True):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from ccc.kernel.defaults import empty_dict
 from ccc.kernel.timeutil import UTCDateTime, utcnow
 
 
@@ -19,7 +20,9 @@ class Conversation(SQLModel, table=True):
     flow: str = Field(max_length=64)
     step: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=8)
-    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answers: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     invalid_inputs: int = 0
     lookup_failures: int = 0

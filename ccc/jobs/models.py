@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
+from ccc.kernel.defaults import empty_dict
 from ccc.kernel.timeutil import UTCDateTime, utcnow
 
 
@@ -19,7 +20,9 @@ class OutboxJob(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "status", "available_at"),)
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     status: str = Field(default="pending", max_length=20)
     attempts: int = 0
     available_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

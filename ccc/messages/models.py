@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
+from ccc.kernel.defaults import empty_list
 from ccc.kernel.timeutil import UTCDateTime, utcnow
 
 
@@ -57,10 +58,10 @@ class Message(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=128)
     text: str = Field(default="")
     media: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False)
     )
     buttons: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
+        default_factory=empty_list, sa_column=Column(JSON, nullable=False)
     )
     status: str = Field(max_length=20)
     error_code: str | None = Field(default=None, max_length=40)

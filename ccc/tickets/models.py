@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
+from ccc.kernel.defaults import empty_dict, empty_list
 from ccc.kernel.timeutil import UTCDateTime, utcnow
 
 
@@ -109,7 +110,7 @@ class TicketBase(SQLModel):
     resolution_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=empty_list, sa_type=JSON)
     satisfaction: int | None = Field(default=None)
     # Who owes the next word (`centre`, `person` or None), kept by `ccc.tickets.waiting`.
     waiting_on: str | None = Field(default=None, max_length=10)
@@ -134,7 +135,9 @@ class Ticket(TicketBase, table=True):
     identity_id: int = Field(foreign_key="identity.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
     assignee_id: int | None = Field(default=None, foreign_key="user.id")
-    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    answers: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     # A follow-up or a repeated request points at the ticket it continues.
     linked_ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     # SLA bookkeeping, owned by ccc.sla: business time spent `pending` on the person, when the
@@ -143,7 +146,7 @@ class Ticket(TicketBase, table=True):
     sla_paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_next_check: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    sla_fired: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sla_fired: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     # The next-response clock: since when the person's message waits for an agent's reply (None
     # once answered), and the paused time already spent before it began (the due time is public).
     next_response_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -167,5 +170,5 @@ class TicketEvent(SQLModel, table=True):
     kind: str = Field(max_length=40)
     actor_user_id: int | None = Field(default=None, foreign_key="user.id")
     actor: str = Field(max_length=120)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
