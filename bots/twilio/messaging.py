@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from bots.twilio.forms import parse_message, read_verified_form, twiml
 from ccc.channels.delivery import set_reachable
 from ccc.channels.port import InboundMessage
 from ccc.jobs.outbox import run_in_background
 from ccc.kernel.runtime import Runtime
+from ccc.kernel.web import in_webhook_thread
 from ccc.messages.service import accept_inbound
 
 router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
@@ -25,16 +25,17 @@ router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
 @router.post("/messaging", summary="Twilio Messaging webhook (SMS and WhatsApp)")
 async def messaging(request: Request) -> Response:
     """The form is verified and read on the event loop (no I/O there); the transaction, its
-    commit and the hand-over of the turn to Redis run in one trip to the thread pool. As a plain
-    `def` route with a session dependency it took three trips (the session's opening, the route,
-    the session's commit), each a thread switch and a few hundred microseconds of CPU. The
-    runtime and the form are read here rather than as dependencies: FastAPI's solver for them
-    cost more CPU than the signature check (bench/webhook_costs.py)."""
+    commit and the hand-over of the turn to Redis run in one trip to a thread (at most
+    `CCC_WEBHOOK_THREADS` at once: `in_webhook_thread`). As a plain `def` route with a session
+    dependency it took three trips (the session's opening, the route, the session's commit),
+    each a thread switch and a few hundred microseconds of CPU. The runtime and the form are
+    read here rather than as dependencies: FastAPI's solver for them cost more CPU than the
+    signature check (bench/webhook_costs.py)."""
     runtime: Runtime = request.app.state.runtime
     form = await read_verified_form(request, runtime.settings)
     inbound = parse_message(form, runtime.settings.default_region)
     opt_out = form.get("OptOutType").upper()
-    await run_in_threadpool(_store, runtime, inbound, opt_out)
+    await in_webhook_thread(runtime, _store, runtime, inbound, opt_out)
     return twiml()
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from twilio.twiml.voice_response import VoiceResponse
 
 from bots.twilio import voice_twiml
@@ -28,7 +27,7 @@ from ccc.kernel.errors import CCCError, Invalid, NotFound
 from ccc.kernel.phone import to_e164
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.settings import Settings
-from ccc.kernel.web import RuntimeDep, SessionDep, SettingsDep
+from ccc.kernel.web import RuntimeDep, SessionDep, SettingsDep, in_webhook_thread
 from workflows.ivr import keypad as ivr
 from workflows.ivr import person as ivr_person
 from workflows.ivr.voice_prompts import AUDIO_SUFFIXES, LANGUAGES_WITH_FILES
@@ -79,11 +78,11 @@ async def _in_one_trip(
     form: TwilioForm, runtime: Runtime, act: Callable[[VoiceStep], Response]
 ) -> Response:
     """The step's whole transaction (its session opened, the step, the commit and the hand-over
-    of its jobs) in one trip to the thread pool: as a plain `def` route with a session
-    dependency it took three, each a thread switch, and the line answers most of a year's
-    webhooks (bench/replay.py)."""
+    of its jobs) in one trip to a thread (`in_webhook_thread`): as a plain `def` route with a
+    session dependency it took three, each a thread switch, and the line answers most of a
+    year's webhooks (bench/replay.py)."""
     sid = _call_sid(form)
-    return await run_in_threadpool(_in_transaction, form, runtime, sid, act)
+    return await in_webhook_thread(runtime, _in_transaction, form, runtime, sid, act)
 
 
 def _in_transaction(

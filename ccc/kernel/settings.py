@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = Field(120, ge=1, le=3600, validation_alias=_env("CCC_JOB_TIMEOUT"))
     worker_max_jobs: int = Field(0, ge=0, validation_alias=_env("CCC_WORKER_MAX_JOBS"))
     worker_max_memory_mb: int = Field(0, ge=0, validation_alias=_env("CCC_WORKER_MAX_MEMORY_MB"))
+    # Webhooks a web process runs at once in its threads (`ccc.kernel.web.in_webhook_thread`);
+    # the rest wait their turn on the event loop.
+    webhook_threads: int = Field(4, ge=1, le=64, validation_alias=_env("CCC_WEBHOOK_THREADS"))
     # The bearer token of `GET /metrics`; unset, the endpoint answers 404 (docs/operations.md).
     metrics_token: str | None = Field(None, validation_alias=_env("CCC_METRICS_TOKEN"), repr=False)
     # Addresses or networks whose X-Forwarded-For is believed (ccc/kernel/addresses.py).
