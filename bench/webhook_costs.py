@@ -1,12 +1,16 @@
 """What one signed Twilio SMS webhook costs CCC's web process, counted rather than timed: SQL
 statements, transactions, pool pings and new database connections, Redis commands and round
 trips, and the process's CPU milliseconds. Counts do not move with the load of a shared machine.
+With `--calls N`, the toll-free line's instead: N calls as `bench/voice.py` places them (the
+language menu, four key presses, the voice message, the status callback), one at a time, and
+the same figures for each kind of request.
 
 Builds the app as `ccc serve` does (on the given database and Redis, which it writes to: use
 scratch ones), posts the webhooks through Starlette's in-process test client from 8 threads at
 once, and prints the figures per webhook.
 
     .venv/bin/python bench/webhook_costs.py --database URL --redis URL [--requests 500]
+    .venv/bin/python bench/webhook_costs.py --database URL --redis URL --calls 150
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from fastapi.testclient import TestClient
 from harness import AUTH_TOKEN
 from sqlalchemy import event
 from twilio.request_validator import RequestValidator
+from voice import VOICE, call_steps
 from webhooks import PATH, forms
 
 from ccc.api.app import create_app
@@ -61,11 +66,80 @@ def count_redis(counts: Counter[str]) -> None:
     connection.pack_commands = pack_commands  # type: ignore[method-assign]
 
 
+VALIDATOR = RequestValidator(AUTH_TOKEN)
+
+
+def signed_post(client: TestClient, path: str, form: dict[str, str]) -> int:
+    response = client.post(
+        path,
+        content=urlencode(form),
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": VALIDATOR.compute_signature(PUBLIC_URL + path, form),
+        },
+    )
+    return response.status_code
+
+
+STEP_NAMES = (
+    "first request",
+    "key press",
+    "key press",
+    "key press",
+    "key press",
+    "key press",
+    "voice message",
+    "status callback",
+)
+
+
+def calls(runtime: Any, counts: Counter[str], number: int) -> int:
+    """Each request of `number` calls, one call after the other, its figures by kind. The
+    signature is computed before the CPU clock starts; the test client's work is counted."""
+    by_kind: dict[str, Counter[str]] = {name: Counter() for name in STEP_NAMES}
+    cpu: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    statuses: Counter[int] = Counter()
+    with TestClient(create_app(runtime=runtime, background=False)) as client:
+        for index in range(number + 10):
+            for name, (path, form) in zip(STEP_NAMES, call_steps(index), strict=True):
+                body = urlencode(form)
+                headers = {
+                    "content-type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": VALIDATOR.compute_signature(PUBLIC_URL + path, form),
+                }
+                counts.clear()
+                before = resource.getrusage(resource.RUSAGE_SELF)
+                status = client.post(path, content=body, headers=headers).status_code
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                if index < 10:  # warm-up
+                    continue
+                statuses[status] += 1
+                seen[name] += 1
+                by_kind[name].update(counts)
+                used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                cpu[name] += used * 1000
+    print(f"{number} calls through {VOICE}, answers {dict(statuses)}, per request:")
+    print(f"  {'request':<16}{'CPU ms':>8}{'statements':>12}{'commits':>9}{'redis trips':>13}")
+    whole = 0.0
+    for name in dict.fromkeys(STEP_NAMES):
+        n = seen[name]
+        whole += cpu[name] / number
+        figures = by_kind[name]
+        print(
+            f"  {name:<16}{cpu[name] / n:8.2f}{figures['SQL statements'] / n:12.1f}"
+            f"{figures['commits'] / n:9.1f}{figures['redis round trips'] / n:13.1f}"
+        )
+    print(f"  the whole call: {whole:.1f} CPU ms (test client included)")
+    return 0 if set(statuses) == {200} else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True, help="a scratch SQLAlchemy URL")
     parser.add_argument("--redis", help="a scratch Redis URL (its database is written to)")
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--calls", type=int, help="measure the voice line's requests instead")
     args = parser.parse_args()
 
     upgrade(args.database)
@@ -88,20 +162,11 @@ def main() -> int:
     event.listen(runtime.engine.pool, "checkout", lambda *_a: counts.update(["pool checkouts"]))
     count_redis(counts)
 
-    validator = RequestValidator(AUTH_TOKEN)
-    url = PUBLIC_URL + PATH
+    if args.calls:
+        return calls(runtime, counts, args.calls)
 
     def post(client: TestClient, form: dict[str, str]) -> int:
-        signature = validator.compute_signature(url, form)
-        response = client.post(
-            PATH,
-            content=urlencode(form),
-            headers={
-                "content-type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": signature,
-            },
-        )
-        return response.status_code
+        return signed_post(client, PATH, form)
 
     with TestClient(create_app(runtime=runtime, background=False)) as client:
         with ThreadPoolExecutor(8) as pool:

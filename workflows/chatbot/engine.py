@@ -76,6 +76,7 @@ def run_turn(
     *,
     timeout_hours: float = 24.0,
     hold_ticket: bool = False,
+    conversation: Conversation | None = None,
 ) -> list[Reply]:
     """One turn of the flow for one inbound message: the conversation moves on, tickets are
     created or updated, and the replies are returned rather than sent.
@@ -83,14 +84,15 @@ def run_turn(
     Text channels queue the replies as outbound messages (`process_identity`); the voice line
     renders the same replies into the TwiML answer of the very request, so one flow file
     drives both. The message is marked processed. With `hold_ticket` (the voice line) an
-    intake stops at its `create_ticket` step: the ticket is filed with the recording.
+    intake stops at its `create_ticket` step: the ticket is filed with the recording. The
+    line passes the `conversation` it has already read (`conversation_of`) for the request.
     """
     library = current()
     turn = Turn(
         session=session,
         library=library,
         identity=identity,
-        conversation=_conversation(session, identity, library),
+        conversation=conversation or conversation_of(session, identity, library),
         message=message,
         now=utcnow(),
         timeout=timedelta(hours=timeout_hours),
@@ -105,7 +107,8 @@ def run_turn(
     return turn.replies
 
 
-def _conversation(session: Session, identity: Identity, library: Library) -> Conversation:
+def conversation_of(session: Session, identity: Identity, library: Library) -> Conversation:
+    """The identity's conversation, or a new one in its contact's language, unwritten yet."""
     conversation = session.exec(
         select(Conversation).where(Conversation.identity_id == identity.id)
     ).first()

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ccc.calls import service as calls
 from ccc.calls.models import Call
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.tickets.models import Ticket
-from workflows.chatbot.engine import run_turn
+from workflows.chatbot.engine import conversation_of, run_turn
 from workflows.chatbot.replies import Reply
 from workflows.chatbot.turn import FALLBACK_LANGUAGE
 from workflows.files.flow import Flow
@@ -61,18 +61,10 @@ class Line:
     def conversation(self) -> Conversation:
         """The caller's conversation, looked up once per request: a step asks for it three or
         four times, and each query also flushed the session."""
-        if self._conversation is not None:
-            return self._conversation
-        assert self.identity is not None and self.identity.id is not None
-        found = self.session.exec(
-            select(Conversation).where(Conversation.identity_id == self.identity.id)
-        ).first()
-        if found is None:
-            found = Conversation(identity_id=self.identity.id, flow=self.flow.name)
-            self.session.add(found)
-            self.session.flush()
-        self._conversation = found
-        return found
+        if self._conversation is None:
+            assert self.identity is not None
+            self._conversation = conversation_of(self.session, self.identity, self.library)
+        return self._conversation
 
     def say(self, key: str, *, in_arabic: dict[str, str] | None = None, **values: str) -> Speech:
         return self.voice.speech(self.language, key, values, in_arabic=in_arabic)
@@ -90,7 +82,13 @@ class Line:
             status=MessageStatus.received,
         )
         with self.session.no_autoflush:
-            replies = run_turn(self.session, self.identity, press, hold_ticket=True)
+            replies = run_turn(
+                self.session,
+                self.identity,
+                press,
+                hold_ticket=True,
+                conversation=self.conversation(),
+            )
             if press in self.session:
                 self.session.expunge(press)
         conversation = self.conversation()
