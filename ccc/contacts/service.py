@@ -51,17 +51,18 @@ def find_identity(session: Session, *, channel: str, address: str) -> Identity |
 def get_or_create_identity(
     session: Session, *, channel: str, address: str, display_name: str | None = None
 ) -> Identity:
+    now = utcnow()
     identity = find_identity(session, channel=channel, address=address)
     if identity is None:
-        identity = _create_identity(session, channel=channel, address=address)
+        identity = _create_identity(session, channel=channel, address=address, now=now)
     if isinstance(display_name, str) and display_name and not identity.display_name:
         identity.display_name = display_name[:200]
-    identity.last_inbound_at = utcnow()
+    identity.last_inbound_at = now  # a new identity has it already: no UPDATE after its INSERT
     session.add(identity)
     return identity
 
 
-def _create_identity(session: Session, *, channel: str, address: str) -> Identity:
+def _create_identity(session: Session, *, channel: str, address: str, now: datetime) -> Identity:
     contact_id = _phone_contact(session, address) if channel in PHONE_CHANNELS else None
     if contact_id is None:
         contact = Contact()
@@ -69,7 +70,9 @@ def _create_identity(session: Session, *, channel: str, address: str) -> Identit
         session.flush()
         assert contact.id is not None
         contact_id = contact.id
-    identity = Identity(contact_id=contact_id, channel=channel, address=address)
+    identity = Identity(
+        contact_id=contact_id, channel=channel, address=address, last_inbound_at=now
+    )
     try:
         with session.begin_nested():
             session.add(identity)
