@@ -10,7 +10,9 @@ scratch ones), posts the webhooks through Starlette's in-process test client fro
 once, and prints the figures per webhook.
 
     .venv/bin/python bench/webhook_costs.py --database URL --redis URL [--requests 500]
-    .venv/bin/python bench/webhook_costs.py --database URL --redis URL --calls 150
+    .venv/bin/python bench/webhook_costs.py --database URL --redis URL --calls 150 [--sql]
+
+`--sql` prints the statements of each kind of the line's requests (the last call's).
 """
 
 from __future__ import annotations
@@ -93,9 +95,18 @@ STEP_NAMES = (
 )
 
 
-def calls(runtime: Any, counts: Counter[str], number: int) -> int:
+def calls(runtime: Any, counts: Counter[str], number: int, *, sql: bool = False) -> int:
     """Each request of `number` calls, one call after the other, its figures by kind. The
-    signature is computed before the CPU clock starts; the test client's work is counted."""
+    signature is computed before the CPU clock starts; the test client's work is counted.
+    With `sql`, the statements of the last call's requests are printed after."""
+    statements: list[str] = []
+    samples: dict[str, list[str]] = {}
+    if sql:
+        event.listen(
+            runtime.engine,
+            "before_cursor_execute",
+            lambda _c, _cur, statement, *_a: statements.append(statement),
+        )
     by_kind: dict[str, Counter[str]] = {name: Counter() for name in STEP_NAMES}
     cpu: Counter[str] = Counter()
     seen: Counter[str] = Counter()
@@ -109,9 +120,11 @@ def calls(runtime: Any, counts: Counter[str], number: int) -> int:
                     "X-Twilio-Signature": VALIDATOR.compute_signature(PUBLIC_URL + path, form),
                 }
                 counts.clear()
+                statements.clear()
                 before = resource.getrusage(resource.RUSAGE_SELF)
                 status = client.post(path, content=body, headers=headers).status_code
                 after = resource.getrusage(resource.RUSAGE_SELF)
+                samples[name] = list(statements)
                 if index < 10:  # warm-up
                     continue
                 statuses[status] += 1
@@ -131,6 +144,10 @@ def calls(runtime: Any, counts: Counter[str], number: int) -> int:
             f"{figures['commits'] / n:9.1f}{figures['redis round trips'] / n:13.1f}"
         )
     print(f"  the whole call: {whole:.1f} CPU ms (test client included)")
+    for name, texts in samples.items() if sql else ():
+        print(f"\n--- {name} (the last call's): {len(texts)} statements")
+        for text in texts:
+            print(" ", " ".join(text.split())[:220])
     return 0 if set(statuses) == {200} else 1
 
 
@@ -140,6 +157,7 @@ def main() -> int:
     parser.add_argument("--redis", help="a scratch Redis URL (its database is written to)")
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--calls", type=int, help="measure the voice line's requests instead")
+    parser.add_argument("--sql", action="store_true", help="with --calls: print the statements")
     args = parser.parse_args()
 
     upgrade(args.database)
@@ -163,7 +181,7 @@ def main() -> int:
     count_redis(counts)
 
     if args.calls:
-        return calls(runtime, counts, args.calls)
+        return calls(runtime, counts, args.calls, sql=args.sql)
 
     def post(client: TestClient, form: dict[str, str]) -> int:
         return signed_post(client, PATH, form)

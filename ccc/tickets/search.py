@@ -107,6 +107,10 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    """SQLAlchemy calls this at a savepoint's release too (a ticket's creation is one): the
+    text is written at the outer commit only, once, with what the savepoint wrote noted."""
+    if session.in_nested_transaction():
+        return
     session.flush()  # the commit's own flush, a moment early: what it writes is noted too
     pending = session.info.pop(_PENDING_KEY, None)
     if pending:

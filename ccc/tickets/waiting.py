@@ -87,6 +87,14 @@ def person_wrote(session: Session, *, ticket: Ticket, at: datetime | None = None
     refresh(session, ticket=ticket)
 
 
+def opened(ticket: Ticket) -> None:
+    """A ticket being opened is a person's request that nobody of the centre has answered yet
+    (no reply, no call-back can point at a ticket not yet written): it waits for the centre
+    from its creation. `person_wrote` would find the same, after two reads."""
+    ticket.last_inbound_at = ticket.created_at
+    ticket.waiting_on = WaitingOn.centre.value if ticket.status in ACTIVE else None
+
+
 @events.subscribe(events.TICKET_MESSAGE)
 def follow_messages(session: Session, event: events.DomainEvent) -> None:
     """A person's message that joined a ticket, whoever placed it there (the chatbot)."""

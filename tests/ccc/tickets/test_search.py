@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from ccc.access.models import Team
@@ -209,3 +210,44 @@ def test_search_keeps_the_visibility_rules(
     assert found(ccc, focal, "haidar") == [restricted]
     assert found(ccc, supervisor, PHONE) == [sensitive]
     assert found(ccc, supervisor, restricted) == []
+
+
+def test_a_new_tickets_text_is_written_once_at_the_commit_not_at_its_savepoint(
+    ccc: Harness,
+) -> None:
+    """A ticket's creation releases a savepoint (for its reference); SQLAlchemy calls the
+    commit hooks there too, and a ticket opened with the person's message (a voice message)
+    had its text written twice, three statements each time."""
+    written: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("UPDATE ticket SET search_text"):
+            written.append(statement)
+
+    with ccc.session() as session:
+        identity = get_or_create_identity(session, channel="sms", address=PHONE)
+        session.commit()
+        event.listen(ccc.engine, "before_cursor_execute", seen)
+        try:
+            ticket = create_ticket(
+                session, identity=identity, category="tracing", language="ar", answers={}
+            )
+            assert ticket.id is not None and identity.id is not None
+            said = "ابني مفقود منذ ثلاث سنوات"
+            session.add(
+                Message(
+                    contact_id=identity.contact_id,
+                    identity_id=identity.id,
+                    ticket_id=ticket.id,
+                    direction=Direction.inbound,
+                    channel="voice",
+                    text=said,
+                    status=MessageStatus.received,
+                )
+            )
+            session.commit()
+        finally:
+            event.remove(ccc.engine, "before_cursor_execute", seen)
+        assert len(written) == 1
+        session.refresh(ticket)
+        assert ticket.search_text == search_text({}, [said])
