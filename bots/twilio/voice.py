@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 from twilio.twiml.voice_response import VoiceResponse
@@ -27,9 +27,18 @@ from ccc.kernel.errors import CCCError, Invalid, NotFound
 from ccc.kernel.phone import to_e164
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.settings import Settings
-from ccc.kernel.web import RuntimeDep, SessionDep, SettingsDep, in_webhook_thread
+from ccc.kernel.web import (
+    RuntimeDep,
+    SessionDep,
+    SettingsDep,
+    in_webhook_thread,
+    webhook_slots,
+    webhooks_backed_up,
+)
+from ccc.metrics import mark_outcome
 from workflows.ivr import keypad as ivr
 from workflows.ivr import person as ivr_person
+from workflows.ivr.busy import lines_busy
 from workflows.ivr.voice_prompts import AUDIO_SUFFIXES, LANGUAGES_WITH_FILES
 
 log = logging.getLogger(__name__)
@@ -115,8 +124,26 @@ def _answer(
 
 
 @router.post("", summary="Twilio Voice: a call to the toll-free line")
-async def incoming(form: FormDep, runtime: RuntimeDep) -> Response:
+async def incoming(request: Request, form: FormDep, runtime: RuntimeDep) -> Response:
+    """A new call; or, while this process is behind, "all our lines are busy" (see `_busy`)."""
+    if webhooks_backed_up(runtime):
+        return _busy(request, runtime)
     return await _in_one_trip(form, runtime, _incoming)
+
+
+def _busy(request: Request, runtime: Runtime) -> Response:
+    """A surge past what the process can answer makes every request wait, and Twilio gives up
+    on one after 15 s: the callers already in the menus would hear an application error. So
+    while the oldest waiting webhook has waited `CCC_VOICE_BUSY_AFTER` seconds, a new call is
+    told the lines are busy, at once and without a transaction, and the calls in progress keep
+    their threads. Only the first request of a call: a key press, a voice message or an SMS is
+    never turned away."""
+    waited = webhook_slots(runtime).oldest_wait()
+    log.warning("webhooks wait %.1f s for a thread: a new call is told the lines are busy", waited)
+    mark_outcome(request, "busy")
+    settings = runtime.settings
+    screen = voice_twiml.own_voices(lines_busy(), settings)
+    return Response(voice_twiml.render(screen, settings), media_type="text/xml")
 
 
 def _incoming(step: VoiceStep) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
@@ -63,6 +64,23 @@ def speak(target: VoiceResponse | Gather, speech: Speech, settings: Settings) ->
         target.play(_play_url(settings, FALLBACK, arabic))
         return
     _say(target, speech.arabic, FALLBACK, settings)
+
+
+def own_voices(screen: Screen, settings: Settings) -> Screen:
+    """A notice said in several languages (`workflows.ivr.busy`) keeps the first and those said
+    in their own words (a voice Twilio has, or the centre's recording): a Kurdish one without
+    its recording would only be the Arabic again."""
+
+    def own(speech: Speech) -> bool:
+        if speech.language in SPOKEN:
+            return True
+        directory = _prompts_dir(settings)
+        return (
+            speech.recordable and recording_path(directory, speech.language, speech.key) is not None
+        )
+
+    kept = tuple(s for index, s in enumerate(screen.speech) if index == 0 or own(s))
+    return replace(screen, speech=kept)
 
 
 def _say(target: VoiceResponse | Gather, text: str, language: str, settings: Settings) -> None:

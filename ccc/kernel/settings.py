@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # Webhooks a web process runs at once in its threads (`ccc.kernel.web.in_webhook_thread`);
     # the rest wait their turn on the event loop.
     webhook_threads: int = Field(4, ge=1, le=64, validation_alias=_env("CCC_WEBHOOK_THREADS"))
+    # A new call is answered "all lines are busy" once webhooks wait this long for a thread
+    # (`ccc.kernel.web.webhooks_backed_up`): Twilio gives up on a request after 15 s. 0: never.
+    voice_busy_after_seconds: float = Field(
+        5.0, ge=0, le=14, validation_alias=_env("CCC_VOICE_BUSY_AFTER")
+    )
     # The bearer token of `GET /metrics`; unset, the endpoint answers 404 (docs/operations.md).
     metrics_token: str | None = Field(None, validation_alias=_env("CCC_METRICS_TOKEN"), repr=False)
     # Addresses or networks whose X-Forwarded-For is believed (ccc/kernel/addresses.py).

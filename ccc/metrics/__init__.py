@@ -64,9 +64,10 @@ class WebhookCounts:
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
 
-    def count(self, path: str, status: int) -> None:
-        """One webhook answered: `accepted` (2xx) or `refused` (anything else)."""
-        outcome = "accepted" if 200 <= status < 300 else "refused"
+    def count(self, path: str, status: int, outcome: str | None = None) -> None:
+        """One webhook answered: `accepted` (2xx) or `refused` (anything else), unless the
+        route named its own outcome (`mark_outcome`: a call told the lines are busy)."""
+        outcome = outcome or ("accepted" if 200 <= status < 300 else "refused")
         with self._lock:
             self._pending[f"{path}|{outcome}"] += 1
             if self._flusher is None and isinstance(self.runtime.dispatcher, RQDispatcher):
@@ -121,6 +122,14 @@ class WebhookCounts:
             self.flush()
 
 
+_OUTCOME = "ccc_webhook_outcome"
+
+
+def mark_outcome(request: Request, outcome: str) -> None:
+    """Count this webhook under `outcome` rather than `accepted`/`refused`."""
+    setattr(request.state, _OUTCOME, outcome)
+
+
 class WebhookCounter:
     """Counts each answer under `/webhooks/` by its status, as a plain ASGI middleware: no
     task, stream or thread of its own per request (Starlette's `BaseHTTPMiddleware` cost more
@@ -146,7 +155,7 @@ class WebhookCounter:
         try:
             await self.app(scope, receive, noting)
         finally:
-            self.counts.count(path, status)
+            self.counts.count(path, status, scope.get("state", {}).get(_OUTCOME))
 
 
 class Figures:
