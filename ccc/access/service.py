@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, and_, col, or_, select
 
 from ccc.access.audit import Action
@@ -40,8 +42,26 @@ def ensure_team(session: Session, *, slug: str, name: str) -> Team:
     return existing if existing is not None else create_team(session, slug=slug, name=name)
 
 
+_TEAMS_KEY = "ccc.access.teams"
+
+
 def team_by_slug(session: Session, slug: str) -> Team | None:
-    return session.exec(select(Team).where(Team.slug == slug)).first()
+    """The team, remembered for the rest of the session's transaction and held there, so that
+    `session.get(Team, id)` finds it without a query too: routing a new ticket asked for the
+    same team three times (the rule's action, the change it makes, the routing summary)."""
+    known: dict[str, Team] = session.info.setdefault(_TEAMS_KEY, {})
+    team = known.get(slug)
+    if team is None:
+        team = session.exec(select(Team).where(Team.slug == slug)).first()
+        if team is not None:
+            known[slug] = team
+    return team
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_teams(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TEAMS_KEY, None)
 
 
 def teams(session: Session) -> list[Team]:

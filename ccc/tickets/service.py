@@ -20,6 +20,7 @@ from ccc.access.policy import (
     check_write,
     running_focal_team,
 )
+from ccc.access.service import team_by_slug
 from ccc.contacts.models import Identity
 from ccc.conversations.service import focus_on_ticket
 from ccc.kernel import events
@@ -329,7 +330,7 @@ def _team_update(
     team_slug = changes.team if changes.team is not None else restricted_to
     if team_slug is None:
         return {}
-    team = session.exec(select(Team).where(Team.slug == team_slug)).first()
+    team = team_by_slug(session, team_slug)
     if team is None:
         raise Invalid(f"unknown team {team_slug!r}")
     return {} if team.id == ticket.team_id else {"team_id": (ticket.team_id, team.id)}

@@ -35,6 +35,7 @@ from workflows.ivr.line import (
     Line,
     Screen,
     offer_message,
+    open_line,
     read_back,
     record,
     spell,
@@ -79,14 +80,14 @@ def restart(line: Line) -> Screen:
 
 def press(session: Session, *, call_sid: str, phone: str | None, digits: str) -> Screen:
     """The keys of a `<Gather>`: for the flow, or for one of the line's own questions."""
-    call = calls.find_call(session, call_sid=call_sid)
-    if call is None or call.identity_id is None:
+    line = open_line(session, call_sid=call_sid)
+    if line is None or line.identity is None:
         log.info("a key press for an unknown call: starting it over")
         return incoming(session, call_sid=call_sid, phone=phone)
-    line = Line(session, call)
+    call = line.call
     if call.stage is None and digits != REPEAT:
-        # Read before the call record changes, so that its changes (the keys, the menu) are
-        # one UPDATE at the commit rather than one flushed by this query and one more later.
+        # Read before the call record changes (when `open_line` found none yet, it is made
+        # here), so that the call's changes are one UPDATE at the commit.
         line.conversation()
     calls.add_keys(call, digits)
     session.add(call)
@@ -252,11 +253,11 @@ def recorded(
     words: str | None = None,
 ) -> Screen:
     """The recording's callback: one ticket per recording; the reference read back twice."""
-    call = calls.find_call(session, call_sid=call_sid)
-    if call is None:
+    found = open_line(session, call_sid=call_sid)
+    if found is None:
         phone = phone or calls.withheld(call_sid)
-        call = calls.start_call(session, call_sid=call_sid, phone=phone)
-    line = Line(session, call)
+        found = Line(session, calls.start_call(session, call_sid=call_sid, phone=phone))
+    line, call = found, found.call
     if not recording_sid or duration <= 0:
         # No message: the keyed answers of this intake must not join the next one.
         menu = line.flow.steps[line.flow.menu_step]

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ccc.calls import service as calls
 from ccc.calls.models import Call
+from ccc.contacts.models import Identity
 from ccc.conversations.models import Conversation
 from ccc.messages.models import Direction, Message, MessageStatus
 from ccc.tickets.models import Ticket
@@ -42,13 +43,25 @@ class Screen:
 class Line:
     """One request of a call: the library, the spoken prompts, and the caller's state."""
 
-    def __init__(self, session: Session, call: Call, *, library: Library | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        call: Call,
+        *,
+        library: Library | None = None,
+        caller: tuple[Identity | None, Conversation | None] | None = None,
+    ) -> None:
+        """`caller`: the caller's identity and conversation where already read (`open_line`);
+        else they are read here and when first asked for."""
         self.session = session
         self.call = call
         self.library = library or current()
         self.voice = VoicePrompts(self.library)
-        self.identity = calls.caller_identity(session, call=call)
-        self._conversation: Conversation | None = None
+        if caller is None:
+            self.identity = calls.caller_identity(session, call=call)
+            self._conversation: Conversation | None = None
+        else:
+            self.identity, self._conversation = caller
 
     @property
     def flow(self) -> Flow:
@@ -94,6 +107,22 @@ class Line:
         conversation = self.conversation()
         self.call.language = conversation.language
         return replies
+
+
+def open_line(session: Session, *, call_sid: str) -> Line | None:
+    """A request of a call CCC knows, its record, caller and the caller's conversation read in
+    one statement: each key press read the three one after the other, three of its five
+    statements. None for a call CCC does not know."""
+    found = session.exec(
+        select(Call, Identity, Conversation)
+        .outerjoin(Identity, col(Identity.id) == Call.identity_id)
+        .outerjoin(Conversation, col(Conversation.identity_id) == Call.identity_id)
+        .where(Call.call_sid == call_sid)
+    ).first()
+    if found is None:
+        return None
+    call, identity, conversation = found
+    return Line(session, call, caller=(identity, conversation))
 
 
 def spell(reference: str) -> str:

@@ -14,9 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import select
-
-from ccc.access.models import Team
+from ccc.access.service import team_by_slug
 from ccc.tickets.models import Ticket, TicketStatus
 from ccc.tickets.service import Changes, apply_changes, record
 from workflows.calendars.shifts import pick_member
@@ -191,7 +189,7 @@ def _raised(priority: str) -> str:
 
 
 def _set_team(run: Run, _kind: str, slug: str) -> None:
-    team = run.session.exec(select(Team).where(Team.slug == slug)).first()
+    team = team_by_slug(run.session, slug)
     if team is None:
         log.warning("rule %r names team %r, which does not exist", run.rule, slug)
         return
@@ -236,7 +234,7 @@ def _assign(run: Run, _kind: str, spec: dict[str, Any]) -> None:
     ticket = run.ticket
     slug = spec.get("team") or team_slug(run.session, ticket.team_id)
     calendar = run.calendars.get(str(spec.get("calendar") or slug)) or run.calendars.get("centre")
-    team = run.session.exec(select(Team).where(Team.slug == slug)).first()
+    team = team_by_slug(run.session, str(slug)) if slug else None
     if team is None or team.id is None:
         return
     member, reason = pick_member(

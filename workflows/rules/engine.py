@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from ccc.access.models import Team
 from ccc.access.policy import CENTRE_TEAM
+from ccc.access.service import team_by_slug
 from ccc.kernel import events
 from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
@@ -104,7 +105,7 @@ def route_new_ticket(session: Session, event: events.DomainEvent) -> None:
 
 
 def _team(session: Session, slug: str) -> Team | None:
-    team = session.exec(select(Team).where(Team.slug == slug)).first()
+    team = team_by_slug(session, slug)
     if team is None:
         log.warning("routing names team %r, which does not exist", slug)
     return team

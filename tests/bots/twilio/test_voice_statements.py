@@ -1,0 +1,58 @@
+"""How many SQL statements the toll-free line's requests cost: a count, not a time.
+
+A year of the seed centre is mostly the line's webhooks (bench/replay.py), and each statement
+is a round trip and a few hundred microseconds of the web process. A change that adds one to a
+key press shows here; one that takes one away should lower the pinned figure. SQLite counts
+its `BEGIN IMMEDIATE` (ccc/kernel/db.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.conftest import Harness
+from tests.support.people import post_twilio
+from tests.support.voice import TRACING, PhoneCall, TwiML
+
+# (dialect) -> statements of: a key press in the menus (the tracing option, after the
+# language), and the voice message that files the ticket.
+PINNED = {
+    "sqlite": {"key press": 4, "voice message": 32},
+    "postgresql": {"key press": 3, "voice message": 29},
+}
+
+
+def counted(ccc: Harness, call: PhoneCall, tag: str, **fields: str) -> int:
+    """The statements of the webhook's own transaction answering the last TwiML's `tag`: not
+    those of the jobs it leaves to run after the answer (the reference by SMS), on another
+    connection and perhaps at the same time."""
+    assert call.last is not None
+    path = call.last.action(tag)
+    connections: list[object] = []
+
+    def one(connection: object, *_args: Any) -> None:
+        connections.append(connection)
+
+    event.listen(ccc.engine, "before_cursor_execute", one)
+    try:
+        response = post_twilio(ccc.client, path, call.form(**fields))
+    finally:
+        event.remove(ccc.engine, "before_cursor_execute", one)
+    assert response.status_code == 200, response.text
+    call.last = TwiML.parse(response.text)
+    ccc.drain()
+    return sum(connection is connections[0] for connection in connections)
+
+
+def test_the_lines_requests_cost_the_pinned_number_of_statements(ccc: Harness) -> None:
+    call = PhoneCall(ccc)
+    call.dial()
+    call.press("1")  # Arabic
+    counts = {"key press": counted(ccc, call, "Gather", Digits=TRACING[0])}
+    call.keys(*TRACING[1:])
+    recording = {"RecordingSid": f"RE{'7' * 32}", "RecordingDuration": "42", "Digits": "#"}
+    counts["voice message"] = counted(ccc, call, "Record", **recording)
+    assert "message_saved" in str(call.last.said()) or call.last.has("Say")
+    assert counts == PINNED[ccc.engine.dialect.name], "update PINNED if this is intended"
