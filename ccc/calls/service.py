@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table
+from sqlalchemy import Table, exists, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -97,7 +97,12 @@ def can_reach(identity: Identity | None) -> bool:
 
 
 def caller_identity(session: Session, *, call: Call) -> Identity | None:
-    return session.get(Identity, call.identity_id) if call.identity_id else None
+    """The caller, held for the transaction once read: the session's identity map is weak, and
+    a call's end read it three times (whether to call back, the callback, its ticket)."""
+    identity = session.get(Identity, call.identity_id) if call.identity_id else None
+    if identity is not None:
+        session.info.setdefault(_CALLERS_KEY, []).append(identity)
+    return identity
 
 
 def add_keys(call: Call, digits: str) -> None:
@@ -315,21 +320,18 @@ def _first_unreached_today(session: Session, call: Call) -> bool:
         return False
     now = utcnow().astimezone(CENTRE_ZONE)
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    answered = session.exec(
-        select(Call.id).where(
-            Call.identity_id == identity.id,
-            Call.outcome == Outcome.answered,
-            col(Call.started_at) >= day_start,
-        )
-    ).first()
-    automatic = session.exec(
-        select(Callback.id).where(
-            Callback.phone == identity.address,
-            col(Callback.automatic).is_(True),
-            col(Callback.created_at) >= day_start,
-        )
-    ).first()
-    return answered is None and automatic is None
+    answered = exists().where(
+        col(Call.identity_id) == identity.id,
+        col(Call.outcome) == Outcome.answered,
+        col(Call.started_at) >= day_start,
+    )
+    automatic = exists().where(
+        col(Callback.phone) == identity.address,
+        col(Callback.automatic).is_(True),
+        col(Callback.created_at) >= day_start,
+    )
+    either = session.exec(select(or_(answered, automatic))).one()
+    return not either
 
 
 def queue_call(session: Session, *, call: Call) -> None:

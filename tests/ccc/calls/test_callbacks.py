@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import select
+
+from ccc.calls.models import Call
 from tests.conftest import Harness
 from tests.support.fakes import FakeApi
 from tests.support.people import TwilioPerson
@@ -40,6 +43,23 @@ def test_an_abandoned_call_is_recorded_with_its_menu_and_called_back_once_a_day(
     assert len(records) == 2
     mine = next(r for r in records if r["call_sid"] == first.sid)
     assert (mine["outcome"], mine["menu"], mine["path"]) == ("abandoned", "main_menu", "1")
+
+
+def test_a_caller_an_agent_spoke_with_today_is_not_called_back_after_a_later_call(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    answered = PhoneCall(ccc, number=CALLER)
+    answered.dial()
+    with ccc.session() as session:  # as the agent line records a bridged call
+        call = session.exec(select(Call).where(Call.call_sid == answered.sid)).one()
+        call.outcome = "answered"
+        session.add(call)
+        session.commit()
+    answered.hang_up()
+    abandon(ccc)
+    assert callbacks(ccc, agent) == []
+    abandon(ccc, number="+9647709876543")  # someone nobody spoke with is called back
+    assert len(callbacks(ccc, agent)) == 1
 
 
 def test_a_caller_who_left_a_message_is_not_called_back(
