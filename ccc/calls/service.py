@@ -67,9 +67,9 @@ def start_call(
     a look-up, a savepoint, the insert and its release were four statements on every call."""
     identity = voice_identity(session, phone=phone) if phone else None
     if identity is not None:
-        # Held for the transaction: the session's identity map is weak, and the line reads
-        # the caller's identity right after (`caller_identity`), which would be a second SELECT.
-        session.info.setdefault(_CALLERS_KEY, []).append(identity)
+        # The line reads the caller right after (`caller_identity`): without the hold, a
+        # second SELECT.
+        _hold(session, identity)
     made = Call(call_sid=call_sid, line=line, identity_id=identity.id if identity else None)
     values = {name: getattr(made, name) for name in CALL.c.keys() if name != "id"}
     dialect = session.get_bind().dialect.name
@@ -101,8 +101,14 @@ def caller_identity(session: Session, *, call: Call) -> Identity | None:
     a call's end read it three times (whether to call back, the callback, its ticket)."""
     identity = session.get(Identity, call.identity_id) if call.identity_id else None
     if identity is not None:
-        session.info.setdefault(_CALLERS_KEY, []).append(identity)
+        _hold(session, identity)
     return identity
+
+
+def _hold(session: Session, identity: Identity) -> None:
+    """Keep the caller for the session: its identity map is weak, and a caller dropped from it
+    is read again by the next `session.get`."""
+    session.info.setdefault(_CALLERS_KEY, {})[identity.id] = identity
 
 
 def add_keys(call: Call, digits: str) -> None:
