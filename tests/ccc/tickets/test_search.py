@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlmodel import select
 
 from ccc.access.models import Team
@@ -19,6 +18,7 @@ from ccc.tickets.search import search_text
 from ccc.tickets.service import create_ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket
+from tests.support.statements import statements_sent
 
 PHONE = "+9647701234567"
 
@@ -218,17 +218,10 @@ def test_a_new_tickets_text_is_written_once_at_the_commit_not_at_its_savepoint(
     """A ticket's creation releases a savepoint (for its reference); SQLAlchemy calls the
     commit hooks there too, and a ticket opened with the person's message (a voice message)
     had its text written twice, three statements each time."""
-    written: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.startswith("UPDATE ticket SET search_text"):
-            written.append(statement)
-
     with ccc.session() as session:
         identity = get_or_create_identity(session, channel="sms", address=PHONE)
         session.commit()
-        event.listen(ccc.engine, "before_cursor_execute", seen)
-        try:
+        with statements_sent(ccc.engine) as sent:
             ticket = create_ticket(
                 session, identity=identity, category="tracing", language="ar", answers={}
             )
@@ -246,8 +239,7 @@ def test_a_new_tickets_text_is_written_once_at_the_commit_not_at_its_savepoint(
                 )
             )
             session.commit()
-        finally:
-            event.remove(ccc.engine, "before_cursor_execute", seen)
+        written = [s for s in sent if s.startswith("UPDATE ticket SET search_text")]
         assert len(written) == 1
         session.refresh(ticket)
         assert ticket.search_text == search_text({}, [said])

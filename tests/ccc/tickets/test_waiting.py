@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ccc.contacts.service import get_or_create_identity
+from ccc.tickets.service import create_ticket
 from tests.conftest import Harness
 from tests.flows import open_ticket
+from tests.support.statements import statements_sent
 
 FIRST = "+9647701111111"
 SECOND = "+9647702222222"
@@ -113,32 +116,18 @@ def test_a_ticket_is_opened_in_one_insert_with_its_clocks_and_waiting_set(ccc: H
     """Nothing of the centre can point at a ticket not yet written: its due times and who it
     waits for go into its INSERT, with no UPDATE of them after and no read of answers or
     call-backs (routing may still set its team)."""
-    from sqlalchemy import event
-
-    from ccc.contacts.service import get_or_create_identity
-    from ccc.tickets.service import create_ticket
-
-    about_ticket: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        opening = ("first_response_due", "waiting_on", "last_inbound_at")
-        if statement.startswith("UPDATE ticket ") and any(c in statement for c in opening):
-            about_ticket.append(statement)
-        if "FROM callback_attempt" in statement or "FROM message" in statement:
-            about_ticket.append(statement)
-
     with ccc.session() as session:
         identity = get_or_create_identity(session, channel="sms", address=FIRST)
         session.commit()
-        event.listen(ccc.engine, "before_cursor_execute", seen)
-        try:
+        with statements_sent(ccc.engine) as sent:
             ticket = create_ticket(
                 session, identity=identity, category="tracing", language="ar", answers={}
             )
             session.flush()
-        finally:
-            event.remove(ccc.engine, "before_cursor_execute", seen)
         assert ticket.waiting_on == "centre"
         assert ticket.last_inbound_at == ticket.created_at
         assert ticket.first_response_due is not None and ticket.resolution_due is not None
-    assert about_ticket == []
+    opening = ("first_response_due", "waiting_on", "last_inbound_at")
+    updates = [s for s in sent if s.startswith("UPDATE ticket ") and any(c in s for c in opening)]
+    reads = [s for s in sent if "FROM callback_attempt" in s or "FROM message" in s]
+    assert updates == [] and reads == []
