@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-from harness import AUTH_TOKEN, count, cpu_seconds, free_port, reset, server
+from harness import AUTH_TOKEN, ccc_env, count, cpu_seconds, free_port, reset, server
 from twilio.request_validator import RequestValidator
 from voice import call_steps
 
@@ -122,11 +122,7 @@ def run(args: argparse.Namespace, busy_after: float, folder: Path) -> tuple[Tall
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     env = {
-        "CCC_DATABASE_URL": database,
-        "CCC_PUBLIC_URL": origin,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "CCC_REDIS_URL": "",
-        "CCC_OUTBOUND": "record",
+        **ccc_env(database, origin),
         "CCC_SIMULATOR": "off",
         "CCC_VOICE_BUSY_AFTER": str(busy_after),
     }

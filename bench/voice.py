@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from uuid import uuid4
 
 import httpx
-from harness import AUTH_TOKEN, Result, count, free_port, pool, print_results, server
+from harness import AUTH_TOKEN, Result, ccc_env, count, free_port, pool, print_results, server
 from twilio.request_validator import RequestValidator
 from webhooks import forms, hammer
 
@@ -110,14 +110,7 @@ def main() -> int:
         database = args.database or f"sqlite:///{folder / 'ccc.db'}"
         port = free_port()
         origin = f"http://127.0.0.1:{port}"
-        env = {
-            "CCC_DATABASE_URL": database,
-            "CCC_PUBLIC_URL": origin,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "CCC_REDIS_URL": "",
-            "CCC_OUTBOUND": "record",
-            "CCC_SIMULATOR": "off",
-        }
+        env = {**ccc_env(database, origin), "CCC_SIMULATOR": "off"}
         command = [sys.executable, "-m", "ccc.cli", "serve", "--port", str(port)]
         with server(command, env, port, folder / "ccc.log"):
             asyncio.run(place_calls(origin, args.warmup, 10**7, args.concurrency))
