@@ -51,6 +51,7 @@ async def _events(
     loop = asyncio.get_running_loop()
     checked_at = loop.time()
     try:
+        await hub.started()
         yield {"event": "ready", "data": "{}"}
         while True:
             with contextlib.suppress(TimeoutError):

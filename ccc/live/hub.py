@@ -54,6 +54,8 @@ class Hub:
     _late: dict[int, float] = field(default_factory=dict)
     _wake: asyncio.Event | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Set once the reader has taken its starting point (see `started`).
+    _started: asyncio.Event | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _waker: Any = None
 
@@ -72,6 +74,7 @@ class Hub:
             return
         self._loop = loop
         self._wake = wake = asyncio.Event()
+        self._started = asyncio.Event()
         self._last_id = None
         self._late.clear()
         if self._waker is not None and self._waker in local_wakers:
@@ -87,11 +90,21 @@ class Hub:
         if self.redis_url:
             self._tasks.append(loop.create_task(self._listen_to_redis()))
 
+    async def started(self, within: float = 5.0) -> None:
+        """Returns once the reader has taken its starting point, the newest event at its first
+        look (or after `within` seconds, if the database does not answer). A stream told it is
+        ready before that could miss a change committed in between: the first look would take
+        that change's id as where to start, and never deliver it (seen on a loaded machine)."""
+        if self._started is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._started.wait(), within)
+
     async def _read_forever(self) -> None:
-        assert self._wake is not None
+        assert self._wake is not None and self._started is not None
         while True:
             try:
                 await to_thread.run_sync(self._look)
+                self._started.set()
             except Exception:
                 log.exception("reading live events failed; trying again")
             with contextlib.suppress(TimeoutError):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 from sqlmodel import select
 
+from ccc.live.hub import Hub
 from ccc.live.publish import add
 from ccc.tickets.models import Ticket
 from tests.ccc.console.browsing import Browser, console_user
@@ -53,6 +55,31 @@ def test_a_persons_message_reaches_the_stream_of_the_agent_it_is_assigned_to(
     assert "Nasiriyah" not in str(event)  # the stream says what changed, never the words
     second = open_ticket(ccc, OTHER)
     assert listener.expect("ticket", kind="ticket", reference=second)["mine"] is False
+
+
+def test_a_change_right_after_ready_reaches_the_stream_even_when_the_first_look_is_slow(
+    ccc: Harness,
+    alice: Browser,
+    live_server: str,
+    supervisor: dict[str, str],
+    listeners: list[Listener],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a loaded machine the hub's first look (which takes the newest event as its start)
+    came after the stream said `ready`, and a change committed in between was never sent."""
+    reference = open_ticket(ccc, PHONE)
+    look = Hub._look
+
+    def slow_first_look(hub: Hub) -> None:
+        if hub._last_id is None:
+            time.sleep(1.0)
+        look(hub)
+
+    monkeypatch.setattr(Hub, "_look", slow_first_look)
+    listener = Listener.start(live_server, alice)
+    listeners.append(listener)
+    ccc.client.patch(f"/api/tickets/{reference}", json={"assignee": "alice"}, headers=supervisor)
+    assert listener.expect("ticket", kind="assignment", reference=reference)["mine"] is True
 
 
 def test_a_team_member_hears_nothing_of_tickets_they_may_not_see(
