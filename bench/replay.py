@@ -59,9 +59,13 @@ import cpu_share
 from harness import AUTH_TOKEN, ROOT, count, free_port, reset, server
 from redis import Redis
 from sqlalchemy import create_engine, text
+from sqlmodel import Session as SQLSession
 from twilio.request_validator import RequestValidator
 from webhooks import forms
 from workers import quantile
+
+from ccc.access.service import create_team
+from ccc.demo import TEAMS
 
 CALLS_A_YEAR = 16_355
 YEAR_SECONDS = 365 * 86_400
@@ -346,11 +350,22 @@ def reply_latencies(database: str) -> list[float]:
     return rows
 
 
+def add_teams(database: str) -> None:
+    """The centre's teams, as `ccc demo` makes them: without them every new ticket's routing
+    names a team that does not exist, and logs that instead of moving the ticket."""
+    engine = create_engine(database)
+    with SQLSession(engine) as session, session.begin():
+        for slug, name in TEAMS.items():
+            create_team(session, slug=slug, name=name)
+    engine.dispose()
+
+
 def run(
     args: argparse.Namespace, sessions: list[Session], folder: Path
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The replay's figures, and the CPU seconds each part of the system used meanwhile."""
     reset(args.database, args.redis)
+    add_teams(args.database)
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     env = {

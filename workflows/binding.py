@@ -13,7 +13,7 @@ from workflows.chatbot.replies import readable_reference
 from workflows.chatbot.turn import FALLBACK_LANGUAGE
 from workflows.files.library import configured_dir, current, get_library, resolve_dir
 from workflows.files.reload import health
-from workflows.ivr.voice_prompts import VoicePrompts
+from workflows.ivr.voice_prompts import voice_prompts
 from workflows.rules.engine import fire_idle
 
 
@@ -24,7 +24,7 @@ class WorkflowsEngine:
     def callback_sms(self, *, language: str | None, reference: str) -> str:
         language = language or FALLBACK_LANGUAGE
         spaced = readable_reference(reference, language)
-        return VoicePrompts(current()).voice.text(language, "callback_sms", reference=spaced)
+        return voice_prompts(current()).voice.text(language, "callback_sms", reference=spaced)
 
     def opening_hours(self, calendar: str) -> OpeningHours | None:
         return current().calendars.get(calendar)

@@ -3,6 +3,8 @@ line says it (menus with their keys, runtime values left as placeholders to reco
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from workflows.files.flow import LANGUAGES
@@ -14,6 +16,7 @@ from workflows.ivr.voice_prompts import (
     NOT_SPOKEN,
     Speech,
     VoicePrompts,
+    voice_prompts,
 )
 
 
@@ -82,3 +85,15 @@ def test_a_menu_is_read_with_its_keys_and_a_runtime_value_stays_a_placeholder(
     assert said == voice.speech("en", menu.ask, keys=list(menu.choices))
     [queue] = [s for language, s in lines if language == "en" and s.key == "queue_position"]
     assert "{position}" in queue.text and not queue.recordable
+
+
+def test_the_lines_wording_is_built_once_for_a_set_of_workflow_files() -> None:
+    library = get_library()
+    assert voice_prompts(library) is voice_prompts(library)
+
+
+def test_a_new_set_of_workflow_files_gets_its_own_wording() -> None:
+    library = get_library()
+    reloaded = dataclasses.replace(library)  # what a reload brings: another set, maybe equal
+    assert voice_prompts(reloaded).library is reloaded
+    assert voice_prompts(library).library is library

@@ -12,7 +12,7 @@ from __future__ import annotations
 from workflows.files.flow import Flow
 from workflows.files.library import Library, current
 from workflows.ivr.line import Screen
-from workflows.ivr.voice_prompts import FALLBACK, VoicePrompts
+from workflows.ivr.voice_prompts import FALLBACK, voice_prompts
 
 KEY = "lines_busy"
 
@@ -28,6 +28,6 @@ def menu_languages(flow: Flow) -> list[str]:
 def lines_busy(library: Library | None = None) -> Screen:
     """The busy notice in each language of the menu, then the call ends."""
     library = library or current()
-    voice = VoicePrompts(library)
+    voice = voice_prompts(library)
     speech = tuple(voice.speech(language, KEY) for language in menu_languages(library.flow))
     return Screen(speech, "hangup")

@@ -19,7 +19,7 @@ from workflows.chatbot.replies import Reply
 from workflows.chatbot.turn import FALLBACK_LANGUAGE
 from workflows.files.flow import Flow
 from workflows.files.library import Library, current
-from workflows.ivr.voice_prompts import Speech, VoicePrompts
+from workflows.ivr.voice_prompts import Speech, voice_prompts
 
 MAX_MISSES = 2
 
@@ -56,7 +56,7 @@ class Line:
         self.session = session
         self.call = call
         self.library = library or current()
-        self.voice = VoicePrompts(self.library)
+        self.voice = voice_prompts(self.library)
         if caller is None:
             self.identity = calls.caller_identity(session, call=call)
             self._conversation: Conversation | None = None

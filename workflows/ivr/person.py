@@ -17,7 +17,7 @@ from workflows.calendars.callback_time import when_we_call
 from workflows.chatbot.turn import FALLBACK_LANGUAGE
 from workflows.files.library import Library, current
 from workflows.ivr.line import MAX_MISSES, Line, Screen, offer_message, read_back, record
-from workflows.ivr.voice_prompts import AGENT_LANGUAGE, FALLBACK, Speech, VoicePrompts
+from workflows.ivr.voice_prompts import AGENT_LANGUAGE, FALLBACK, Speech, voice_prompts
 
 PERSON_STAGES = ("person", "callback_safe", "callback_message")
 
@@ -131,7 +131,7 @@ def agent_line(session: Session, *, call_sid: str, phone: str | None, focal_team
     The open requests read to the agent are those the agent may see (`focal_team`)."""
     agent = agent_for_phone(session, phone=phone)
     call = calls.start_call(session, call_sid=call_sid, phone=None, line=LineKind.agent)
-    voice = VoicePrompts(current())
+    voice = voice_prompts(current())
     if agent is None:
         calls.finish(session, call=call, outcome=Outcome.refused)
         return Screen((voice.speech(AGENT_LANGUAGE, "agent_refused"),), "hangup")

@@ -231,3 +231,19 @@ def recording_path(directory: Path | None, language: str, key: str) -> Path | No
         if path.is_file():
             return path
     return None
+
+
+_in_force: tuple[Library, VoicePrompts] | None = None
+
+
+def voice_prompts(library: Library) -> VoicePrompts:
+    """The line's wording for this set of workflow files, built once per set (a reload brings a
+    new set): each request of a call built it anew, and finding its folder on disk was a tenth
+    of a key press's CPU."""
+    global _in_force
+    held = _in_force
+    if held is not None and held[0] is library:
+        return held[1]
+    prompts = VoicePrompts(library)
+    _in_force = (library, prompts)
+    return prompts
