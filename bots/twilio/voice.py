@@ -21,6 +21,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from bots.twilio import voice_twiml
 from bots.twilio.forms import FormDep, TwilioForm
+from bots.twilio.turned_away import turned_away_book
 from ccc.calls import service as calls
 from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import CCCError, Invalid, NotFound
@@ -51,6 +52,11 @@ _FILE = re.compile(r"^[a-z0-9_]{1,64}\.(wav|mp3)$")
 TRANSCRIPTION_STATUSES = frozenset({"completed", "failed"})
 
 
+def _caller(form: TwilioForm, settings: Settings) -> str | None:
+    number = form.get("From") or form.get("Caller")
+    return to_e164(number, settings.default_region)
+
+
 def _call_sid(form: TwilioForm) -> str:
     sid = form.get("CallSid")
     if not _SID.match(sid):
@@ -70,8 +76,7 @@ class VoiceStep:
 
     @property
     def caller(self) -> str | None:
-        number = self.form.get("From") or self.form.get("Caller")
-        return to_e164(number, self.settings.default_region)
+        return _caller(self.form, self.settings)
 
     def answer(self, make: Callable[[], ivr.Screen]) -> Response:
         return _answer(self.session, self.settings, make, self.sid)
@@ -127,21 +132,24 @@ def _answer(
 async def incoming(request: Request, form: FormDep, runtime: RuntimeDep) -> Response:
     """A new call; or, while this process is behind, "all our lines are busy" (see `_busy`)."""
     if webhooks_backed_up(runtime):
-        return _busy(request, runtime)
+        return _busy(request, form, runtime)
     return await _in_one_trip(form, runtime, _incoming)
 
 
-def _busy(request: Request, runtime: Runtime) -> Response:
+def _busy(request: Request, form: TwilioForm, runtime: Runtime) -> Response:
     """A surge past what the process can answer makes every request wait, and Twilio gives up
     on one after 15 s: the callers already in the menus would hear an application error. So
     while the oldest waiting webhook has waited `CCC_VOICE_BUSY_AFTER` seconds, a new call is
     told the lines are busy, at once and without a transaction, and the calls in progress keep
     their threads. Only the first request of a call: a key press, a voice message or an SMS is
-    never turned away."""
+    never turned away. The call is noted, to be recorded and called back after the fact."""
     waited = webhook_slots(runtime).oldest_wait()
     log.warning("webhooks wait %.1f s for a thread: a new call is told the lines are busy", waited)
     mark_outcome(request, "busy")
     settings = runtime.settings
+    sid = form.get("CallSid")
+    if _SID.match(sid):  # written a second later, with others (`turned_away`)
+        turned_away_book(request.app.state, runtime).note(sid, _caller(form, settings))
     screen = voice_twiml.own_voices(lines_busy(), settings)
     return Response(voice_twiml.render(screen, settings), media_type="text/xml")
 

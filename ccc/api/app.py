@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from math import inf
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -93,10 +94,13 @@ def create_app(
 def _lifespan(
     runtime: Runtime, webhooks: metrics.WebhookCounts, *, background: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Under `ccc serve` with no Redis, a thread sweeps the outbox and runs the periodic jobs."""
+    """Under `ccc serve` with no Redis, a thread sweeps the outbox and runs the periodic jobs.
+    At the stop, what a part of the app registered in `app.state.closing` is run, in order
+    (the line's turned-away calls are written)."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.closing = []
         stop = threading.Event()
         thread = None
         if background and isinstance(runtime.dispatcher, InlineDispatcher):
@@ -105,6 +109,8 @@ def _lifespan(
             )
             thread.start()
         yield
+        for close in app.state.closing:
+            await to_thread.run_sync(close)
         stop.set()
         if thread is not None:
             thread.join(timeout=5)

@@ -24,6 +24,8 @@ class Outcome(StrEnum):
     callback_requested = "callback_requested"
     status_heard = "status_heard"
     abandoned = "abandoned"  # hung up before any of the above (see `menu`)
+    # Told "all our lines are busy" in a surge, before any menu (bots/twilio/turned_away.py).
+    turned_away = "turned_away"
     refused = "refused"  # the agent line, from a number that is no agent's
 
 

@@ -43,6 +43,7 @@ def call_summary(
         "answered": outcomes[Outcome.answered],
         "abandoned": outcomes[Outcome.abandoned],
         "abandoned_by_menu": coarse(Counter(dict(sorted(abandoned_at.items())))),
+        "turned_away": outcomes[Outcome.turned_away],
         "voice_messages": outcomes[Outcome.voice_message],
         "status_heard": outcomes[Outcome.status_heard],
         "callbacks_requested": len(callbacks),

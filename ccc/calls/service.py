@@ -319,6 +319,51 @@ def end_call(session: Session, *, call_sid: str, status: str, duration: int | No
     return call
 
 
+def record_turned_away(
+    session: Session, *, call_sid: str, phone: str | None, at: datetime
+) -> Call | None:
+    """A call told "all our lines are busy" in a surge, written after the fact: the busy answer
+    itself writes nothing (that is the work it sheds), and `bots.twilio.turned_away` hands its
+    calls over about once a second. None when the call is known already (a repeated first
+    request that was taken, or a batch written twice)."""
+    if find_call(session, call_sid=call_sid) is not None:
+        return None
+    identity = voice_identity(session, phone=phone) if phone else None
+    if identity is not None:
+        _hold(session, identity)
+    call = Call(
+        call_sid=call_sid,
+        line=Line.caller,
+        identity_id=identity.id if identity else None,
+        outcome=Outcome.turned_away,
+        started_at=at,
+        ended_at=at,
+    )
+    session.add(call)
+    session.flush()
+    return call
+
+
+def call_back_turned_away(session: Session, *, call_id: int) -> Callback | None:
+    """A caller turned away in a surge reached nobody: called back as an abandoned caller is,
+    once a day, unless an agent answered them today. Run by a worker after the surge's
+    webhooks (`ccc.calls.tasks`), so that the callback's ticket is not made in the surge."""
+    call = session.get(Call, call_id)
+    if call is None or call.outcome != Outcome.turned_away:
+        return None
+    if not _first_unreached_today(session, call):
+        return None
+    _ticket, callback = request_callback(
+        session,
+        call=call,
+        language=call.language,
+        safe_to_call=None,
+        may_leave_message=None,
+        automatic=True,
+    )
+    return callback
+
+
 def _first_unreached_today(session: Session, call: Call) -> bool:
     """No agent answered this number today, and no automatic callback was made for it today."""
     identity = caller_identity(session, call=call)

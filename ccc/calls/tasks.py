@@ -1,6 +1,6 @@
-"""The end of the callback ladder, as a job: after three unanswered attempts the person gets
-one SMS in their language (only if they said a message may be left) and the callback closes
-as not reached."""
+"""The calls' jobs: the end of the callback ladder (after three unanswered attempts the person
+gets one SMS in their language, only if they said a message may be left, and the callback
+closes as not reached), and the callbacks of callers turned away in a surge."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from ccc.calls.callbacks import NOT_REACHED, close
 from ccc.calls.models import Callback, CallbackStatus
+from ccc.calls.service import call_back_turned_away
 from ccc.contacts.service import sms_identity
 from ccc.jobs.registry import job_kind
 from ccc.kernel import ports
@@ -19,6 +20,8 @@ from ccc.tickets.models import Ticket
 from ccc.tickets.service import ROUTING, record
 
 log = logging.getLogger(__name__)
+
+TURNED_AWAY = "calls.turned_away"
 
 
 @job_kind(NOT_REACHED, max_attempts=5)
@@ -39,3 +42,11 @@ def callback_not_reached(session: Session, callback_id: int, **_extra: Any) -> N
         queue_outbound(session, identity=identity, text=text, ticket_id=ticket.id)
     record(session, ticket=ticket, kind="callback.not_reached", caller=ROUTING, texted=texted)
     log.info("callback %s closed: not reached after three attempts", callback_id)
+
+
+@job_kind(TURNED_AWAY, max_attempts=5)
+def turned_away_callbacks(session: Session, call_ids: list[int], **_extra: Any) -> None:
+    """The automatic callbacks of a batch of calls turned away (`bots.twilio.turned_away`).
+    A retried batch finds each callback made already: one a day per number."""
+    made = sum(call_back_turned_away(session, call_id=call_id) is not None for call_id in call_ids)
+    log.info("%s calls turned away in a surge: %s callbacks", len(call_ids), made)

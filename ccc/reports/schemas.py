@@ -29,6 +29,10 @@ class CallFigures(BaseModel):
     answered: Count
     abandoned: Count
     abandoned_by_menu: dict[str, Count]
+    turned_away: Count = Field(
+        description='Told "all our lines are busy" in a surge (`CCC_VOICE_BUSY_AFTER`); '
+        "counted in `received`."
+    )
     voice_messages: Count
     status_heard: Count
     callbacks_requested: Count

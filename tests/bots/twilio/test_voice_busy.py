@@ -1,6 +1,7 @@
 """A surge past what the web process can answer: while webhooks wait longer than
 `CCC_VOICE_BUSY_AFTER` for a thread, a new call hears "all our lines are busy" at once, and the
-calls already in the menus keep their turn; nothing of the turned-away call is stored."""
+calls already in the menus keep their turn. The busy answer stores nothing; the turned-away
+call is recorded a second later, with others, and its caller called back by a worker."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from ccc.calls.models import Call
+from bots.twilio import turned_away as turned_away_calls
+from ccc.calls.models import Call, Callback
 from ccc.kernel.settings import Settings
 from tests.conftest import Harness, build_harness
 from tests.support.channel_fixtures import channel_settings
@@ -108,10 +110,16 @@ def stored_calls(ccc: Harness) -> set[str]:
         return set(session.exec(select(Call.call_sid)).all())
 
 
+def written_a_second_later(ccc: Harness) -> int:
+    """What the book's thread does about once a second, done now."""
+    return turned_away_calls.turned_away_book(ccc.client.app.state, ccc.runtime).write()
+
+
 def test_a_new_call_is_told_the_lines_are_busy_while_calls_in_progress_keep_their_turn(
     quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ccc = quick_to_shed
+    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 3600.0)  # written when asked
     with Surge(ccc, monkeypatch) as surge:
         turned_away = PhoneCall(ccc, number="+9647703333333")
         busy, seconds = dial(ccc, turned_away)
@@ -120,11 +128,80 @@ def test_a_new_call_is_told_the_lines_are_busy_while_calls_in_progress_keep_thei
         assert BUSY_AR in busy.said() and BUSY_EN in busy.said()
         answers = surge.answers_after_release()
     assert all(answer.has("Gather") for answer in answers)  # the calls in progress went on
-    assert turned_away.sid not in stored_calls(ccc)
+    assert turned_away.sid not in stored_calls(ccc)  # the busy answer wrote nothing
+    assert written_a_second_later(ccc) == 1
+    assert turned_away.sid in stored_calls(ccc)
     later, _ = dial(ccc, PhoneCall(ccc, number="+9647704444444"))
     assert later.has("Gather")  # the surge over, new calls are taken again
     metrics = ccc.client.get("/metrics", headers={"authorization": f"Bearer {TOKEN}"}).text
     assert 'ccc_webhooks{outcome="busy",path="/webhooks/twilio/voice"} 1.0' in metrics
+
+
+def callbacks(ccc: Harness) -> list[tuple[str, bool, str]]:
+    with ccc.session() as session:
+        found = session.exec(select(Callback).order_by(Callback.id)).all()
+        return [(c.phone, c.automatic, c.status) for c in found]
+
+
+def test_a_turned_away_call_is_recorded_and_its_caller_called_back_once_a_day(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch, supervisor: dict[str, str]
+) -> None:
+    ccc = quick_to_shed
+    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 3600.0)
+    tries = [PhoneCall(ccc, number="+9647703333333") for _ in range(2)]
+    withheld = PhoneCall(ccc, number="anonymous")
+    with Surge(ccc, monkeypatch) as surge:
+        for call in (*tries, withheld):
+            busy, _ = dial(ccc, call)
+            assert busy.has("Hangup")
+        surge.answers_after_release()
+    assert written_a_second_later(ccc) == 3
+    ccc.drain()  # the callbacks are the worker's job
+    with ccc.session() as session:
+        calls = {c.call_sid: c for c in session.exec(select(Call)).all()}
+    assert all(calls[c.sid].outcome == "turned_away" for c in (*tries, withheld))
+    assert calls[withheld.sid].identity_id is None
+    assert callbacks(ccc) == [("+9647703333333", True, "open")]  # one a day, none to withheld
+    calls_figures = ccc.client.get("/api/reports/summary", headers=supervisor).json()["calls"]
+    assert calls_figures["turned_away"] == 3
+    assert calls_figures["received"] == 5  # the two in the menus, and the three turned away
+
+
+def test_turned_away_calls_are_written_by_the_process_within_seconds(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ccc = quick_to_shed
+    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 0.2)
+    caller = PhoneCall(ccc, number="+9647705555555")
+    with Surge(ccc, monkeypatch) as surge:
+        dial(ccc, caller)
+        surge.answers_after_release()
+    deadline = time.monotonic() + 10
+    while caller.sid not in stored_calls(ccc) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert caller.sid in stored_calls(ccc)
+    ccc.drain()
+
+
+def test_a_batch_that_could_not_be_written_is_tried_again(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ccc = quick_to_shed
+    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 3600.0)
+    book = turned_away_calls.turned_away_book(ccc.client.app.state, ccc.runtime)
+    book.note("CA" + "1" * 32, "+9647706666666")
+    store = book._store
+
+    def database_away(batch: Any) -> int:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(book, "_store", database_away)
+    assert book.write() == 0
+    assert book.waiting() == 1  # kept for the next second
+    monkeypatch.setattr(book, "_store", store)
+    assert book.write() == 1
+    assert "CA" + "1" * 32 in stored_calls(ccc)
+    ccc.drain()
 
 
 def test_with_the_setting_at_zero_a_new_call_waits_its_turn_instead(
@@ -156,6 +233,8 @@ def test_a_kurdish_busy_notice_is_played_where_the_centre_recorded_one(
             surge.answers_after_release()
         assert busy.verbs() == ["Say", "Play", "Say", "Hangup"]  # Arabic, Sorani, English
         assert busy.plays()[0].endswith("/prompts/ckb/lines_busy.wav")
+        written_a_second_later(ccc)
+        ccc.drain()
 
 
 def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
