@@ -13,7 +13,8 @@ busy" is counted as turned away.
         [--database postgresql+psycopg://…/SCRATCH]
 
 Prints, per setting: calls placed, completed (a ticket each), turned away, lost; the answer
-times of the requests of calls in progress (p50, p99, the longest); tickets stored.
+times of the requests of calls in progress (p50, p99, the longest); voice messages' tickets
+stored; the turned-away calls recorded after the fact and the automatic callbacks made.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from voice import call_steps
 
 TWILIO_GIVES_UP = 15.0
 BUSY = "<Hangup"
+VOICE_MESSAGES = "SELECT count(*) FROM ticket WHERE channel = 'voice' AND category <> 'other'"
 
 
 @dataclass
@@ -48,6 +50,9 @@ class Tally:
     server_cpu: float = 0.0
     client_cpu: float = 0.0
     wall: float = 0.0
+    # Turned-away calls in the database after the run, and the automatic callbacks.
+    recorded: int = 0
+    callbacks: int = 0
 
     def quantile(self, share: float) -> float:
         ordered = sorted(self.answers)
@@ -134,7 +139,10 @@ def run(args: argparse.Namespace, busy_after: float, folder: Path) -> tuple[Tall
         tally.server_cpu = cpu_seconds(process.pid) - server_cpu
         tally.client_cpu = time.process_time() - own_cpu
         tally.wall = time.time() - wall
-    tickets = count(database, "SELECT count(*) FROM ticket WHERE channel = 'voice'") - 10
+    # A voice message's ticket: the automatic callbacks' tickets (category other) are not.
+    tickets = count(database, VOICE_MESSAGES) - 10
+    tally.recorded = count(database, "SELECT count(*) FROM call WHERE outcome = 'turned_away'")
+    tally.callbacks = count(database, "SELECT count(*) FROM callback WHERE automatic")
     return tally, tickets
 
 
@@ -171,7 +179,8 @@ def main() -> int:
         )
         print(
             f"{'':>10}  {tally.wall:.0f} s: the server's CPU {tally.server_cpu:.0f} s, "
-            f"the bench's own {tally.client_cpu:.0f} s"
+            f"the bench's own {tally.client_cpu:.0f} s; turned-away calls recorded "
+            f"{tally.recorded}, automatic callbacks {tally.callbacks}"
         )
     print(
         "done: calls that left their voice message; busy: told the lines are busy at once; "
