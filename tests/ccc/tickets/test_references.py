@@ -5,7 +5,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from sqlmodel import Session, select
 
+from ccc.contacts.service import get_or_create_identity
+from ccc.tickets import references as reference_module
+from ccc.tickets.models import Ticket
 from ccc.tickets.references import (
     LENGTH,
     compact,
@@ -16,6 +20,8 @@ from ccc.tickets.references import (
     looks_like_reference,
     spaced,
 )
+from ccc.tickets.service import REFERENCE_TRIES, create_ticket
+from tests.conftest import Harness
 
 VALID = "57240000"  # "572" has check digit 4 (the textbook example), padded with zeros
 
@@ -230,3 +236,39 @@ def test_a_spaced_reference_reads_back_as_the_same_reference() -> None:
     for reference in REFERENCES[:50]:
         assert compact(spaced(reference)) == reference
         assert find_valid(f"reference {spaced(reference)} please") == [reference]
+
+
+def _draws(monkeypatch: pytest.MonkeyPatch, *references: str) -> None:
+    drawn = iter(references)
+    monkeypatch.setattr(reference_module, "generate", lambda: next(drawn))
+
+
+def _new_ticket(session: Session, phone: str, **answers: str) -> Ticket:
+    identity = get_or_create_identity(session, channel="sms", address=phone)
+    return create_ticket(
+        session, identity=identity, category="tracing", language="ar", answers=answers
+    )
+
+
+def test_a_reference_already_taken_is_drawn_again(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ccc.session() as session:
+        _draws(monkeypatch, "10000001", "10000001", "20000002")
+        first = _new_ticket(session, "+9647701111111")
+        second = _new_ticket(session, "+9647702222222", missing_name="أحمد")
+        session.commit()
+        assert (first.reference, second.reference) == ("10000001", "20000002")
+        assert second.search_text == "احمد"  # written at the commit, as for any new ticket
+        stored = session.exec(select(Ticket.reference).order_by(Ticket.id)).all()
+    assert stored == ["10000001", "20000002"]
+
+
+def test_when_every_draw_is_taken_no_ticket_is_made(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ccc.session() as session:
+        _draws(monkeypatch, *["10000001"] * (REFERENCE_TRIES + 1))
+        _new_ticket(session, "+9647701111111")
+        with pytest.raises(RuntimeError, match="free reference"):
+            _new_ticket(session, "+9647702222222")
