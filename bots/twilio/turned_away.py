@@ -1,38 +1,47 @@
-"""The calls told "all our lines are busy" in a surge, written down a second later in one
-transaction.
+"""The calls told "all our lines are busy" in a surge, written down once the surge eases.
 
 The busy answer writes nothing: in a surge, a new call's transaction is the work being shed
 (`bots.twilio.voice._busy`). But a centre must still know who tried to reach it: the report's
 calls received count them (as `turned_away`), and each caller is called back once a day as an
-abandoned caller is. So each turned-away call is noted in memory and a thread of the web
-process writes what was noted, about once a second, in one transaction: each call's record
-(its caller's identity made if new) and one job that makes the callbacks in a worker
-(`ccc.calls.tasks.TURNED_AWAY`), outside the surge's webhooks.
+abandoned caller is. So each turned-away call is noted in memory, and a thread of the web
+process writes what was noted once no call has been turned away for `QUIET_SECONDS` (or once
+the oldest has waited `WRITE_AT_LATEST`, in a long surge): each call's record, its caller's
+identity made if new, `CHUNK` calls to a transaction, with one job a transaction that makes
+their callbacks (`ccc.calls.tasks.TURNED_AWAY`, in a worker when there is Redis).
 
-What is noted is written at a stop too; it is lost only if the process is killed within that
-second; a failed write (the database away) is tried again
-at the next second, keeping at most `MAX_WAITING` calls.
+A write that fails because the database cannot be reached keeps its calls for the next try;
+one that fails otherwise writes its calls one by one and drops, with a log line, only a call
+that fails alone. At most `MAX_WAITING` calls are kept (the oldest go first). What is noted
+is written at the app's stop too; it is lost if the process is killed, or stopped while the
+database is away.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.datastructures import State
 
 from ccc.calls.service import record_turned_away
 from ccc.calls.tasks import TURNED_AWAY
 from ccc.jobs.outbox import schedule
+from ccc.kernel.phone import mask
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
+QUIET_SECONDS = 2.0
+WRITE_AT_LATEST = 30.0
+CHUNK = 200
 # A day-long surge of a few calls a second, should the database stay away that long.
 MAX_WAITING = 100_000
 
@@ -42,6 +51,14 @@ class TurnedAwayCall:
     call_sid: str
     phone: str | None
     at: datetime
+    noted: float  # time.monotonic()
+
+
+def database_away(error: Exception) -> bool:
+    """A failure that says nothing of the calls written: they are tried again."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class TurnedAwayBook:
@@ -49,7 +66,9 @@ class TurnedAwayBook:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._noted: list[TurnedAwayCall] = []
+        self._noted: deque[TurnedAwayCall] = deque(maxlen=MAX_WAITING)
+        self._last_noted = 0.0
+        self._dropped = 0
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -57,11 +76,12 @@ class TurnedAwayBook:
 
     def note(self, call_sid: str, phone: str | None) -> None:
         """Called on the event loop: appends and returns."""
+        clock = time.monotonic()
         with self._lock:
-            if len(self._noted) >= MAX_WAITING:
-                log.error("%s turned-away calls wait to be written: dropped one", MAX_WAITING)
-                del self._noted[0]
-            self._noted.append(TurnedAwayCall(call_sid, phone, utcnow()))
+            if len(self._noted) == MAX_WAITING:
+                self._dropped += 1  # the deque lets the oldest go; said at the next write
+            self._noted.append(TurnedAwayCall(call_sid, phone, utcnow(), clock))
+            self._last_noted = clock
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._write_forever, name="ccc-turned-away", daemon=True
@@ -72,26 +92,61 @@ class TurnedAwayBook:
         with self._lock:
             return len(self._noted)
 
+    def due(self) -> bool:
+        """Whether to write now: the surge has eased, or the oldest call has waited long."""
+        clock = time.monotonic()
+        with self._lock:
+            if not self._noted:
+                return False
+            quiet = clock - self._last_noted >= QUIET_SECONDS
+            return quiet or clock - self._noted[0].noted >= WRITE_AT_LATEST
+
     def write(self) -> int:
-        """Writes what is noted, in one transaction; returns how many calls it recorded."""
+        """Writes what is noted, `CHUNK` calls a transaction; returns how many it recorded."""
+        written = 0
         with self._write_lock:
             with self._lock:
-                batch, self._noted = self._noted, []
-            if not batch:
-                return 0
-            try:
-                return self._store(batch)
-            except Exception:
-                log.exception("%s turned-away calls not written; tried again shortly", len(batch))
-                with self._lock:
-                    self._noted[:0] = batch[: MAX_WAITING - len(self._noted)]
-                return 0
+                dropped, self._dropped = self._dropped, 0
+            if dropped:
+                log.error("%s turned-away calls were dropped: over %s waited", dropped, MAX_WAITING)
+            while chunk := self._take():
+                try:
+                    written += self._store(chunk)
+                except Exception as error:
+                    if database_away(error):
+                        log.warning("%s turned-away calls wait for the database", len(chunk))
+                        self._give_back(chunk)
+                        break
+                    log.exception("%s turned-away calls not written together", len(chunk))
+                    written += self._one_by_one(chunk)
+        return written
 
-    def _store(self, batch: list[TurnedAwayCall]) -> int:
+    def _take(self) -> list[TurnedAwayCall]:
+        with self._lock:
+            return [self._noted.popleft() for _ in range(min(CHUNK, len(self._noted)))]
+
+    def _give_back(self, chunk: list[TurnedAwayCall]) -> None:
+        with self._lock:
+            self._noted.extendleft(reversed(chunk))
+
+    def _one_by_one(self, chunk: list[TurnedAwayCall]) -> int:
+        written = 0
+        for index, call in enumerate(chunk):
+            try:
+                written += self._store([call])
+            except Exception as error:
+                if database_away(error):
+                    self._give_back(chunk[index:])
+                    break
+                number = mask(call.phone or "")
+                log.exception("a turned-away call from %s cannot be written: dropped", number)
+        return written
+
+    def _store(self, chunk: list[TurnedAwayCall]) -> int:
         with self.runtime.unit_of_work() as session:
             recorded = [
                 record_turned_away(session, call_sid=c.call_sid, phone=c.phone, at=c.at)
-                for c in batch
+                for c in chunk
             ]
             ids = [call.id for call in recorded if call is not None and call.id is not None]
             if ids:
@@ -100,7 +155,7 @@ class TurnedAwayBook:
         return len(ids)
 
     def close(self) -> None:
-        """At the app's shutdown: what is noted is written, and the thread ends."""
+        """At the app's stop: what is noted is written, and the thread ends."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -108,11 +163,12 @@ class TurnedAwayBook:
 
     def _write_forever(self) -> None:
         while not self._stop.wait(FLUSH_SECONDS):
-            self.write()
+            if self.due():
+                self.write()
 
 
 def turned_away_book(state: State, runtime: Runtime) -> TurnedAwayBook:
-    """The app's book (made at its first turned-away call), closed at the app's shutdown."""
+    """The app's book (made at its first turned-away call), closed at the app's stop."""
     book: TurnedAwayBook | None = getattr(state, "turned_away", None)
     if book is None:
         book = state.turned_away = TurnedAwayBook(runtime)

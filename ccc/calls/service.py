@@ -365,12 +365,14 @@ def call_back_turned_away(session: Session, *, call_id: int) -> Callback | None:
 
 
 def _first_unreached_today(session: Session, call: Call) -> bool:
-    """No agent answered this number today, and no automatic callback was made for it today."""
+    """No agent answered this number on the call's day (Baghdad time) or since, and no
+    automatic callback was made for it since that day began. The call's day, not the clock's:
+    a call turned away before midnight may be called back after it."""
     identity = caller_identity(session, call=call)
     if identity is None or not can_reach(identity):
         return False
-    now = utcnow().astimezone(CENTRE_ZONE)
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    started = call.started_at.astimezone(CENTRE_ZONE)
+    day_start = started.replace(hour=0, minute=0, second=0, microsecond=0)
     answered = exists().where(
         col(Call.identity_id) == identity.id,
         col(Call.outcome) == Outcome.answered,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from ccc.calls.callbacks import NOT_REACHED, close
@@ -46,7 +47,16 @@ def callback_not_reached(session: Session, callback_id: int, **_extra: Any) -> N
 
 @job_kind(TURNED_AWAY, max_attempts=5)
 def turned_away_callbacks(session: Session, call_ids: list[int], **_extra: Any) -> None:
-    """The automatic callbacks of a batch of calls turned away (`bots.twilio.turned_away`).
-    A retried batch finds each callback made already: one a day per number."""
-    made = sum(call_back_turned_away(session, call_id=call_id) is not None for call_id in call_ids)
+    """The automatic callbacks of a batch of calls turned away (`bots.twilio.turned_away`),
+    each in a savepoint: a call that fails is logged and skipped, not the batch's other
+    callers. A retried batch finds each callback made already (one a day per number)."""
+    made = 0
+    for call_id in call_ids:
+        try:
+            with session.begin_nested():
+                made += call_back_turned_away(session, call_id=call_id) is not None
+        except (OperationalError, InterfaceError):
+            raise  # the database, not this call: the whole batch is tried again
+        except Exception:
+            log.exception("no callback made for turned-away call %s", call_id)
     log.info("%s calls turned away in a surge: %s callbacks", len(call_ids), made)

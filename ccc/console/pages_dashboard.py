@@ -68,6 +68,7 @@ CALL_FIGURES = {
     "received": "Calls received",
     "answered": "Answered by an agent",
     "abandoned": "Abandoned",
+    "turned_away": "Turned away: lines busy",
     "voice_messages": "Voice messages",
     "callbacks_requested": "Callbacks requested",
     "callbacks_reached": "Callbacks: reached",

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, create_engine, select
 
 from bots.twilio import turned_away as turned_away_calls
 from ccc.calls.models import Call, Callback
+from ccc.calls.tasks import TURNED_AWAY
+from ccc.jobs.models import OutboxJob
 from ccc.kernel.settings import Settings
 from tests.conftest import Harness, build_harness
 from tests.support.channel_fixtures import channel_settings
@@ -165,13 +168,19 @@ def test_a_turned_away_call_is_recorded_and_its_caller_called_back_once_a_day(
     calls_figures = ccc.client.get("/api/reports/summary", headers=supervisor).json()["calls"]
     assert calls_figures["turned_away"] == 3
     assert calls_figures["received"] == 5  # the two in the menus, and the three turned away
+    tries[0].hang_up(duration=8)  # Twilio's status callback, after the busy notice was said
+    with ccc.session() as session:
+        ended = session.exec(select(Call).where(Call.call_sid == tries[0].sid)).one()
+    assert (ended.outcome, ended.twilio_status, ended.duration) == ("turned_away", "completed", 8)
+    assert len(callbacks(ccc)) == 1  # not an abandoned call on top
 
 
 def test_turned_away_calls_are_written_by_the_process_within_seconds(
     quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ccc = quick_to_shed
-    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 0.2)
+    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 0.1)
+    monkeypatch.setattr(turned_away_calls, "QUIET_SECONDS", 0.3)
     caller = PhoneCall(ccc, number="+9647705555555")
     with Surge(ccc, monkeypatch) as surge:
         dial(ccc, caller)
@@ -183,25 +192,104 @@ def test_turned_away_calls_are_written_by_the_process_within_seconds(
     ccc.drain()
 
 
-def test_a_batch_that_could_not_be_written_is_tried_again(
+def book_of(ccc: Harness, monkeypatch: pytest.MonkeyPatch) -> turned_away_calls.TurnedAwayBook:
+    """The app's book, its thread asleep: written when the test says."""
+    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 3600.0)
+    return turned_away_calls.turned_away_book(ccc.client.app.state, ccc.runtime)
+
+
+def sid(n: int) -> str:
+    return f"CA{n:032d}"
+
+
+def test_calls_are_written_once_the_surge_eases_or_after_waiting_long(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = book_of(quick_to_shed, monkeypatch)
+    monkeypatch.setattr(turned_away_calls, "QUIET_SECONDS", 0.3)
+    monkeypatch.setattr(turned_away_calls, "WRITE_AT_LATEST", 0.8)
+    assert not book.due()  # nothing noted
+    book.note(sid(1), "+9647706666661")
+    assert not book.due()  # calls are still being turned away
+    time.sleep(0.35)
+    assert book.due()  # quiet for a moment: the surge eased
+    for n in range(2, 7):  # a long surge: a call every 0.2 s
+        book.note(sid(n), "+9647706666661")
+        time.sleep(0.2)
+    assert book.due()  # the first has waited past WRITE_AT_LATEST
+    assert book.write() == 6 and book.waiting() == 0
+    quick_to_shed.drain()
+
+
+def test_calls_are_written_a_chunk_to_a_transaction_each_with_its_job(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = book_of(quick_to_shed, monkeypatch)
+    monkeypatch.setattr(turned_away_calls, "CHUNK", 2)
+    for n in range(5):
+        book.note(sid(n), f"+96477066666{n}0")
+    assert book.write() == 5
+    with quick_to_shed.session() as session:
+        jobs = session.exec(select(OutboxJob).where(OutboxJob.kind == TURNED_AWAY)).all()
+    assert sorted(len(job.payload["call_ids"]) for job in jobs) == [1, 2, 2]
+    quick_to_shed.drain()
+    assert len(callbacks(quick_to_shed)) == 5
+
+
+def test_calls_wait_for_a_database_that_cannot_be_reached(
     quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ccc = quick_to_shed
-    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 3600.0)
-    book = turned_away_calls.turned_away_book(ccc.client.app.state, ccc.runtime)
-    book.note("CA" + "1" * 32, "+9647706666666")
+    book = book_of(ccc, monkeypatch)
+    book.note(sid(1), "+9647706666666")
     store = book._store
 
-    def database_away(batch: Any) -> int:
-        raise OSError("connection refused")
+    def database_away(chunk: Any) -> int:
+        raise OperationalError("INSERT INTO call", {}, ConnectionRefusedError())
 
     monkeypatch.setattr(book, "_store", database_away)
     assert book.write() == 0
-    assert book.waiting() == 1  # kept for the next second
+    assert book.waiting() == 1  # kept for the next try
     monkeypatch.setattr(book, "_store", store)
     assert book.write() == 1
-    assert "CA" + "1" * 32 in stored_calls(ccc)
+    assert sid(1) in stored_calls(ccc)
     ccc.drain()
+
+
+def test_a_call_that_cannot_be_written_is_dropped_and_the_others_are_written(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ccc = quick_to_shed
+    book = book_of(ccc, monkeypatch)
+    record = turned_away_calls.record_turned_away
+
+    def poisoned(session: Any, *, call_sid: str, **rest: Any) -> Call | None:
+        if call_sid == sid(2):
+            raise ValueError("a call no database will take")
+        return record(session, call_sid=call_sid, **rest)
+
+    monkeypatch.setattr(turned_away_calls, "record_turned_away", poisoned)
+    for n in range(1, 4):
+        book.note(sid(n), "+9647706666666")
+    assert book.write() == 2
+    assert book.waiting() == 0  # not kept to fail again forever
+    assert {sid(1), sid(3)} <= stored_calls(ccc) and sid(2) not in stored_calls(ccc)
+    assert "+9647706666666" not in caplog.text  # the dropped call's number is masked
+    ccc.drain()
+
+
+def test_the_apps_stop_writes_what_is_noted(database_url: str, fake_twilio: FakeApi) -> None:
+    harness = build_harness(line(database_url, fake_twilio, 0.2))
+    ccc = next(harness)
+    book = turned_away_calls.turned_away_book(ccc.client.app.state, ccc.runtime)
+    book.note(sid(9), "+9647707777777")
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        ccc.drain()
+        for _ in harness:  # the app stops: its lifespan's end runs
+            pass
+        assert session.exec(select(Call.call_sid)).all() == [sid(9)]
+    engine.dispose()
 
 
 def test_with_the_setting_at_zero_a_new_call_waits_its_turn_instead(

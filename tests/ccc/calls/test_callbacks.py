@@ -3,11 +3,16 @@ and an agent's reply on a voice ticket reaching the caller by SMS."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
-from ccc.calls.models import Call
+from ccc.calls import tasks as calls_tasks
+from ccc.calls.models import Call, Callback
+from ccc.calls.service import CENTRE_ZONE, call_back_turned_away, record_turned_away
+from ccc.kernel.timeutil import utcnow
 from tests.conftest import Harness
 from tests.support.fakes import FakeApi
 from tests.support.people import TwilioPerson
@@ -261,3 +266,44 @@ def test_reaching_the_person_takes_a_note_and_opens_a_new_ticket(
     timeline = ccc.client.get(f"/api/tickets/{reference}/timeline", headers=agent).text
     assert "Asked about her son; will send documents." in timeline
     assert callbacks(ccc, agent) == []
+
+
+def test_a_call_is_judged_by_its_own_day_not_the_day_it_is_handled(ccc: Harness) -> None:
+    """Two calls turned away last evening, handled after midnight: the first caller's callback
+    was made last evening, so the second call (same number, same day) gets none."""
+    evening = utcnow().astimezone(CENTRE_ZONE).replace(hour=20, minute=0) - timedelta(days=1)
+    with ccc.session() as session:
+        first = record_turned_away(session, call_sid=f"CA{1:032d}", phone=CALLER, at=evening)
+        assert first is not None and first.id is not None
+        made = call_back_turned_away(session, call_id=first.id)
+        assert made is not None
+        made.created_at = evening + timedelta(minutes=1)
+        later = evening + timedelta(hours=1)
+        second = record_turned_away(session, call_sid=f"CA{2:032d}", phone=CALLER, at=later)
+        assert second is not None and second.id is not None
+        assert call_back_turned_away(session, call_id=second.id) is None
+        session.commit()
+
+
+def test_one_turned_away_call_failing_costs_the_others_of_its_batch_nothing(
+    ccc: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = utcnow()
+    with ccc.session() as session:
+        calls = [
+            record_turned_away(session, call_sid=f"CA{n:032d}", phone=f"+96477012345{n}0", at=now)
+            for n in range(3)
+        ]
+        ids = [call.id for call in calls if call is not None and call.id is not None]
+        broken = ids[1]
+
+        def call_back(session: Any, *, call_id: int) -> Any:
+            if call_id == broken:
+                raise KeyError("a call the callback cannot be made for")
+            return call_back_turned_away(session, call_id=call_id)
+
+        monkeypatch.setattr(calls_tasks, "call_back_turned_away", call_back)
+        calls_tasks.turned_away_callbacks(session, call_ids=ids)
+        session.commit()
+        made = session.exec(select(Callback.phone).order_by(Callback.id)).all()
+    assert made == ["+9647701234500", "+9647701234520"]

@@ -113,6 +113,7 @@ def test_the_calls_figures_are_on_the_dashboard_and_in_its_csv(ccc: Harness) -> 
         "Calls received",
         "Answered by an agent",
         "Abandoned",
+        "Turned away: lines busy",
         "Voice messages",
         "Callbacks requested",
         "Callbacks: reached",
