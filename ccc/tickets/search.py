@@ -96,12 +96,6 @@ def _touched(session: Session) -> set[int]:
 _PENDING_KEY = "ccc.tickets.search.pending"
 
 
-def note_written(session: Session, ticket_id: int) -> None:
-    """A ticket written by a Core statement, which the flush (`_after_flush`) does not see: its
-    text is written at the commit like the others (`ccc.tickets.service.create_ticket`)."""
-    session.info.setdefault(_PENDING_KEY, set()).add(ticket_id)
-
-
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     """Noted at each flush, written once before the commit: a turn or a ticket's creation

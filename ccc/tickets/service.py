@@ -86,10 +86,13 @@ def create_ticket(
         sensitivity=sensitivity,
         answers=answers,
     )
-    # Its clocks and who it waits for are known before it is written: one INSERT, where
-    # setting them after took an UPDATE and two reads of answers that cannot exist yet.
+    # Its clocks, who it waits for and its search text are known before it is written: one
+    # INSERT, where setting them after took two UPDATEs and four reads of answers and
+    # messages that cannot exist yet. A message or answer joining it later in the transaction
+    # has the text written again at the commit (`ccc.tickets.search`).
     sla.start_clocks(ticket=draft)
     waiting.opened(draft)
+    draft.search_text = search.search_text(answers, [])
     values = {name: getattr(draft, name) for name in TICKET.c.keys() if name != "id"}
     for _ in range(REFERENCE_TRIES):
         values["reference"] = references.generate()
@@ -99,7 +102,6 @@ def create_ticket(
     else:
         raise RuntimeError(f"could not find a free reference in {REFERENCE_TRIES} tries")
     assert ticket.id is not None
-    search.note_written(session, ticket.id)
     record(
         session,
         ticket=ticket,

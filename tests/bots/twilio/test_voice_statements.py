@@ -22,8 +22,8 @@ STATUS = f"{VOICE}/status"
 # language), the voice message that files the ticket, and the status callback of a call hung
 # up at the main menu (its caller's automatic callback, with its ticket, routed to a team).
 PINNED = {
-    "sqlite": {"key press": 4, "voice message": 29, "abandoned call's end": 20},
-    "postgresql": {"key press": 3, "voice message": 26, "abandoned call's end": 17},
+    "sqlite": {"key press": 4, "voice message": 29, "abandoned call's end": 17},
+    "postgresql": {"key press": 3, "voice message": 26, "abandoned call's end": 14},
 }
 
 

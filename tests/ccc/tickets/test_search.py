@@ -215,9 +215,9 @@ def test_search_keeps_the_visibility_rules(
 def test_a_new_tickets_text_is_written_once_at_the_commit_not_at_its_savepoint(
     ccc: Harness,
 ) -> None:
-    """A ticket's creation releases a savepoint (for its reference); SQLAlchemy calls the
-    commit hooks there too, and a ticket opened with the person's message (a voice message)
-    had its text written twice, three statements each time."""
+    """A ticket opened with the person's message (a voice message) has its text written once,
+    at the commit, with the message: when its creation released a savepoint, SQLAlchemy's
+    commit hooks ran there too, and the text was written twice, three statements each time."""
     with ccc.session() as session:
         identity = get_or_create_identity(session, channel="sms", address=PHONE)
         session.commit()
@@ -243,3 +243,25 @@ def test_a_new_tickets_text_is_written_once_at_the_commit_not_at_its_savepoint(
         assert len(written) == 1
         session.refresh(ticket)
         assert ticket.search_text == search_text({}, [said])
+
+
+def test_a_ticket_opened_alone_has_its_text_in_its_insert(
+    ccc: Harness, agent: dict[str, str]
+) -> None:
+    """Nothing but its answers can be in a new ticket's text: no read of them or of messages
+    after the INSERT, no UPDATE (an abandoned caller's callback, an intake's ticket)."""
+    with ccc.session() as session:
+        identity = get_or_create_identity(session, channel="sms", address=PHONE)
+        session.commit()
+        with statements_sent(ccc.engine) as sent:
+            ticket = create_ticket(
+                session,
+                identity=identity,
+                category="tracing",
+                language="ar",
+                answers={"missing_name": "زينب"},
+            )
+            session.commit()
+        reference = ticket.reference
+    assert not [s for s in sent if "search_text=" in s or "FROM message" in s]
+    assert found(ccc, agent, "زينب") == [reference]
