@@ -26,7 +26,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ccc.access.auth import create_user
+from ccc.access.service import ensure_team
 from ccc.console import auth
+from ccc.demo import TEAMS
 from ccc.kernel.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,6 +180,16 @@ def reset(database: str, redis_url: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def add_teams(database: str) -> None:
+    """The centre's teams, as `ccc demo` makes them (kept if there): without them every new
+    ticket's routing names a team that does not exist, and logs that instead of moving it."""
+    engine = create_engine(database)
+    with Session(engine) as session, session.begin():
+        for slug, name in TEAMS.items():
+            ensure_team(session, slug=slug, name=name)
+    engine.dispose()
 
 
 def fresh_schema(url: str) -> Engine:

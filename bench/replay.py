@@ -56,16 +56,12 @@ from uuid import uuid4
 
 import aiohttp
 import cpu_share
-from harness import AUTH_TOKEN, ROOT, count, free_port, reset, server
+from harness import AUTH_TOKEN, ROOT, add_teams, count, free_port, reset, server
 from redis import Redis
 from sqlalchemy import create_engine, text
-from sqlmodel import Session as SQLSession
 from twilio.request_validator import RequestValidator
 from webhooks import forms
 from workers import quantile
-
-from ccc.access.service import create_team
-from ccc.demo import TEAMS
 
 CALLS_A_YEAR = 16_355
 YEAR_SECONDS = 365 * 86_400
@@ -348,16 +344,6 @@ def reply_latencies(database: str) -> list[float]:
         rows = sorted(float(row[0]) for row in connection.execute(text(REPLY_SQL)))
     engine.dispose()
     return rows
-
-
-def add_teams(database: str) -> None:
-    """The centre's teams, as `ccc demo` makes them: without them every new ticket's routing
-    names a team that does not exist, and logs that instead of moving the ticket."""
-    engine = create_engine(database)
-    with SQLSession(engine) as session, session.begin():
-        for slug, name in TEAMS.items():
-            create_team(session, slug=slug, name=name)
-    engine.dispose()
 
 
 def run(

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 import redis.connection
 from fastapi.testclient import TestClient
-from harness import AUTH_TOKEN
+from harness import AUTH_TOKEN, add_teams
 from sqlalchemy import event
 from twilio.request_validator import RequestValidator
 from voice import VOICE, call_steps
@@ -83,6 +83,9 @@ def signed_post(client: TestClient, path: str, form: dict[str, str]) -> int:
     return response.status_code
 
 
+# A caller who picks a language and hangs up at the main menu (`--leave-at-menu`): the most
+# common call of bench/replay.py's year; its end files the automatic callback's ticket.
+LEAVING_STEPS = ("first request", "key press", "status callback")
 STEP_NAMES = (
     "first request",
     "key press",
@@ -95,7 +98,14 @@ STEP_NAMES = (
 )
 
 
-def calls(runtime: Any, counts: Counter[str], number: int, *, sql: bool = False) -> int:
+def leaving_steps(index: int) -> list[tuple[str, dict[str, str]]]:
+    whole = call_steps(index)
+    return [whole[0], whole[1], whole[-1]]
+
+
+def calls(
+    runtime: Any, counts: Counter[str], number: int, *, sql: bool = False, leave: bool = False
+) -> int:
     """Each request of `number` calls, one call after the other, its figures by kind. The
     signature is computed before the CPU clock starts; the test client's work is counted.
     With `sql`, the statements of the last call's requests are printed after."""
@@ -107,13 +117,14 @@ def calls(runtime: Any, counts: Counter[str], number: int, *, sql: bool = False)
             "before_cursor_execute",
             lambda _c, _cur, statement, *_a: statements.append(statement),
         )
-    by_kind: dict[str, Counter[str]] = {name: Counter() for name in STEP_NAMES}
+    names, steps = (LEAVING_STEPS, leaving_steps) if leave else (STEP_NAMES, call_steps)
+    by_kind: dict[str, Counter[str]] = {name: Counter() for name in names}
     cpu: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
     with TestClient(create_app(runtime=runtime, background=False)) as client:
         for index in range(number + 10):
-            for name, (path, form) in zip(STEP_NAMES, call_steps(index), strict=True):
+            for name, (path, form) in zip(names, steps(index), strict=True):
                 body = urlencode(form)
                 headers = {
                     "content-type": "application/x-www-form-urlencoded",
@@ -135,7 +146,7 @@ def calls(runtime: Any, counts: Counter[str], number: int, *, sql: bool = False)
     print(f"{number} calls through {VOICE}, answers {dict(statuses)}, per request:")
     print(f"  {'request':<16}{'CPU ms':>8}{'statements':>12}{'commits':>9}{'redis trips':>13}")
     whole = 0.0
-    for name in dict.fromkeys(STEP_NAMES):
+    for name in dict.fromkeys(names):
         n = seen[name]
         whole += cpu[name] / number
         figures = by_kind[name]
@@ -158,9 +169,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--calls", type=int, help="measure the voice line's requests instead")
     parser.add_argument("--sql", action="store_true", help="with --calls: print the statements")
+    parser.add_argument(
+        "--leave-at-menu", action="store_true", help="with --calls: each caller hangs up there"
+    )
     args = parser.parse_args()
 
     upgrade(args.database)
+    add_teams(args.database)
     settings = Settings(
         database_url=args.database,
         redis_url=args.redis or None,
@@ -181,7 +196,7 @@ def main() -> int:
     count_redis(counts)
 
     if args.calls:
-        return calls(runtime, counts, args.calls, sql=args.sql)
+        return calls(runtime, counts, args.calls, sql=args.sql, leave=args.leave_at_menu)
 
     def post(client: TestClient, form: dict[str, str]) -> int:
         return signed_post(client, PATH, form)

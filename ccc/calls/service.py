@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, exists, or_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -33,6 +32,7 @@ from ccc.calls.models import (
 from ccc.calls.report import without_restricted_calls
 from ccc.contacts.models import Identity
 from ccc.contacts.service import voice_identity
+from ccc.kernel.db import add_unless_present
 from ccc.kernel.phone import mask
 from ccc.kernel.timeutil import utcnow
 from ccc.kernel.vault import seal_text
@@ -43,7 +43,6 @@ from ccc.tickets.service import create_ticket, record
 log = logging.getLogger(__name__)
 
 VOICE = "voice"
-CALL: Table = Call.__table__  # type: ignore[attr-defined]
 _CALLERS_KEY = "ccc.calls.callers"
 # The job kind that moves a recording from Twilio to the centre's own storage (its steps are
 # the Twilio adapter's: bots/twilio/recordings.py).
@@ -63,22 +62,17 @@ def start_call(
 ) -> Call:
     """The record of a call, created at its first request (a repeated first request finds it).
 
-    One `INSERT … ON CONFLICT DO NOTHING RETURNING` that loads the new record into the session:
-    a look-up, a savepoint, the insert and its release were four statements on every call."""
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING id`, the record put in the session as
+    written (`add_unless_present`): a look-up, a savepoint, the insert and its release were
+    four statements on every call."""
     identity = voice_identity(session, phone=phone) if phone else None
     if identity is not None:
         # The line reads the caller right after (`caller_identity`): without the hold, a
         # second SELECT.
         _hold(session, identity)
-    made = Call(call_sid=call_sid, line=line, identity_id=identity.id if identity else None)
-    values = {name: getattr(made, name) for name in CALL.c.keys() if name != "id"}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Call).values(values).on_conflict_do_nothing(index_elements=["call_sid"])
-    ).returning(Call)
-    call = session.scalars(statement).first()
-    if call is None:  # a repeated first request, or one racing it
+    call = Call(call_sid=call_sid, line=line, identity_id=identity.id if identity else None)
+    if not add_unless_present(session, call, keys=("call_sid",)):
+        # A repeated first request, or one racing it.
         existing = find_call(session, call_sid=call_sid)
         assert existing is not None
         return existing

@@ -14,8 +14,9 @@ from sqlalchemy import Column, Row, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.base import Executable
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 _WRITE_WAIT = 15.0
 # A pooled connection idle longer than this is pinged before it is used (`_ping_when_idle`).
@@ -159,6 +160,27 @@ def insert_unless_present(
         tuple(column.name for column in returning),
     )
     return session.execute(statement, values).first()
+
+
+def add_unless_present(session: Session, row: SQLModel, *, keys: tuple[str, ...]) -> bool:
+    """`row` (a new model object, its id unset) written by `insert_unless_present` and put in
+    the session as it was written, persistent, without reading it back; False, and nothing
+    written, when a row with the same unique keys is there already.
+
+    The ORM's own alternatives cost more: its flush (the unit of work) inside a savepoint for
+    the conflict, or an ORM-enabled `INSERT … RETURNING` of the whole row, which builds the
+    result's description and the object from every column (a ticket has thirty). The object
+    holds every column's value already, its defaults included. The caller holds it until the
+    commit: the session's map of rows is weak."""
+    table: Table = row.__table__  # type: ignore[attr-defined]
+    values = {name: getattr(row, name) for name in table.c.keys() if name != "id"}
+    found = insert_unless_present(session, table, values, keys=keys, returning=(table.c.id,))
+    if found is None:
+        return False
+    row.id = found.id
+    make_transient_to_detached(row)
+    session.add(row)
+    return True
 
 
 @cache

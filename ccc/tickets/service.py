@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from ccc.access import audit
@@ -25,6 +23,7 @@ from ccc.access.service import team_by_slug
 from ccc.contacts.models import Identity
 from ccc.conversations.service import focus_on_ticket
 from ccc.kernel import events
+from ccc.kernel.db import add_unless_present
 from ccc.kernel.errors import CCCError, Conflict, Invalid
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message
@@ -36,7 +35,6 @@ from ccc.tickets.lifecycle import check_transition
 from ccc.tickets.models import Category, Priority, Sensitivity, Ticket, TicketEvent, TicketStatus
 
 CONTACT = Caller(user_id=None, name="contact", role="contact")
-TICKET: Table = Ticket.__table__  # type: ignore[attr-defined]
 # Draws of a reference before giving up: of its 10⁷ values, a draw is taken one time in ten
 # at a million tickets.
 REFERENCE_TRIES = 20
@@ -67,8 +65,8 @@ def create_ticket(
 ) -> Ticket:
     """A new ticket for the identity's contact, routed by whoever subscribes to its creation.
 
-    Written by one `INSERT … ON CONFLICT (reference) DO NOTHING RETURNING`, loaded into the
-    session as the ORM's own insert would be; a reference found taken is drawn again. Looking
+    Written by one `INSERT … ON CONFLICT (reference) DO NOTHING RETURNING id` and put in the
+    session as written (`add_unless_present`); a reference found taken is drawn again. Looking
     the reference up first, then the ORM's flush of the row inside a savepoint (for the race
     between the look-up and the insert) cost every ticket three statements more, and the unit
     of work's CPU: a ticket is made on most calls to the line (a voice message, an abandoned
@@ -93,14 +91,13 @@ def create_ticket(
     sla.start_clocks(ticket=draft)
     waiting.opened(draft)
     draft.search_text = search.search_text(answers, [])
-    values = {name: getattr(draft, name) for name in TICKET.c.keys() if name != "id"}
     for _ in range(REFERENCE_TRIES):
-        values["reference"] = references.generate()
-        ticket: Ticket | None = session.scalars(_insert_unless_taken(session, values)).first()
-        if ticket is not None:
+        draft.reference = references.generate()
+        if add_unless_present(session, draft, keys=("reference",)):
             break
     else:
         raise RuntimeError(f"could not find a free reference in {REFERENCE_TRIES} tries")
+    ticket = draft
     assert ticket.id is not None
     record(
         session,
@@ -112,13 +109,6 @@ def create_ticket(
     )
     events.publish(session, events.DomainEvent(events.TICKET_CREATED, ticket_id=ticket.id))
     return ticket
-
-
-def _insert_unless_taken(session: Session, values: dict[str, Any]) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Ticket).values(values).on_conflict_do_nothing(index_elements=["reference"])
-    return statement.returning(Ticket)
 
 
 def parse_enum(enum: Any, value: str, field: str) -> str:
