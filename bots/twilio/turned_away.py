@@ -31,7 +31,7 @@ from starlette.datastructures import State
 
 from ccc.calls.service import record_turned_away
 from ccc.calls.tasks import TURNED_AWAY
-from ccc.jobs.outbox import schedule
+from ccc.jobs.outbox import run_in_background, schedule
 from ccc.kernel.phone import mask
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.timeutil import utcnow
@@ -144,6 +144,9 @@ class TurnedAwayBook:
 
     def _store(self, chunk: list[TurnedAwayCall]) -> int:
         with self.runtime.unit_of_work() as session:
+            # Without Redis the callbacks' job runs in this process: in its job thread, not
+            # in this one, which has the other chunks to write.
+            run_in_background(session)
             recorded = [
                 record_turned_away(session, call_sid=c.call_sid, phone=c.phone, at=c.at)
                 for c in chunk
