@@ -26,12 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.datastructures import State
 
 from ccc.calls.service import record_turned_away
 from ccc.calls.tasks import TURNED_AWAY
 from ccc.jobs.outbox import run_in_background, schedule
+from ccc.kernel.db import database_away
 from ccc.kernel.phone import mask
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.timeutil import utcnow
@@ -52,13 +52,6 @@ class TurnedAwayCall:
     phone: str | None
     at: datetime
     noted: float  # time.monotonic()
-
-
-def database_away(error: Exception) -> bool:
-    """A failure that says nothing of the calls written: they are tried again."""
-    if isinstance(error, OperationalError | InterfaceError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class TurnedAwayBook:

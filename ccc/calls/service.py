@@ -300,15 +300,8 @@ def end_call(session: Session, *, call_sid: str, status: str, duration: int | No
         call.ended_at = utcnow()
         if call.outcome is None:
             call.outcome = Outcome.abandoned
-            if call.line == Line.caller and _first_unreached_today(session, call):
-                request_callback(
-                    session,
-                    call=call,
-                    language=call.language,
-                    safe_to_call=None,
-                    may_leave_message=None,
-                    automatic=True,
-                )
+            if call.line == Line.caller:
+                _call_back_if_unreached(session, call)
     session.add(call)
     return call
 
@@ -345,6 +338,11 @@ def call_back_turned_away(session: Session, *, call_id: int) -> Callback | None:
     call = session.get(Call, call_id)
     if call is None or call.outcome != Outcome.turned_away:
         return None
+    return _call_back_if_unreached(session, call)
+
+
+def _call_back_if_unreached(session: Session, call: Call) -> Callback | None:
+    """The automatic callback of a caller who reached nobody, if it is their first today."""
     if not _first_unreached_today(session, call):
         return None
     _ticket, callback = request_callback(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from ccc.calls.callbacks import NOT_REACHED, close
@@ -16,6 +15,7 @@ from ccc.calls.service import call_back_turned_away
 from ccc.contacts.service import sms_identity
 from ccc.jobs.registry import job_kind
 from ccc.kernel import ports
+from ccc.kernel.db import database_away
 from ccc.messages.service import queue_outbound
 from ccc.tickets.models import Ticket
 from ccc.tickets.service import ROUTING, record
@@ -55,8 +55,8 @@ def turned_away_callbacks(session: Session, call_ids: list[int], **_extra: Any) 
         try:
             with session.begin_nested():
                 made += call_back_turned_away(session, call_id=call_id) is not None
-        except (OperationalError, InterfaceError):
-            raise  # the database, not this call: the whole batch is tried again
-        except Exception:
+        except Exception as error:
+            if database_away(error):
+                raise  # the database, not this call: the whole batch is tried again
             log.exception("no callback made for turned-away call %s", call_id)
     log.info("%s calls turned away in a surge: %s callbacks", len(call_ids), made)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Column, Row, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, SQLModel, create_engine
@@ -160,6 +160,14 @@ def insert_unless_present(
         tuple(column.name for column in returning),
     )
     return session.execute(statement, values).first()
+
+
+def database_away(error: BaseException) -> bool:
+    """A failure of the database itself (unreachable, connection lost), which says nothing of
+    the work that met it: that work is tried again, not dropped."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def add_unless_present(session: Session, row: SQLModel, *, keys: tuple[str, ...]) -> bool:
