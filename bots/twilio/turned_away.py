@@ -28,7 +28,7 @@ from datetime import datetime
 
 from starlette.datastructures import State
 
-from ccc.calls.service import record_turned_away
+from ccc.calls.service import end_call, record_turned_away
 from ccc.calls.tasks import TURNED_AWAY
 from ccc.jobs.outbox import run_in_background, schedule
 from ccc.kernel.db import database_away
@@ -54,12 +54,23 @@ class TurnedAwayCall:
     noted: float  # time.monotonic()
 
 
+@dataclass(frozen=True)
+class CallEnd:
+    """Twilio's status callback of a noted call, come before the call was written (in a long
+    surge it comes a few seconds after the busy notice, and the write waits for a lull)."""
+
+    status: str
+    duration: int | None
+
+
 class TurnedAwayBook:
     """The calls turned away by one web app, written by its own thread."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._noted: deque[TurnedAwayCall] = deque(maxlen=MAX_WAITING)
+        self._waiting: set[str] = set()  # the noted calls' sids
+        self._ended: dict[str, CallEnd] = {}
         self._last_noted = 0.0
         self._dropped = 0
         self._lock = threading.Lock()
@@ -73,13 +84,27 @@ class TurnedAwayBook:
         with self._lock:
             if len(self._noted) == MAX_WAITING:
                 self._dropped += 1  # the deque lets the oldest go; said at the next write
+                gone = self._noted[0].call_sid
+                self._waiting.discard(gone)
+                self._ended.pop(gone, None)
             self._noted.append(TurnedAwayCall(call_sid, phone, utcnow(), clock))
+            self._waiting.add(call_sid)
             self._last_noted = clock
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._write_forever, name="ccc-turned-away", daemon=True
                 )
                 self._thread.start()
+
+    def ended(self, call_sid: str, status: str, duration: int | None) -> bool:
+        """Keeps a noted call's status and duration for its write; False for a call not
+        waiting here (written already, or turned away by another process): the caller stores
+        the status itself."""
+        with self._lock:
+            if call_sid not in self._waiting:
+                return False
+            self._ended[call_sid] = CallEnd(status, duration)
+            return True
 
     def waiting(self) -> int:
         with self._lock:
@@ -115,12 +140,29 @@ class TurnedAwayBook:
         return written
 
     def _take(self) -> list[TurnedAwayCall]:
+        """The next chunk; its calls stay `_waiting` until written, so that a status callback
+        coming meanwhile is kept for them (and a call written already stores its own)."""
         with self._lock:
             return [self._noted.popleft() for _ in range(min(CHUNK, len(self._noted)))]
 
     def _give_back(self, chunk: list[TurnedAwayCall]) -> None:
         with self._lock:
             self._noted.extendleft(reversed(chunk))
+
+    def _ends(self, chunk: list[TurnedAwayCall]) -> dict[str, CallEnd]:
+        with self._lock:
+            return {c.call_sid: self._ended[c.call_sid] for c in chunk if c.call_sid in self._ended}
+
+    def _done(self, chunk: list[TurnedAwayCall], written: dict[str, CallEnd]) -> dict[str, CallEnd]:
+        """The chunk no longer waits here; returns the ends that came while it was written."""
+        late: dict[str, CallEnd] = {}
+        with self._lock:
+            for call in chunk:
+                self._waiting.discard(call.call_sid)
+                end = self._ended.pop(call.call_sid, None)
+                if end is not None and end != written.get(call.call_sid):
+                    late[call.call_sid] = end
+        return late
 
     def _one_by_one(self, chunk: list[TurnedAwayCall]) -> int:
         written = 0
@@ -133,21 +175,37 @@ class TurnedAwayBook:
                     break
                 number = mask(call.phone or "")
                 log.exception("a turned-away call from %s cannot be written: dropped", number)
+                self._done([call], {})
         return written
 
     def _store(self, chunk: list[TurnedAwayCall]) -> int:
+        ends = self._ends(chunk)
         with self.runtime.unit_of_work() as session:
             # Without Redis the callbacks' job runs in this process: in its job thread, not
             # in this one, which has the other chunks to write.
             run_in_background(session)
-            recorded = [
-                record_turned_away(session, call_sid=c.call_sid, phone=c.phone, at=c.at)
-                for c in chunk
-            ]
+            recorded = []
+            for c in chunk:
+                end = ends.get(c.call_sid)
+                recorded.append(
+                    record_turned_away(
+                        session,
+                        call_sid=c.call_sid,
+                        phone=c.phone,
+                        at=c.at,
+                        status=end.status if end else None,
+                        duration=end.duration if end else None,
+                    )
+                )
             ids = [call.id for call in recorded if call is not None and call.id is not None]
             if ids:
                 schedule(session, TURNED_AWAY, call_ids=ids)
         log.info("%s calls turned away in a surge recorded", len(ids))
+        late = self._done(chunk, ends)
+        if late:  # came during the transaction: the calls are there now
+            with self.runtime.unit_of_work() as session:
+                for call_sid, end in late.items():
+                    end_call(session, call_sid=call_sid, status=end.status, duration=end.duration)
         return len(ids)
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from bots.twilio import voice_twiml
 from bots.twilio.forms import FormDep, TwilioForm
-from bots.twilio.turned_away import turned_away_book
+from bots.twilio.turned_away import TurnedAwayBook, turned_away_book
 from ccc.calls import service as calls
 from ccc.jobs.outbox import run_in_background
 from ccc.kernel.errors import CCCError, Invalid, NotFound
@@ -82,10 +82,14 @@ class VoiceStep:
         return _answer(self.session, self.settings, make, self.sid)
 
     def number(self, name: str) -> int:
-        try:
-            return max(0, int(self.form.get(name) or 0))
-        except ValueError as exc:
-            raise Invalid(f"{name} is not a number") from exc
+        return _number(self.form, name)
+
+
+def _number(form: TwilioForm, name: str) -> int:
+    try:
+        return max(0, int(form.get(name) or 0))
+    except ValueError as exc:
+        raise Invalid(f"{name} is not a number") from exc
 
 
 async def _in_one_trip(
@@ -270,7 +274,15 @@ def _agent(step: VoiceStep) -> Response:
 
 
 @router.post("/status", summary="Twilio call status callback")
-async def status(form: FormDep, runtime: RuntimeDep) -> Response:
+async def status(request: Request, form: FormDep, runtime: RuntimeDep) -> Response:
+    """A call turned away in a surge and not yet written keeps its status for the write
+    (`turned_away`), without a transaction; any other call's is stored now."""
+    book: TurnedAwayBook | None = getattr(request.app.state, "turned_away", None)
+    if book is not None:
+        reported = form.get("CallStatus").lower()[:20]
+        duration = _number(form, "CallDuration") if form.get("CallDuration") else None
+        if reported and book.ended(_call_sid(form), reported, duration):
+            return Response(str(VoiceResponse()), media_type="text/xml")
     return await _in_one_trip(form, runtime, _status)
 
 

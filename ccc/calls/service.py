@@ -307,12 +307,19 @@ def end_call(session: Session, *, call_sid: str, status: str, duration: int | No
 
 
 def record_turned_away(
-    session: Session, *, call_sid: str, phone: str | None, at: datetime
+    session: Session,
+    *,
+    call_sid: str,
+    phone: str | None,
+    at: datetime,
+    status: str | None = None,
+    duration: int | None = None,
 ) -> Call | None:
     """A call told "all our lines are busy" in a surge, written after the fact: the busy answer
     itself writes nothing (that is the work it sheds), and `bots.twilio.turned_away` hands its
-    calls over about once a second. None when the call is known already (a repeated first
-    request that was taken, or a batch written twice)."""
+    calls over once the surge eases, with Twilio's status and duration if its status callback
+    came first. None when the call is known already (a repeated first request that was taken,
+    or a batch written twice)."""
     if find_call(session, call_sid=call_sid) is not None:
         return None
     identity = voice_identity(session, phone=phone) if phone else None
@@ -325,6 +332,8 @@ def record_turned_away(
         outcome=Outcome.turned_away,
         started_at=at,
         ended_at=at,
+        twilio_status=status[:20] if status else None,
+        duration=duration,
     )
     session.add(call)
     session.flush()

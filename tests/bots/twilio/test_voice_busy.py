@@ -236,6 +236,54 @@ def test_calls_are_written_a_chunk_to_a_transaction_each_with_its_job(
     assert len(callbacks(quick_to_shed)) == 5
 
 
+def ended_calls(ccc: Harness) -> dict[str, tuple[str | None, str | None, int | None]]:
+    with ccc.session() as session:
+        return {
+            c.call_sid: (c.outcome, c.twilio_status, c.duration)
+            for c in session.exec(select(Call)).all()
+        }
+
+
+def test_a_status_callback_before_the_write_is_kept_for_it(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ccc = quick_to_shed
+    monkeypatch.setattr(turned_away_calls, "FLUSH_SECONDS", 3600.0)
+    caller = PhoneCall(ccc, number="+9647707777777")
+    with Surge(ccc, monkeypatch) as surge:
+        dial(ccc, caller)
+        surge.answers_after_release()
+    caller.hang_up(duration=7)  # the busy notice said, Twilio reports the call's end at once
+    assert caller.sid not in stored_calls(ccc)  # still noted, not written
+    assert written_a_second_later(ccc) == 1
+    assert ended_calls(ccc)[caller.sid] == ("turned_away", "completed", 7)
+    ccc.drain()
+    assert len(callbacks(ccc)) == 1  # the turned-away caller's callback, no abandoned one
+
+
+def test_a_status_callback_during_the_write_is_stored_after_it(
+    quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = book_of(quick_to_shed, monkeypatch)
+    book.note(sid(1), "+9647707777771")
+    book.note(sid(2), "+9647707777772")
+    assert book.ended(sid(1), "completed", 5)  # before the write
+    record = turned_away_calls.record_turned_away
+
+    def status_comes_meanwhile(session: Session, **call: Any) -> Any:
+        if call["call_sid"] == sid(2):
+            assert book.ended(sid(2), "no-answer", 0)
+        return record(session, **call)
+
+    monkeypatch.setattr(turned_away_calls, "record_turned_away", status_comes_meanwhile)
+    assert book.write() == 2
+    assert not book.ended(sid(1), "completed", 9)  # written: the route stores it itself
+    stored = ended_calls(quick_to_shed)
+    assert stored[sid(1)] == ("turned_away", "completed", 5)
+    assert stored[sid(2)] == ("turned_away", "no-answer", 0)
+    quick_to_shed.drain()
+
+
 def test_calls_wait_for_a_database_that_cannot_be_reached(
     quick_to_shed: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
