@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ccc.contacts.models import Contact, Identity
-from ccc.contacts.service import lock_identity
+from ccc.contacts.service import lock_identity, made_in_this_transaction
 from ccc.conversations.models import Conversation
 from ccc.kernel.text import as_choice, clean, has_words, truncate
 from ccc.kernel.timeutil import utcnow
@@ -108,13 +108,17 @@ def run_turn(
 
 
 def conversation_of(session: Session, identity: Identity, library: Library) -> Conversation:
-    """The identity's conversation, or a new one in its contact's language, unwritten yet."""
-    conversation = session.exec(
-        select(Conversation).where(Conversation.identity_id == identity.id)
-    ).first()
+    """The identity's conversation, or a new one in its contact's language, unwritten yet. A
+    person new in this transaction has neither to read (a new caller's first request)."""
+    new_identity, new_contact = made_in_this_transaction(session, identity)
+    conversation = None
+    if not new_identity:
+        conversation = session.exec(
+            select(Conversation).where(Conversation.identity_id == identity.id)
+        ).first()
     if conversation is None:
         assert identity.id is not None
-        contact = session.get(Contact, identity.contact_id)
+        contact = None if new_contact else session.get(Contact, identity.contact_id)
         conversation = Conversation(
             identity_id=identity.id,
             flow=library.flow.name,
