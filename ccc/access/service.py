@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, and_, col, or_, select
 
@@ -45,6 +45,9 @@ def ensure_team(session: Session, *, slug: str, name: str) -> Team:
 _TEAMS_KEY = "ccc.access.teams"
 
 
+_TEAM = select(Team).where(Team.slug == bindparam("b_slug"))  # built once: routing asks it
+
+
 def team_by_slug(session: Session, slug: str) -> Team | None:
     """The team, remembered for the rest of the session's transaction and held there, so that
     `session.get(Team, id)` finds it without a query too: routing a new ticket asked for the
@@ -52,7 +55,7 @@ def team_by_slug(session: Session, slug: str) -> Team | None:
     known: dict[str, Team] = session.info.setdefault(_TEAMS_KEY, {})
     team = known.get(slug)
     if team is None:
-        team = session.exec(select(Team).where(Team.slug == slug)).first()
+        team = session.exec(_TEAM, params={"b_slug": slug}).first()
         if team is not None:
             known[slug] = team
     return team

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_
+from sqlalchemy import bindparam, exists, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -53,8 +53,11 @@ TRANSCRIBED = "completed"  # Twilio's TranscriptionStatus when the words are the
 MAX_TRANSCRIPT = 20_000
 
 
+_FIND_CALL = select(Call).where(Call.call_sid == bindparam("b_call_sid"))  # built once
+
+
 def find_call(session: Session, *, call_sid: str) -> Call | None:
-    return session.exec(select(Call).where(Call.call_sid == call_sid)).first()
+    return session.exec(_FIND_CALL, params={"b_call_sid": call_sid}).first()
 
 
 def start_call(
@@ -374,18 +377,29 @@ def _first_unreached_today(session: Session, call: Call) -> bool:
         return False
     started = call.started_at.astimezone(CENTRE_ZONE)
     day_start = started.replace(hour=0, minute=0, second=0, microsecond=0)
-    answered = exists().where(
-        col(Call.identity_id) == identity.id,
-        col(Call.outcome) == Outcome.answered,
-        col(Call.started_at) >= day_start,
-    )
-    automatic = exists().where(
-        col(Callback.phone) == identity.address,
-        col(Callback.automatic).is_(True),
-        col(Callback.created_at) >= day_start,
-    )
-    either = session.exec(select(or_(answered, automatic))).one()
+    either = session.exec(
+        _REACHED_SINCE,
+        params={"b_identity_id": identity.id, "b_phone": identity.address, "b_since": day_start},
+    ).one()
     return not either
+
+
+# Built once (every abandoned call's end asks it): "answered by an agent, or called back
+# automatically, since `b_since`".
+_REACHED_SINCE = select(
+    or_(
+        exists().where(
+            col(Call.identity_id) == bindparam("b_identity_id"),
+            col(Call.outcome) == Outcome.answered,
+            col(Call.started_at) >= bindparam("b_since"),
+        ),
+        exists().where(
+            col(Callback.phone) == bindparam("b_phone"),
+            col(Callback.automatic).is_(True),
+            col(Callback.created_at) >= bindparam("b_since"),
+        ),
+    )
+)
 
 
 def queue_call(session: Session, *, call: Call) -> None:

@@ -43,10 +43,13 @@ def lock_identity(session: Session, identity_id: int) -> Identity | None:
     return identity
 
 
+_FIND_IDENTITY = select(Identity).where(  # built once: every call's first request asks it
+    Identity.channel == bindparam("b_channel"), Identity.address == bindparam("b_address")
+)
+
+
 def find_identity(session: Session, *, channel: str, address: str) -> Identity | None:
-    return session.exec(
-        select(Identity).where(Identity.channel == channel, Identity.address == address)
-    ).first()
+    return session.exec(_FIND_IDENTITY, params={"b_channel": channel, "b_address": address}).first()
 
 
 def get_or_create_identity(

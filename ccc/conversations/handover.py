@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, col, select
 
@@ -114,13 +114,16 @@ def _count_dml(state: ORMExecuteState) -> None:
         state.session.info[_WRITES][0] += 1
 
 
+# Built once (every turn of a person asks it): built per turn, the statement and its cache key
+# cost more CPU than running it.
+_PERSONS_TICKETS = select(Ticket).where(
+    Ticket.contact_id == bindparam("b_contact_id"),
+    col(Ticket.status).in_([*LIVE, TicketStatus.resolved]),
+)
+
+
 def _thread_of(session: Session, *, contact_id: int, remembered: int | None) -> Thread:
-    tickets = session.exec(
-        select(Ticket).where(
-            Ticket.contact_id == contact_id,
-            col(Ticket.status).in_([*LIVE, TicketStatus.resolved]),
-        )
-    ).all()
+    tickets = session.exec(_PERSONS_TICKETS, params={"b_contact_id": contact_id}).all()
     live = {t.id: t for t in tickets if t.status in LIVE}
     resolved = max(
         (t for t in tickets if t.status == TicketStatus.resolved and t.resolved_at is not None),

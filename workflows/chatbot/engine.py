@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from ccc.contacts.models import Contact, Identity
@@ -45,6 +46,17 @@ MAX_ANSWER = steps.MAX_ANSWER
 BACK_AFTER_LANGUAGE = "_back_after_language"
 
 
+_UNPROCESSED = (  # built once: every turn asks it
+    select(Message)
+    .where(
+        Message.identity_id == bindparam("b_identity_id"),
+        Message.direction == "in",
+        col(Message.processed_at).is_(None),
+    )
+    .order_by(col(Message.id))
+)
+
+
 def process_identity(session: Session, identity_id: int, *, timeout_hours: float = 24.0) -> int:
     """Handle every unprocessed inbound message of one identity, oldest first.
 
@@ -54,15 +66,7 @@ def process_identity(session: Session, identity_id: int, *, timeout_hours: float
     identity = lock_identity(session, identity_id)
     if identity is None:
         raise LookupError(f"identity {identity_id} does not exist")
-    pending = session.exec(
-        select(Message)
-        .where(
-            Message.identity_id == identity_id,
-            Message.direction == "in",
-            col(Message.processed_at).is_(None),
-        )
-        .order_by(col(Message.id))
-    ).all()
+    pending = session.exec(_UNPROCESSED, params={"b_identity_id": identity_id}).all()
     for message in pending:
         replies = run_turn(session, identity, message, timeout_hours=timeout_hours)
         _queue(session, identity, message, replies)
@@ -107,15 +111,18 @@ def run_turn(
     return turn.replies
 
 
+_CONVERSATION = select(Conversation).where(  # built once: every turn asks it
+    Conversation.identity_id == bindparam("b_identity_id")
+)
+
+
 def conversation_of(session: Session, identity: Identity, library: Library) -> Conversation:
     """The identity's conversation, or a new one in its contact's language, unwritten yet. A
     person new in this transaction has neither to read (a new caller's first request)."""
     new_identity, new_contact = made_in_this_transaction(session, identity)
     conversation = None
     if not new_identity:
-        conversation = session.exec(
-            select(Conversation).where(Conversation.identity_id == identity.id)
-        ).first()
+        conversation = session.exec(_CONVERSATION, params={"b_identity_id": identity.id}).first()
     if conversation is None:
         assert identity.id is not None
         contact = None if new_contact else session.get(Contact, identity.contact_id)

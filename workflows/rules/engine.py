@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from ccc.access.models import Team
@@ -71,10 +72,15 @@ def evaluate(
     return matched
 
 
+_OTHER_TICKETS = select(Ticket).where(  # built once: every new ticket's routing asks it
+    Ticket.contact_id == bindparam("b_contact_id"), Ticket.id != bindparam("b_ticket_id")
+)
+
+
 def history(session: Session, ticket: Ticket) -> list[Other]:
     """The contact's other tickets, for the history conditions and `link`."""
     rows = session.exec(
-        select(Ticket).where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id)
+        _OTHER_TICKETS, params={"b_contact_id": ticket.contact_id, "b_ticket_id": ticket.id}
     ).all()
     return [
         Other(t.id, t.reference, t.category, t.status, t.created_at, dict(t.answers))
