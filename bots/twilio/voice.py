@@ -279,17 +279,21 @@ async def status(request: Request, form: FormDep, runtime: RuntimeDep) -> Respon
     (`turned_away`), without a transaction; any other call's is stored now."""
     book: TurnedAwayBook | None = getattr(request.app.state, "turned_away", None)
     if book is not None:
-        reported = form.get("CallStatus").lower()[:20]
-        duration = _number(form, "CallDuration") if form.get("CallDuration") else None
+        reported, duration = _call_end(form)
         if reported and book.ended(_call_sid(form), reported, duration):
             return Response(str(VoiceResponse()), media_type="text/xml")
     return await _in_one_trip(form, runtime, _status)
 
 
+def _call_end(form: TwilioForm) -> tuple[str, int | None]:
+    """Twilio's final word on a call: its status, and its duration when given."""
+    duration = _number(form, "CallDuration") if form.get("CallDuration") else None
+    return form.get("CallStatus").lower()[:20], duration
+
+
 def _status(step: VoiceStep) -> Response:
     run_in_background(step.session)
-    reported = step.form.get("CallStatus").lower()[:20]
-    duration = step.number("CallDuration") if step.form.get("CallDuration") else None
+    reported, duration = _call_end(step.form)
     if reported:
         calls.end_call(step.session, call_sid=step.sid, status=reported, duration=duration)
     return Response(str(VoiceResponse()), media_type="text/xml")

@@ -68,7 +68,7 @@ def get_or_create_identity(
 
 def _create_identity(session: Session, *, channel: str, address: str, now: datetime) -> Identity:
     """Written by `insert_identity` (no savepoint, no flush of the unit of work: a new caller's
-    first request made its contact and identity in six statements, now three) and put in the
+    first request made its contact and identity in five statements, now three) and put in the
     session as written."""
     made = insert_identity(session, channel=channel, address=address, display_name=None, now=now)
     if made is None:
