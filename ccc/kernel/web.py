@@ -7,13 +7,14 @@ here, never from the composition root (`ccc.api`)."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import queue
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, NamedTuple, TypeVar
 
-import anyio
-from anyio import to_thread
 from fastapi import Depends, Request
 from sqlmodel import Session
 
@@ -49,37 +50,108 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 T = TypeVar("T")
 
 
+class _Work(NamedTuple):
+    """A webhook's transaction handed to a thread, and where its outcome goes back."""
+
+    slots: WebhookSlots
+    ticket: object
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    context: contextvars.Context
+    call: Callable[..., Any]
+    args: tuple[object, ...]
+
+
+class _Threads:
+    """`count` threads taking webhooks from one queue, shared by every event loop of the
+    process that asks for that many (a process has one; tests start one per client).
+
+    One queue rather than a thread handed each request: while a surge keeps every thread busy,
+    a thread that finishes takes the next request without sleeping, and the event loop wakes no
+    thread. With anyio's pool, each request was put to a sleeping thread and woken there, and
+    the wake-up (a `Condition.notify` with the GIL held) was 8 % of the web process's GIL time
+    in the year's replay (py-spy `--gil`, docs/performance.md)."""
+
+    def __init__(self, count: int) -> None:
+        self._queue: queue.SimpleQueue[_Work] = queue.SimpleQueue()
+        for index in range(count):
+            threading.Thread(target=self._serve, name=f"ccc-webhook-{index}", daemon=True).start()
+
+    def put(self, work: _Work) -> None:
+        self._queue.put(work)
+
+    def _serve(self) -> None:
+        while True:
+            work = self._queue.get()
+            work.slots.started(work.ticket)
+            try:
+                outcome: tuple[bool, Any] = (True, work.context.run(work.call, *work.args))
+            except Exception as exc:
+                outcome = (False, exc)
+            except BaseException as exc:  # the loop must hear back, or the request hangs
+                outcome = (False, RuntimeError(f"a webhook's thread was interrupted: {exc!r}"))
+            try:
+                work.loop.call_soon_threadsafe(_settle, work.future, outcome)
+            except RuntimeError:  # its loop has closed: nobody waits for the answer
+                pass
+
+
+def _settle(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
+    if future.done():  # its request was cancelled; the work was done all the same
+        return
+    succeeded, value = outcome
+    if succeeded:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+_THREADS: dict[int, _Threads] = {}
+_THREADS_LOCK = threading.Lock()
+
+
+def _threads(count: int) -> _Threads:
+    with _THREADS_LOCK:
+        threads = _THREADS.get(count)
+        if threads is None:
+            threads = _THREADS[count] = _Threads(count)
+        return threads
+
+
 class WebhookSlots:
     """The webhook threads of one event loop, and how long the oldest request waiting for one
     has waited: what tells a surge the process cannot keep up with (`oldest_wait`).
 
-    The slot is taken on the event loop and the thread run under a second limiter of the same
-    size that never makes anyone wait (the slot holder is always within it): so the waiting
-    requests are only ever touched by the loop's own thread."""
+    At most `threads` requests run at once: that many threads take them from one queue, in
+    arrival order; the others wait in it, which costs nothing."""
 
     def __init__(self, threads: int) -> None:
-        self._slots = anyio.CapacityLimiter(threads)
-        self._threads = anyio.CapacityLimiter(threads)
-        # Each waiting request's start, in arrival order: the first is the oldest.
+        self._threads = _threads(threads)
+        # Each waiting request's start, in arrival order: the first is the oldest. Written by
+        # the loop's thread and the webhook threads, so under a lock.
         self._waiting: dict[object, float] = {}
+        self._lock = threading.Lock()
 
     def oldest_wait(self) -> float:
         """Seconds the longest-waiting request has waited for a thread; 0 when none waits."""
-        for since in self._waiting.values():
-            return time.monotonic() - since
+        with self._lock:
+            for since in self._waiting.values():
+                return time.monotonic() - since
         return 0.0
 
+    def started(self, ticket: object) -> None:
+        with self._lock:
+            self._waiting.pop(ticket, None)
+
     async def run(self, work: Callable[..., T], *args: object) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         ticket = object()
-        self._waiting[ticket] = time.monotonic()
-        try:
-            await self._slots.acquire_on_behalf_of(ticket)
-        finally:
-            del self._waiting[ticket]
-        try:
-            return await to_thread.run_sync(work, *args, limiter=self._threads)
-        finally:
-            self._slots.release_on_behalf_of(ticket)
+        with self._lock:
+            self._waiting[ticket] = time.monotonic()
+        context = contextvars.copy_context()
+        self._threads.put(_Work(self, ticket, loop, future, context, work, args))
+        return await future
 
 
 _WEBHOOK_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WebhookSlots] = (

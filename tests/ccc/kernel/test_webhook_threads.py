@@ -3,6 +3,7 @@ their turn on the event loop, and every one of them is answered and stored."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 
 from ccc.kernel.runtime import Runtime
 from ccc.kernel.settings import Settings
-from ccc.kernel.web import in_webhook_thread
+from ccc.kernel.web import in_webhook_thread, webhook_slots
 from tests.conftest import Harness, build_harness
 from tests.support.channel_fixtures import channel_settings
 from tests.support.fakes import FakeApi
@@ -60,6 +61,46 @@ def test_no_more_webhooks_run_at_once_than_the_setting_allows() -> None:
     anyio.run(surge)
     assert overlap.most == 3
     assert sorted(results) == [value * 2 for value in range(12)]
+
+
+def test_a_webhook_s_error_and_context_come_back_to_its_request() -> None:
+    """The thread runs the work in the request's context (its log fields, say) and a failure
+    reaches the request as the exception the work raised."""
+    asked: contextvars.ContextVar[str] = contextvars.ContextVar("asked")
+    runtime = a_runtime(2)
+
+    def fails() -> None:
+        raise LookupError(f"no call for {asked.get()}")
+
+    async def request() -> str:
+        asked.set("CA123")
+        try:
+            await in_webhook_thread(runtime, fails)
+        except LookupError as exc:
+            return str(exc)
+        return "no error"
+
+    assert anyio.run(request) == "no call for CA123"
+
+
+def test_the_oldest_wait_counts_the_requests_no_thread_has_taken_yet() -> None:
+    release = threading.Event()
+    runtime = a_runtime(1)
+    waits: list[float] = []
+
+    async def surge() -> None:
+        slots = webhook_slots(runtime)
+        async with anyio.create_task_group() as group:
+            group.start_soon(in_webhook_thread, runtime, release.wait)
+            group.start_soon(in_webhook_thread, runtime, time.sleep, 0)
+            await anyio.sleep(0.2)
+            waits.append(slots.oldest_wait())  # the second waits behind the first
+            release.set()
+        waits.append(slots.oldest_wait())
+
+    anyio.run(surge)
+    assert waits[0] >= 0.15
+    assert waits[1] == 0.0
 
 
 def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
