@@ -125,6 +125,9 @@ class Ticket(TicketBase, table=True):
         Index("ix_ticket_priority", "priority"),
         Index("ix_ticket_assignee", "assignee_id"),
         Index("ix_ticket_contact", "contact_id"),
+        # A person's tickets by the identity that wrote: every WhatsApp turn asks whether the
+        # centre's texts wait for them (`ccc.messages.tasks.release_held`; revision 0016_identity).
+        Index("ix_ticket_identity", "identity_id"),
         Index("ix_ticket_resolution_due", "resolution_due"),
         Index("ix_ticket_sla_next_check", "sla_next_check"),
         # `waiting=centre`, oldest first: the people waiting longest for an answer.

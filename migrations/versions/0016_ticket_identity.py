@@ -1,0 +1,28 @@
+"""a ticket's identity, indexed: every WhatsApp turn looks up the texts held for the person
+
+`release_held` joins the person's tickets (by `identity_id`) to their events of the two
+held-text kinds. With no index on `ticket.identity_id`, PostgreSQL read the whole event table
+for each turn: 11 ms at the end of the seed centre's replayed year (55,000 events, 14,885
+scans), growing with the table; with it, 0.04 ms (docs/performance.md).
+
+Revision ID: 0016_identity
+Revises: 0015_retain5
+Create Date: 2026-12-08 02:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = '0016_identity'
+down_revision: str | None = '0015_retain5'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_ticket_identity', 'ticket', ['identity_id'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_ticket_identity', table_name='ticket')
