@@ -35,14 +35,14 @@ from ccc.kernel.runtime import get_runtime
 from ccc.kernel.timeutil import utcnow
 from ccc.messages.models import Message, MessageStatus
 from ccc.messages.service import PROCESS_INBOUND, SEND_MESSAGE, queue_outbound
-from ccc.tickets.models import Ticket, TicketEvent
+from ccc.tickets.models import HELD_FOR_REPLY, HELD_SENT, Ticket, TicketEvent
 from ccc.tickets.service import ROUTING, record
 
 log = logging.getLogger(__name__)
 
 # A WhatsApp template went out in place of a text, which waits for the person's reply.
-HELD = "held_for_reply"
-RELEASED = "held_sent"
+HELD = HELD_FOR_REPLY
+RELEASED = HELD_SENT
 
 
 def _send_attempts() -> int:
@@ -62,7 +62,11 @@ _HELD_AND_RELEASED = (
     .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
     .where(
         Ticket.identity_id == bindparam("b_identity_id"),
-        col(TicketEvent.kind).in_([HELD, RELEASED]),
+        # The kinds written into the statement, not bound: PostgreSQL's generic plan of a
+        # prepared statement can then use their partial index (`ix_ticket_event_held`).
+        col(TicketEvent.kind).in_(
+            bindparam("held_kinds", [HELD, RELEASED], expanding=True, literal_execute=True)
+        ),
     )
     .order_by(col(TicketEvent.id))
 )

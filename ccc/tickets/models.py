@@ -126,7 +126,7 @@ class Ticket(TicketBase, table=True):
         Index("ix_ticket_assignee", "assignee_id"),
         Index("ix_ticket_contact", "contact_id"),
         # A person's tickets by the identity that wrote: every WhatsApp turn asks whether the
-        # centre's texts wait for them (`ccc.messages.tasks.release_held`; revision 0016_identity).
+        # centre's texts wait for them (`ccc.messages.tasks.release_held`, 0016_identity).
         Index("ix_ticket_identity", "identity_id"),
         Index("ix_ticket_resolution_due", "resolution_due"),
         Index("ix_ticket_sla_next_check", "sla_next_check"),
@@ -164,10 +164,27 @@ class Ticket(TicketBase, table=True):
     search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
+# The events of a WhatsApp text held for the person's reply, and of its release
+# (`ccc.messages.tasks`). Every WhatsApp turn looks for the person's, so they have an index of
+# their own: among a ticket's events they are few, and without it PostgreSQL's generic plan of
+# that look-up read the whole event table (revision 0016_identity).
+HELD_FOR_REPLY = "held_for_reply"
+HELD_SENT = "held_sent"
+HELD_KINDS = f"kind IN ('{HELD_FOR_REPLY}', '{HELD_SENT}')"
+
+
 class TicketEvent(SQLModel, table=True):
     """The append-only timeline: who did what to a ticket, and when."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (
+        Index(
+            "ix_ticket_event_held",
+            "ticket_id",
+            postgresql_where=text(HELD_KINDS),
+            sqlite_where=text(HELD_KINDS),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     kind: str = Field(max_length=40)
