@@ -40,10 +40,6 @@ from ccc.tickets.service import ROUTING, record
 
 log = logging.getLogger(__name__)
 
-# A WhatsApp template went out in place of a text, which waits for the person's reply.
-HELD = HELD_FOR_REPLY
-RELEASED = HELD_SENT
-
 
 def _send_attempts() -> int:
     return get_runtime().settings.send_attempts
@@ -65,7 +61,9 @@ _HELD_AND_RELEASED = (
         # The kinds written into the statement, not bound: PostgreSQL's generic plan of a
         # prepared statement can then use their partial index (`ix_ticket_event_held`).
         col(TicketEvent.kind).in_(
-            bindparam("held_kinds", [HELD, RELEASED], expanding=True, literal_execute=True)
+            bindparam(
+                "held_kinds", [HELD_FOR_REPLY, HELD_SENT], expanding=True, literal_execute=True
+            )
         ),
     )
     .order_by(col(TicketEvent.id))
@@ -80,11 +78,11 @@ def release_held(session: Session, *, identity_id: int) -> int:
     if identity is None or identity.channel != Channel.whatsapp:
         return 0
     held = session.exec(_HELD_AND_RELEASED, params={"b_identity_id": identity_id}).all()
-    released = {e.data.get("message_id") for e in held if e.kind == RELEASED}
+    released = {e.data.get("message_id") for e in held if e.kind == HELD_SENT}
     count = 0
     for event in held:
         message_id = event.data.get("message_id")
-        if event.kind != HELD or message_id in released:
+        if event.kind != HELD_FOR_REPLY or message_id in released:
             continue
         original = session.get(Message, message_id)
         ticket = session.get(Ticket, event.ticket_id)
@@ -100,7 +98,7 @@ def release_held(session: Session, *, identity_id: int) -> int:
         record(
             session,
             ticket=ticket,
-            kind=RELEASED,
+            kind=HELD_SENT,
             caller=ROUTING,
             message_id=message_id,
             sent_as=copy.id,
@@ -274,7 +272,7 @@ def _note_how_it_went(session: Session, message: Message, result: SendResult) ->
             message_id=message.id,
         )
     if result.held:
-        record(session, ticket=ticket, kind=HELD, caller=ROUTING, message_id=message.id)
+        record(session, ticket=ticket, kind=HELD_FOR_REPLY, caller=ROUTING, message_id=message.id)
 
 
 def _send_failed(session: Session, message: Message, exc: SendError) -> None:

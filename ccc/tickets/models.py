@@ -164,10 +164,11 @@ class Ticket(TicketBase, table=True):
     search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
-# The events of a WhatsApp text held for the person's reply, and of its release
-# (`ccc.messages.tasks`). Every WhatsApp turn looks for the person's, so they have an index of
-# their own: among a ticket's events they are few, and without it PostgreSQL's generic plan of
-# that look-up read the whole event table (revision 0016_identity).
+# A WhatsApp template went out in place of a text, which waits for the person's reply (held),
+# and the text went out once they wrote (sent; `ccc.messages.tasks`). Every WhatsApp turn looks
+# for the person's, so they have an index of their own: among a ticket's events they are few,
+# and without it PostgreSQL's generic plan of that look-up read the whole event table (revision
+# 0016_identity).
 HELD_FOR_REPLY = "held_for_reply"
 HELD_SENT = "held_sent"
 HELD_KINDS = f"kind IN ('{HELD_FOR_REPLY}', '{HELD_SENT}')"
